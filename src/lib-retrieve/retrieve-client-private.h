@@ -1,0 +1,100 @@
+#ifndef RETRIEVE_CLIENT_PRIVATE_H
+#define RETRIEVE_CLIENT_PRIVATE_H
+
+#include "retrieve-client.h"
+#include "retrieve-settings.h"
+#include "retrieve-deliver.h"
+
+struct ssl_iostream;
+struct ssl_iostream_context;
+struct retrieve_deliver;
+
+/* A protocol backend (POP3, IMAP), as quota's backends. */
+struct retrieve_backend_vfuncs {
+	struct retrieve_client *(*alloc)(void);
+	/* Connects, logs in and retrieves. Ends by calling
+	   retrieve_client_finish() exactly once (possibly from within
+	   run() itself on an immediate failure). */
+	void (*run)(struct retrieve_client *client);
+	/* Closes connections, frees everything run() allocated; may be
+	   called in the middle of a run (abort). */
+	void (*deinit)(struct retrieve_client *client);
+};
+
+struct retrieve_backend {
+	const char *name;
+	enum retrieve_protocol protocol;
+	struct retrieve_backend_vfuncs v;
+};
+
+extern const struct retrieve_backend retrieve_backend_pop3;
+
+struct retrieve_client {
+	pool_t pool;
+	const struct retrieve_backend *backend;
+	/* "retrieve(<account>): " prefixed, child of the user's event */
+	struct event *event;
+	struct mail_user *user;
+	const struct retrieve_global_settings *global_set;
+	const struct retrieve_account_settings *set;
+
+	struct retrieve_state *state;
+	struct retrieve_deliver *deliver;
+
+	retrieve_client_callback_t *callback;
+	void *context;
+
+	struct retrieve_result result;
+	struct timeval start_time;
+	struct timeout *to_finish;
+
+	bool finished:1;
+};
+
+/* --- for backends --- */
+
+/* TRUE when the message is already retrieved (recorded in state). */
+bool retrieve_client_is_retrieved(struct retrieve_client *client,
+				  const char *folder, const char *uid);
+/* TRUE when the message should be fetched now: not yet retrieved and not
+   over max_size (that case is counted and logged as skipped). */
+bool retrieve_client_want(struct retrieve_client *client, const char *folder,
+			  const char *uid, uoff_t size);
+/* Delivers one complete message (msg->input seekable) and records it in
+   the state durably. Returns 0 when done: only then may the backend delete
+   it on the remote. Returns -1 after a local failure: the backend must
+   stop retrieving, delete nothing more and finish; the client has already
+   set the result (retrieve_client_finish() still has to be called, with
+   any code: the local failure wins). */
+int retrieve_client_deliver(struct retrieve_client *client,
+			    const struct retrieve_deliver_message *msg);
+/* The remote no longer has any UID but these (POP3 UIDL list) */
+void retrieve_client_prune(struct retrieve_client *client, const char *folder,
+			   const char *const *present);
+/* Counts a remote deletion */
+void retrieve_client_deleted(struct retrieve_client *client);
+
+/* Spool prefix for message temp files */
+const char *retrieve_client_temp_prefix(struct retrieve_client *client);
+
+/* TLS: creates the client context for this account (verification per
+   ssl_verify, CAs from Dovecot's ssl_client_ca_* settings) and wraps the
+   streams in place. The handshake's outcome arrives via
+   ssl_iostream_set_handshake_callback(); use
+   retrieve_client_ssl_check_cert() from that callback. */
+int retrieve_client_ssl_wrap(struct retrieve_client *client,
+			     struct istream **input, struct ostream **output,
+			     struct ssl_iostream **ssl_io_r,
+			     const char **error_r);
+int retrieve_client_ssl_check_cert(struct retrieve_client *client,
+				   struct ssl_iostream *ssl_io,
+				   const char **error_r);
+
+/* Ends the run: code/error become the result unless a local failure
+   already set one. Safe to call from anywhere in the backend; the
+   callback is deferred to the ioloop. */
+void retrieve_client_finish(struct retrieve_client *client,
+			    enum retrieve_result_code code,
+			    const char *resp_code, const char *error);
+
+#endif

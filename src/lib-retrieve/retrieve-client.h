@@ -1,0 +1,53 @@
+#ifndef RETRIEVE_CLIENT_H
+#define RETRIEVE_CLIENT_H
+
+#include "retrieve-state.h"
+
+struct mail_user;
+struct retrieve_account_settings;
+struct retrieve_global_settings;
+
+/* The outcome of one account's run */
+struct retrieve_result {
+	enum retrieve_result_code code;
+	/* One line naming the cause; NULL on success */
+	const char *error;
+	/* POP3 RESP-CODE or IMAP response code behind a failure
+	   ("IN-USE", "LOGIN-DELAY", ...), NULL when none */
+	const char *resp_code;
+	unsigned int messages;
+	uoff_t bytes;
+	/* Left on the server because of max_size */
+	unsigned int skipped_too_large;
+	/* Deleted on the remote (keep=no) */
+	unsigned int deleted;
+	time_t started;
+	unsigned int duration_msecs;
+};
+
+struct retrieve_client;
+
+typedef void retrieve_client_callback_t(const struct retrieve_result *result,
+					void *context);
+
+/* Retrieves one account of user asynchronously in the current ioloop.
+   callback is called exactly once, from the ioloop, after the outcome is
+   logged (one line naming user, account and cause) and recorded in the
+   state. The client must be freed with retrieve_client_deinit() after
+   that (or before, which aborts the run). */
+struct retrieve_client *
+retrieve_client_init(struct mail_user *user,
+		     const struct retrieve_global_settings *global_set,
+		     const struct retrieve_account_settings *set,
+		     retrieve_client_callback_t *callback, void *context);
+void retrieve_client_run(struct retrieve_client *client);
+void retrieve_client_deinit(struct retrieve_client **client);
+
+/* Runs one account to completion in a private ioloop (for doveadm and the
+   worker). */
+void retrieve_client_run_sync(struct mail_user *user,
+			      const struct retrieve_global_settings *global_set,
+			      const struct retrieve_account_settings *set,
+			      struct retrieve_result *result_r, pool_t pool);
+
+#endif

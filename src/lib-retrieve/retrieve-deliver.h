@@ -1,0 +1,56 @@
+#ifndef RETRIEVE_DELIVER_H
+#define RETRIEVE_DELIVER_H
+
+#include "mail-types.h"
+
+struct mail_user;
+struct retrieve_account_settings;
+
+/* One retrieved message to deliver. */
+struct retrieve_deliver_message {
+	/* Seekable and complete (spooled); delivery does not unref it */
+	struct istream *input;
+	/* "pop3", "imap": for the Received: header */
+	const char *protocol;
+	/* Remote folder ("" for POP3) and UID/UIDL, for logging */
+	const char *remote_folder;
+	const char *remote_uid;
+	/* (time_t)-1 = now; IMAP passes INTERNALDATE */
+	time_t received_date;
+	int received_tz_offset;
+	/* Flags and keywords to save with the message (IMAP, filter=no) */
+	enum mail_flags flags;
+	const char *const *keywords;
+};
+
+struct retrieve_deliver;
+
+/* Once per process, after mail_storage_init() and before the first
+   mail_user is created: sets up lib-lda's hooks and loads Pigeonhole's
+   sieve plugin (bypassing its lda/lmtp-only check, see design.md).
+   Returns -1 with error_r when the sieve plugin cannot be loaded; filter=no
+   accounts still work then. */
+int retrieve_deliver_global_init(const char **error_r);
+void retrieve_deliver_global_deinit(void);
+
+/* Prepares delivery for one account of user: filter=yes goes through
+   mail_deliver() (Sieve; implicit keep into set->folder), filter=no saves
+   straight into set->folder (created when missing). */
+int retrieve_deliver_init(struct mail_user *user,
+			  const struct retrieve_account_settings *set,
+			  struct event *event_parent,
+			  struct retrieve_deliver **deliver_r,
+			  const char **error_r);
+void retrieve_deliver_deinit(struct retrieve_deliver **deliver);
+
+/* Delivers and commits one message. Returns 0 when the message is
+   committed locally; -1 when not (error_r says why; the caller leaves the
+   message and the rest on the server and retries later). */
+int retrieve_deliver_message(struct retrieve_deliver *deliver,
+			     const struct retrieve_deliver_message *msg,
+			     const char **error_r);
+
+/* The temp file prefix for spooling messages of this user */
+const char *retrieve_deliver_temp_prefix(struct retrieve_deliver *deliver);
+
+#endif

@@ -1,0 +1,81 @@
+#ifndef RETRIEVE_SETTINGS_H
+#define RETRIEVE_SETTINGS_H
+
+#include "retrieve-url.h"
+
+/* Where a setting comes from: mail_user_plugin_getenv() in Dovecot
+   processes, a table in unit tests. Returns NULL when unset. */
+typedef const char *retrieve_getenv_t(const char *name, void *context);
+
+enum retrieve_ssl_mode {
+	RETRIEVE_SSL_MODE_IMPLICIT = 0,
+	RETRIEVE_SSL_MODE_STARTTLS,
+	RETRIEVE_SSL_MODE_NONE,
+};
+
+/* Administrator-wide plugin {} settings. Their names are ones no account
+   option uses, so retrieve_OPTION never means two things. */
+struct retrieve_global_settings {
+	/* retrieve_allow_plaintext: ssl=no is refused unless set */
+	bool allow_plaintext;
+	/* retrieve_default_interval (10m): what interval=auto means */
+	unsigned int default_interval_secs;
+	/* retrieve_min_interval (1m): no account polls more often */
+	unsigned int min_interval_secs;
+	/* retrieve_timeout (60s): limit on every protocol step */
+	unsigned int timeout_secs;
+	/* retrieve_state_dir (~/.dovecot-retrieve), home-expanded by caller */
+	const char *state_dir;
+};
+
+struct retrieve_account_settings {
+	/* The setting key: "retrieve", "retrieve2", ... */
+	const char *name;
+	/* The URL as configured; it carries no password */
+	const char *url;
+	enum retrieve_protocol protocol;
+	const char *host;
+	in_port_t port;
+	const char *username;
+	/* Never logged or printed */
+	const char *password;
+
+	/* interval=manual */
+	bool interval_manual;
+	/* auto resolved to the default, clamped to the minimum */
+	unsigned int interval_secs;
+
+	const char *folder;
+	enum retrieve_ssl_mode ssl_mode;
+	bool ssl_verify;
+	bool apop;
+	bool keep;
+	bool filter;
+	/* 0 = no limit */
+	uoff_t max_size;
+};
+
+int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
+				   struct retrieve_global_settings *set_r,
+				   const char **error_r);
+
+/* The key of the idx'th account (1-based): "retrieve", "retrieve2", ... */
+const char *retrieve_account_key(unsigned int idx);
+
+/* Parses the idx'th account (1-based). Returns 1 when parsed, 0 when the
+   account is not configured (the list ends at the first unset or empty
+   key, like quota, quota2, ...), -1 when malformed: error_r names the
+   account key and the field, never the password. */
+int retrieve_account_settings_parse(pool_t pool,
+				    const struct retrieve_global_settings *global,
+				    retrieve_getenv_t *getenv, void *context,
+				    unsigned int idx,
+				    struct retrieve_account_settings **set_r,
+				    const char **error_r);
+
+/* A stable file-name-safe identity of the remote mailbox
+   (protocol, user, host, port): state survives renumbering accounts. */
+const char *
+retrieve_account_identity(const struct retrieve_account_settings *set);
+
+#endif

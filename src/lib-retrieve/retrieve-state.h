@@ -1,0 +1,100 @@
+#ifndef RETRIEVE_STATE_H
+#define RETRIEVE_STATE_H
+
+/* Per-account state in the user's home: which remote messages were
+   retrieved (by folder and UID/UIDL), and the last run's outcome.
+
+   Files: <dir>/<identity>.state, rewritten atomically (temp + fsync +
+   rename) by retrieve_state_commit(), and <identity>.log, a journal that
+   retrieve_state_add_uid() appends to and fdatasync()s after each
+   message, so a crash at any point loses no record of a delivered
+   message (at most the one in flight is delivered twice).
+   <identity>.lock is held (fcntl) while the state is open, so two runs
+   of one account exclude each other. */
+
+enum retrieve_result_code {
+	RETRIEVE_RESULT_OK = 0,
+	/* network trouble, timeout, [IN-USE], [LOGIN-DELAY], [SYS/TEMP] */
+	RETRIEVE_RESULT_REMOTE_TEMPFAIL,
+	/* the remote refused our credentials */
+	RETRIEVE_RESULT_AUTH_FAILED,
+	/* remote protocol violation or permanent refusal (no STLS, ...) */
+	RETRIEVE_RESULT_REMOTE_ERROR,
+	/* local delivery failed: quota, lock, ...: retry later */
+	RETRIEVE_RESULT_LOCAL_TEMPFAIL,
+	/* malformed settings */
+	RETRIEVE_RESULT_CONFIG_ERROR,
+	/* another run of the account holds its lock */
+	RETRIEVE_RESULT_LOCKED,
+	/* state file unreadable/corrupt, or other local internal error */
+	RETRIEVE_RESULT_INTERNAL_ERROR,
+};
+
+const char *retrieve_result_code_name(enum retrieve_result_code code);
+bool retrieve_result_code_parse(const char *name,
+				enum retrieve_result_code *code_r);
+
+struct retrieve_state_status {
+	time_t last_run;	/* 0 = never */
+	unsigned int last_duration_msecs;
+	enum retrieve_result_code last_result;
+	const char *last_error;	/* NULL when none */
+	unsigned int last_messages;
+	uoff_t last_bytes;
+	uint64_t total_messages;
+	uint64_t total_bytes;
+	unsigned int runs;
+	unsigned int consecutive_failures;
+};
+
+struct retrieve_state;
+
+/* Opens (creating dir as needed) and locks the state. Returns 1 when
+   opened, 0 when another process holds the lock (error_r says so), -1 on
+   error (unreadable or corrupt file: error_r names the file and line). */
+int retrieve_state_open(const char *dir, const char *identity,
+			struct retrieve_state **state_r, const char **error_r);
+/* Unlocks and frees; uncommitted journal records stay on disk and are
+   replayed by the next open. */
+void retrieve_state_close(struct retrieve_state **state);
+
+/* Reads the status without locking or replaying (for doveadm status).
+   Returns 1 when read, 0 when no state exists yet, -1 on error. */
+int retrieve_state_read_status(const char *dir, const char *identity,
+			       pool_t pool,
+			       struct retrieve_state_status *status_r,
+			       const char **error_r);
+
+/* Folder "" is the POP3 maildrop. uidvalidity 0 means "none" (POP3). */
+uint32_t retrieve_state_get_uidvalidity(struct retrieve_state *state,
+					const char *folder);
+/* Sets a folder's UIDVALIDITY; a changed value forgets its UIDs. */
+void retrieve_state_set_uidvalidity(struct retrieve_state *state,
+				    const char *folder, uint32_t uidvalidity);
+
+bool retrieve_state_have_uid(struct retrieve_state *state,
+			     const char *folder, const char *uid);
+/* Records a delivered message durably (journal append + fdatasync).
+   Must be called before the message is deleted on the remote. */
+int retrieve_state_add_uid(struct retrieve_state *state, const char *folder,
+			   const char *uid, const char **error_r);
+
+/* Forgets the folder's UIDs that are not in present (the remote no longer
+   has them), so the state does not grow forever. present is a NULL-
+   terminated array. */
+void retrieve_state_prune(struct retrieve_state *state, const char *folder,
+			  const char *const *present);
+
+void retrieve_state_get_status(struct retrieve_state *state,
+			       struct retrieve_state_status *status_r);
+/* Records the outcome of a run (updates totals, failure counter). */
+void retrieve_state_set_result(struct retrieve_state *state, time_t started,
+			       unsigned int duration_msecs,
+			       enum retrieve_result_code result,
+			       const char *error, unsigned int messages,
+			       uoff_t bytes);
+
+/* Writes everything atomically and empties the journal. */
+int retrieve_state_commit(struct retrieve_state *state, const char **error_r);
+
+#endif
