@@ -1,1 +1,301 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
 #include "lib.h"
+#include "ioloop.h"
+#include "time-util.h"
+#include "str.h"
+#include "istream.h"
+#include "mail-user.h"
+#include "retrieve-deliver.h"
+#include "retrieve-client-private.h"
+
+struct event_category event_category_retrieve = {
+	.name = "retrieve",
+};
+
+static const struct retrieve_backend *
+retrieve_backend_find(enum retrieve_protocol protocol)
+{
+	switch (protocol) {
+	case RETRIEVE_PROTOCOL_POP3:
+		return &retrieve_backend_pop3;
+	case RETRIEVE_PROTOCOL_IMAP:
+		break;
+	}
+	return NULL;
+}
+
+struct retrieve_client *
+(retrieve_client_init)(struct mail_user *user,
+		     const struct retrieve_global_settings *global_set,
+		     const struct retrieve_account_settings *set,
+		     retrieve_client_callback_t *callback, void *context)
+{
+	const struct retrieve_backend *backend;
+	struct retrieve_client *client;
+	pool_t pool;
+
+	backend = retrieve_backend_find(set->protocol);
+	if (backend != NULL)
+		client = backend->v.alloc();
+	else {
+		/* still a client, so the failure is reported and recorded
+		   like any other */
+		pool = pool_alloconly_create("retrieve client", 1024);
+		client = p_new(pool, struct retrieve_client, 1);
+		client->pool = pool;
+	}
+	client->backend = backend;
+	client->user = user;
+	mail_user_ref(user);
+	client->global_set = global_set;
+	client->set = set;
+	client->callback = callback;
+	client->context = context;
+
+	client->event = event_create(user->event);
+	event_add_category(client->event, &event_category_retrieve);
+	event_add_str(client->event, "account", set->name);
+	event_add_str(client->event, "protocol",
+		      retrieve_protocol_name(set->protocol));
+	event_add_str(client->event, "account_host", set->host);
+	event_set_append_log_prefix(client->event,
+		t_strdup_printf("retrieve(%s): ", set->name));
+	return client;
+}
+
+void retrieve_client_run(struct retrieve_client *client)
+{
+	const char *error;
+	int ret;
+
+	i_gettimeofday(&client->start_time);
+	client->result.started = client->start_time.tv_sec;
+
+	if (client->backend == NULL) {
+		retrieve_client_finish(client, RETRIEVE_RESULT_CONFIG_ERROR,
+			NULL, t_strdup_printf("%s retrieval is not supported",
+				retrieve_protocol_name(client->set->protocol)));
+		return;
+	}
+
+	ret = retrieve_state_open(client->global_set->state_dir,
+				  retrieve_account_identity(client->set),
+				  &client->state, &error);
+	if (ret == 0) {
+		retrieve_client_finish(client, RETRIEVE_RESULT_LOCKED,
+				       NULL, error);
+		return;
+	}
+	if (ret < 0) {
+		retrieve_client_finish(client, RETRIEVE_RESULT_INTERNAL_ERROR,
+				       NULL, error);
+		return;
+	}
+	if (retrieve_deliver_init(client->user, client->set, client->event,
+				  &client->deliver, &error) < 0) {
+		retrieve_client_finish(client, RETRIEVE_RESULT_LOCAL_TEMPFAIL,
+				       NULL, error);
+		return;
+	}
+	e_debug(client->event, "Retrieving from %s:%u as %s",
+		client->set->host, client->set->port, client->set->username);
+	client->backend->v.run(client);
+}
+
+static void retrieve_client_callback(struct retrieve_client *client)
+{
+	timeout_remove(&client->to_finish);
+	client->callback(&client->result, client->context);
+}
+
+static void retrieve_client_log_result(struct retrieve_client *client)
+{
+	const struct retrieve_result *result = &client->result;
+	struct event_passthrough *e =
+		event_create_passthrough(client->event)->
+		set_name("retrieve_finished")->
+		add_str("result", retrieve_result_code_name(result->code))->
+		add_int("messages", result->messages)->
+		add_int("bytes", result->bytes)->
+		add_int("skipped", result->skipped_too_large)->
+		add_int("deleted", result->deleted);
+
+	if (result->code == RETRIEVE_RESULT_OK) {
+		e_debug(e->event(), "Retrieved %u messages (%"PRIuUOFF_T
+			" bytes), deleted %u, skipped %u too large",
+			result->messages, result->bytes, result->deleted,
+			result->skipped_too_large);
+		return;
+	}
+	e->add_str("error", result->error);
+	if (result->resp_code != NULL)
+		e->add_str("resp_code", result->resp_code);
+	e_error(e->event(), "%s (%s; %u messages retrieved before)",
+		result->error, retrieve_result_code_name(result->code),
+		result->messages);
+}
+
+void retrieve_client_finish(struct retrieve_client *client,
+			    enum retrieve_result_code code,
+			    const char *resp_code, const char *error)
+{
+	struct retrieve_result *result = &client->result;
+	const char *state_error;
+
+	if (client->finished)
+		return;
+	client->finished = TRUE;
+
+	/* a local failure was already recorded and is the real cause */
+	if (result->code == RETRIEVE_RESULT_OK) {
+		result->code = code;
+		result->error = p_strdup(client->pool, error);
+		result->resp_code = p_strdup(client->pool, resp_code);
+	}
+	i_assert(result->code == RETRIEVE_RESULT_OK || result->error != NULL);
+	result->duration_msecs =
+		timeval_diff_msecs(&ioloop_timeval, &client->start_time);
+	retrieve_client_log_result(client);
+
+	if (client->state != NULL) {
+		retrieve_state_set_result(client->state, result->started,
+					  result->duration_msecs, result->code,
+					  result->error, result->messages,
+					  result->bytes);
+		if (retrieve_state_commit(client->state, &state_error) < 0) {
+			e_error(client->event, "Couldn't save state: %s",
+				state_error);
+		}
+	}
+	/* the backend may be deep in its own call stack */
+	client->to_finish = timeout_add_short(0, retrieve_client_callback,
+					      client);
+}
+
+bool retrieve_client_is_retrieved(struct retrieve_client *client,
+				  const char *folder, const char *uid)
+{
+	return retrieve_state_have_uid(client->state, folder, uid);
+}
+
+bool retrieve_client_want(struct retrieve_client *client, const char *folder,
+			  const char *uid, uoff_t size)
+{
+	if (retrieve_state_have_uid(client->state, folder, uid))
+		return FALSE;
+	if (client->set->max_size != 0 && size > client->set->max_size) {
+		client->result.skipped_too_large++;
+		e_warning(client->event, "Leaving %s%s%s on the server: "
+			  "%"PRIuUOFF_T" bytes is over max_size %"PRIuUOFF_T,
+			  folder, *folder == '\0' ? "" : "/", uid,
+			  size, client->set->max_size);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+int retrieve_client_deliver(struct retrieve_client *client,
+			    const struct retrieve_deliver_message *msg)
+{
+	const char *error;
+	uoff_t size;
+
+	if (client->result.code != RETRIEVE_RESULT_OK)
+		return -1;
+	if (retrieve_deliver_message(client->deliver, msg, &error) < 0) {
+		client->result.code = RETRIEVE_RESULT_LOCAL_TEMPFAIL;
+		client->result.error = p_strdup_printf(client->pool,
+			"Delivery failed, message left on the server: %s",
+			error);
+		return -1;
+	}
+	/* recorded before the backend may delete it on the remote */
+	if (retrieve_state_add_uid(client->state, msg->remote_folder,
+				   msg->remote_uid, &error) < 0) {
+		client->result.code = RETRIEVE_RESULT_INTERNAL_ERROR;
+		client->result.error = p_strdup_printf(client->pool,
+			"Couldn't record a retrieved message "
+			"(it may be retrieved again): %s", error);
+		return -1;
+	}
+	if (i_stream_get_size(msg->input, TRUE, &size) > 0)
+		client->result.bytes += size;
+	client->result.messages++;
+	return 0;
+}
+
+void retrieve_client_prune(struct retrieve_client *client, const char *folder,
+			   const char *const *present)
+{
+	retrieve_state_prune(client->state, folder, present);
+}
+
+void retrieve_client_deleted(struct retrieve_client *client)
+{
+	client->result.deleted++;
+}
+
+const char *retrieve_client_temp_prefix(struct retrieve_client *client)
+{
+	return retrieve_deliver_temp_prefix(client->deliver);
+}
+
+void retrieve_client_deinit(struct retrieve_client **_client)
+{
+	struct retrieve_client *client = *_client;
+
+	*_client = NULL;
+	if (client->backend != NULL)
+		client->backend->v.deinit(client);
+	timeout_remove(&client->to_finish);
+	if (client->deliver != NULL)
+		retrieve_deliver_deinit(&client->deliver);
+	if (client->state != NULL)
+		retrieve_state_close(&client->state);
+	event_unref(&client->event);
+	mail_user_unref(&client->user);
+	pool_unref(&client->pool);
+}
+
+struct retrieve_client_sync_context {
+	struct ioloop *ioloop;
+	const struct retrieve_result *result;
+};
+
+static void
+retrieve_client_sync_callback(const struct retrieve_result *result,
+			      struct retrieve_client_sync_context *ctx)
+{
+	ctx->result = result;
+	io_loop_stop(ctx->ioloop);
+}
+
+void retrieve_client_run_sync(struct mail_user *user,
+			      const struct retrieve_global_settings *global_set,
+			      const struct retrieve_account_settings *set,
+			      struct retrieve_result *result_r, pool_t pool)
+{
+	struct retrieve_client_sync_context ctx;
+	struct retrieve_client *client;
+	struct ioloop *prev_ioloop = current_ioloop;
+
+	i_zero(&ctx);
+	/* The user's ioloop context (privileges, log prefix) belongs to the
+	   caller's ioloop and stays active while this one runs. */
+	ctx.ioloop = io_loop_create();
+	client = retrieve_client_init(user, global_set, set,
+				      retrieve_client_sync_callback, &ctx);
+	retrieve_client_run(client);
+	if (ctx.result == NULL)
+		io_loop_run(ctx.ioloop);
+	i_assert(ctx.result != NULL);
+
+	*result_r = *ctx.result;
+	result_r->error = p_strdup(pool, ctx.result->error);
+	result_r->resp_code = p_strdup(pool, ctx.result->resp_code);
+	retrieve_client_deinit(&client);
+
+	io_loop_destroy(&ctx.ioloop);
+	i_assert(current_ioloop == prev_ioloop);
+}

@@ -40,6 +40,12 @@ retrieve_client_init(struct mail_user *user,
 		     const struct retrieve_global_settings *global_set,
 		     const struct retrieve_account_settings *set,
 		     retrieve_client_callback_t *callback, void *context);
+#define retrieve_client_init(user, global_set, set, callback, context) \
+	retrieve_client_init(user - \
+		CALLBACK_TYPECHECK(callback, void (*)( \
+			const struct retrieve_result *, typeof(context))), \
+		global_set, set, (retrieve_client_callback_t *)callback, \
+		context)
 void retrieve_client_run(struct retrieve_client *client);
 void retrieve_client_deinit(struct retrieve_client **client);
 

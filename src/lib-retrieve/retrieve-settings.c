@@ -1,1 +1,500 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
 #include "lib.h"
+#include "str.h"
+#include "strnum.h"
+#include "str-sanitize.h"
+#include "unichar.h"
+#include "net.h"
+#include "sha2.h"
+#include "hex-binary.h"
+#include "settings-parser.h"
+#include "retrieve-settings.h"
+
+#include <ctype.h>
+
+#define RETRIEVE_SETTING_PREFIX "retrieve"
+#define RETRIEVE_DEFAULT_INTERVAL_SECS (10*60)
+#define RETRIEVE_DEFAULT_MIN_INTERVAL_SECS 60
+#define RETRIEVE_DEFAULT_TIMEOUT_SECS 60
+#define RETRIEVE_DEFAULT_STATE_DIR "~/.dovecot-retrieve"
+#define RETRIEVE_DEFAULT_FOLDER "INBOX"
+
+/* Quoted values are cut so that an error stays a readable single line */
+#define RETRIEVE_ERROR_VALUE_MAX_LEN 128
+/* Longer identities get a hash tail, so that "<identity>.state.tmp"
+   stays well within NAME_MAX (255). */
+#define RETRIEVE_IDENTITY_MAX_LEN 200
+#define RETRIEVE_IDENTITY_KEEP_LEN 150
+
+struct retrieve_settings_parser {
+	retrieve_getenv_t *getenv;
+	void *context;
+	/* the account key, or NULL for global settings */
+	const char *key;
+};
+
+static const char *
+retrieve_setting_name(const struct retrieve_settings_parser *parser,
+		      const char *field)
+{
+	if (parser->key == NULL)
+		return t_strconcat(RETRIEVE_SETTING_PREFIX"_", field, NULL);
+	return t_strconcat(parser->key, "_", field, NULL);
+}
+
+static const char *
+retrieve_setting_get(const struct retrieve_settings_parser *parser,
+		     const char *field)
+{
+	return parser->getenv(retrieve_setting_name(parser, field),
+			      parser->context);
+}
+
+/* "<key>: <field>: <reason> (value '<value>')"; value NULL leaves the
+   value out (passwords, missing settings). */
+static const char *
+retrieve_setting_error(const struct retrieve_settings_parser *parser,
+		       const char *field, const char *reason,
+		       const char *value)
+{
+	string_t *str = t_str_new(128);
+
+	if (parser->key == NULL)
+		str_append(str, retrieve_setting_name(parser, field));
+	else
+		str_printfa(str, "%s: %s", parser->key, field);
+	str_printfa(str, ": %s", reason);
+	if (value != NULL) {
+		str_append(str, " (value '");
+		str_sanitize_append(str, value, RETRIEVE_ERROR_VALUE_MAX_LEN);
+		str_append(str, "')");
+	}
+	return str_c(str);
+}
+
+static bool retrieve_bool_parse(const char *value, bool *result_r)
+{
+	/* yes/no like Dovecot's own settings, plus the spellings people
+	   bring from other configuration languages */
+	if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "y") == 0 ||
+	    strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0)
+		*result_r = TRUE;
+	else if (strcasecmp(value, "no") == 0 || strcasecmp(value, "n") == 0 ||
+		 strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0)
+		*result_r = FALSE;
+	else
+		return FALSE;
+	return TRUE;
+}
+
+static int
+retrieve_setting_get_bool(const struct retrieve_settings_parser *parser,
+			  const char *field, bool default_value,
+			  bool *result_r, const char **error_r)
+{
+	const char *value = retrieve_setting_get(parser, field);
+
+	if (value == NULL) {
+		*result_r = default_value;
+		return 0;
+	}
+	if (!retrieve_bool_parse(value, result_r)) {
+		*error_r = retrieve_setting_error(parser, field,
+			"invalid boolean (use yes or no)", value);
+		return -1;
+	}
+	return 0;
+}
+
+static int retrieve_time_parse(const char *value, unsigned int *secs_r,
+			       const char **error_r)
+{
+	/* settings_get_time() wants a unit for non-zero values, but a bare
+	   number of seconds is what people write in userdb fields */
+	if (str_to_uint(value, secs_r) == 0)
+		return 0;
+	return settings_get_time(value, secs_r, error_r);
+}
+
+static int
+retrieve_setting_get_time(const struct retrieve_settings_parser *parser,
+			  const char *field, unsigned int default_secs,
+			  unsigned int *secs_r, const char **error_r)
+{
+	const char *value = retrieve_setting_get(parser, field);
+	const char *error;
+
+	if (value == NULL) {
+		*secs_r = default_secs;
+		return 0;
+	}
+	if (retrieve_time_parse(value, secs_r, &error) < 0) {
+		*error_r = retrieve_setting_error(parser, field,
+			"invalid time interval (e.g. 30s, 15m, 1h)", value);
+		return -1;
+	}
+	return 0;
+}
+
+int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
+				   struct retrieve_global_settings *set_r,
+				   const char **error_r)
+{
+	struct retrieve_settings_parser parser = {
+		.getenv = getenv,
+		.context = context,
+	};
+	const char *value;
+
+	i_zero(set_r);
+	if (retrieve_setting_get_bool(&parser, "allow_plaintext", FALSE,
+				      &set_r->allow_plaintext, error_r) < 0)
+		return -1;
+	if (retrieve_setting_get_time(&parser, "default_interval",
+				      RETRIEVE_DEFAULT_INTERVAL_SECS,
+				      &set_r->default_interval_secs,
+				      error_r) < 0)
+		return -1;
+	if (set_r->default_interval_secs == 0) {
+		*error_r = retrieve_setting_error(&parser, "default_interval",
+			"must be greater than zero",
+			retrieve_setting_get(&parser, "default_interval"));
+		return -1;
+	}
+	if (retrieve_setting_get_time(&parser, "min_interval",
+				      RETRIEVE_DEFAULT_MIN_INTERVAL_SECS,
+				      &set_r->min_interval_secs, error_r) < 0)
+		return -1;
+	if (retrieve_setting_get_time(&parser, "timeout",
+				      RETRIEVE_DEFAULT_TIMEOUT_SECS,
+				      &set_r->timeout_secs, error_r) < 0)
+		return -1;
+	if (set_r->timeout_secs == 0) {
+		*error_r = retrieve_setting_error(&parser, "timeout",
+			"must be greater than zero",
+			retrieve_setting_get(&parser, "timeout"));
+		return -1;
+	}
+
+	value = retrieve_setting_get(&parser, "state_dir");
+	if (value == NULL)
+		set_r->state_dir = RETRIEVE_DEFAULT_STATE_DIR;
+	else if (*value == '\0') {
+		*error_r = retrieve_setting_error(&parser, "state_dir",
+						  "must not be empty", value);
+		return -1;
+	} else {
+		set_r->state_dir = value;
+	}
+	return 0;
+}
+
+const char *retrieve_account_key(unsigned int idx)
+{
+	i_assert(idx >= 1);
+
+	if (idx == 1)
+		return RETRIEVE_SETTING_PREFIX;
+	return t_strdup_printf(RETRIEVE_SETTING_PREFIX"%u", idx);
+}
+
+/* The URL for error messages: everything up to the last '@' may be a
+   password, so it is masked. */
+static const char *retrieve_url_display(const char *url)
+{
+	const char *at, *sep;
+
+	at = strrchr(url, '@');
+	if (at == NULL)
+		return url;
+	sep = strstr(url, "://");
+	if (sep == NULL || sep > at)
+		return t_strconcat("***", at, NULL);
+	return t_strdup_printf("%s://***%s", t_strdup_until(url, sep), at);
+}
+
+static bool retrieve_str_has_control_chars(const char *str)
+{
+	for (; *str != '\0'; str++) {
+		if ((unsigned char)*str < 0x20 || *str == 0x7f)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static int
+retrieve_account_parse_url(const struct retrieve_settings_parser *parser,
+			   pool_t pool, const char *value,
+			   struct retrieve_url *url_r, const char **error_r)
+{
+	const char *error;
+
+	if (retrieve_url_parse(value, pool, url_r, &error) < 0) {
+		*error_r = t_strdup_printf("%s: url: %s (value '%s')",
+			parser->key, error,
+			str_sanitize(retrieve_url_display(value),
+				     RETRIEVE_ERROR_VALUE_MAX_LEN));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+retrieve_account_parse_credentials(const struct retrieve_settings_parser *parser,
+				   pool_t pool, const struct retrieve_url *url,
+				   struct retrieve_account_settings *set,
+				   const char **error_r)
+{
+	const char *value;
+
+	if (url->user != NULL)
+		set->username = url->user;
+	else {
+		value = retrieve_setting_get(parser, "user");
+		if (value == NULL || *value == '\0') {
+			*error_r = retrieve_setting_error(parser, "user",
+				t_strdup_printf("no user: put it in the URL or "
+						"set %s_user", parser->key),
+				NULL);
+			return -1;
+		}
+		if (retrieve_str_has_control_chars(value)) {
+			*error_r = retrieve_setting_error(parser, "user",
+				"contains control characters", value);
+			return -1;
+		}
+		set->username = p_strdup(pool, value);
+	}
+
+	/* The value is never quoted in errors */
+	value = retrieve_setting_get(parser, "password");
+	if (value == NULL || *value == '\0') {
+		*error_r = retrieve_setting_error(parser, "password",
+			t_strdup_printf("missing: set %s_password",
+					parser->key), NULL);
+		return -1;
+	}
+	if (retrieve_str_has_control_chars(value)) {
+		/* CR/LF would end the protocol command early */
+		*error_r = retrieve_setting_error(parser, "password",
+			"contains control characters", NULL);
+		return -1;
+	}
+	set->password = p_strdup(pool, value);
+	return 0;
+}
+
+static int
+retrieve_account_parse_interval(const struct retrieve_settings_parser *parser,
+				const struct retrieve_global_settings *global,
+				struct retrieve_account_settings *set,
+				const char **error_r)
+{
+	const char *value, *error;
+	unsigned int secs;
+
+	value = retrieve_setting_get(parser, "interval");
+	if (value == NULL || strcasecmp(value, "auto") == 0)
+		secs = global->default_interval_secs;
+	else if (strcasecmp(value, "manual") == 0) {
+		set->interval_manual = TRUE;
+		set->interval_secs = 0;
+		return 0;
+	} else if (retrieve_time_parse(value, &secs, &error) < 0) {
+		*error_r = retrieve_setting_error(parser, "interval",
+			"invalid interval (use manual, auto or a time "
+			"like 15m)", value);
+		return -1;
+	} else if (secs == 0) {
+		*error_r = retrieve_setting_error(parser, "interval",
+			"must be greater than zero (use manual to disable "
+			"polling)", value);
+		return -1;
+	}
+	/* Administrators set the floor; asking for less is not an error,
+	   it is simply not granted. */
+	set->interval_secs = I_MAX(secs, global->min_interval_secs);
+	return 0;
+}
+
+static int
+retrieve_account_parse_ssl(const struct retrieve_settings_parser *parser,
+			   const struct retrieve_global_settings *global,
+			   const struct retrieve_url *url,
+			   struct retrieve_account_settings *set,
+			   const char **error_r)
+{
+	const char *value;
+
+	value = retrieve_setting_get(parser, "ssl");
+	if (value == NULL) {
+		set->ssl_mode = url->implicit_ssl ?
+			RETRIEVE_SSL_MODE_IMPLICIT : RETRIEVE_SSL_MODE_STARTTLS;
+		return 0;
+	}
+	if (strcasecmp(value, "yes") == 0)
+		set->ssl_mode = RETRIEVE_SSL_MODE_IMPLICIT;
+	else if (strcasecmp(value, "starttls") == 0)
+		set->ssl_mode = RETRIEVE_SSL_MODE_STARTTLS;
+	else if (strcasecmp(value, "no") == 0)
+		set->ssl_mode = RETRIEVE_SSL_MODE_NONE;
+	else {
+		*error_r = retrieve_setting_error(parser, "ssl",
+			"invalid value (use yes, starttls or no)", value);
+		return -1;
+	}
+
+	if (url->implicit_ssl && set->ssl_mode != RETRIEVE_SSL_MODE_IMPLICIT) {
+		*error_r = retrieve_setting_error(parser, "ssl",
+			t_strdup_printf("conflicts with the URL scheme %ss://",
+					retrieve_protocol_name(url->protocol)),
+			value);
+		return -1;
+	}
+	if (set->ssl_mode == RETRIEVE_SSL_MODE_NONE &&
+	    !global->allow_plaintext) {
+		*error_r = retrieve_setting_error(parser, "ssl",
+			"ssl=no requires retrieve_allow_plaintext=yes", value);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+retrieve_account_parse_options(const struct retrieve_settings_parser *parser,
+			       pool_t pool, struct retrieve_account_settings *set,
+			       const char **error_r)
+{
+	const char *value, *error;
+
+	value = retrieve_setting_get(parser, "folder");
+	if (value == NULL)
+		value = RETRIEVE_DEFAULT_FOLDER;
+	if (*value == '\0') {
+		*error_r = retrieve_setting_error(parser, "folder",
+						  "must not be empty", value);
+		return -1;
+	}
+	if (!uni_utf8_str_is_valid(value)) {
+		*error_r = retrieve_setting_error(parser, "folder",
+						  "not valid UTF-8", value);
+		return -1;
+	}
+	set->folder = p_strdup(pool, value);
+
+	if (retrieve_setting_get_bool(parser, "apop", FALSE,
+				      &set->apop, error_r) < 0 ||
+	    retrieve_setting_get_bool(parser, "keep", FALSE,
+				      &set->keep, error_r) < 0 ||
+	    retrieve_setting_get_bool(parser, "filter", TRUE,
+				      &set->filter, error_r) < 0 ||
+	    retrieve_setting_get_bool(parser, "ssl_verify", TRUE,
+				      &set->ssl_verify, error_r) < 0)
+		return -1;
+	if (set->apop && set->protocol != RETRIEVE_PROTOCOL_POP3) {
+		*error_r = retrieve_setting_error(parser, "apop",
+			"APOP exists only in POP3",
+			retrieve_setting_get(parser, "apop"));
+		return -1;
+	}
+
+	value = retrieve_setting_get(parser, "max_size");
+	if (value != NULL &&
+	    settings_get_size(value, &set->max_size, &error) < 0) {
+		*error_r = retrieve_setting_error(parser, "max_size",
+			"invalid size (e.g. 500k, 10M, 0 for no limit)", value);
+		return -1;
+	}
+	return 0;
+}
+
+int retrieve_account_settings_parse(pool_t pool,
+				    const struct retrieve_global_settings *global,
+				    retrieve_getenv_t *getenv, void *context,
+				    unsigned int idx,
+				    struct retrieve_account_settings **set_r,
+				    const char **error_r)
+{
+	struct retrieve_settings_parser parser = {
+		.getenv = getenv,
+		.context = context,
+		.key = retrieve_account_key(idx),
+	};
+	struct retrieve_account_settings *set;
+	struct retrieve_url url;
+	const char *value;
+
+	*set_r = NULL;
+	value = getenv(parser.key, context);
+	if (value == NULL || *value == '\0')
+		return 0;
+
+	if (retrieve_account_parse_url(&parser, pool, value, &url, error_r) < 0)
+		return -1;
+
+	set = p_new(pool, struct retrieve_account_settings, 1);
+	set->name = p_strdup(pool, parser.key);
+	set->url = p_strdup(pool, value);
+	set->protocol = url.protocol;
+	set->host = url.host;
+
+	if (retrieve_account_parse_credentials(&parser, pool, &url,
+					       set, error_r) < 0 ||
+	    retrieve_account_parse_interval(&parser, global, set, error_r) < 0 ||
+	    retrieve_account_parse_ssl(&parser, global, &url, set, error_r) < 0 ||
+	    retrieve_account_parse_options(&parser, pool, set, error_r) < 0)
+		return -1;
+
+	set->port = url.port != 0 ? url.port :
+		retrieve_protocol_default_port(set->protocol,
+			set->ssl_mode == RETRIEVE_SSL_MODE_IMPLICIT);
+	*set_r = set;
+	return 1;
+}
+
+static void retrieve_identity_append_escaped(string_t *dest, const char *str)
+{
+	const unsigned char *p = (const unsigned char *)str;
+
+	for (; *p != '\0'; p++) {
+		/* A leading '.' is escaped too: no hidden files, no "..". */
+		if (i_isalnum(*p) || *p == '-' || *p == '_' ||
+		    (*p == '.' && p != (const unsigned char *)str))
+			str_append_c(dest, *p);
+		else
+			str_printfa(dest, "%%%02X", *p);
+	}
+}
+
+const char *
+retrieve_account_identity(const struct retrieve_account_settings *set)
+{
+	unsigned char digest[SHA256_RESULTLEN];
+	struct ip_addr ip;
+	const char *host;
+	string_t *str;
+
+	/* Host names are case-insensitive and IP addresses have several
+	   spellings; neither should make the state look new. */
+	if (net_addr2ip(set->host, &ip) == 0)
+		host = net_ip2addr(&ip);
+	else
+		host = t_str_lcase(set->host);
+
+	str = t_str_new(128);
+	str_append(str, retrieve_protocol_name(set->protocol));
+	str_append_c(str, '-');
+	retrieve_identity_append_escaped(str, set->username);
+	str_append_c(str, '@');
+	retrieve_identity_append_escaped(str, host);
+	str_printfa(str, "-%u", (unsigned int)set->port);
+
+	if (str_len(str) > RETRIEVE_IDENTITY_MAX_LEN) {
+		sha256_get_digest(str_data(str), str_len(str), digest);
+		str_truncate(str, RETRIEVE_IDENTITY_KEEP_LEN);
+		str_append_c(str, '-');
+		str_append(str, binary_to_hex(digest, 16));
+	}
+	return str_c(str);
+}

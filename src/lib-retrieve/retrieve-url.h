@@ -1,6 +1,8 @@
 #ifndef RETRIEVE_URL_H
 #define RETRIEVE_URL_H
 
+#include "net.h"
+
 enum retrieve_protocol {
 	RETRIEVE_PROTOCOL_POP3 = 0,
 	RETRIEVE_PROTOCOL_IMAP,

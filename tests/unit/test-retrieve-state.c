@@ -1,2 +1,751 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
 #include "lib.h"
-int main(void) { return 0; }
+#include "str.h"
+#include "unlink-directory.h"
+#include "test-common.h"
+#include "retrieve-state.h"
+
+#include <stdio.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#define TEST_IDENTITY "pop3-alice%40example.org@mail.example.org-110"
+#define TEST_STATE_HEADER "dovecot-retrieve-state\t1\n"
+#define TEST_STATUS_LINE "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\n"
+
+static char test_root[] = "/tmp/test-retrieve-state.XXXXXX";
+static char *test_dir;
+
+static const char *test_path(const char *suffix)
+{
+	return t_strconcat(test_dir, "/"TEST_IDENTITY, suffix, NULL);
+}
+
+static void test_write_file(const char *path, const char *data, bool append)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC),
+		  0600);
+	if (fd == -1)
+		i_fatal("open(%s) failed: %m", path);
+	if (write(fd, data, strlen(data)) != (ssize_t)strlen(data))
+		i_fatal("write(%s) failed: %m", path);
+	i_close_fd(&fd);
+}
+
+static const char *test_read_file(const char *path)
+{
+	string_t *str = t_str_new(1024);
+	char buf[1024];
+	ssize_t ret;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd == -1)
+		return NULL;
+	while ((ret = read(fd, buf, sizeof(buf))) > 0)
+		str_append_data(str, buf, ret);
+	i_close_fd(&fd);
+	return str_c(str);
+}
+
+static bool test_file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static void test_state_reset(void)
+{
+	const char *error;
+
+	if (unlink_directory(test_dir, UNLINK_DIRECTORY_FLAG_RMDIR,
+			     &error) < 0 && errno != ENOENT)
+		i_fatal("%s", error);
+}
+
+static struct retrieve_state *test_state_open(void)
+{
+	struct retrieve_state *state;
+	const char *error;
+
+	if (retrieve_state_open(test_dir, TEST_IDENTITY, &state, &error) != 1)
+		i_fatal("retrieve_state_open() failed: %s", error);
+	return state;
+}
+
+static void test_state_commit(struct retrieve_state *state)
+{
+	const char *error;
+
+	if (retrieve_state_commit(state, &error) < 0)
+		i_fatal("retrieve_state_commit() failed: %s", error);
+}
+
+static void test_state_add(struct retrieve_state *state, const char *folder,
+			   const char *uid)
+{
+	const char *error;
+
+	if (retrieve_state_add_uid(state, folder, uid, &error) < 0)
+		i_fatal("retrieve_state_add_uid() failed: %s", error);
+}
+
+static void test_retrieve_result_code(void)
+{
+	enum retrieve_result_code code, parsed;
+	static const char *const names[] = {
+		"ok", "remote_tempfail", "auth_failed", "remote_error",
+		"local_tempfail", "config_error", "locked", "internal_error",
+	};
+
+	test_begin("retrieve_result_code_name() and _parse()");
+	for (code = RETRIEVE_RESULT_OK;
+	     code <= RETRIEVE_RESULT_INTERNAL_ERROR; code++) {
+		test_assert_strcmp_idx(retrieve_result_code_name(code),
+				       names[code], code);
+		test_assert_idx(retrieve_result_code_parse(names[code],
+							   &parsed), code);
+		test_assert_idx(parsed == code, code);
+	}
+	test_assert(!retrieve_result_code_parse("OK", &parsed));
+	test_assert(!retrieve_result_code_parse("", &parsed));
+	test_assert(!retrieve_result_code_parse("okay", &parsed));
+	test_end();
+}
+
+static void test_retrieve_state_create(void)
+{
+	struct retrieve_state_status status;
+	struct retrieve_state *state;
+	struct stat st;
+
+	test_begin("retrieve state: create");
+	test_state_reset();
+	state = test_state_open();
+	/* the directory is created, private */
+	test_assert(stat(test_dir, &st) == 0 && (st.st_mode & 0777) == 0700);
+	test_assert(stat(test_path(".lock"), &st) == 0 &&
+		    (st.st_mode & 0777) == 0600);
+	retrieve_state_get_status(state, &status);
+	test_assert(status.last_run == 0 && status.runs == 0 &&
+		    status.last_error == NULL &&
+		    status.last_result == RETRIEVE_RESULT_OK);
+	test_assert(!retrieve_state_have_uid(state, "", "1"));
+	test_assert(retrieve_state_get_uidvalidity(state, "INBOX") == 0);
+	test_assert(!test_file_exists(test_path(".state")));
+
+	test_state_commit(state);
+	test_assert(stat(test_path(".state"), &st) == 0 &&
+		    (st.st_mode & 0777) == 0600);
+	test_assert(!test_file_exists(test_path(".state.tmp")));
+	test_assert(!test_file_exists(test_path(".log")));
+	retrieve_state_close(&state);
+	test_assert(state == NULL);
+	test_end();
+}
+
+static void test_retrieve_state_roundtrip(void)
+{
+	static const char *const uids[] = {
+		"1", "2", "AZ0123456789-xyz", "tab\there", "nl\nhere",
+		"cr\rhere", "esc\001here", "sp ace", NULL
+	};
+	struct retrieve_state *state;
+	unsigned int i;
+
+	test_begin("retrieve state: commit and reopen");
+	test_state_reset();
+	state = test_state_open();
+	for (i = 0; uids[i] != NULL; i++)
+		test_state_add(state, "", uids[i]);
+	retrieve_state_set_uidvalidity(state, "INBOX", 1234567890);
+	test_state_add(state, "INBOX", "17");
+	retrieve_state_set_uidvalidity(state, "Sent\tItems", 4294967295U);
+	test_state_add(state, "Sent\tItems", "18");
+	/* adding twice is harmless */
+	test_state_add(state, "INBOX", "17");
+	test_state_commit(state);
+	test_assert(!test_file_exists(test_path(".log")));
+	retrieve_state_close(&state);
+
+	state = test_state_open();
+	for (i = 0; uids[i] != NULL; i++)
+		test_assert_idx(retrieve_state_have_uid(state, "", uids[i]), i);
+	test_assert(!retrieve_state_have_uid(state, "", "3"));
+	test_assert(!retrieve_state_have_uid(state, "", "tab"));
+	test_assert(!retrieve_state_have_uid(state, "INBOX", "1"));
+	test_assert(retrieve_state_have_uid(state, "INBOX", "17"));
+	test_assert(retrieve_state_have_uid(state, "Sent\tItems", "18"));
+	test_assert(!retrieve_state_have_uid(state, "Sent", "18"));
+	test_assert(retrieve_state_get_uidvalidity(state, "") == 0);
+	test_assert(retrieve_state_get_uidvalidity(state, "INBOX") ==
+		    1234567890);
+	test_assert(retrieve_state_get_uidvalidity(state, "Sent\tItems") ==
+		    4294967295U);
+	/* a second commit of the reopened state keeps it all */
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "", "nl\nhere"));
+	test_assert(retrieve_state_have_uid(state, "INBOX", "17"));
+	retrieve_state_close(&state);
+	test_end();
+}
+
+static void test_retrieve_state_status(void)
+{
+	struct retrieve_state_status status;
+	struct retrieve_state *state;
+	const char *error;
+	pool_t pool;
+
+	test_begin("retrieve state: status");
+	test_state_reset();
+	pool = pool_alloconly_create("test status", 1024);
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 0);
+
+	state = test_state_open();
+	retrieve_state_set_result(state, 1700000000, 1500,
+				  RETRIEVE_RESULT_OK, NULL, 3, 3000);
+	retrieve_state_set_result(state, 1700000600, 250,
+				  RETRIEVE_RESULT_REMOTE_TEMPFAIL,
+				  "connect\tfailed:\nrefused", 0, 0);
+	retrieve_state_set_result(state, 1700001200, 42,
+				  RETRIEVE_RESULT_AUTH_FAILED,
+				  "-ERR [AUTH] bad password", 0, 0);
+	retrieve_state_get_status(state, &status);
+	test_assert(status.last_run == 1700001200);
+	test_assert(status.last_duration_msecs == 42);
+	test_assert(status.last_result == RETRIEVE_RESULT_AUTH_FAILED);
+	test_assert_strcmp(status.last_error, "-ERR [AUTH] bad password");
+	test_assert(status.runs == 3);
+	test_assert(status.consecutive_failures == 2);
+	test_assert(status.total_messages == 3);
+	test_assert(status.total_bytes == 3000);
+
+	retrieve_state_set_result(state, 1700001800, 1000,
+				  RETRIEVE_RESULT_REMOTE_TEMPFAIL,
+				  "connect\tfailed:\nrefused", 2, 5000000000ULL);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+
+	/* read without opening (and locking) the state */
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.last_run == 1700001800);
+	test_assert(status.last_duration_msecs == 1000);
+	test_assert(status.last_result == RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+	test_assert_strcmp(status.last_error, "connect\tfailed:\nrefused");
+	test_assert(status.last_messages == 2);
+	test_assert(status.last_bytes == 5000000000ULL);
+	test_assert(status.total_messages == 5);
+	test_assert(status.total_bytes == 5000003000ULL);
+	test_assert(status.runs == 4);
+	test_assert(status.consecutive_failures == 3);
+
+	/* reopened, and an OK run resets the failure counter */
+	state = test_state_open();
+	retrieve_state_get_status(state, &status);
+	test_assert(status.runs == 4 && status.consecutive_failures == 3);
+	test_assert_strcmp(status.last_error, "connect\tfailed:\nrefused");
+	retrieve_state_set_result(state, 1700002400, 1, RETRIEVE_RESULT_OK,
+				  "", 0, 0);
+	retrieve_state_get_status(state, &status);
+	test_assert(status.consecutive_failures == 0 && status.runs == 5);
+	test_assert(status.last_error == NULL);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.last_error == NULL && status.runs == 5);
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_retrieve_state_journal(void)
+{
+	struct retrieve_state *state;
+
+	test_begin("retrieve state: journal replay after a crash");
+	test_state_reset();
+	state = test_state_open();
+	test_state_add(state, "", "committed");
+	test_state_commit(state);
+	test_state_add(state, "", "a");
+	test_state_add(state, "", "b");
+	retrieve_state_set_uidvalidity(state, "INBOX", 7);
+	test_state_add(state, "INBOX", "c\td");
+	/* a crash: the state is never committed */
+	test_assert(test_file_exists(test_path(".log")));
+	retrieve_state_close(&state);
+
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "", "committed"));
+	test_assert(retrieve_state_have_uid(state, "", "a"));
+	test_assert(retrieve_state_have_uid(state, "", "b"));
+	test_assert(retrieve_state_have_uid(state, "INBOX", "c\td"));
+	test_assert(retrieve_state_get_uidvalidity(state, "INBOX") == 7);
+	/* appending to a replayed journal continues it */
+	test_state_add(state, "", "e");
+	retrieve_state_close(&state);
+
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "", "a"));
+	test_assert(retrieve_state_have_uid(state, "", "e"));
+	test_state_commit(state);
+	test_assert(!test_file_exists(test_path(".log")));
+	retrieve_state_close(&state);
+
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "", "e"));
+	test_assert(retrieve_state_have_uid(state, "INBOX", "c\td"));
+	retrieve_state_close(&state);
+	test_end();
+}
+
+static void test_retrieve_state_torn_journal(void)
+{
+	struct retrieve_state *state;
+	const char *log;
+
+	test_begin("retrieve state: torn journal line");
+	test_state_reset();
+	state = test_state_open();
+	test_state_add(state, "", "a");
+	retrieve_state_close(&state);
+	test_write_file(test_path(".log"), "uid\t\tpartial", TRUE);
+
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "", "a"));
+	test_assert(!retrieve_state_have_uid(state, "", "partial"));
+	/* the torn line was cut off, so this one is not glued to it */
+	log = test_read_file(test_path(".log"));
+	test_assert(log != NULL && strstr(log, "partial") == NULL);
+	test_state_add(state, "", "b");
+	retrieve_state_close(&state);
+
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "", "a"));
+	test_assert(retrieve_state_have_uid(state, "", "b"));
+	retrieve_state_close(&state);
+
+	/* a torn journal header: the journal is as good as empty */
+	test_state_reset();
+	state = test_state_open();
+	retrieve_state_close(&state);
+	test_write_file(test_path(".log"), "dovecot-retrieve-jou", FALSE);
+	state = test_state_open();
+	test_state_add(state, "", "c");
+	retrieve_state_close(&state);
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "", "c"));
+	retrieve_state_close(&state);
+	test_end();
+}
+
+struct corrupt_test {
+	const char *state;
+	const char *log;
+	/* expected after "<path> line " */
+	const char *error;
+};
+
+static void test_retrieve_state_corrupt(void)
+{
+	static const struct corrupt_test tests[] = {
+		{ "", NULL, "1: truncated (file is empty)" },
+		{ "dovecot-retrie", NULL,
+		  "1: truncated (last line has no newline)" },
+		{ "garbage\n", NULL,
+		  "1: not a dovecot-retrieve state file (bad header)" },
+		{ "dovecot-retrieve-state\t2\n", NULL,
+		  "1: unsupported version '2'" },
+		{ TEST_STATE_HEADER, NULL,
+		  "2: truncated (no status record)" },
+		{ TEST_STATE_HEADER "folder\tINBOX\t1\n", NULL,
+		  "2: expected a status record" },
+		{ TEST_STATE_HEADER "status\tx\t0\tok\t\t0\t0\t0\t0\t0\t0\n",
+		  NULL, "2: invalid number in status field last_run" },
+		{ TEST_STATE_HEADER "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t-1\n",
+		  NULL, "2: invalid number in status field "
+		  "consecutive_failures" },
+		{ TEST_STATE_HEADER "status\t0\t0\tbogus\t\t0\t0\t0\t0\t0\t0\n",
+		  NULL, "2: unknown result 'bogus'" },
+		{ TEST_STATE_HEADER "status\t0\t0\tok\n", NULL,
+		  "2: status record has 3 fields, expected 10" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE, NULL,
+		  "3: truncated (no end record)" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "folder\tINBOX\t1\n",
+		  NULL, "3: expected a journal record" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\nuid\t1\n", NULL,
+		  "6: truncated (no end record)" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\nuid\t1\nend\t1", NULL,
+		  "6: truncated (last line has no newline)" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\nuid\t1\ngarbage line\nend\t1\n", NULL,
+		  "6: unknown record type 'garbage line'" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\nuid\t1\n\nend\t1\n", NULL,
+		  "6: empty line" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\nuid\t1\nuid\t2\nend\t1\n", NULL,
+		  "7: end record counts 1 uids, but 2 were read" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "uid\t1\nend\t1\n", NULL,
+		  "4: uid record before any folder record" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\tx\nend\t0\n", NULL,
+		  "4: invalid folder record" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t99999999999\nend\t0\n", NULL,
+		  "4: invalid folder record" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\nfolder\tINBOX\t1\nend\t0\n", NULL,
+		  "5: duplicate folder 'INBOX'" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\nuid\t\nend\t0\n", NULL,
+		  "5: invalid uid record" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "end\t0\nfolder\tINBOX\t1\n", NULL,
+		  "5: data after the end record" },
+		/* a journal that does not parse is as bad */
+		{ NULL, "garbage\n",
+		  "1: not a dovecot-retrieve journal (bad header)" },
+		{ NULL, "dovecot-retrieve-journal\t0\nuid\tINBOX\n"
+		  "uid\tINBOX\t2\n", "2: invalid journal record" },
+		{ NULL, "dovecot-retrieve-journal\t0\nuid\tINBOX\t\n",
+		  "2: empty uid" },
+		{ NULL, "dovecot-retrieve-journal\t0\nuidvalidity\tINBOX\tx\n",
+		  "2: invalid uidvalidity" },
+		{ NULL, "dovecot-retrieve-journal\t0\nuid\tINBOX\t1\n"
+		  "delete\tINBOX\t1\nuid\tINBOX\t2\n",
+		  "3: unknown journal record type 'delete'" },
+		{ NULL, "dovecot-retrieve-journal\t0\nuid\tINBOX\t1\n\n"
+		  "uid\tINBOX\t2\n", "3: invalid journal record" },
+	};
+	struct retrieve_state_status status;
+	struct retrieve_state *state;
+	const char *error, *path;
+	unsigned int i;
+
+	test_begin("retrieve state: corrupt files");
+	for (i = 0; i < N_ELEMENTS(tests); i++) {
+		test_state_reset();
+		if (mkdir(test_dir, 0700) < 0)
+			i_fatal("mkdir(%s) failed: %m", test_dir);
+		if (tests[i].state != NULL)
+			test_write_file(test_path(".state"), tests[i].state,
+					FALSE);
+		if (tests[i].log != NULL)
+			test_write_file(test_path(".log"), tests[i].log, FALSE);
+		path = test_path(tests[i].state != NULL ? ".state" : ".log");
+
+		error = NULL;
+		state = (void *)1;
+		test_assert_idx(retrieve_state_open(test_dir, TEST_IDENTITY,
+						    &state, &error) == -1, i);
+		test_assert_idx(state == NULL, i);
+		test_assert_strcmp_idx(error, t_strdup_printf("%s line %s",
+				       path, tests[i].error), i);
+	}
+
+	/* the status alone is readable when the damage is further on */
+	test_state_reset();
+	if (mkdir(test_dir, 0700) < 0)
+		i_fatal("mkdir(%s) failed: %m", test_dir);
+	test_write_file(test_path(".state"), TEST_STATE_HEADER
+			"status\t5\t0\tok\t\t0\t0\t0\t0\t9\t0\ngarbage\n",
+			FALSE);
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY,
+					       pool_datastack_create(),
+					       &status, &error) == 1);
+	test_assert(status.last_run == 5 && status.runs == 9);
+	test_write_file(test_path(".state"), TEST_STATE_HEADER, FALSE);
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY,
+					       pool_datastack_create(),
+					       &status, &error) == -1);
+	test_assert_strcmp(error, t_strconcat(test_path(".state"),
+		" line 2: truncated (no status record)", NULL));
+
+	/* the lock of a failed open is released */
+	i_unlink(test_path(".state"));
+	state = test_state_open();
+	retrieve_state_close(&state);
+	test_end();
+}
+
+static void test_retrieve_state_prune(void)
+{
+	static const char *const present[] = { "2", "4", "6", "99", "4", NULL };
+	static const char *const none[] = { NULL };
+	struct retrieve_state *state;
+	unsigned int i;
+
+	test_begin("retrieve state: prune");
+	test_state_reset();
+	state = test_state_open();
+	for (i = 1; i <= 10; i++)
+		test_state_add(state, "", dec2str(i));
+	test_state_add(state, "Other", "2");
+	retrieve_state_prune(state, "", present);
+	/* an unknown folder is not an error */
+	retrieve_state_prune(state, "Unknown", present);
+	for (i = 1; i <= 10; i++) {
+		test_assert_idx(retrieve_state_have_uid(state, "", dec2str(i)) ==
+				(i == 2 || i == 4 || i == 6), i);
+	}
+	test_assert(!retrieve_state_have_uid(state, "", "99"));
+	test_assert(retrieve_state_have_uid(state, "Other", "2"));
+	test_state_commit(state);
+	retrieve_state_close(&state);
+
+	state = test_state_open();
+	for (i = 1; i <= 10; i++) {
+		test_assert_idx(retrieve_state_have_uid(state, "", dec2str(i)) ==
+				(i == 2 || i == 4 || i == 6), i);
+	}
+	retrieve_state_prune(state, "Other", none);
+	test_assert(!retrieve_state_have_uid(state, "Other", "2"));
+	test_state_add(state, "Other", "3");
+	test_assert(retrieve_state_have_uid(state, "Other", "3"));
+	retrieve_state_close(&state);
+	test_end();
+}
+
+static void test_retrieve_state_uidvalidity(void)
+{
+	struct retrieve_state *state;
+	const char *old_log;
+
+	test_begin("retrieve state: uidvalidity change");
+	test_state_reset();
+	state = test_state_open();
+	/* first known value: nothing is forgotten */
+	test_state_add(state, "INBOX", "1");
+	retrieve_state_set_uidvalidity(state, "INBOX", 100);
+	test_assert(retrieve_state_have_uid(state, "INBOX", "1"));
+	test_state_add(state, "INBOX", "2");
+	test_state_add(state, "Other", "2");
+	retrieve_state_set_uidvalidity(state, "INBOX", 100);
+	test_assert(retrieve_state_have_uid(state, "INBOX", "2"));
+	retrieve_state_set_uidvalidity(state, "INBOX", 200);
+	test_assert(retrieve_state_get_uidvalidity(state, "INBOX") == 200);
+	test_assert(!retrieve_state_have_uid(state, "INBOX", "1"));
+	test_assert(!retrieve_state_have_uid(state, "INBOX", "2"));
+	test_assert(retrieve_state_have_uid(state, "Other", "2"));
+	test_state_add(state, "INBOX", "3");
+	/* uncommitted: the journal must carry the change */
+	retrieve_state_close(&state);
+
+	state = test_state_open();
+	test_assert(retrieve_state_get_uidvalidity(state, "INBOX") == 200);
+	test_assert(!retrieve_state_have_uid(state, "INBOX", "1"));
+	test_assert(!retrieve_state_have_uid(state, "INBOX", "2"));
+	test_assert(retrieve_state_have_uid(state, "INBOX", "3"));
+	test_state_commit(state);
+	retrieve_state_close(&state);
+
+	state = test_state_open();
+	test_assert(retrieve_state_get_uidvalidity(state, "INBOX") == 200);
+	test_assert(retrieve_state_have_uid(state, "INBOX", "3"));
+	test_assert(!retrieve_state_have_uid(state, "INBOX", "2"));
+
+	/* A journal that survives its commit (the unlink was lost in a
+	   crash) is not replayed over the newer state. */
+	test_state_add(state, "INBOX", "4");
+	old_log = test_read_file(test_path(".log"));
+	test_assert(old_log != NULL);
+	retrieve_state_set_uidvalidity(state, "INBOX", 300);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_write_file(test_path(".log"), old_log, FALSE);
+
+	state = test_state_open();
+	test_assert(retrieve_state_get_uidvalidity(state, "INBOX") == 300);
+	test_assert(!retrieve_state_have_uid(state, "INBOX", "3"));
+	test_assert(!retrieve_state_have_uid(state, "INBOX", "4"));
+	test_assert(!test_file_exists(test_path(".log")));
+	test_state_add(state, "INBOX", "5");
+	retrieve_state_close(&state);
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "INBOX", "5"));
+	retrieve_state_close(&state);
+	test_end();
+}
+
+/* Forks a child that tries to open the state once test_opener_wait() is
+   called. Forking before the parent opens keeps the parent's open state
+   out of the child's memory, so that only the fcntl() lock can stop it. */
+static pid_t test_opener_fork(int *sync_fd_r)
+{
+	struct retrieve_state *state;
+	const char *error;
+	int fds[2], ret;
+	pid_t pid;
+	char chr;
+
+	if (pipe(fds) < 0)
+		i_fatal("pipe() failed: %m");
+	pid = fork();
+	if (pid < 0)
+		i_fatal("fork() failed: %m");
+	if (pid == 0) {
+		i_close_fd(&fds[1]);
+		if (read(fds[0], &chr, 1) != 1)
+			test_exit(1);
+		i_close_fd(&fds[0]);
+		ret = retrieve_state_open(test_dir, TEST_IDENTITY,
+					  &state, &error);
+		if (ret == 0 &&
+		    strcmp(error, "another retrieval of this account "
+				  "is running") != 0)
+			ret = 5;
+		retrieve_state_close(&state);
+		test_exit(10 + ret);
+	}
+	i_close_fd(&fds[0]);
+	*sync_fd_r = fds[1];
+	return pid;
+}
+
+/* Returns the child's exit code: 10 + what retrieve_state_open() returned */
+static int test_opener_wait(pid_t pid, int sync_fd)
+{
+	int status;
+
+	if (write(sync_fd, "", 1) != 1)
+		i_fatal("write() failed: %m");
+	i_close_fd(&sync_fd);
+	if (waitpid(pid, &status, 0) < 0)
+		i_fatal("waitpid() failed: %m");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_retrieve_state_lock(void)
+{
+	struct retrieve_state *state, *state2;
+	const char *error;
+	int sync_fd1, sync_fd2, sync_fd3;
+	pid_t pid1, pid2, pid3;
+
+	test_begin("retrieve state: lock");
+	test_state_reset();
+	pid1 = test_opener_fork(&sync_fd1);
+	pid2 = test_opener_fork(&sync_fd2);
+	state = test_state_open();
+	test_state_add(state, "", "1");
+
+	/* another process is excluded by the fcntl() lock */
+	test_assert(test_opener_wait(pid1, sync_fd1) == 10);
+
+	/* fcntl() locks do not exclude within a process; the state
+	   refuses a second open itself */
+	state2 = (void *)1;
+	test_assert(retrieve_state_open(test_dir, TEST_IDENTITY,
+					&state2, &error) == 0);
+	test_assert(state2 == NULL);
+	test_assert_strcmp(error, "another retrieval of this account is "
+			   "running");
+	/* and the refused open did not drop the lock by closing a
+	   descriptor of the lock file */
+	test_assert(test_opener_wait(pid2, sync_fd2) == 10);
+
+	/* another identity is independent */
+	test_assert(retrieve_state_open(test_dir, TEST_IDENTITY"x",
+					&state2, &error) == 1);
+	retrieve_state_close(&state2);
+
+	retrieve_state_close(&state);
+	pid3 = test_opener_fork(&sync_fd3);
+	test_assert(test_opener_wait(pid3, sync_fd3) == 11);
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "", "1"));
+	retrieve_state_close(&state);
+	test_end();
+}
+
+static void test_retrieve_state_large(void)
+{
+#define LARGE_UID_COUNT 100000
+	struct retrieve_state *state;
+	string_t *log;
+	unsigned int i;
+	bool all = TRUE;
+
+	test_begin("retrieve state: 100000 uids");
+	test_state_reset();
+	if (mkdir(test_dir, 0700) < 0)
+		i_fatal("mkdir(%s) failed: %m", test_dir);
+	/* a journal written in one go; add_uid() would fdatasync each */
+	log = str_new(default_pool, LARGE_UID_COUNT * 40);
+	str_append(log, "dovecot-retrieve-journal\t0\n");
+	for (i = 0; i < LARGE_UID_COUNT; i++)
+		str_printfa(log, "uid\t\t%08x-uidl-%u\n", i * 2654435761U, i);
+	test_write_file(test_path(".log"), str_c(log), FALSE);
+	str_free(&log);
+
+	state = test_state_open();
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_assert(!test_file_exists(test_path(".log")));
+
+	state = test_state_open();
+	for (i = 0; i < LARGE_UID_COUNT; i++) T_BEGIN {
+		if (!retrieve_state_have_uid(state, "",
+			t_strdup_printf("%08x-uidl-%u", i * 2654435761U, i)))
+			all = FALSE;
+	} T_END;
+	test_assert(all);
+	test_assert(!retrieve_state_have_uid(state, "", "00000000-uidl-1"));
+	retrieve_state_close(&state);
+	test_end();
+}
+
+static void test_retrieve_state_init(void)
+{
+	/* lib_init() has run only once test_run() has started */
+	if (mkdtemp(test_root) == NULL)
+		i_fatal("mkdtemp() failed: %m");
+	/* a missing parent must be created too */
+	test_dir = i_strconcat(test_root, "/home/.dovecot-retrieve", NULL);
+}
+
+static void test_retrieve_state_deinit(void)
+{
+	const char *error;
+
+	if (unlink_directory(test_root, UNLINK_DIRECTORY_FLAG_RMDIR,
+			     &error) < 0)
+		i_error("%s", error);
+	i_free(test_dir);
+}
+
+int main(void)
+{
+	static void (*const test_functions[])(void) = {
+		test_retrieve_state_init,
+		test_retrieve_result_code,
+		test_retrieve_state_create,
+		test_retrieve_state_roundtrip,
+		test_retrieve_state_status,
+		test_retrieve_state_journal,
+		test_retrieve_state_torn_journal,
+		test_retrieve_state_corrupt,
+		test_retrieve_state_prune,
+		test_retrieve_state_uidvalidity,
+		test_retrieve_state_lock,
+		test_retrieve_state_large,
+		test_retrieve_state_deinit,
+		NULL
+	};
+	return test_run(test_functions);
+}
