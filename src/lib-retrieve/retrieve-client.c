@@ -278,12 +278,13 @@ void retrieve_client_run_sync(struct mail_user *user,
 {
 	struct retrieve_client_sync_context ctx;
 	struct retrieve_client *client;
-	struct ioloop *prev_ioloop = current_ioloop;
 
 	i_zero(&ctx);
-	/* The user's ioloop context (privileges, log prefix) belongs to the
-	   caller's ioloop and stays active while this one runs. */
-	ctx.ioloop = io_loop_create();
+	/* The caller's own ioloop, not a private one: storage adds timeouts
+	   that outlive the run (mailbox list index refresh) to the current
+	   ioloop. Callers are not inside io_loop_run() (doveadm's run()). */
+	ctx.ioloop = current_ioloop;
+	i_assert(!io_loop_is_running(ctx.ioloop));
 	client = retrieve_client_init(user, global_set, set,
 				      retrieve_client_sync_callback, &ctx);
 	retrieve_client_run(client);
@@ -295,7 +296,4 @@ void retrieve_client_run_sync(struct mail_user *user,
 	result_r->error = p_strdup(pool, ctx.result->error);
 	result_r->resp_code = p_strdup(pool, ctx.result->resp_code);
 	retrieve_client_deinit(&client);
-
-	io_loop_destroy(&ctx.ioloop);
-	i_assert(current_ioloop == prev_ioloop);
 }

@@ -25,6 +25,9 @@ struct retrieve_result {
 	unsigned int duration_msecs;
 };
 
+/* The parent category of every retrieval event ("retrieve") */
+extern struct event_category event_category_retrieve;
+
 struct retrieve_client;
 
 typedef void retrieve_client_callback_t(const struct retrieve_result *result,

@@ -1,1 +1,640 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
 #include "lib.h"
+#include "array.h"
+#include "ioloop.h"
+#include "str.h"
+#include "istream.h"
+#include "istream-concat.h"
+#include "message-date.h"
+#include "settings-parser.h"
+#include "master-service.h"
+#include "master-service-settings.h"
+#include "smtp-address.h"
+#include "smtp-submit-settings.h"
+#include "lda-settings.h"
+#include "mail-storage.h"
+#include "mail-storage-settings.h"
+#include "mail-storage-service.h"
+#include "mail-user.h"
+#include "mail-deliver.h"
+#include "raw-storage.h"
+#include "retrieve-settings.h"
+#include "retrieve-sieve.h"
+#include "retrieve-deliver.h"
+
+/* The raw mailbox's mbox "From " sender for a null envelope sender, as in
+   lda. */
+#define RETRIEVE_DELIVER_RAW_SENDER "MAILER-DAEMON"
+
+struct retrieve_deliver {
+	pool_t pool;
+	struct event *event;
+	struct mail_user *user;
+
+	/* Copied from the account settings, which may go away first */
+	const char *account;
+	const char *remote_host;
+	const char *folder;
+	enum retrieve_protocol protocol;
+	bool filter;
+
+	const char *hostname;
+	/* The user's address: Sieve's envelope recipient */
+	const struct smtp_address *rcpt_to;
+	struct lda_settings *lda_set;
+	struct smtp_submit_settings *smtp_set;
+
+	/* filter=yes: owns the raw mailboxes of the source mails */
+	struct mail_user *raw_user;
+	/* filter=no: the destination folder, kept open between messages */
+	struct mailbox *box;
+};
+
+/* lib-lda's settings as the process read them globally, for processes that
+   can't make them per-user settings (doveadm reads them as its own
+   settings roots). Taken at global init, before anything re-reads the
+   process's settings for a user. */
+static struct {
+	pool_t pool;
+	void *lda_set;
+	void *smtp_set;
+	bool hooks_initialized;
+} retrieve_deliver_global;
+
+/* Finds the settings of info among the parser's roots, NULL when the
+   parser doesn't have them. */
+static void *
+retrieve_settings_parser_find(struct setting_parser_context *parser,
+			      const struct setting_parser_info *info)
+{
+	const struct setting_parser_info *const *roots;
+	void **sets;
+	unsigned int i;
+
+	roots = settings_parser_get_roots(parser);
+	sets = settings_parser_get_list(parser);
+	for (i = 0; roots[i] != NULL; i++) {
+		/* by name: settings_parser_dyn_update() copies roots */
+		if (roots[i]->module_name != NULL &&
+		    strcmp(roots[i]->module_name, info->module_name) == 0)
+			return sets[i];
+	}
+	return NULL;
+}
+
+static void retrieve_deliver_global_settings_init(void)
+{
+	struct setting_parser_context *parser;
+	void *lda_set, *smtp_set;
+
+	if (master_service == NULL)
+		return;
+	parser = master_service_get_settings_parser(master_service);
+	if (parser == NULL)
+		return;
+	lda_set = retrieve_settings_parser_find(parser,
+						&lda_setting_parser_info);
+	smtp_set = retrieve_settings_parser_find(parser,
+		&smtp_submit_setting_parser_info);
+	if (lda_set == NULL && smtp_set == NULL)
+		return;
+
+	retrieve_deliver_global.pool =
+		pool_alloconly_create("retrieve deliver settings", 1024);
+	if (lda_set != NULL) {
+		retrieve_deliver_global.lda_set =
+			settings_dup(&lda_setting_parser_info, lda_set,
+				     retrieve_deliver_global.pool);
+	}
+	if (smtp_set != NULL) {
+		retrieve_deliver_global.smtp_set =
+			settings_dup(&smtp_submit_setting_parser_info,
+				     smtp_set, retrieve_deliver_global.pool);
+	}
+}
+
+int retrieve_deliver_global_init(const char **error_r)
+{
+	const char *error;
+
+	if (!retrieve_deliver_global.hooks_initialized) {
+		/* lib-lda has no way to undo this, so it is done once per
+		   process even across global deinit */
+		retrieve_deliver_global.hooks_initialized = TRUE;
+		mail_deliver_hooks_init();
+	}
+	if (retrieve_deliver_global.pool == NULL)
+		retrieve_deliver_global_settings_init();
+
+	if (retrieve_sieve_load(&error) < 0) {
+		*error_r = t_strdup_printf("Sieve is not available: %s", error);
+		return -1;
+	}
+	return 0;
+}
+
+void retrieve_deliver_global_deinit(void)
+{
+	retrieve_deliver_global.lda_set = NULL;
+	retrieve_deliver_global.smtp_set = NULL;
+	pool_unref(&retrieve_deliver_global.pool);
+}
+
+/* Returns the user's settings of info, expanded for the user: the user's
+   own when the process made info a root of its storage service (userdb
+   fields and protocol filters apply), else what the process read globally,
+   else Dovecot's defaults. */
+static void *
+retrieve_deliver_settings_get(struct retrieve_deliver *deliver,
+			      const struct setting_parser_info *info,
+			      void *global_set, const char **error_r)
+{
+	struct mail_user *user = deliver->user;
+	struct setting_parser_context *parser = NULL;
+	void *src = NULL, *set;
+	const char *error;
+
+	if (user->_service_user != NULL) {
+		src = retrieve_settings_parser_find(
+			mail_storage_service_user_get_settings_parser(
+				user->_service_user), info);
+	}
+	if (src == NULL)
+		src = global_set;
+	if (src == NULL) {
+		/* a parser's copy, since the strings of the defaults lack
+		   the expansion markers that settings_var_expand() wants */
+		parser = settings_parser_init(deliver->pool, info, 0);
+		src = settings_parser_get(parser);
+	}
+	/* expanding works in place, and the source is shared */
+	set = settings_dup(info, src, deliver->pool);
+	if (parser != NULL)
+		settings_parser_deinit(&parser);
+
+	if (settings_var_expand(info, set, deliver->pool,
+				mail_user_var_expand_table(user),
+				&error) <= 0) {
+		*error_r = t_strdup_printf("Failed to expand %s settings: %s",
+					   info->module_name, error);
+		return NULL;
+	}
+	return set;
+}
+
+static int
+retrieve_deliver_settings_init(struct retrieve_deliver *deliver,
+			       const char **error_r)
+{
+	const struct mail_storage_settings *mail_set =
+		mail_user_set_get_storage_set(deliver->user);
+
+	deliver->lda_set = retrieve_deliver_settings_get(deliver,
+		&lda_setting_parser_info, retrieve_deliver_global.lda_set,
+		error_r);
+	if (deliver->lda_set == NULL)
+		return -1;
+	deliver->smtp_set = retrieve_deliver_settings_get(deliver,
+		&smtp_submit_setting_parser_info,
+		retrieve_deliver_global.smtp_set, error_r);
+	if (deliver->smtp_set == NULL)
+		return -1;
+
+	/* These keys are also mail settings, which are always the user's
+	   own, so they win over a global or default copy. */
+	deliver->lda_set->hostname = deliver->hostname;
+	deliver->smtp_set->hostname = deliver->hostname;
+	deliver->lda_set->recipient_delimiter =
+		p_strdup(deliver->pool, mail_set->recipient_delimiter);
+	/* Unlike lda/lmtp, always create missing folders: the account's
+	   folder and Sieve fileinto targets are the user's explicit choice,
+	   and without this a message would silently land in INBOX. */
+	deliver->lda_set->lda_mailbox_autocreate = TRUE;
+	return 0;
+}
+
+static int
+retrieve_deliver_rcpt_init(struct retrieve_deliver *deliver,
+			   const char **error_r)
+{
+	const char *username = deliver->user->username;
+	struct smtp_address *address;
+	const char *error;
+
+	if (strchr(username, '@') == NULL)
+		username = t_strconcat(username, "@", deliver->hostname, NULL);
+	if (smtp_address_parse_username(deliver->pool, username,
+					&address, &error) < 0) {
+		*error_r = t_strdup_printf(
+			"Username %s is not a valid address: %s",
+			username, error);
+		return -1;
+	}
+	deliver->rcpt_to = address;
+	return 0;
+}
+
+/* Opens the account's folder, creating (and subscribing) it when missing.
+   *box_r is set also on failure, and the caller frees it. */
+static int
+retrieve_deliver_folder_open(struct retrieve_deliver *deliver,
+			     struct mailbox **box_r, const char **error_r)
+{
+	struct mailbox *box;
+	enum mail_error error;
+
+	*box_r = box = mailbox_alloc_for_user(deliver->user, deliver->folder,
+		MAILBOX_FLAG_SAVEONLY | MAILBOX_FLAG_POST_SESSION);
+	if (mailbox_create(box, NULL, FALSE) == 0) {
+		e_debug(deliver->event, "Created folder %s", deliver->folder);
+		/* the user asked for this folder; clients that list only
+		   subscribed folders should show it */
+		if (mailbox_set_subscribed(box, TRUE) < 0) {
+			e_warning(deliver->event,
+				  "Couldn't subscribe folder %s: %s",
+				  deliver->folder,
+				  mailbox_get_last_internal_error(box, NULL));
+		}
+	} else {
+		(void)mailbox_get_last_internal_error(box, &error);
+		if (error != MAIL_ERROR_EXISTS) {
+			*error_r = t_strdup_printf(
+				"Couldn't create folder %s: %s",
+				deliver->folder,
+				mailbox_get_last_internal_error(box, NULL));
+			return -1;
+		}
+	}
+	if (mailbox_open(box) < 0) {
+		*error_r = t_strdup_printf("Couldn't open folder %s: %s",
+			deliver->folder,
+			mailbox_get_last_internal_error(box, NULL));
+		return -1;
+	}
+	return 0;
+}
+
+int retrieve_deliver_init(struct mail_user *user,
+			  const struct retrieve_account_settings *set,
+			  struct event *event_parent,
+			  struct retrieve_deliver **deliver_r,
+			  const char **error_r)
+{
+	struct retrieve_deliver *deliver;
+	struct mailbox *box;
+	const char *error;
+	pool_t pool;
+
+	i_assert(retrieve_deliver_global.hooks_initialized);
+
+	pool = pool_alloconly_create("retrieve deliver", 2048);
+	deliver = p_new(pool, struct retrieve_deliver, 1);
+	deliver->pool = pool;
+	deliver->user = user;
+	mail_user_ref(user);
+	deliver->event = event_create(event_parent != NULL ?
+				      event_parent : user->event);
+	deliver->account = p_strdup(pool, set->name);
+	deliver->remote_host = p_strdup(pool, set->host);
+	deliver->folder = p_strdup(pool, set->folder);
+	deliver->protocol = set->protocol;
+	deliver->filter = set->filter;
+	/* mail_user_settings' copy: a configured "hostname" reaches only
+	   that one of its two definitions, so mail_storage_settings keeps
+	   the system's name. */
+	deliver->hostname = p_strdup(pool, user->set->hostname[0] != '\0' ?
+		user->set->hostname :
+		mail_user_set_get_storage_set(user)->hostname);
+
+	if (set->filter && retrieve_sieve_load(&error) < 0) {
+		/* never deliver unfiltered what the user wants filtered */
+		*error_r = t_strdup_printf("Sieve is not available: %s", error);
+		retrieve_deliver_deinit(&deliver);
+		return -1;
+	}
+	if (retrieve_deliver_rcpt_init(deliver, error_r) < 0 ||
+	    retrieve_deliver_settings_init(deliver, error_r) < 0) {
+		retrieve_deliver_deinit(&deliver);
+		return -1;
+	}
+
+	/* Created up front also with filter=yes, so that Sieve's implicit
+	   keep finds it (and it gets subscribed like with filter=no). */
+	if (retrieve_deliver_folder_open(deliver, &box, error_r) < 0) {
+		mailbox_free(&box);
+		retrieve_deliver_deinit(&deliver);
+		return -1;
+	}
+	if (set->filter) {
+		mailbox_free(&box);
+		deliver->raw_user = raw_storage_create_from_set(user->set_info,
+			user->unexpanded_set);
+		e_debug(deliver->event, "Delivering through Sieve "
+			"(implicit keep into %s)", deliver->folder);
+	} else {
+		deliver->box = box;
+		e_debug(deliver->event, "Saving into %s without filtering",
+			deliver->folder);
+	}
+	*deliver_r = deliver;
+	return 0;
+}
+
+void retrieve_deliver_deinit(struct retrieve_deliver **_deliver)
+{
+	struct retrieve_deliver *deliver = *_deliver;
+
+	if (deliver == NULL)
+		return;
+	*_deliver = NULL;
+
+	if (deliver->box != NULL)
+		mailbox_free(&deliver->box);
+	if (deliver->raw_user != NULL)
+		mail_user_unref(&deliver->raw_user);
+	event_unref(&deliver->event);
+	mail_user_unref(&deliver->user);
+	pool_unref(&deliver->pool);
+}
+
+/* The message with our trace headers in front, streamed, not copied. */
+static struct istream *
+retrieve_deliver_input_create(struct retrieve_deliver *deliver,
+			      const struct retrieve_deliver_message *msg)
+{
+	struct istream *inputs[3], *input;
+	const char *protocol = msg->protocol != NULL ? msg->protocol :
+		retrieve_protocol_name(deliver->protocol);
+	const char *name;
+	string_t *hdr = t_str_new(256);
+
+	if (deliver->filter) {
+		/* RFC 5321 final-delivery trace for a null reverse-path.
+		   lib-lda reads the envelope sender from the first
+		   Return-Path when none is given, so this is also what makes
+		   Sieve see <> instead of the old message's sender: vacation
+		   and reject never answer retrieved mail. */
+		str_append(hdr, "Return-Path: <>\r\n");
+	}
+	/* names the account, never its credentials */
+	str_printfa(hdr, "Received: from %s\r\n"
+		    "\tby %s with %s (dovecot-retrieve account %s)\r\n"
+		    "\tfor <%s>; %s\r\n",
+		    deliver->remote_host, deliver->hostname,
+		    t_str_ucase(protocol), deliver->account,
+		    smtp_address_encode(deliver->rcpt_to),
+		    message_date_create(ioloop_time));
+
+	inputs[0] = i_stream_create_copy_from_data(str_data(hdr),
+						   str_len(hdr));
+	inputs[1] = msg->input;
+	inputs[2] = NULL;
+	input = i_stream_create_concat(inputs);
+	i_stream_unref(&inputs[0]);
+
+	/* the raw mailbox is named after the stream */
+	name = i_stream_get_name(msg->input);
+	if (name == NULL || *name == '\0') {
+		name = t_strdup_printf("%s message %s", deliver->account,
+				       msg->remote_uid);
+	}
+	i_stream_set_name(input, name);
+	return input;
+}
+
+/* "folder/uid" for logging, just the UID for POP3 */
+static const char *
+retrieve_deliver_msg_name(const struct retrieve_deliver_message *msg)
+{
+	if (msg->remote_folder == NULL || msg->remote_folder[0] == '\0')
+		return msg->remote_uid;
+	return t_strconcat(msg->remote_folder, "/", msg->remote_uid, NULL);
+}
+
+static const char *
+retrieve_deliver_error(enum mail_deliver_error code, const char *error)
+{
+	if (error == NULL)
+		error = "Unknown error";
+	switch (code) {
+	case MAIL_DELIVER_ERROR_NONE:
+		break;
+	case MAIL_DELIVER_ERROR_TEMPORARY:
+	case MAIL_DELIVER_ERROR_NOQUOTA:
+		return error;
+	case MAIL_DELIVER_ERROR_REJECTED:
+		/* the user's Sieve reject: keep it on the remote rather
+		   than lose it (no bounce is sent to the null sender) */
+		return t_strdup_printf("Rejected by Sieve: %s", error);
+	case MAIL_DELIVER_ERROR_INTERNAL:
+		return t_strdup_printf("Internal error: %s", error);
+	}
+	return error;
+}
+
+static int
+retrieve_deliver_sieve(struct retrieve_deliver *deliver,
+		       const struct retrieve_deliver_message *msg,
+		       struct istream *input, const char **error_r)
+{
+	static const struct smtp_address null_sender;
+	struct mail_deliver_input dinput;
+	struct mail_deliver_context dctx;
+	struct mailbox *box;
+	struct mailbox_transaction_context *t;
+	struct mail *mail;
+	enum mail_deliver_error error_code;
+	const char *error;
+	int ret;
+
+	if (raw_mailbox_alloc_stream(deliver->raw_user, input,
+				     msg->received_date != (time_t)-1 ?
+				     msg->received_date : ioloop_time,
+				     RETRIEVE_DELIVER_RAW_SENDER, &box) < 0) {
+		*error_r = t_strdup_printf("Can't open the message as raw: %s",
+			mailbox_get_last_internal_error(box, NULL));
+		mailbox_free(&box);
+		return -1;
+	}
+	t = mailbox_transaction_begin(box, 0, __func__);
+	mail = mail_alloc(t, 0, NULL);
+	mail_set_seq(mail, 1);
+
+	i_zero(&dinput);
+	dinput.set = deliver->lda_set;
+	dinput.smtp_set = deliver->smtp_set;
+	/* per message: mail_deliver() allocates from the session pool */
+	dinput.session = mail_deliver_session_init();
+	dinput.event_parent = deliver->event;
+	dinput.delivery_time_started = ioloop_timeval;
+	dinput.session_id = deliver->user->session_id;
+	dinput.src_mail = mail;
+	dinput.mail_from = &null_sender;
+	dinput.rcpt_to = deliver->rcpt_to;
+	dinput.rcpt_user = deliver->user;
+	dinput.rcpt_default_mailbox = deliver->folder;
+	dinput.save_dest_mail = FALSE;
+
+	mail_deliver_init(&dctx, &dinput);
+	ret = mail_deliver(&dctx, &error_code, &error);
+	if (ret < 0 && input->stream_errno != 0) {
+		/* the storage's error would only say "internal error" */
+		*error_r = t_strdup_printf("read(%s) failed: %s",
+					   i_stream_get_name(input),
+					   i_stream_get_error(input));
+	} else if (ret < 0) {
+		/* the storage error lives only until the deinit */
+		*error_r = retrieve_deliver_error(error_code, t_strdup(error));
+	}
+	mail_deliver_deinit(&dctx);
+	mail_deliver_session_deinit(&dinput.session);
+
+	if (ret == 0 && input->stream_errno != 0) {
+		/* Not expected: saving reads the input and fails on errors.
+		   Whatever was saved is committed by now. */
+		e_warning(deliver->event, "%s: read(%s) failed after "
+			  "delivery: %s", retrieve_deliver_msg_name(msg),
+			  i_stream_get_name(input), i_stream_get_error(input));
+	}
+
+	mail_free(&mail);
+	mailbox_transaction_rollback(&t);
+	mailbox_free(&box);
+
+	if (ret == 0) {
+		e_debug(deliver->event, "Delivered %s through Sieve",
+			retrieve_deliver_msg_name(msg));
+	}
+	return ret;
+}
+
+/* The remote's keywords that this mailbox can store. Not
+   mailbox_keywords_create_valid(): in 2.3.19 it drops all keywords when
+   one is invalid. */
+static struct mail_keywords *
+retrieve_deliver_keywords(struct retrieve_deliver *deliver,
+			  struct mailbox *box, const char *const *keywords)
+{
+	ARRAY_TYPE(const_string) valid;
+	struct mail_keywords *kw;
+	const char *error;
+
+	t_array_init(&valid, 8);
+	for (; *keywords != NULL; keywords++) {
+		if (mailbox_keyword_is_valid(box, *keywords, &error))
+			array_push_back(&valid, keywords);
+		else {
+			e_debug(deliver->event, "Dropping keyword %s: %s",
+				*keywords, error);
+		}
+	}
+	if (array_count(&valid) == 0)
+		return NULL;
+	array_append_zero(&valid);
+	if (mailbox_keywords_create(box, array_front(&valid), &kw) < 0)
+		return NULL;
+	return kw;
+}
+
+static int
+retrieve_deliver_save(struct retrieve_deliver *deliver,
+		      const struct retrieve_deliver_message *msg,
+		      struct istream *input, const char **error_r)
+{
+	struct mailbox *box = deliver->box;
+	struct mailbox_transaction_context *t;
+	struct mail_save_context *save;
+	struct mail_keywords *keywords = NULL;
+	bool save_failed = FALSE;
+	ssize_t ret = 0;
+
+	t = mailbox_transaction_begin(box, MAILBOX_TRANSACTION_FLAG_EXTERNAL,
+				      __func__);
+	save = mailbox_save_alloc(t);
+	if (msg->keywords != NULL) {
+		/* a remote keyword we can't store shouldn't stop the
+		   message */
+		keywords = retrieve_deliver_keywords(deliver, box,
+						     msg->keywords);
+	}
+	mailbox_save_set_flags(save, msg->flags & ENUM_NEGATE(MAIL_RECENT),
+			       keywords);
+	if (keywords != NULL)
+		mailbox_keywords_unref(&keywords);
+	if (msg->received_date != (time_t)-1) {
+		mailbox_save_set_received_date(save, msg->received_date,
+					       msg->received_tz_offset);
+	}
+
+	if (mailbox_save_begin(&save, input) < 0) {
+		*error_r = t_strdup(mailbox_get_last_internal_error(box, NULL));
+		mailbox_transaction_rollback(&t);
+		return -1;
+	}
+	do {
+		if (mailbox_save_continue(save) < 0) {
+			save_failed = TRUE;
+			break;
+		}
+	} while ((ret = i_stream_read(input)) > 0);
+
+	/* only a fully read message may be committed */
+	if (input->stream_errno != 0) {
+		*error_r = t_strdup_printf("read(%s) failed: %s",
+					   i_stream_get_name(input),
+					   i_stream_get_error(input));
+	} else if (save_failed) {
+		*error_r = t_strdup(mailbox_get_last_internal_error(box, NULL));
+	} else if (ret != -1 || !input->eof) {
+		*error_r = t_strdup_printf("read(%s) stopped before the end "
+					   "of the message",
+					   i_stream_get_name(input));
+	} else if (mailbox_save_finish(&save) < 0) {
+		*error_r = t_strdup(mailbox_get_last_internal_error(box, NULL));
+	} else if (mailbox_transaction_commit(&t) < 0) {
+		*error_r = t_strdup(mailbox_get_last_internal_error(box, NULL));
+	} else {
+		e_debug(deliver->event, "Saved %s into %s",
+			retrieve_deliver_msg_name(msg), deliver->folder);
+		return 0;
+	}
+	if (save != NULL)
+		mailbox_save_cancel(&save);
+	if (t != NULL)
+		mailbox_transaction_rollback(&t);
+	return -1;
+}
+
+int retrieve_deliver_message(struct retrieve_deliver *deliver,
+			     const struct retrieve_deliver_message *msg,
+			     const char **error_r)
+{
+	struct istream *input;
+	int ret;
+
+	i_assert(msg->input->seekable);
+
+	if (msg->input->stream_errno != 0) {
+		*error_r = t_strdup_printf("read(%s) failed: %s",
+					   i_stream_get_name(msg->input),
+					   i_stream_get_error(msg->input));
+		return -1;
+	}
+
+	input = retrieve_deliver_input_create(deliver, msg);
+	if (deliver->filter)
+		ret = retrieve_deliver_sieve(deliver, msg, input, error_r);
+	else
+		ret = retrieve_deliver_save(deliver, msg, input, error_r);
+	i_stream_unref(&input);
+	return ret;
+}
+
+const char *retrieve_deliver_temp_prefix(struct retrieve_deliver *deliver)
+{
+	string_t *str = t_str_new(256);
+
+	mail_user_set_get_temp_prefix(str, deliver->user->set);
+	return str_c(str);
+}

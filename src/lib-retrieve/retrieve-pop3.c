@@ -132,8 +132,9 @@ pop3_fail(struct pop3_client *pc, enum retrieve_result_code code,
 
 static const char *pop3_input_error(struct pop3_client *pc)
 {
+	/* copied: the caller disconnects, which frees the ssl_iostream */
 	if (pc->ssl_io != NULL && ssl_iostream_has_handshake_failed(pc->ssl_io))
-		return ssl_iostream_get_last_error(pc->ssl_io);
+		return t_strdup(ssl_iostream_get_last_error(pc->ssl_io));
 	if (pc->input->stream_errno == 0 || pc->input->stream_errno == EPIPE)
 		return "Connection closed by the server";
 	return t_strdup_printf("Connection lost: %s",

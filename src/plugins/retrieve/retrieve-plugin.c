@@ -1,1 +1,139 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
 #include "lib.h"
+#include "array.h"
+#include "module-context.h"
+#include "mail-user.h"
+#include "mail-storage-hooks.h"
+#include "retrieve-settings.h"
+#include "retrieve-client.h"
+#include "retrieve-plugin.h"
+
+#define RETRIEVE_USER_CONTEXT(obj) \
+	MODULE_CONTEXT(obj, retrieve_user_module)
+
+struct retrieve_user {
+	union mail_user_module_context module_ctx;
+
+	/* FALSE when the global settings are malformed */
+	bool settings_valid;
+	struct retrieve_global_settings global;
+	ARRAY(const struct retrieve_account_settings *) accounts;
+};
+
+const char *retrieve_plugin_version = DOVECOT_ABI_VERSION;
+
+static MODULE_CONTEXT_DEFINE_INIT(retrieve_user_module,
+				  &mail_user_module_register);
+
+static const char *retrieve_user_getenv(const char *name, void *context)
+{
+	struct mail_user *user = context;
+
+	return mail_user_plugin_getenv(user, name);
+}
+
+static void
+retrieve_user_settings_read(struct mail_user *user,
+			    struct retrieve_user *ruser, struct event *event)
+{
+	struct retrieve_account_settings *set;
+	const struct retrieve_account_settings *const_set;
+	const char *state_dir, *error;
+	unsigned int idx;
+	int ret;
+
+	if (retrieve_global_settings_parse(retrieve_user_getenv, user,
+					   &ruser->global, &error) < 0) {
+		e_error(event, "Retrieval disabled for user %s: %s",
+			user->username, error);
+		return;
+	}
+	state_dir = ruser->global.state_dir;
+	if (mail_user_try_home_expand(user, &state_dir) < 0) {
+		e_error(event, "Retrieval disabled for user %s: "
+			"retrieve_state_dir %s needs a home directory",
+			user->username, ruser->global.state_dir);
+		return;
+	}
+	ruser->global.state_dir = p_strdup(user->pool, state_dir);
+	ruser->settings_valid = TRUE;
+
+	/* Each account stands alone: one malformed account must not stop
+	   the others. */
+	for (idx = 1;; idx++) {
+		ret = retrieve_account_settings_parse(user->pool,
+			&ruser->global, retrieve_user_getenv, user, idx,
+			&set, &error);
+		if (ret == 0)
+			break;
+		if (ret < 0) {
+			/* the error names the account key and the field */
+			e_error(event, "Ignoring malformed account of user "
+				"%s: %s", user->username, error);
+			continue;
+		}
+		const_set = set;
+		array_push_back(&ruser->accounts, &const_set);
+	}
+	e_debug(event, "%u retrieval account(s) configured",
+		array_count(&ruser->accounts));
+}
+
+static void retrieve_mail_user_created(struct mail_user *user)
+{
+	struct retrieve_user *ruser;
+	struct event *event;
+
+	/* raw users and shared-namespace owners aren't logins */
+	if (user->autocreated)
+		return;
+
+	ruser = p_new(user->pool, struct retrieve_user, 1);
+	p_array_init(&ruser->accounts, user->pool, 4);
+	MODULE_CONTEXT_SET(user, retrieve_user_module, ruser);
+
+	event = event_create(user->event);
+	event_add_category(event, &event_category_retrieve);
+	event_set_append_log_prefix(event, "retrieve: ");
+	T_BEGIN {
+		retrieve_user_settings_read(user, ruser, event);
+	} T_END;
+	event_unref(&event);
+}
+
+const struct retrieve_global_settings *
+retrieve_user_get_global_settings(struct mail_user *user)
+{
+	struct retrieve_user *ruser = RETRIEVE_USER_CONTEXT(user);
+
+	if (ruser == NULL || !ruser->settings_valid)
+		return NULL;
+	return &ruser->global;
+}
+
+const struct retrieve_account_settings *const *
+retrieve_user_get_accounts(struct mail_user *user, unsigned int *count_r)
+{
+	struct retrieve_user *ruser = RETRIEVE_USER_CONTEXT(user);
+
+	if (ruser == NULL) {
+		*count_r = 0;
+		return NULL;
+	}
+	return array_get(&ruser->accounts, count_r);
+}
+
+static struct mail_storage_hooks retrieve_mail_storage_hooks = {
+	.mail_user_created = retrieve_mail_user_created,
+};
+
+void retrieve_plugin_init(struct module *module)
+{
+	mail_storage_hooks_add(module, &retrieve_mail_storage_hooks);
+}
+
+void retrieve_plugin_deinit(void)
+{
+	mail_storage_hooks_remove(&retrieve_mail_storage_hooks);
+}

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# run.sh - the whole test suite of dovecot-retrieve: the unit tests
+# ("make check", one case per unit test binary) and every integration case
+# (tests/integration/t-*.sh) against real Dovecot servers on 127.0.0.1.
+#
+# Usage (from anywhere, as root, after the plugin is built and installed):
+#   tests/run.sh [--build] [--no-unit] [CASE...]
+#
+#   --build     first ./autogen.sh, then configure, make and make install in
+#               build-test/ (a VPATH build)
+#   --no-unit   skip the unit tests
+#   CASE...     run only the integration cases whose name contains one of
+#               these words (and no unit tests unless "unit" is one of them)
+#
+# Environment: BUILD_DIR (the configured build tree for "make check";
+# default build-test/, build/ or the source tree, whichever is configured),
+# KEEP=1 (keep the work dir under /tmp when something failed),
+# CASE_TIMEOUT (seconds per integration case, default 300).
+#
+# Prints "ok NAME" / "FAIL NAME: reason" per case and ends with one line
+# "N passed, N failed" (", N skipped" when some were). Exits 1 when
+# anything failed.
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$TOP" || exit 2
+CASE_TIMEOUT=${CASE_TIMEOUT:-300}
+
+build=no unit=yes filters=()
+while (($# > 0)); do
+	case $1 in
+	--build) build=yes ;;
+	--no-unit) unit=no ;;
+	-h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "unknown option $1" >&2; exit 2 ;;
+	*) filters+=("$1") ;;
+	esac
+	shift
+done
+if ((${#filters[@]} > 0)); then
+	unit=no
+	for f in "${filters[@]}"; do
+		[[ $f == unit ]] && unit=yes
+	done
+fi
+
+passed=0 failed=0 skipped=0
+LOGDIR=$(mktemp -d /tmp/retrieve-tests.XXXXXX)
+
+count() { # ok|fail|skip
+	case $1 in
+	ok) passed=$((passed + 1)) ;;
+	skip) skipped=$((skipped + 1)) ;;
+	*) failed=$((failed + 1)) ;;
+	esac
+}
+
+# report NAME LOGFILE REASON: a failed case with the tail of its log.
+report_fail() {
+	echo "FAIL $1: $3"
+	[[ -s $2 ]] && tail -n 25 "$2" | sed 's/^/  | /'
+	count fail
+}
+
+summary() {
+	local line="$passed passed, $failed failed"
+	((skipped > 0)) && line+=", $skipped skipped"
+	echo "$line"
+	if ((failed > 0)); then
+		[[ ${KEEP:-0} == 1 ]] && echo "logs kept: $LOGDIR" >&2 || rm -rf "$LOGDIR"
+		exit 1
+	fi
+	rm -rf "$LOGDIR"
+	exit 0
+}
+
+# ------------------------------------------------------------------ build
+
+if [[ $build == yes ]]; then
+	log=$LOGDIR/build.log
+	if { ./autogen.sh && mkdir -p build-test && cd build-test &&
+		../configure --with-dovecot=/usr/lib/dovecot &&
+		make && make install; } >"$log" 2>&1; then
+		echo "ok build"
+		count ok
+	else
+		report_fail build "$log" "autogen/configure/make/make install failed"
+		summary
+	fi
+	cd "$TOP" || exit 2
+	BUILD_DIR=${BUILD_DIR:-$TOP/build-test}
+fi
+
+# ------------------------------------------------------------------- unit
+
+find_build_dir() {
+	local d
+	for d in "${BUILD_DIR:-}" "$TOP/build-test" "$TOP/build" "$TOP"; do
+		[[ -n $d && -f $d/tests/Makefile ]] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
+run_unit_tests() {
+	local b log programs prog name
+	if ! b=$(find_build_dir); then
+		echo "FAIL unit: no configured build tree (set BUILD_DIR or use --build)"
+		count fail
+		return
+	fi
+	log=$LOGDIR/unit-build.log
+	if ! make -C "$b" >"$log" 2>&1; then
+		report_fail unit "$log" "make in $b failed"
+		return
+	fi
+	# The unit test binaries, as tests/Makefile.am lists them.
+	programs=$(make -s -C "$b/tests" -f Makefile -f <(printf 'print-test-programs:\n\t@echo $(test_programs)\n') \
+		print-test-programs 2>/dev/null)
+	if [[ -z $programs ]]; then
+		# No list to split by: the whole "make check" is one case.
+		log=$LOGDIR/unit.log
+		if make -C "$b" check >"$log" 2>&1; then
+			echo "ok unit"; count ok
+		else
+			report_fail unit "$log" "make check failed"
+		fi
+		return
+	fi
+	for prog in $programs; do
+		name=unit/$(basename "$prog")
+		log=$LOGDIR/$(basename "$prog").log
+		# make check with test_programs narrowed to this one binary: builds
+		# it and runs it the way "make check" does (valgrind wrapper).
+		if make -C "$b/tests" check "test_programs=$prog" >"$log" 2>&1; then
+			echo "ok $name"; count ok
+		else
+			report_fail "$name" "$log" "make check failed"
+		fi
+	done
+}
+
+[[ $unit == yes ]] && run_unit_tests
+
+# ------------------------------------------------------------ integration
+
+cases=()
+for f in "$TOP"/tests/integration/t-*.sh; do
+	name=$(basename "$f" .sh)
+	name=${name#t-}
+	if ((${#filters[@]} > 0)); then
+		match=no
+		for w in "${filters[@]}"; do
+			[[ $name == *"$w"* ]] && match=yes
+		done
+		[[ $match == yes ]] || continue
+	fi
+	cases+=("$f")
+done
+
+if ((${#cases[@]} > 0)); then
+	# shellcheck source=tests/integration/lib.sh
+	source "$TOP/tests/integration/lib.sh"
+	if [[ $(id -u) != 0 ]]; then
+		echo "FAIL integration: must run as root (starts Dovecot instances)"
+		count fail
+		summary
+	fi
+	# In a subshell, so that a failing setup (die) is reported here; what it
+	# had started is stopped again.
+	if ! (
+		trap 'rc=$?; ((rc == 0)) || world_teardown' EXIT
+		world_setup && echo "$IT_WORK" >"$LOGDIR/work"
+	) >"$LOGDIR/setup.log" 2>&1 || [[ ! -s $LOGDIR/work ]]; then
+		report_fail integration-setup "$LOGDIR/setup.log" "could not start the test servers"
+		summary
+	fi
+	IT_WORK=$(cat "$LOGDIR/work")
+	export IT_WORK
+	world_env
+	trap 'world_teardown "$([[ ${KEEP:-0} == 1 && $failed -gt 0 ]] && echo keep)"' EXIT
+	for f in "${cases[@]}"; do
+		name=$(basename "$f" .sh)
+		name=${name#t-}
+		rc=0
+		timeout "$CASE_TIMEOUT" bash "$f" || rc=$?
+		verdict=$(cat "$IT_WORK/verdicts/$name" 2>/dev/null)
+		case $rc in
+		0) count ok ;;
+		77) count skip ;;
+		*)
+			count fail
+			if [[ $verdict != fail ]]; then
+				[[ $rc == 124 ]] && echo "FAIL $name: timed out after ${CASE_TIMEOUT}s" ||
+					echo "FAIL $name: exited with status $rc"
+			fi
+			;;
+		esac
+		# A case must not take the servers down for the next ones.
+		for inst in $INSTANCES; do
+			if ! dovecot_running "$inst"; then
+				echo "  (dovecot instance $inst had stopped; restarting it)"
+				(dovecot_start "$inst") || echo "  (restart of $inst failed)"
+			fi
+		done
+	done
+fi
+
+summary
