@@ -1,0 +1,372 @@
+#!/usr/bin/env bash
+# bench/run.sh [N] [RUNS] - dovecot-retrieve side by side with the peers.
+#
+# One invocation: one loopback Dovecot (the shared sandbox.sh), one generated
+# mail set of N messages (default 2000, the shared generator's size mix, ~5%
+# "[SPAM]"), and RUNS rounds (default 1) over every contender. Before each
+# contender src's INBOX is re-seeded with the same files and dst is emptied
+# (mail and retrieval state); after it, dst is verified (counts, every
+# message once, byte-identical modulo prepended trace headers, Sieve filing)
+# and wall time, CPU (tool process tree + Dovecot server) and peak RSS are
+# recorded. Prints a table with ratios against ours (r1) from this run and
+# writes JSONL to $BENCH_DIR/results/.
+#
+# Environment:
+#   SHARED_BENCH  the shared peer harness (default /work/shared/bench)
+#   BENCH_DIR     work dir (default /tmp/retrieve-bench); the generated mail
+#                 is cached there per N
+#   CASES         subset of contender ids (default: all, see case_info)
+#   BENCH_LOCK    lock file held for the whole run (default
+#                 /tmp/retrieve-install.lock, the one `make install` and
+#                 test runs take), so the installed plugin stays put
+#   CASE_TIMEOUT  seconds one contender may take (default 1800)
+#   KEEP_DST=1    leave the last contender's delivered mail for inspection
+#   WRAP          diagnosis only: a command prefix for every contender, e.g.
+#                 WRAP="strace -f -c -o /tmp/st" (its timings are not comparable)
+#
+# Needs root (starts Dovecot, delivers as the mail user). Installs fetchmail,
+# getmail6 and mpop with apt-get when they are missing.
+set -euo pipefail
+# CONF, RUN, LDA, LMTP_SOCK, SRC_PASS come from the sandbox's env.sh
+# shellcheck disable=SC2153
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+N=${1:-2000}
+RUNS=${2:-1}
+SHARED_BENCH=${SHARED_BENCH:-/work/shared/bench}
+export BENCH_DIR=${BENCH_DIR:-/tmp/retrieve-bench}
+BENCH_LOCK=${BENCH_LOCK:-/tmp/retrieve-install.lock}
+CASE_TIMEOUT=${CASE_TIMEOUT:-1800}
+ALL_CASES="r1 r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls"
+CASES=${CASES:-$ALL_CASES}
+
+die() { echo "bench: $*" >&2; exit 1; }
+[[ $(id -u) == 0 ]] || die "run as root"
+[[ -x $SHARED_BENCH/sandbox.sh && -f $SHARED_BENCH/lib/common.sh ]] ||
+	die "no shared bench harness at $SHARED_BENCH (set SHARED_BENCH)"
+[[ $N =~ ^[0-9]+$ && $RUNS =~ ^[0-9]+$ ]] || die "usage: $0 [N] [RUNS]"
+
+# ------------------------------------------------------------ peers
+missing=()
+command -v fetchmail >/dev/null || missing+=(fetchmail)
+command -v getmail >/dev/null || missing+=(getmail6)
+command -v mpop >/dev/null || missing+=(mpop)
+if ((${#missing[@]})); then
+	echo "bench: installing ${missing[*]}" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >&2 ||
+		die "apt-get install ${missing[*]} failed"
+fi
+
+# ------------------------------------------------------------ lock
+# Everything below runs with the install lock held (re-exec under flock).
+if [[ ${RETRIEVE_BENCH_LOCKED:-} != "$BENCH_LOCK" ]]; then
+	export RETRIEVE_BENCH_LOCKED=$BENCH_LOCK
+	echo "bench: waiting for $BENCH_LOCK" >&2
+	exec flock "$BENCH_LOCK" "$HERE/run.sh" "$@"
+fi
+PLUGIN_FILES=(/usr/lib/dovecot/libdovecot-retrieve.so /usr/lib/dovecot/modules/lib20_retrieve_plugin.so
+	/usr/lib/dovecot/modules/doveadm/lib10_doveadm_retrieve_plugin.so)
+for f in "${PLUGIN_FILES[@]}"; do
+	[[ -e $f ]] || die "dovecot-retrieve is not installed ($f missing; make install)"
+done
+# What was measured: the installed build (it need not come from this clone).
+PLUGIN_ID="$(cat "${PLUGIN_FILES[@]}" | sha256sum | cut -c1-12) installed $(date -u -r "${PLUGIN_FILES[0]}" +%FT%TZ)"
+REPO_ID=$(git -C "$HERE" describe --always --dirty 2>/dev/null || echo unknown)
+
+# ------------------------------------------------------------ sandbox
+# Free ports below the ephemeral range (so no outgoing connection takes
+# them meanwhile), distinct, checked by binding.
+read -r POP3_PORT POP3S_PORT IMAP_PORT IMAPS_PORT < <(python3 - <<'EOF'
+import random, socket
+ports, socks = [], []
+while len(ports) < 4:
+    p = random.randrange(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    socks.append(s)
+    ports.append(p)
+print(*ports)
+EOF
+)
+export POP3_PORT POP3S_PORT IMAP_PORT IMAPS_PORT
+
+SANDBOX=$SHARED_BENCH/sandbox.sh
+"$SANDBOX" stop >/dev/null          # a leftover of an interrupted run of ours
+mkdir -p "$BENCH_DIR"
+trap '"$SANDBOX" stop >/dev/null 2>&1 || true' EXIT
+"$SANDBOX" start >&2
+# shellcheck disable=SC1091
+source "$SHARED_BENCH/lib/common.sh"   # env.sh, seed_src, reset_dst, dst_counts
+
+# Trust anchor for our client: the sandbox certificate is self-signed; it
+# is its own CA when it has CA:TRUE (openssl's default v3_ca section).
+# Otherwise put a CA-signed one in its place and restart.
+SSL=$BENCH_DIR/etc/ssl
+CA_FILE=$SSL/cert.pem
+if ! openssl x509 -in "$CA_FILE" -noout -text | grep -q 'CA:TRUE'; then
+	echo "bench: sandbox certificate is not a CA; using a generated CA" >&2
+	(
+		cd "$SSL"
+		openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=retrieve bench CA" \
+			-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+			-keyout ca.key -out ca.pem
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout key.pem -out server.csr
+		printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+			"extendedKeyUsage=serverAuth" >server.ext
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+			-extfile server.ext -out cert.pem
+		chmod 600 key.pem ca.key
+	) >/dev/null 2>&1 || die "CA generation failed"
+	CA_FILE=$SSL/ca.pem
+	"$SANDBOX" restart >&2
+fi
+
+# Our local side: the sandbox config plus the retrieve mail plugin (for
+# doveadm only; lda/lmtp of the peers are untouched) and the trust anchor.
+RCONF=$BENCH_DIR/etc/retrieve.conf
+cat >"$RCONF" <<EOF
+# Generated by bench/run.sh: doveadm retrieve on the sandbox.
+# (mail_plugins first: the sandbox sets it only inside protocol filters)
+mail_plugins = \$mail_plugins retrieve
+!include $CONF
+ssl_client_ca_file = $CA_FILE
+EOF
+doveconf -c "$RCONF" -n >/dev/null || die "bad config $RCONF"
+
+# dst's accounts as userdb extra fields (retrieve = STLS + Sieve, retrieve2 =
+# STLS, filter=no, retrieve3 = POP3S + Sieve), all the same remote mailbox.
+python3 - "$BENCH_DIR/etc/users" <<EOF
+import sys
+extra = " ".join([
+    "userdb_retrieve=pop3://src@127.0.0.1:$POP3_PORT", "userdb_retrieve_password=$SRC_PASS",
+    "userdb_retrieve2=pop3://src@127.0.0.1:$POP3_PORT", "userdb_retrieve2_password=$SRC_PASS",
+    "userdb_retrieve2_filter=no",
+    "userdb_retrieve3=pop3s://src@127.0.0.1:$POP3S_PORT", "userdb_retrieve3_password=$SRC_PASS",
+])
+lines = open(sys.argv[1]).read().splitlines()
+out = [":".join(l.split(":")[:7]) + ":" + extra if l.startswith("dst:") else l for l in lines]
+with open(sys.argv[1], "w") as f:       # same inode: keeps group/mode for auth
+    f.write("\n".join(out) + "\n")
+EOF
+sleep 1.1                                # passwd-file is re-read at most once a second
+doveadm -c "$RCONF" -f tab retrieve list -u dst | grep -q 'retrieve3' ||
+	die "dst's accounts not visible: $(doveadm -c "$RCONF" -f tab retrieve list -u dst 2>&1)"
+
+# ------------------------------------------------------------ contenders
+SEED=$(seed_dir "$N")
+MANIFEST=$SEED/manifest.json
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+T=$BENCH_DIR/tools
+LOGS=$BENCH_DIR/logs/$STAMP
+RESULTS=$BENCH_DIR/results/bench-$STAMP.jsonl
+mkdir -p "$T/getmail" "$LOGS" "$(dirname "$RESULTS")"
+LDA_CMD="$LDA -c $CONF -d dst"
+
+# Peer configurations: the same as the shared baseline.sh.
+write_peer_configs() {
+	local common="set no bouncemail
+set no spambounce
+set no syslog
+" pop="poll 127.0.0.1 protocol POP3 port $POP3_PORT auth password timeout 300
+  user \"src\" there with password \"$SRC_PASS\" is \"dst\" here"
+	local pops="poll 127.0.0.1 protocol POP3 port $POP3S_PORT auth password timeout 300
+  user \"src\" there with password \"$SRC_PASS\" is \"dst\" here"
+	printf '%s%s\n  options fetchall no keep no rewrite sslproto ""\n  mda "%s"\n' \
+		"$common" "$pop" "$LDA_CMD" >"$T/fetchmail-a.rc"
+	printf '%s%s\n  options fetchall no keep no rewrite sslproto ""\n  lmtp smtphost "%s" smtpname "dst"\n' \
+		"$common" "$pop" "$LMTP_SOCK" >"$T/fetchmail-b.rc"
+	printf '%s%s\n  options fetchall no keep no rewrite ssl no sslcertck\n  lmtp smtphost "%s" smtpname "dst"\n' \
+		"$common" "$pops" "$LMTP_SOCK" >"$T/fetchmail-btls.rc"
+	chmod 600 "$T"/fetchmail-*.rc
+
+	local retr="[retriever]
+type = SimplePOP3Retriever
+server = 127.0.0.1
+port = $POP3_PORT
+username = src
+password = $SRC_PASS
+" opts="[options]
+verbose = 0
+read_all = true
+delete = true
+message_log_syslog = false"
+	printf '%s\n[destination]\ntype = MDA_lmtp\nhost = %s\noverride = dst\n\n%s\n' \
+		"$retr" "$LMTP_SOCK" "$opts" >"$T/getmail/d1.rc"
+	printf '%s\n[destination]\ntype = MDA_external\npath = %s\narguments = ("-c", "%s", "-d", "dst")\nallow_root_commands = true\n\n%s\n' \
+		"$retr" "$LDA" "$CONF" "$opts" >"$T/getmail/d2.rc"
+
+	cat >"$T/mpop.rc" <<EOF
+defaults
+tls off
+auth user
+uidls_file $T/mpop.uidls
+account bench
+host 127.0.0.1
+port $POP3_PORT
+user src
+password $SRC_PASS
+pipelining on
+keep off
+only_new off
+delivery mda "$LDA_CMD"
+EOF
+	chmod 600 "$T/mpop.rc"
+}
+
+POP3C_OPTS=(-o pop3c_host=127.0.0.1 -o pop3c_port="$POP3_PORT" -o pop3c_user=src
+	-o pop3c_password="$SRC_PASS" -o pop3c_ssl=no)
+
+# case_info ID -> "name|protocol|delivery|sieve (yes/no/-)|delivers (1/0)"
+case_info() {
+	case $1 in
+	r1) echo "ours: doveadm retrieve|POP3+STLS|in-process mail_deliver|yes|1" ;;
+	r2) echo "ours: doveadm retrieve filter=no|POP3+STLS|in-process save|no|1" ;;
+	r3) echo "ours: doveadm retrieve|POP3S|in-process mail_deliver|yes|1" ;;
+	a) echo "fetchmail|POP3|dovecot-lda per msg|yes|1" ;;
+	b) echo "fetchmail|POP3|LMTP|yes|1" ;;
+	btls) echo "fetchmail|POP3S|LMTP|yes|1" ;;
+	d1) echo "getmail6|POP3|LMTP|yes|1" ;;
+	d2) echo "getmail6|POP3|dovecot-lda per msg|yes|1" ;;
+	e) echo "mpop (pipelining)|POP3|dovecot-lda per msg|yes|1" ;;
+	f2) echo "doveadm import pop3c (keeps src)|POP3|in-process save|no|1" ;;
+	g3) echo "floor: LMTP batch of local files|none|LMTP|yes|1" ;;
+	g5) echo "floor: raw POP3 RETR (poplib)|POP3|none|-|0" ;;
+	g5tls) echo "floor: raw POP3S RETR (poplib)|POP3S|none|-|0" ;;
+	*) return 1 ;;
+	esac
+}
+
+# case_cmd ID -> CMD array
+case_cmd() {
+	local fm=(fetchmail --nosyslog --pidfile "$T/fetchmail.pid" -i "$T/fetchids")
+	case $1 in
+	r1) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve -u dst) ;;
+	r2) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve2 -u dst) ;;
+	r3) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve3 -u dst) ;;
+	a | b | btls) CMD=("${fm[@]}" -f "$T/fetchmail-$1.rc") ;;
+	d1 | d2) CMD=(getmail --getmaildir "$T/getmail" --rcfile "$T/getmail/$1.rc") ;;
+	e) CMD=(mpop -C "$T/mpop.rc" bench) ;;
+	f2) CMD=(doveadm -c "$CONF" "${POP3C_OPTS[@]}" import -u dst pop3c: "" mailbox INBOX) ;;
+	g3) CMD=(python3 "$SHARED_BENCH/lib/lmtp_batch.py" "$LMTP_SOCK" dst "$SEED/cur") ;;
+	g5) CMD=(python3 "$SHARED_BENCH/lib/pop3_read.py" 127.0.0.1 "$POP3_PORT" src "$SRC_PASS") ;;
+	g5tls) CMD=(python3 "$SHARED_BENCH/lib/pop3_read.py" 127.0.0.1 "$POP3S_PORT" src "$SRC_PASS" --ssl) ;;
+	esac
+}
+
+# nonzero JSON KEY... -> "key=value ..." for the keys with a non-zero value
+nonzero() {
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}")
+print(" ".join(f"{k}={d[k]}" for k in sys.argv[2:] if d.get(k)))' "$@"
+}
+
+jget() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+
+run_case() {
+	local id=$1 run=$2 info name proto path sieve delivers
+	info=$(case_info "$id") || die "unknown case $id"
+	IFS='|' read -r name proto path sieve delivers <<<"$info"
+	case_cmd "$id"
+
+	# Same start for everyone: src re-seeded with the same files, dst empty,
+	# no tool state (UIDL caches, our state journal).
+	reset_dst
+	seed_src "$N"
+	rm -rf "$T/fetchids" "$T/mpop.uidls" "$T"/getmail/oldmail-* "$T/fetchmail.pid" \
+		"$BENCH_DIR/home/dst/.dovecot-retrieve"
+	sync
+
+	local log=$LOGS/$id-r$run.log json=$LOGS/$id-r$run.json
+	echo "+ ${CMD[*]}" >"$log"
+	echo "--- [$id] run $run: $name, $proto -> $path" >&2
+	# shellcheck disable=SC2086 # WRAP is split into words on purpose
+	python3 "$SHARED_BENCH/lib/measure.py" --out "$json" --log "$log" \
+		--server-pid "$(cat "$RUN/master.pid")" -- timeout "$CASE_TIMEOUT" ${WRAP:-} "${CMD[@]}" 2>/dev/null
+
+	# Verification.
+	local counts inbox junk total left spam rc ok=yes why=() verify='{}' exact='{}'
+	counts=$(dst_counts)
+	read -r inbox junk total < <(sed 's/INBOX=\([0-9]*\) Junk=\([0-9]*\) total=\([0-9]*\)/\1 \2 \3/' <<<"$counts")
+	left=$(mailbox_count src INBOX)
+	spam=$(jget "$MANIFEST" spam)
+	rc=$(jget "$json" rc)
+	[[ $rc == 0 ]] || { ok=no; why+=("exit $rc"); }
+	if [[ $delivers == 1 ]]; then
+		local vflag=()
+		[[ $sieve == yes ]] && vflag=(--sieve)
+		verify=$(python3 "$SHARED_BENCH/lib/verify.py" "${vflag[@]}" --manifest "$MANIFEST" \
+			--maildir "$BENCH_DIR/home/dst/Maildir") ||
+			{ ok=no; why+=("verify.py: $(nonzero "$verify" dups missing body_mismatch misfiled no_id)"); }
+		exact=$(python3 "$HERE/verify_exact.py" --seed "$SEED" \
+			--maildir "$BENCH_DIR/home/dst/Maildir") ||
+			{ ok=no; why+=("not byte-identical: $(nonzero "$exact" altered extra_headers no_id unknown)"); }
+		[[ $total == "$N" ]] || { ok=no; why+=("dst has $total"); }
+		if [[ $sieve == yes ]]; then
+			[[ $junk == "$spam" ]] || { ok=no; why+=("Junk $junk != $spam [SPAM]"); }
+		else
+			[[ $junk == 0 ]] || { ok=no; why+=("Junk $junk without Sieve"); }
+		fi
+		# f2 copies (src kept), g3 delivers local files (src untouched)
+		[[ $id == f2 || $id == g3 || $left == 0 ]] || { ok=no; why+=("src still has $left"); }
+	else
+		grep -Eq "retrieved $N messages" "$log" || { ok=no; why+=("read != $N"); }
+	fi
+	if [[ $id == r? ]]; then
+		# Our own report: one tab row, result ok, N messages, N deleted.
+		local row
+		row=$(awk -F'\t' '
+			$1 == "user" && $2 == "account" { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			("result" in col) && $col["account"] ~ /^retrieve/ {
+				print $col["messages"], $col["deleted"], $col["result"] }' "$log" | tail -1)
+		[[ $row == "$N $N ok" ]] || { ok=no; why+=("doveadm row: '${row}'"); }
+		if grep -aqE 'Panic:|Fatal:|Error:|Warning:|leak' "$log"; then
+			why+=("logged: $(grep -aE 'Panic:|Fatal:|Error:|Warning:|leak' "$log" | head -1 | cut -c1-200)")
+			grep -aqE 'Panic:|Fatal:|Error:|leak' "$log" && ok=no
+		fi
+	fi
+	echo "    $(cat "$json")" >&2
+	echo "    dst: $counts spam=$spam src_left=$left verified=$ok ${why[*]:+(${why[*]})}" >&2
+	echo "    exact: $exact" >&2
+
+	B_STAMP=$STAMP B_N=$N B_ID=$id B_RUN=$run B_NAME=$name B_PROTO=$proto B_PATH=$path \
+	B_SIEVE=$sieve B_OK=$ok B_WHY="${why[*]:-}" B_INBOX=$inbox B_JUNK=$junk B_TOTAL=$total \
+	B_SPAM=$spam B_LEFT=$left B_VERIFY=$verify B_EXACT=$exact B_CMD="${CMD[*]}" \
+	B_PLUGIN=$PLUGIN_ID B_REPO=$REPO_ID \
+	python3 - "$json" "$MANIFEST" "$RESULTS" <<'EOF'
+import json, os, sys
+e = os.environ
+r = json.load(open(sys.argv[1]))
+m = json.load(open(sys.argv[2]))
+r.update(stamp=e["B_STAMP"], n=int(e["B_N"]), case=e["B_ID"], run=int(e["B_RUN"]),
+         tool=e["B_NAME"], protocol=e["B_PROTO"], path=e["B_PATH"],
+         sieve_expected=e["B_SIEVE"], verified=e["B_OK"], why=e["B_WHY"],
+         inbox=int(e["B_INBOX"]), junk=int(e["B_JUNK"]), total=int(e["B_TOTAL"]),
+         spam=int(e["B_SPAM"]), src_left=int(e["B_LEFT"]), bytes=m["bytes"],
+         verify=json.loads(e["B_VERIFY"] or "{}"), exact=json.loads(e["B_EXACT"] or "{}"),
+         cmd=e["B_CMD"], plugin=e["B_PLUGIN"], repo=e["B_REPO"])
+with open(sys.argv[3], "a") as f:
+    f.write(json.dumps(r) + "\n")
+EOF
+}
+
+write_peer_configs
+read -r -a order <<<"$CASES"
+echo "bench: N=$N runs=$RUNS cases: ${order[*]}  seed: $SEED" >&2
+echo "bench: results $RESULTS, logs $LOGS" >&2
+echo "bench: plugin $PLUGIN_ID; bench from $REPO_ID" >&2
+for run in $(seq 1 "$RUNS"); do
+	# Odd rounds in the given order, even rounds reversed (position effects).
+	ids=("${order[@]}")
+	if ((run % 2 == 0)); then
+		ids=()
+		for ((i = ${#order[@]} - 1; i >= 0; i--)); do ids+=("${order[i]}"); done
+	fi
+	for id in "${ids[@]}"; do
+		run_case "$id" "$run"
+	done
+done
+[[ -n ${KEEP_DST:-} ]] || reset_dst     # KEEP_DST=1: leave the last contender's mail
+
+python3 "$HERE/report.py" "$RESULTS" | tee "${RESULTS%.jsonl}.md"
+echo "results: $RESULTS (table: ${RESULTS%.jsonl}.md)" >&2
