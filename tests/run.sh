@@ -62,16 +62,24 @@ report_fail() {
 	count fail
 }
 
+# summary: stop the servers, then print the closing line - the last line
+# of the output - and exit.
 summary() {
-	local line="$passed passed, $failed failed"
+	local line="$passed passed, $failed failed" keep=
 	((skipped > 0)) && line+=", $skipped skipped"
-	echo "$line"
-	if ((failed > 0)); then
-		[[ ${KEEP:-0} == 1 ]] && echo "logs kept: $LOGDIR" >&2 || rm -rf "$LOGDIR"
-		exit 1
+	[[ ${KEEP:-0} == 1 ]] && ((failed > 0)) && keep=keep
+	if [[ -n ${IT_WORK:-} ]]; then
+		world_teardown "$keep"
+		IT_WORK='' WORLD_PIDS=()
 	fi
-	rm -rf "$LOGDIR"
-	exit 0
+	if [[ -n $keep ]]; then
+		echo "logs kept: $LOGDIR" >&2
+	else
+		rm -rf "$LOGDIR"
+	fi
+	echo "$line"
+	((failed == 0))
+	exit
 }
 
 # ------------------------------------------------------------------ build
@@ -109,7 +117,13 @@ run_unit_tests() {
 		return
 	fi
 	log=$LOGDIR/unit-build.log
-	if ! make -C "$b" >"$log" 2>&1; then
+	# AM_MAINTAINER_MODE: make does not regenerate a Makefile from a newer
+	# Makefile.in (e.g. after autogen.sh added a unit test); config.status does.
+	if [[ $TOP/tests/Makefile.in -nt $b/tests/Makefile || $TOP/Makefile.in -nt $b/Makefile ]]; then
+		(cd "$b" && ./config.status) >"$log" 2>&1 ||
+			{ report_fail unit "$log" "config.status in $b failed"; return; }
+	fi
+	if ! make -C "$b" >>"$log" 2>&1; then
 		report_fail unit "$log" "make in $b failed"
 		return
 	fi
@@ -177,10 +191,16 @@ if ((${#cases[@]} > 0)); then
 	IT_WORK=$(cat "$LOGDIR/work")
 	export IT_WORK
 	world_env
+	world_record_pids
 	trap 'world_teardown "$([[ ${KEEP:-0} == 1 && $failed -gt 0 ]] && echo keep)"' EXIT
 	for f in "${cases[@]}"; do
 		name=$(basename "$f" .sh)
 		name=${name#t-}
+		if [[ ! -d $IT_WORK/etc ]]; then
+			echo "FAIL $name: the work dir $IT_WORK was removed by someone else"
+			count fail
+			continue
+		fi
 		rc=0
 		timeout "$CASE_TIMEOUT" bash "$f" || rc=$?
 		verdict=$(cat "$IT_WORK/verdicts/$name" 2>/dev/null)
@@ -200,6 +220,7 @@ if ((${#cases[@]} > 0)); then
 			if ! dovecot_running "$inst"; then
 				echo "  (dovecot instance $inst had stopped; restarting it)"
 				(dovecot_start "$inst") || echo "  (restart of $inst failed)"
+				world_record_pids
 			fi
 		done
 	done

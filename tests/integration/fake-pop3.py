@@ -15,10 +15,22 @@ one repeats for later connections:
   garbage-greeting greet with a line that is not POP3
   stall-retr       at the first RETR create DIR/NAME.stalled and wait
                    (at most 60 s) for DIR/NAME.release, then go on
+  stall-half-retr  at the first RETR send "+OK" and half of the message,
+                   create DIR/NAME.stalled, wait (at most 60 s) for
+                   DIR/NAME.release, then send the rest
+  no-capa          an RFC 1939-only server: CAPA is answered -ERR (so no
+                   STLS, no PIPELINING); logs "pipelined input" when a
+                   command arrives before the reply to the previous one
+  login-err:CODE   answer PASS with "-ERR [CODE] ..." even when the
+                   password is right (CODE e.g. IN-USE, LOGIN-DELAY, AUTH)
+  slow:SECS        wait SECS before the greeting (keeps sessions open
+                   long enough to overlap)
+DIR/NAME.conns holds "<open now> <most open at once> <total>" connections.
 The log (stdout) never shows PASS arguments.
 """
 import argparse
 import os
+import select
 import socket
 import socketserver
 import ssl
@@ -30,6 +42,8 @@ args = None
 lock = threading.Lock()
 messages = []          # [(name, bytes)], shared by all connections
 conn_count = 0
+conn_active = 0        # open connections now, and the most at once
+conn_max = 0
 
 
 def log(msg):
@@ -41,6 +55,13 @@ def save_state():
     with open(path + ".tmp", "w") as f:
         for name, _ in messages:
             f.write(name + "\n")
+    os.replace(path + ".tmp", path)
+
+
+def save_conns():
+    path = os.path.join(args.dir, args.name + ".conns")
+    with open(path + ".tmp", "w") as f:
+        f.write(f"{conn_active} {conn_max} {conn_count}\n")
     os.replace(path + ".tmp", path)
 
 
@@ -56,15 +77,42 @@ def dot_stuff(data):
 
 class Handler(socketserver.StreamRequestHandler):
     def setup(self):
-        global conn_count
+        global conn_count, conn_active, conn_max
         super().setup()
         with lock:
             conn_count += 1
             n = conn_count
+            conn_active += 1
+            conn_max = max(conn_max, conn_active)
+            save_conns()
         script = args.script.split(",")
         self.mode = script[min(n, len(script)) - 1]
         self.cid = n
         log(f"[{n}] connect, mode {self.mode}")
+        if self.mode == "no-capa":
+            # unbuffered: input not yet read stays in the socket, where
+            # select() sees it (pipelining detection)
+            self.rfile = self.request.makefile("rb", buffering=0)
+
+    def check_pipelined(self, shown):
+        """no-capa: a further command already waiting means the client
+        did not wait for the reply (the server offers no PIPELINING)."""
+        if self.mode != "no-capa":
+            return
+        time.sleep(0.02)
+        readable, _, _ = select.select([self.request], [], [], 0)
+        if readable:
+            log(f"[{self.cid}] pipelined input after {shown}")
+
+    def finish(self):
+        global conn_active
+        try:
+            super().finish()
+        except OSError:
+            pass
+        with lock:
+            conn_active -= 1
+            save_conns()
 
     def send(self, data):
         self.wfile.write(data)
@@ -82,6 +130,8 @@ class Handler(socketserver.StreamRequestHandler):
         self.wfile = self.request.makefile("wb")
 
     def handle(self):
+        if self.mode.startswith("slow:"):
+            time.sleep(float(self.mode.split(":", 1)[1]))
         if self.mode == "garbage-greeting":
             self.line("* OK this is not a POP3 server \x01\x02")
             time.sleep(2)
@@ -100,9 +150,13 @@ class Handler(socketserver.StreamRequestHandler):
             cmdline = raw.decode("latin-1").rstrip("\r\n")
             parts = cmdline.split(" ")
             cmd = parts[0].upper()
-            shown = cmd + " <hidden>" if cmd in ("PASS", "APOP") else cmdline
+            shown = cmd + " <hidden>" if cmd in ("PASS", "APOP", "AUTH") \
+                else cmdline
             log(f"[{self.cid}] C: {shown}")
-            if cmd == "CAPA":
+            self.check_pipelined(shown)
+            if cmd == "CAPA" and self.mode == "no-capa":
+                self.line("-ERR unknown command")
+            elif cmd == "CAPA":
                 self.line("+OK")
                 for c in ["TOP", "UIDL", "USER", "RESP-CODES"] + \
                         (["STLS"] if args.cert else []):
@@ -114,6 +168,10 @@ class Handler(socketserver.StreamRequestHandler):
             elif cmd == "USER" and len(parts) == 2:
                 user = parts[1]
                 self.line("+OK")
+            elif cmd == "PASS" and user is not None and \
+                    self.mode.startswith("login-err:"):
+                code = self.mode.split(":", 1)[1]
+                self.line(f"-ERR [{code}] fake server refuses the login")
             elif cmd == "PASS" and user is not None:
                 if cmdline[5:] == os.environ.get("FAKE_POP3_PASSWORD", ""):
                     authed = True
@@ -199,6 +257,24 @@ class Handler(socketserver.StreamRequestHandler):
                 if os.path.exists(release):
                     break
                 time.sleep(0.1)
+        if self.mode == "stall-half-retr" and cmd == "RETR":
+            self.mode = "normal"
+            self.line("+OK message follows")
+            self.send(body[:len(body) // 2])
+            stalled = os.path.join(args.dir, args.name + ".stalled")
+            release = os.path.join(args.dir, args.name + ".release")
+            open(stalled, "w").close()
+            log(f"[{self.cid}] stalling in the middle of RETR")
+            for _ in range(600):
+                if os.path.exists(release):
+                    break
+                time.sleep(0.1)
+            try:
+                self.send(body[len(body) // 2:] + b".\r\n")
+            except OSError:
+                log(f"[{self.cid}] client gone when the stall ended")
+                return False
+            return True
         if self.mode.startswith("drop-retr:") and cmd == "RETR" and \
                 i + 1 == int(self.mode.split(":")[1]):
             self.line("+OK message follows")
@@ -235,6 +311,7 @@ def main():
         with open(f, "rb") as fh:
             messages.append((os.path.basename(f), fh.read()))
     save_state()
+    save_conns()
     srv = Server(("127.0.0.1", 0), Handler)
     timer = threading.Timer(args.lifetime, srv.shutdown)
     timer.daemon = True

@@ -35,6 +35,7 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-120}         # seconds one doveadm call may take
 ADDED_HEADERS=${ADDED_HEADERS:-Return-Path Received}
 
 INSTANCES="remote untrusted plain local"
+WORLD_PIDS=()
 
 # ---------------------------------------------------------------- output
 
@@ -57,13 +58,24 @@ world_setup() {
 	world_write_configs
 	remote_start
 	local_start
+	world_record_pids
+}
+
+# world_record_pids: remember the master pids in WORLD_PIDS, so teardown
+# can stop them even if the work dir were removed under us.
+world_record_pids() {
+	local name
+	WORLD_PIDS=()
+	for name in $INSTANCES; do
+		dovecot_running "$name" && WORLD_PIDS+=("$(cat "$IT_WORK/$name/run/master.pid")")
+	done
 }
 
 # world_teardown [keep]: stop everything this world started; remove the
 # work dir unless keep is "keep".
 world_teardown() {
-	local keep=${1:-} f name pids=()
-	[[ -n ${IT_WORK:-} && -d $IT_WORK ]] || return 0
+	local keep=${1:-} f name pids=("${WORLD_PIDS[@]}")
+	[[ -n ${IT_WORK:-} && -d $IT_WORK ]] || { kill_pids "${pids[@]}"; return 0; }
 	for f in "$IT_WORK"/fake/*.pid; do
 		[[ -e $f ]] && pids+=("$(cat "$f")")
 	done
@@ -876,4 +888,170 @@ fake_count() {
 	local n
 	n=$(grep -c . "$IT_WORK/fake/$1.state" 2>/dev/null)
 	echo "${n:-0}"
+}
+
+# ------------------------------------------- helpers of cases t-30..t-39
+
+# local_conf_variant NAME: write $ETC/NAME.conf, the retrieval config
+# (local.conf) plus the lines read from stdin; print its path.
+local_conf_variant() {
+	local f=$ETC/$1.conf
+	{
+		echo "!include $LOCAL_CONF"
+		cat
+	} >"$f"
+	doveconf -c "$f" -n >/dev/null 2>"$IT_WORK/out/doveconf-$1.err" ||
+		fail "harness: bad config $f: $(cat "$IT_WORK/out/doveconf-$1.err")"
+	echo "$f"
+}
+
+# user_field USER ACCOUNT COLUMN [FILE]: like field, for output with one
+# row per user and account (-A, -F: doveadm's "Username" column).
+user_field() {
+	awk -F'\t' -v user="$1" -v acct="$2" -v col="$3" '
+		NR == 1 {
+			for (i = 1; i <= NF; i++) idx[$i] = i
+			u = ("Username" in idx) ? idx["Username"] : \
+				("username" in idx) ? idx["username"] : idx["user"]
+			next
+		}
+		!(col in idx) || !("account" in idx) || !u { exit 2 }
+		$u == user && $idx["account"] == acct { print $idx[col]; found = 1; exit }
+		END { if (!found) exit 1 }' "${4:-$RUN_OUT}"
+}
+
+# assert_user_result USER ACCOUNT RESULT: the last run's result for one
+# user's account (multi-user output).
+assert_user_result() {
+	local got rc=0
+	got=$(user_field "$1" "$2" result) || rc=$?
+	((rc == 0)) || fail "no result for user $1 account $2 in: $(head -c 600 "$RUN_OUT")"
+	[[ $got == "$3" ]] ||
+		fail "user $1 account $2: result '$got', expected '$3' (error: $(user_field "$1" "$2" error))"
+}
+
+# seed_remote_maildir USER FILE...: put messages straight into USER's
+# remote Maildir/new (fast for hundreds; Dovecot picks them up as new
+# mail). Each file name becomes part of the maildir file name.
+seed_remote_maildir() {
+	local user=$1 dir=$IT_WORK/remote-home/$1/Maildir f n=0 now
+	shift
+	mkdir -p "$dir"/{new,cur,tmp}
+	now=$(date +%s)
+	for f in "$@"; do
+		n=$((n + 1))
+		cp "$f" "$dir/tmp/$now.M${n}P$$.$(basename "$f")"
+		mv "$dir/tmp/$now.M${n}P$$.$(basename "$f")" "$dir/new/"
+	done
+	chown -R "$MAIL_USER:" "$dir"
+}
+
+# local_msg_files USER: every message file of USER's local maildirs
+# (new/ and cur/ of every folder), one a line.
+local_msg_files() {
+	local maildir=$IT_WORK/local-home/$1/Maildir
+	[[ -d $maildir ]] || return 0
+	find "$maildir" -path '*/tmp' -prune -o -type f \
+		\( -path '*/cur/*' -o -path '*/new/*' \) -print
+}
+
+# local_file_count USER: how many message files USER has locally (cheap,
+# no doveadm: for polling while a run goes on).
+local_file_count() {
+	local_msg_files "$1" | grep -c . || true
+}
+
+# local_msgid_counts USER: "COUNT MESSAGE-ID" for every Message-ID found
+# in USER's local message files, sorted by Message-ID.
+local_msgid_counts() {
+	local_msg_files "$1" | xargs -r -d '\n' grep -h -i -m1 '^Message-ID:' |
+		tr -d '\r' | awk '{ print $2 }' | sort | uniq -c | awk '{ print $1, $2 }'
+}
+
+# state_files USER: the user's retrieval state files (*.state), one a line.
+state_files() {
+	find "$IT_WORK/local-home/$1/.dovecot-retrieve" -name '*.state' 2>/dev/null
+}
+
+# log_mark NAME: remember the current end of instance NAME's log;
+# log_since NAME: what it logged since.
+log_mark() {
+	eval "LOG_MARK_$1=$(stat -c %s "$IT_WORK/$1/log/dovecot.log")"
+}
+log_since() {
+	local off=LOG_MARK_$1
+	tail -c +"$((${!off:-0} + 1))" "$IT_WORK/$1/log/dovecot.log"
+}
+
+# fake_log NAME: the fake server's log so far.
+fake_log() { cat "$IT_WORK/fake/$1.log" 2>/dev/null; }
+
+# extra_local_start NAME USERS_FILE: another local (retrieving) Dovecot,
+# like "local" but its passdb/userdb is the single passwd-file
+# USERS_FILE, so it can list its users (doveadm -A; the world's local
+# instance has one file per user, which Dovecot cannot iterate). Sets
+# EXTRA_CONF (its retrieval config). Stopped by extra_local_stop, and in
+# any case when the case ends.
+extra_local_start() {
+	local name=$1 users=$2 base=$ETC/$1-base.conf i
+	mkdir -p "$IT_WORK/$name"/{run,state,log}
+	touch "$IT_WORK/$name/log/dovecot.log"
+	chmod 666 "$IT_WORK/$name/log/dovecot.log"
+	chgrp dovecot "$users"; chmod 640 "$users"
+	sed -e "s|^instance_name = .*|instance_name = retrieve-it-$name|" \
+		-e "s|$IT_WORK/local/|$IT_WORK/$name/|g" \
+		-e "s|$IT_WORK/etc/local-users/%Lu|$users|g" \
+		"$LOCAL_BASE_CONF" >"$base"
+	grep -q "args = scheme=PLAIN $users\$" "$base" || fail "harness: $base: passdb not rewritten"
+	printf '!include %s\nmail_plugins = $mail_plugins %s\n' "$base" "$LOCAL_MAIL_PLUGINS" \
+		>"$ETC/$name.conf"
+	EXTRA_CONF=$ETC/$name.conf
+	if [[ $(trap -p EXIT) == *case_exit_trap* ]]; then
+		EXTRA_STANDALONE=1
+	fi
+	EXTRA_INSTANCES="${EXTRA_INSTANCES:-} $name"
+	trap 'extra_exit_trap' EXIT
+	dovecot -c "$base" 2>>"$IT_WORK/$name/log/dovecot.log" ||
+		fail "harness: dovecot $name failed to start: $(tail -5 "$IT_WORK/$name/log/dovecot.log")"
+	for i in $(seq 100); do
+		if dovecot_running "$name" && [[ -S $IT_WORK/$name/run/auth-userdb ]]; then
+			# the world's teardown stops it too, should this shell be killed
+			cp "$IT_WORK/$name/run/master.pid" "$IT_WORK/fake/dovecot-$name.pid"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "harness: dovecot $name did not come up: $(tail -5 "$IT_WORK/$name/log/dovecot.log")"
+}
+
+extra_local_stop() {
+	dovecot_stop "$1"
+	rm -f "$IT_WORK/fake/dovecot-$1.pid"
+}
+
+extra_exit_trap() {
+	local rc=$? name
+	for name in ${EXTRA_INSTANCES:-}; do
+		extra_local_stop "$name"
+	done
+	if [[ -n ${EXTRA_STANDALONE:-} ]]; then
+		(exit "$rc")
+		case_exit_trap
+	fi
+	exit "$rc"
+}
+
+# retrieve_start_killable USER [ARGS]: doveadm retrieve run in the
+# background, as a direct child (no timeout wrapper), so that KILL_PID is
+# doveadm itself. Output into KILL_OUT / KILL_ERR.
+retrieve_start_killable() {
+	local user=$1
+	shift
+	require_plugin
+	RUN_SEQ=$((RUN_SEQ + 1))
+	KILL_OUT=$CASE_OUT/killable-$RUN_SEQ.out
+	KILL_ERR=$CASE_OUT/killable-$RUN_SEQ.err
+	doveadm -c "${RUN_CONF:-$LOCAL_CONF}" -f tab retrieve run -u "$user" "$@" \
+		>"$KILL_OUT" 2>"$KILL_ERR" &
+	KILL_PID=$!
 }

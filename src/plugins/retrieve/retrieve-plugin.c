@@ -2,6 +2,9 @@
 
 #include "lib.h"
 #include "array.h"
+#include "net.h"
+#include "write-full.h"
+#include "strescape.h"
 #include "module-context.h"
 #include "mail-user.h"
 #include "mail-storage-hooks.h"
@@ -68,9 +71,19 @@ retrieve_user_settings_read(struct mail_user *user,
 		if (ret == 0)
 			break;
 		if (ret < 0) {
-			/* the error names the account key and the field */
-			e_error(event, "Ignoring malformed account of user "
-				"%s: %s", user->username, error);
+			/* the error names the account key and the field.
+			   Reported at the user's logins; doveadm and the
+			   service report it with their own result, and LMTP
+			   would repeat it for every delivery. */
+			if (strcmp(user->service, "imap") == 0 ||
+			    strcmp(user->service, "pop3") == 0) {
+				e_error(event, "Ignoring malformed account "
+					"of user %s: %s", user->username,
+					error);
+			} else {
+				e_debug(event, "Ignoring malformed account: "
+					"%s", error);
+			}
 			continue;
 		}
 		const_set = set;
@@ -78,6 +91,43 @@ retrieve_user_settings_read(struct mail_user *user,
 	}
 	e_debug(event, "%u retrieval account(s) configured",
 		array_count(&ruser->accounts));
+}
+
+/* Tells the automatic retrieval service (when it runs) that a user with
+   scheduled accounts logged in: it learns the accounts at once and runs
+   the nearly due ones. Never waits: a missing or busy service only means
+   the next scan or interval does it. */
+static void
+retrieve_user_notify_login(struct mail_user *user, struct retrieve_user *ruser,
+			   struct event *event)
+{
+	const struct retrieve_account_settings *set;
+	const char *path, *line;
+	bool scheduled = FALSE;
+	int fd;
+
+	if (strcmp(user->service, "imap") != 0 &&
+	    strcmp(user->service, "pop3") != 0)
+		return;
+	array_foreach_elem(&ruser->accounts, set)
+		scheduled = scheduled || !set->interval_manual;
+	if (!scheduled)
+		return;
+
+	path = t_strconcat(user->set->base_dir, "/retrieve", NULL);
+	fd = net_connect_unix(path);
+	if (fd == -1) {
+		e_debug(event, "No login notification: "
+			"net_connect_unix(%s) failed: %m", path);
+		return;
+	}
+	line = t_strdup_printf("VERSION\tretrieve\t1\t0\nLOGIN\t%s\n",
+			       str_tabescape(user->username));
+	/* a fresh socket's buffer takes these few bytes at once */
+	if (write_full(fd, line, strlen(line)) < 0 && errno != EAGAIN)
+		e_debug(event, "No login notification: write(%s) failed: %m",
+			path);
+	i_close_fd(&fd);
 }
 
 static void retrieve_mail_user_created(struct mail_user *user)
@@ -98,6 +148,8 @@ static void retrieve_mail_user_created(struct mail_user *user)
 	event_set_append_log_prefix(event, "retrieve: ");
 	T_BEGIN {
 		retrieve_user_settings_read(user, ruser, event);
+		if (ruser->settings_valid)
+			retrieve_user_notify_login(user, ruser, event);
 	} T_END;
 	event_unref(&event);
 }
