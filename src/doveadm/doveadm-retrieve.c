@@ -296,6 +296,8 @@ static void cmd_retrieve_run_init(struct doveadm_mail_cmd_context *_ctx,
 
 	cmd_retrieve_header_user(ctx);
 	doveadm_print_header_simple("account");
+	/* empty on the account's row; IMAP adds a row per remote folder */
+	doveadm_print_header_simple("folder");
 	doveadm_print_header_simple("protocol");
 	doveadm_print_header_simple("host");
 	doveadm_print_header("messages", "messages",
@@ -308,6 +310,10 @@ static void cmd_retrieve_run_init(struct doveadm_mail_cmd_context *_ctx,
 			     DOVEADM_PRINT_HEADER_FLAG_RIGHT_JUSTIFY |
 			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
 	doveadm_print_header("deleted", "deleted",
+			     DOVEADM_PRINT_HEADER_FLAG_RIGHT_JUSTIFY |
+			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	/* messages or folders that failed while the run went on */
+	doveadm_print_header("errors", "errors",
 			     DOVEADM_PRINT_HEADER_FLAG_RIGHT_JUSTIFY |
 			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
 	doveadm_print_header_simple("result");
@@ -336,6 +342,36 @@ cmd_retrieve_result_mail_error(enum retrieve_result_code code)
 	return MAIL_ERROR_NONE;
 }
 
+/* One row per remote folder: messages, bytes, errors; result "ok",
+   "error" with the first error, or "vanished" (retrieved before, no longer
+   on the remote). */
+static void
+cmd_retrieve_print_folders(struct retrieve_cmd_context *ctx,
+			   struct mail_user *user, const char *key,
+			   const struct retrieve_account_settings *set,
+			   const struct retrieve_result *result)
+{
+	const struct retrieve_folder_result *folder;
+	unsigned int i;
+
+	for (i = 0; i < result->folders_count; i++) {
+		folder = &result->folders[i];
+		cmd_retrieve_print_user(ctx, user);
+		doveadm_print(key);
+		doveadm_print(folder->name);
+		doveadm_print(retrieve_protocol_name(set->protocol));
+		doveadm_print(set->host);
+		doveadm_print_num(folder->messages);
+		doveadm_print_num(folder->bytes);
+		doveadm_print("");
+		doveadm_print("");
+		doveadm_print_num(folder->errors);
+		doveadm_print(folder->vanished ? "vanished" :
+			      folder->errors == 0 ? "ok" : "error");
+		doveadm_print(folder->error != NULL ? folder->error : "");
+	}
+}
+
 static void
 cmd_retrieve_run_account(struct retrieve_cmd_context *ctx,
 			 struct mail_user *user,
@@ -346,12 +382,15 @@ cmd_retrieve_run_account(struct retrieve_cmd_context *ctx,
 {
 	struct retrieve_result result;
 	enum mail_error mail_error;
+	unsigned int i, errors = 0;
 
 	cmd_retrieve_print_user(ctx, user);
 	doveadm_print(key);
+	doveadm_print("");
 	if (set == NULL) {
 		doveadm_print("");
 		doveadm_print("");
+		doveadm_print("0");
 		doveadm_print("0");
 		doveadm_print("0");
 		doveadm_print("0");
@@ -377,8 +416,12 @@ cmd_retrieve_run_account(struct retrieve_cmd_context *ctx,
 	doveadm_print_num(result.bytes);
 	doveadm_print_num(result.skipped_too_large);
 	doveadm_print_num(result.deleted);
+	for (i = 0; i < result.folders_count; i++)
+		errors += result.folders[i].errors;
+	doveadm_print_num(errors);
 	doveadm_print(retrieve_result_code_name(result.code));
 	doveadm_print(result.error != NULL ? result.error : "");
+	cmd_retrieve_print_folders(ctx, user, key, set, &result);
 
 	mail_error = cmd_retrieve_result_mail_error(result.code);
 	if (mail_error != MAIL_ERROR_NONE)

@@ -28,6 +28,7 @@ struct retrieve_backend {
 };
 
 extern const struct retrieve_backend retrieve_backend_pop3;
+extern const struct retrieve_backend retrieve_backend_imap;
 
 struct retrieve_client {
 	pool_t pool;
@@ -45,6 +46,9 @@ struct retrieve_client {
 	void *context;
 
 	struct retrieve_result result;
+	ARRAY(struct retrieve_folder_result) folders;
+	/* the folder being retrieved: deliveries count here */
+	int cur_folder_idx;
 	struct timeval start_time;
 	struct timeout *to_finish;
 
@@ -68,9 +72,35 @@ bool retrieve_client_want(struct retrieve_client *client, const char *folder,
    any code: the local failure wins). */
 int retrieve_client_deliver(struct retrieve_client *client,
 			    const struct retrieve_deliver_message *msg);
+/* Like retrieve_client_deliver(), recording a fingerprint with the UID
+   (IMAP: matching after a UIDVALIDITY change) */
+int retrieve_client_deliver_fingerprint(struct retrieve_client *client,
+					const struct retrieve_deliver_message *msg,
+					const char *fingerprint);
+/* Records a message as retrieved without delivering it (it was, under an
+   older UIDVALIDITY). Returns -1 after a failure, as deliver does. */
+int retrieve_client_record(struct retrieve_client *client, const char *folder,
+			   const char *uid, const char *fingerprint);
+/* The remote folder's UIDVALIDITY; a changed one forgets its UIDs */
+void retrieve_client_set_uidvalidity(struct retrieve_client *client,
+				     const char *folder, uint32_t uidvalidity);
 /* The remote no longer has any UID but these (POP3 UIDL list) */
 void retrieve_client_prune(struct retrieve_client *client, const char *folder,
 			   const char *const *present);
+/* Deliveries count for this remote folder from now on (IMAP) */
+void retrieve_client_folder_begin(struct retrieve_client *client,
+				  const char *name);
+/* The current folder failed or lost a message: counted, and error (when
+   not NULL) names why. */
+void retrieve_client_folder_error(struct retrieve_client *client,
+				  const char *error);
+
+/* A folder of the state no longer exists on the remote (name: its remote
+   name; display_name: UTF-8): reported in its own row and forgotten. */
+void retrieve_client_folder_vanished(struct retrieve_client *client,
+				     const char *name,
+				     const char *display_name);
+
 /* Counts a remote deletion */
 void retrieve_client_deleted(struct retrieve_client *client);
 

@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
+#include "array.h"
 #include "ioloop.h"
 #include "time-util.h"
 #include "str.h"
@@ -20,7 +21,7 @@ retrieve_backend_find(enum retrieve_protocol protocol)
 	case RETRIEVE_PROTOCOL_POP3:
 		return &retrieve_backend_pop3;
 	case RETRIEVE_PROTOCOL_IMAP:
-		break;
+		return &retrieve_backend_imap;
 	}
 	return NULL;
 }
@@ -46,6 +47,8 @@ struct retrieve_client *
 		client->pool = pool;
 	}
 	client->backend = backend;
+	p_array_init(&client->folders, client->pool, 4);
+	client->cur_folder_idx = -1;
 	client->user = user;
 	mail_user_ref(user);
 	client->global_set = global_set;
@@ -154,6 +157,7 @@ void retrieve_client_finish(struct retrieve_client *client,
 		result->resp_code = p_strdup(client->pool, resp_code);
 	}
 	i_assert(result->code == RETRIEVE_RESULT_OK || result->error != NULL);
+	result->folders = array_get(&client->folders, &result->folders_count);
 	result->duration_msecs =
 		timeval_diff_msecs(&ioloop_timeval, &client->start_time);
 	retrieve_client_log_result(client);
@@ -198,6 +202,36 @@ bool retrieve_client_want(struct retrieve_client *client, const char *folder,
 int retrieve_client_deliver(struct retrieve_client *client,
 			    const struct retrieve_deliver_message *msg)
 {
+	return retrieve_client_deliver_fingerprint(client, msg, NULL);
+}
+
+int retrieve_client_record(struct retrieve_client *client, const char *folder,
+			   const char *uid, const char *fingerprint)
+{
+	const char *error;
+
+	if (client->result.code != RETRIEVE_RESULT_OK)
+		return -1;
+	if (retrieve_state_add_uid_fingerprint(client->state, folder, uid,
+					       fingerprint, &error) < 0) {
+		client->result.code = RETRIEVE_RESULT_INTERNAL_ERROR;
+		client->result.error = p_strdup_printf(client->pool,
+			"Couldn't record a retrieved message: %s", error);
+		return -1;
+	}
+	return 0;
+}
+
+void retrieve_client_set_uidvalidity(struct retrieve_client *client,
+				     const char *folder, uint32_t uidvalidity)
+{
+	retrieve_state_set_uidvalidity(client->state, folder, uidvalidity);
+}
+
+int retrieve_client_deliver_fingerprint(struct retrieve_client *client,
+					const struct retrieve_deliver_message *msg,
+					const char *fingerprint)
+{
 	const char *error;
 	uoff_t size;
 
@@ -211,18 +245,67 @@ int retrieve_client_deliver(struct retrieve_client *client,
 		return -1;
 	}
 	/* recorded before the backend may delete it on the remote */
-	if (retrieve_state_add_uid(client->state, msg->remote_folder,
-				   msg->remote_uid, &error) < 0) {
+	if (retrieve_state_add_uid_fingerprint(client->state,
+					       msg->remote_folder,
+					       msg->remote_uid, fingerprint,
+					       &error) < 0) {
 		client->result.code = RETRIEVE_RESULT_INTERNAL_ERROR;
 		client->result.error = p_strdup_printf(client->pool,
 			"Couldn't record a retrieved message "
 			"(it may be retrieved again): %s", error);
 		return -1;
 	}
-	if (i_stream_get_size(msg->input, TRUE, &size) > 0)
-		client->result.bytes += size;
+	if (i_stream_get_size(msg->input, TRUE, &size) <= 0)
+		size = 0;
+	client->result.bytes += size;
 	client->result.messages++;
+	if (client->cur_folder_idx >= 0) {
+		struct retrieve_folder_result *folder =
+			array_idx_modifiable(&client->folders,
+					     client->cur_folder_idx);
+		folder->messages++;
+		folder->bytes += size;
+	}
 	return 0;
+}
+
+void retrieve_client_folder_begin(struct retrieve_client *client,
+				  const char *name)
+{
+	struct retrieve_folder_result *folder;
+
+	client->cur_folder_idx = array_count(&client->folders);
+	folder = array_append_space(&client->folders);
+	folder->name = p_strdup(client->pool, name);
+}
+
+void retrieve_client_folder_error(struct retrieve_client *client,
+				  const char *error)
+{
+	struct retrieve_folder_result *folder;
+
+	i_assert(client->cur_folder_idx >= 0);
+	folder = array_idx_modifiable(&client->folders,
+				      client->cur_folder_idx);
+	folder->errors++;
+	if (error != NULL && folder->error == NULL)
+		folder->error = p_strdup(client->pool, error);
+}
+
+void retrieve_client_folder_vanished(struct retrieve_client *client,
+				     const char *name,
+				     const char *display_name)
+{
+	struct retrieve_folder_result *folder;
+
+	e_info(client->event, "Folder %s no longer exists on the remote: "
+	       "forgetting which of its messages were retrieved",
+	       display_name);
+	retrieve_state_forget_folder(client->state, name);
+	folder = array_append_space(&client->folders);
+	folder->name = p_strdup(client->pool, display_name);
+	folder->vanished = TRUE;
+	folder->error = "No longer exists on the remote";
 }
 
 void retrieve_client_prune(struct retrieve_client *client, const char *folder,
@@ -295,5 +378,18 @@ void retrieve_client_run_sync(struct mail_user *user,
 	*result_r = *ctx.result;
 	result_r->error = p_strdup(pool, ctx.result->error);
 	result_r->resp_code = p_strdup(pool, ctx.result->resp_code);
+	if (ctx.result->folders_count > 0) {
+		struct retrieve_folder_result *folders;
+		unsigned int i;
+
+		folders = p_new(pool, struct retrieve_folder_result,
+				ctx.result->folders_count);
+		for (i = 0; i < ctx.result->folders_count; i++) {
+			folders[i] = ctx.result->folders[i];
+			folders[i].name = p_strdup(pool, folders[i].name);
+			folders[i].error = p_strdup(pool, folders[i].error);
+		}
+		result_r->folders = folders;
+	}
 	retrieve_client_deinit(&client);
 }

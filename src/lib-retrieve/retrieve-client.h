@@ -7,6 +7,21 @@ struct mail_user;
 struct retrieve_account_settings;
 struct retrieve_global_settings;
 
+/* One remote folder's part of a run (IMAP) */
+struct retrieve_folder_result {
+	/* the remote name, UTF-8 */
+	const char *name;
+	unsigned int messages;
+	uoff_t bytes;
+	/* messages that couldn't be retrieved, plus 1 when the folder
+	   itself failed (error says why) */
+	unsigned int errors;
+	const char *error;
+	/* the folder was retrieved before but no longer exists on the
+	   remote: its state is forgotten (not an error) */
+	bool vanished;
+};
+
 /* The outcome of one account's run */
 struct retrieve_result {
 	enum retrieve_result_code code;
@@ -23,6 +38,9 @@ struct retrieve_result {
 	unsigned int deleted;
 	time_t started;
 	unsigned int duration_msecs;
+	/* IMAP: per remote folder, in the order retrieved */
+	const struct retrieve_folder_result *folders;
+	unsigned int folders_count;
 };
 
 /* The parent category of every retrieval event ("retrieve") */

@@ -17,10 +17,13 @@
 #include "mail-storage-settings.h"
 #include "mail-storage-service.h"
 #include "mail-user.h"
+#include "mail-namespace.h"
+#include "mailbox-list-iter.h"
 #include "mail-deliver.h"
 #include "raw-storage.h"
 #include "retrieve-settings.h"
 #include "retrieve-sieve.h"
+#include "retrieve-deliver-seen.h"
 #include "retrieve-deliver.h"
 
 /* The raw mailbox's mbox "From " sender for a null envelope sender, as in
@@ -47,8 +50,12 @@ struct retrieve_deliver {
 
 	/* filter=yes: owns the raw mailboxes of the source mails */
 	struct mail_user *raw_user;
-	/* filter=no: the destination folder, kept open between messages */
+	/* the folder of the last direct save, kept open between messages */
 	struct mailbox *box;
+	const char *box_vname;
+	/* special use -> local vname, read at the first lookup */
+	ARRAY(const char *) special_use;
+	bool special_use_read;
 };
 
 /* lib-lda's settings as the process read them globally, for processes that
@@ -123,6 +130,7 @@ int retrieve_deliver_global_init(const char **error_r)
 		   process even across global deinit */
 		retrieve_deliver_global.hooks_initialized = TRUE;
 		mail_deliver_hooks_init();
+		retrieve_deliver_seen_hooks_init();
 	}
 	if (retrieve_deliver_global.pool == NULL)
 		retrieve_deliver_global_settings_init();
@@ -239,40 +247,154 @@ retrieve_deliver_rcpt_init(struct retrieve_deliver *deliver,
    *box_r is set also on failure, and the caller frees it. */
 static int
 retrieve_deliver_folder_open(struct retrieve_deliver *deliver,
-			     struct mailbox **box_r, const char **error_r)
+			     const char *folder, struct mailbox **box_r,
+			     const char **error_r)
 {
 	struct mailbox *box;
 	enum mail_error error;
 
-	*box_r = box = mailbox_alloc_for_user(deliver->user, deliver->folder,
+	*box_r = box = mailbox_alloc_for_user(deliver->user, folder,
 		MAILBOX_FLAG_SAVEONLY | MAILBOX_FLAG_POST_SESSION);
 	if (mailbox_create(box, NULL, FALSE) == 0) {
-		e_debug(deliver->event, "Created folder %s", deliver->folder);
+		e_debug(deliver->event, "Created folder %s", folder);
 		/* the user asked for this folder; clients that list only
 		   subscribed folders should show it */
 		if (mailbox_set_subscribed(box, TRUE) < 0) {
 			e_warning(deliver->event,
-				  "Couldn't subscribe folder %s: %s",
-				  deliver->folder,
+				  "Couldn't subscribe folder %s: %s", folder,
 				  mailbox_get_last_internal_error(box, NULL));
 		}
 	} else {
 		(void)mailbox_get_last_internal_error(box, &error);
 		if (error != MAIL_ERROR_EXISTS) {
 			*error_r = t_strdup_printf(
-				"Couldn't create folder %s: %s",
-				deliver->folder,
+				"Couldn't create folder %s: %s", folder,
 				mailbox_get_last_internal_error(box, NULL));
 			return -1;
 		}
 	}
 	if (mailbox_open(box) < 0) {
 		*error_r = t_strdup_printf("Couldn't open folder %s: %s",
-			deliver->folder,
-			mailbox_get_last_internal_error(box, NULL));
+			folder, mailbox_get_last_internal_error(box, NULL));
 		return -1;
 	}
 	return 0;
+}
+
+/* The folder for a direct save, opened (and created) once and kept open
+   while the following messages go to the same folder. */
+static struct mailbox *
+retrieve_deliver_box_get(struct retrieve_deliver *deliver, const char *folder,
+			 const char **error_r)
+{
+	struct mailbox *box;
+
+	if (deliver->box != NULL && strcmp(deliver->box_vname, folder) == 0)
+		return deliver->box;
+	if (deliver->box != NULL)
+		mailbox_free(&deliver->box);
+	if (retrieve_deliver_folder_open(deliver, folder, &box, error_r) < 0) {
+		mailbox_free(&box);
+		return NULL;
+	}
+	deliver->box = box;
+	/* the mailbox's own copy lives as long as it does */
+	deliver->box_vname = mailbox_get_vname(box);
+	return box;
+}
+
+int retrieve_deliver_folder_prepare(struct retrieve_deliver *deliver,
+				    const char *folder, const char **error_r)
+{
+	return retrieve_deliver_box_get(deliver, folder, error_r) == NULL ?
+		-1 : 0;
+}
+
+char retrieve_deliver_get_separator(struct retrieve_deliver *deliver)
+{
+	struct mail_namespace *ns;
+
+	ns = mail_namespace_find(deliver->user->namespaces, deliver->folder);
+	return mail_namespace_get_sep(ns);
+}
+
+static void
+retrieve_deliver_special_use_read_config(struct retrieve_deliver *deliver)
+{
+	struct mail_namespace *ns;
+	struct mailbox_settings *box_set;
+	const char *const *uses, *name;
+
+	for (ns = deliver->user->namespaces; ns != NULL; ns = ns->next) {
+		if (ns->type != MAIL_NAMESPACE_TYPE_PRIVATE ||
+		    ns->set == NULL || !array_is_created(&ns->set->mailboxes))
+			continue;
+		array_foreach_elem(&ns->set->mailboxes, box_set) {
+			if (box_set->special_use == NULL ||
+			    box_set->special_use[0] == '\0')
+				continue;
+			uses = t_strsplit_spaces(box_set->special_use, " ");
+			for (; *uses != NULL; uses++) {
+				name = p_strdup(deliver->pool, *uses);
+				array_push_back(&deliver->special_use, &name);
+				name = p_strconcat(deliver->pool, ns->prefix,
+						   box_set->name, NULL);
+				array_push_back(&deliver->special_use, &name);
+			}
+		}
+	}
+}
+
+static void retrieve_deliver_special_use_read(struct retrieve_deliver *deliver)
+{
+	static const char *const patterns[] = { "*", NULL };
+	struct mailbox_list_iterate_context *iter;
+	const struct mailbox_info *info;
+	const char *const *uses, *name;
+
+	deliver->special_use_read = TRUE;
+	p_array_init(&deliver->special_use, deliver->pool, 16);
+	iter = mailbox_list_iter_init_namespaces(deliver->user->namespaces,
+		patterns, MAIL_NAMESPACE_TYPE_PRIVATE,
+		MAILBOX_LIST_ITER_SELECT_SPECIALUSE |
+		MAILBOX_LIST_ITER_RETURN_SPECIALUSE |
+		MAILBOX_LIST_ITER_RETURN_NO_FLAGS);
+	while ((info = mailbox_list_iter_next(iter)) != NULL) {
+		if (info->special_use == NULL)
+			continue;
+		uses = t_strsplit_spaces(info->special_use, " ");
+		for (; *uses != NULL; uses++) {
+			name = p_strdup(deliver->pool, *uses);
+			array_push_back(&deliver->special_use, &name);
+			name = p_strdup(deliver->pool, info->vname);
+			array_push_back(&deliver->special_use, &name);
+		}
+	}
+	if (mailbox_list_iter_deinit(&iter) < 0) {
+		e_warning(deliver->event, "Listing local special-use folders "
+			  "failed; mapping remote ones by name");
+	}
+	/* Then the ones the configuration names but that don't exist yet
+	   (no auto = create): LIST leaves them out, and the first message
+	   creates them. Found later, so an existing folder wins. */
+	retrieve_deliver_special_use_read_config(deliver);
+}
+
+const char *
+retrieve_deliver_special_use_folder(struct retrieve_deliver *deliver,
+				    const char *special_use)
+{
+	const char *const *pairs;
+	unsigned int i, count;
+
+	if (!deliver->special_use_read)
+		retrieve_deliver_special_use_read(deliver);
+	pairs = array_get(&deliver->special_use, &count);
+	for (i = 0; i + 1 < count; i += 2) {
+		if (strcasecmp(pairs[i], special_use) == 0)
+			return pairs[i + 1];
+	}
+	return NULL;
 }
 
 int retrieve_deliver_init(struct mail_user *user,
@@ -321,19 +443,19 @@ int retrieve_deliver_init(struct mail_user *user,
 
 	/* Created up front also with filter=yes, so that Sieve's implicit
 	   keep finds it (and it gets subscribed like with filter=no). */
-	if (retrieve_deliver_folder_open(deliver, &box, error_r) < 0) {
-		mailbox_free(&box);
+	box = retrieve_deliver_box_get(deliver, deliver->folder, error_r);
+	if (box == NULL) {
 		retrieve_deliver_deinit(&deliver);
 		return -1;
 	}
 	if (set->filter) {
-		mailbox_free(&box);
+		/* Sieve opens its own; ours would only hold a lock */
+		mailbox_free(&deliver->box);
 		deliver->raw_user = raw_storage_create_from_set(user->set_info,
 			user->unexpanded_set);
 		e_debug(deliver->event, "Delivering through Sieve "
 			"(implicit keep into %s)", deliver->folder);
 	} else {
-		deliver->box = box;
 		e_debug(deliver->event, "Saving into %s without filtering",
 			deliver->folder);
 	}
@@ -369,7 +491,7 @@ retrieve_deliver_input_create(struct retrieve_deliver *deliver,
 	const char *name;
 	string_t *hdr = t_str_new(256);
 
-	if (deliver->filter) {
+	if (deliver->filter && !msg->no_filter) {
 		/* RFC 5321 final-delivery trace for a null reverse-path.
 		   lib-lda reads the envelope sender from the first
 		   Return-Path when none is given, so this is also what makes
@@ -477,7 +599,10 @@ retrieve_deliver_sieve(struct retrieve_deliver *deliver,
 	dinput.save_dest_mail = FALSE;
 
 	mail_deliver_init(&dctx, &dinput);
+	if ((msg->flags & MAIL_SEEN) != 0)
+		retrieve_deliver_seen_set_folder(deliver->folder);
 	ret = mail_deliver(&dctx, &error_code, &error);
+	retrieve_deliver_seen_set_folder(NULL);
 	if (ret < 0 && input->stream_errno != 0) {
 		/* the storage's error would only say "internal error" */
 		*error_r = t_strdup_printf("read(%s) failed: %s",
@@ -542,13 +667,18 @@ retrieve_deliver_save(struct retrieve_deliver *deliver,
 		      const struct retrieve_deliver_message *msg,
 		      struct istream *input, const char **error_r)
 {
-	struct mailbox *box = deliver->box;
+	const char *folder = msg->folder != NULL ? msg->folder :
+		deliver->folder;
+	struct mailbox *box;
 	struct mailbox_transaction_context *t;
 	struct mail_save_context *save;
 	struct mail_keywords *keywords = NULL;
 	bool save_failed = FALSE;
 	ssize_t ret = 0;
 
+	box = retrieve_deliver_box_get(deliver, folder, error_r);
+	if (box == NULL)
+		return -1;
 	t = mailbox_transaction_begin(box, MAILBOX_TRANSACTION_FLAG_EXTERNAL,
 				      __func__);
 	save = mailbox_save_alloc(t);
@@ -596,7 +726,7 @@ retrieve_deliver_save(struct retrieve_deliver *deliver,
 		*error_r = t_strdup(mailbox_get_last_internal_error(box, NULL));
 	} else {
 		e_debug(deliver->event, "Saved %s into %s",
-			retrieve_deliver_msg_name(msg), deliver->folder);
+			retrieve_deliver_msg_name(msg), folder);
 		return 0;
 	}
 	if (save != NULL)
@@ -623,7 +753,7 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 	}
 
 	input = retrieve_deliver_input_create(deliver, msg);
-	if (deliver->filter)
+	if (deliver->filter && !msg->no_filter)
 		ret = retrieve_deliver_sieve(deliver, msg, input, error_r);
 	else
 		ret = retrieve_deliver_save(deliver, msg, input, error_r);

@@ -18,9 +18,15 @@ struct retrieve_deliver_message {
 	/* (time_t)-1 = now; IMAP passes INTERNALDATE */
 	time_t received_date;
 	int received_tz_offset;
-	/* Flags and keywords to save with the message (IMAP, filter=no) */
+	/* Flags and keywords to save with the message (IMAP). Through
+	   Sieve only MAIL_SEEN counts: it is kept where the keep lands. */
 	enum mail_flags flags;
 	const char *const *keywords;
+	/* The local folder (vname), NULL for the account's folder */
+	const char *folder;
+	/* Save straight into the folder even when the account filters
+	   (IMAP folders other than INBOX) */
+	bool no_filter;
 };
 
 struct retrieve_deliver;
@@ -49,6 +55,18 @@ void retrieve_deliver_deinit(struct retrieve_deliver **deliver);
 int retrieve_deliver_message(struct retrieve_deliver *deliver,
 			     const struct retrieve_deliver_message *msg,
 			     const char **error_r);
+
+/* Creates (and subscribes) the local folder when missing; for mirroring
+   folders that are empty on the remote. */
+int retrieve_deliver_folder_prepare(struct retrieve_deliver *deliver,
+				    const char *folder, const char **error_r);
+/* The hierarchy separator of the local namespace the account's folder is
+   in. */
+char retrieve_deliver_get_separator(struct retrieve_deliver *deliver);
+/* The user's local folder with this special use ("\\Sent"), or NULL */
+const char *
+retrieve_deliver_special_use_folder(struct retrieve_deliver *deliver,
+				    const char *special_use);
 
 /* The temp file prefix for spooling messages of this user */
 const char *retrieve_deliver_temp_prefix(struct retrieve_deliver *deliver);

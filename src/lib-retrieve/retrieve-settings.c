@@ -361,6 +361,73 @@ retrieve_account_parse_ssl(const struct retrieve_settings_parser *parser,
 	return 0;
 }
 
+const char *retrieve_folders_method_name(enum retrieve_folders_method method)
+{
+	switch (method) {
+	case RETRIEVE_FOLDERS_INBOX:
+		return "inbox";
+	case RETRIEVE_FOLDERS_MERGE:
+		return "merge";
+	case RETRIEVE_FOLDERS_MIRROR:
+		return "mirror";
+	}
+	i_unreached();
+}
+
+static int
+retrieve_account_parse_folders(const struct retrieve_settings_parser *parser,
+			       pool_t pool, struct retrieve_account_settings *set,
+			       const char **error_r)
+{
+	static const char *const merge_default_exclude[] = {
+		"\\Junk", "\\Trash", NULL
+	};
+	const char *value, *exclude;
+
+	value = retrieve_setting_get(parser, "folders");
+	exclude = retrieve_setting_get(parser, "folders_exclude");
+	if (set->protocol != RETRIEVE_PROTOCOL_IMAP) {
+		/* a POP3 account has only its maildrop */
+		if (value != NULL || exclude != NULL) {
+			*error_r = retrieve_setting_error(parser,
+				value != NULL ? "folders" : "folders_exclude",
+				"exists only in IMAP",
+				value != NULL ? value : exclude);
+			return -1;
+		}
+		set->folders_exclude = p_new(pool, const char *, 1);
+		return 0;
+	}
+	if (value == NULL || strcasecmp(value, "inbox") == 0)
+		set->folders = RETRIEVE_FOLDERS_INBOX;
+	else if (strcasecmp(value, "merge") == 0)
+		set->folders = RETRIEVE_FOLDERS_MERGE;
+	else if (strcasecmp(value, "mirror") == 0)
+		set->folders = RETRIEVE_FOLDERS_MIRROR;
+	else {
+		*error_r = retrieve_setting_error(parser, "folders",
+			"invalid value (use inbox, merge or mirror)", value);
+		return -1;
+	}
+
+	if (exclude != NULL) {
+		if (!uni_utf8_str_is_valid(exclude) ||
+		    retrieve_str_has_control_chars(exclude)) {
+			*error_r = retrieve_setting_error(parser,
+				"folders_exclude", "not valid UTF-8 text",
+				exclude);
+			return -1;
+		}
+		set->folders_exclude = (const char *const *)
+			p_strsplit_spaces(pool, exclude, " ,");
+	} else if (set->folders == RETRIEVE_FOLDERS_MERGE) {
+		set->folders_exclude = merge_default_exclude;
+	} else {
+		set->folders_exclude = p_new(pool, const char *, 1);
+	}
+	return 0;
+}
+
 static int
 retrieve_account_parse_options(const struct retrieve_settings_parser *parser,
 			       pool_t pool, struct retrieve_account_settings *set,
@@ -398,6 +465,9 @@ retrieve_account_parse_options(const struct retrieve_settings_parser *parser,
 			retrieve_setting_get(parser, "apop"));
 		return -1;
 	}
+
+	if (retrieve_account_parse_folders(parser, pool, set, error_r) < 0)
+		return -1;
 
 	value = retrieve_setting_get(parser, "max_size");
 	if (value != NULL &&

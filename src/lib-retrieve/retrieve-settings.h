@@ -28,6 +28,16 @@ struct retrieve_global_settings {
 	const char *state_dir;
 };
 
+/* retrieveN_folders: which remote folders an IMAP account retrieves */
+enum retrieve_folders_method {
+	/* the remote INBOX into the account's folder */
+	RETRIEVE_FOLDERS_INBOX = 0,
+	/* every remote folder into the account's folder */
+	RETRIEVE_FOLDERS_MERGE,
+	/* the remote tree recreated under the account's folder */
+	RETRIEVE_FOLDERS_MIRROR,
+};
+
 struct retrieve_account_settings {
 	/* The setting key: "retrieve", "retrieve2", ... */
 	const char *name;
@@ -53,7 +63,17 @@ struct retrieve_account_settings {
 	bool filter;
 	/* 0 = no limit */
 	uoff_t max_size;
+
+	/* IMAP only */
+	enum retrieve_folders_method folders;
+	/* Remote folders left out: IMAP LIST patterns ('*', '%') or
+	   special-use flags (\Junk), separated by spaces or commas. Never
+	   NULL; merge defaults to \Junk and \Trash (replaced, not extended,
+	   by a configured list). */
+	const char *const *folders_exclude;
 };
+
+const char *retrieve_folders_method_name(enum retrieve_folders_method method);
 
 int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
 				   struct retrieve_global_settings *set_r,

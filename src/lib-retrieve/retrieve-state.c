@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
+#include "array.h"
 #include "str.h"
 #include "strnum.h"
 #include "strescape.h"
@@ -28,7 +29,7 @@
 		<consecutive_failures>
      journal	<generation>
      folder	<name>	<uidvalidity>
-     uid	<uid>			(belongs to the folder above)
+     uid	<uid>[	<fingerprint>]	(belongs to the folder above)
      ...
      end	<number of uid records>
 
@@ -38,7 +39,10 @@
 
      dovecot-retrieve-journal	<generation>
      uidvalidity	<folder>	<uidvalidity>
-     uid	<folder>	<uid>
+     uid	<folder>	<uid>[	<fingerprint>]
+
+   A fingerprint (IMAP: Message-ID and size) lets a folder whose
+   UIDVALIDITY changed be matched against what was retrieved before.
 
    Each commit increments the generation, so a journal whose unlink was
    lost in a crash is recognized as already merged and is not replayed
@@ -54,8 +58,10 @@
 #define RETRIEVE_STATE_LOCKED_ERROR \
 	"another retrieval of this account is running"
 
-/* UID -> unused; a named type so that prune can swap tables */
-HASH_TABLE_DEFINE_TYPE(retrieve_uid, char *, void *);
+/* UID -> fingerprint ("" when none); a named type so that prune can swap
+   tables */
+HASH_TABLE_DEFINE_TYPE(retrieve_uid, char *, char *);
+static char retrieve_state_no_fingerprint[] = "";
 
 struct retrieve_state_folder {
 	const char *name;
@@ -190,11 +196,14 @@ retrieve_state_folder_get(struct retrieve_state *state, const char *name)
 static void
 retrieve_state_folder_add_uid(struct retrieve_state *state,
 			      struct retrieve_state_folder *folder,
-			      const char *uid)
+			      const char *uid, const char *fingerprint)
 {
 	if (hash_table_lookup(folder->uids, uid) == NULL) {
+		/* never NULL: the value tells "present" */
 		hash_table_insert(folder->uids, p_strdup(state->pool, uid),
-				  POINTER_CAST(1));
+			fingerprint == NULL || fingerprint[0] == '\0' ?
+			retrieve_state_no_fingerprint :
+			p_strdup(state->pool, fingerprint));
 	}
 }
 
@@ -321,7 +330,7 @@ retrieve_state_parse_line(struct retrieve_state_parser *parser,
 	}
 
 	if (strcmp(args[0], "uid") == 0) {
-		if (count != 2 || args[1][0] == '\0') {
+		if ((count != 2 && count != 3) || args[1][0] == '\0') {
 			*error_r = "invalid uid record";
 			return -1;
 		}
@@ -330,7 +339,8 @@ retrieve_state_parse_line(struct retrieve_state_parser *parser,
 			return -1;
 		}
 		retrieve_state_folder_add_uid(parser->state, parser->folder,
-					      args[1]);
+					      args[1], args[2] == NULL ? NULL :
+					      args[2]);
 		parser->uid_records++;
 	} else if (strcmp(args[0], "folder") == 0) {
 		if (count != 3 || str_to_uint32(args[2], &uidvalidity) < 0) {
@@ -390,7 +400,8 @@ retrieve_state_parse_journal_line(struct retrieve_state_parser *parser,
 		}
 		return 1;
 	}
-	if (str_array_length(args) != 3) {
+	if (str_array_length(args) != 3 &&
+	    (str_array_length(args) != 4 || strcmp(args[0], "uid") != 0)) {
 		*error_r = "invalid journal record";
 		return -1;
 	}
@@ -400,7 +411,8 @@ retrieve_state_parse_journal_line(struct retrieve_state_parser *parser,
 			return -1;
 		}
 		folder = retrieve_state_folder_get(parser->state, args[1]);
-		retrieve_state_folder_add_uid(parser->state, folder, args[2]);
+		retrieve_state_folder_add_uid(parser->state, folder, args[2],
+					      args[3]);
 	} else if (strcmp(args[0], "uidvalidity") == 0) {
 		if (str_to_uint32(args[2], &uidvalidity) < 0) {
 			*error_r = "invalid uidvalidity";
@@ -825,7 +837,8 @@ retrieve_state_journal_append(struct retrieve_state *state,
 static int
 retrieve_state_journal_add_uid(struct retrieve_state *state,
 			       struct retrieve_state_folder *folder,
-			       const char *uid, const char **error_r)
+			       const char *uid, const char *fingerprint,
+			       const char **error_r)
 {
 	string_t *record;
 
@@ -843,6 +856,10 @@ retrieve_state_journal_add_uid(struct retrieve_state *state,
 	str_append_tabescaped(record, folder->name);
 	str_append_c(record, '\t');
 	str_append_tabescaped(record, uid);
+	if (fingerprint != NULL && fingerprint[0] != '\0') {
+		str_append_c(record, '\t');
+		str_append_tabescaped(record, fingerprint);
+	}
 	str_append_c(record, '\n');
 	return retrieve_state_journal_append(state, record, error_r);
 }
@@ -850,6 +867,16 @@ retrieve_state_journal_add_uid(struct retrieve_state *state,
 int retrieve_state_add_uid(struct retrieve_state *state,
 			   const char *folder_name, const char *uid,
 			   const char **error_r)
+{
+	return retrieve_state_add_uid_fingerprint(state, folder_name, uid,
+						  NULL, error_r);
+}
+
+int retrieve_state_add_uid_fingerprint(struct retrieve_state *state,
+				       const char *folder_name,
+				       const char *uid,
+				       const char *fingerprint,
+				       const char **error_r)
 {
 	struct retrieve_state_folder *folder;
 	const char *error;
@@ -869,15 +896,43 @@ int retrieve_state_add_uid(struct retrieve_state *state,
 	/* called once per message: keep the data stack flat */
 	T_BEGIN {
 		ret = retrieve_state_journal_add_uid(state, folder, uid,
-						     &error);
+						     fingerprint, &error);
 	} T_END_PASS_STR_IF(ret < 0, &error);
 	if (ret < 0) {
 		*error_r = error;
 		return -1;
 	}
 	folder->uidvalidity_unjournaled = FALSE;
-	retrieve_state_folder_add_uid(state, folder, uid);
+	retrieve_state_folder_add_uid(state, folder, uid, fingerprint);
 	return 0;
+}
+
+const char *const *
+retrieve_state_get_fingerprints(struct retrieve_state *state,
+				const char *folder_name, pool_t pool)
+{
+	struct retrieve_state_folder *folder;
+	struct hash_iterate_context *iter;
+	ARRAY_TYPE(const_string) fps;
+	char *uid;
+	char *value;
+
+	p_array_init(&fps, pool, 16);
+	folder = retrieve_state_folder_lookup(state, folder_name);
+	if (folder != NULL) {
+		iter = hash_table_iterate_init(folder->uids);
+		while (hash_table_iterate(iter, folder->uids, &uid, &value)) {
+			const char *fp = value;
+
+			if (fp[0] != '\0') {
+				fp = p_strdup(pool, fp);
+				array_push_back(&fps, &fp);
+			}
+		}
+		hash_table_iterate_deinit(&iter);
+	}
+	array_append_zero(&fps);
+	return array_front(&fps);
 }
 
 void retrieve_state_prune(struct retrieve_state *state,
@@ -886,7 +941,7 @@ void retrieve_state_prune(struct retrieve_state *state,
 	struct retrieve_state_folder *folder;
 	HASH_TABLE_TYPE(retrieve_uid) kept;
 	char *orig_uid;
-	void *value;
+	char *value;
 
 	folder = retrieve_state_folder_lookup(state, folder_name);
 	if (folder == NULL)
@@ -904,6 +959,39 @@ void retrieve_state_prune(struct retrieve_state *state,
 	}
 	hash_table_destroy(&folder->uids);
 	folder->uids = kept;
+}
+
+const char *const *
+retrieve_state_get_folders(struct retrieve_state *state, pool_t pool)
+{
+	struct hash_iterate_context *iter;
+	struct retrieve_state_folder *folder;
+	ARRAY_TYPE(const_string) names;
+	const char *name;
+	char *key;
+
+	p_array_init(&names, pool, hash_table_count(state->folders) + 1);
+	iter = hash_table_iterate_init(state->folders);
+	while (hash_table_iterate(iter, state->folders, &key, &folder)) {
+		name = p_strdup(pool, folder->name);
+		array_push_back(&names, &name);
+	}
+	hash_table_iterate_deinit(&iter);
+	array_append_zero(&names);
+	return array_front(&names);
+}
+
+void retrieve_state_forget_folder(struct retrieve_state *state,
+				  const char *folder_name)
+{
+	struct retrieve_state_folder *folder;
+
+	folder = retrieve_state_folder_lookup(state, folder_name);
+	if (folder == NULL)
+		return;
+	/* the strings stay in the state pool until it is freed */
+	hash_table_remove(state->folders, folder_name);
+	hash_table_destroy(&folder->uids);
 }
 
 void retrieve_state_get_status(struct retrieve_state *state,
@@ -959,7 +1047,7 @@ retrieve_state_write_folder(struct retrieve_state_folder *folder,
 {
 	struct hash_iterate_context *iter;
 	char *uid;
-	void *value;
+	char *value;
 
 	str_truncate(str, 0);
 	str_append(str, "folder\t");
@@ -969,9 +1057,15 @@ retrieve_state_write_folder(struct retrieve_state_folder *folder,
 
 	iter = hash_table_iterate_init(folder->uids);
 	while (hash_table_iterate(iter, folder->uids, &uid, &value)) {
+		const char *fp = value;
+
 		str_truncate(str, 0);
 		str_append(str, "uid\t");
 		str_append_tabescaped(str, uid);
+		if (fp[0] != '\0') {
+			str_append_c(str, '\t');
+			str_append_tabescaped(str, fp);
+		}
 		str_append_c(str, '\n');
 		o_stream_nsend(output, str_data(str), str_len(str));
 		(*uid_records)++;

@@ -79,11 +79,33 @@ bool retrieve_state_have_uid(struct retrieve_state *state,
 int retrieve_state_add_uid(struct retrieve_state *state, const char *folder,
 			   const char *uid, const char **error_r);
 
+/* Like retrieve_state_add_uid(), remembering a fingerprint of the message
+   (IMAP: Message-ID and size) for matching after a UIDVALIDITY change. */
+int retrieve_state_add_uid_fingerprint(struct retrieve_state *state,
+				       const char *folder, const char *uid,
+				       const char *fingerprint,
+				       const char **error_r);
+/* The fingerprints of the folder's retrieved messages (NULL-terminated,
+   allocated from pool). Call before retrieve_state_set_uidvalidity()
+   forgets them. */
+const char *const *
+retrieve_state_get_fingerprints(struct retrieve_state *state,
+				const char *folder, pool_t pool);
+
 /* Forgets the folder's UIDs that are not in present (the remote no longer
    has them), so the state does not grow forever. present is a NULL-
    terminated array. */
 void retrieve_state_prune(struct retrieve_state *state, const char *folder,
 			  const char *const *present);
+
+/* The folders the state has records of (UIDVALIDITY or UIDs), as
+   NULL-terminated array allocated from pool. */
+const char *const *
+retrieve_state_get_folders(struct retrieve_state *state, pool_t pool);
+/* Forgets a folder (its UIDVALIDITY and UIDs): it no longer exists on the
+   remote. Takes effect at the next commit. */
+void retrieve_state_forget_folder(struct retrieve_state *state,
+				  const char *folder);
 
 void retrieve_state_get_status(struct retrieve_state *state,
 			       struct retrieve_state_status *status_r);

@@ -1,0 +1,1127 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "str-sanitize.h"
+#include "hash.h"
+#include "istream.h"
+#include "seq-range-array.h"
+#include "imap-arg.h"
+#include "imap-util.h"
+#include "imap-utf7.h"
+#include "mail-user.h"
+#include "imapc-client.h"
+#include "retrieve-imap-folders.h"
+#include "retrieve-imap-private.h"
+#include "retrieve-client-private.h"
+
+/* UIDs per UID FETCH command, and such commands in flight: the server
+   streams one batch while we deliver the previous one */
+#define IMAP_FETCH_BATCH_SIZE 100
+#define IMAP_FETCH_WINDOW 2
+
+enum imap_phase {
+	IMAP_PHASE_LOGIN,
+	IMAP_PHASE_LIST,
+	IMAP_PHASE_SELECT,
+	IMAP_PHASE_LIST_MSGS,
+	IMAP_PHASE_FETCH,
+	IMAP_PHASE_EXPUNGE,
+	IMAP_PHASE_DONE,
+};
+
+struct imap_msg {
+	uint32_t uid;
+	uoff_t size;
+};
+
+struct imap_folder {
+	struct retrieve_imap_folder remote;
+	/* the local vname */
+	const char *local;
+	/* INBOX: through Sieve when the account filters */
+	bool inbox;
+};
+
+struct imap_client {
+	struct retrieve_client client;
+
+	struct imapc_client *imapc;
+	struct imapc_client_mailbox *box;
+	enum imap_phase phase;
+	/* "imapc(host:port): ", how imapc's own log lines begin */
+	const char *imapc_log_prefix;
+	/* the last error imapc logged (i_malloc'd): why it disconnected */
+	char *imapc_error;
+	/* merge/mirror: every selectable folder LIST returned (remote
+	   names), excluded ones too */
+	HASH_TABLE(const char *, const char *) listed;
+	bool have_special_use;
+	bool list_extended_failed;
+
+	ARRAY(struct imap_folder) folders;
+	unsigned int folder_idx;
+	const struct imap_folder *folder;
+
+	/* the selected folder */
+	uint32_t uidvalidity;
+	uint32_t exists;
+	/* UIDVALIDITY changed: fingerprints retrieved under the old one */
+	HASH_TABLE(const char *, const char *) old_fingerprints;
+	pool_t folder_pool;
+	ARRAY(struct imap_msg) msgs;
+	ARRAY_TYPE(uint32_t) present;
+	unsigned int next_msg;
+	unsigned int fetches_in_flight;
+	/* keep=no: delivered (now or by an earlier run), not yet flagged */
+	ARRAY_TYPE(seq_range) to_flag;
+	/* flagged \Deleted by this run */
+	ARRAY_TYPE(seq_range) flagged;
+	unsigned int stores_in_flight;
+
+	/* a local failure: fetch no more, still expunge what was stored */
+	bool stopping:1;
+};
+
+static void imap_folder_next(struct imap_client *ic);
+static void imap_fetch_more(struct imap_client *ic);
+
+/* imapc tells why it disconnected (an untrusted certificate, no STARTTLS,
+   connect() failing) only in its own i_error() lines; its callbacks get
+   just "Disconnected from server". While a client runs, the error lines
+   with its imapc's prefix are remembered, so that the result names the
+   real cause. One handler for all clients of the process. */
+static ARRAY(struct imap_client *) imap_log_clients = ARRAY_INIT;
+static failure_callback_t *imap_log_orig_handler = NULL;
+
+static void ATTR_FORMAT(2, 0)
+imap_log_handler(const struct failure_context *ctx, const char *format,
+		 va_list args)
+{
+	static const char suffix[] = " - disconnecting";
+	const size_t suffix_len = strlen(suffix);
+	struct imap_client *ic;
+	const char *line;
+	size_t len;
+	va_list args2;
+
+	if ((ctx->type == LOG_TYPE_ERROR || ctx->type == LOG_TYPE_WARNING) &&
+	    array_is_created(&imap_log_clients) &&
+	    array_count(&imap_log_clients) > 0) T_BEGIN {
+		va_copy(args2, args);
+		line = t_strdup_vprintf(format, args2);
+		va_end(args2);
+		array_foreach_elem(&imap_log_clients, ic) {
+			if (!str_begins(line, ic->imapc_log_prefix))
+				continue;
+			line += strlen(ic->imapc_log_prefix);
+			/* try_reconnect()'s suffix */
+			len = strlen(line);
+			if (len > suffix_len &&
+			    strcmp(line + len - suffix_len, suffix) == 0)
+				line = t_strndup(line, len - suffix_len);
+			i_free(ic->imapc_error);
+			ic->imapc_error = i_strdup(line);
+			break;
+		}
+	} T_END;
+	imap_log_orig_handler(ctx, format, args);
+}
+
+static void imap_log_capture_start(struct imap_client *ic)
+{
+	failure_callback_t *fatal, *error, *info, *debug;
+
+	if (!array_is_created(&imap_log_clients))
+		i_array_init(&imap_log_clients, 4);
+	if (array_count(&imap_log_clients) == 0) {
+		i_get_failure_handlers(&fatal, &error, &info, &debug);
+		if (error != imap_log_handler) {
+			imap_log_orig_handler = error;
+			i_set_error_handler(imap_log_handler);
+		}
+	}
+	array_push_back(&imap_log_clients, &ic);
+}
+
+static void imap_log_capture_stop(struct imap_client *ic)
+{
+	failure_callback_t *fatal, *error, *info, *debug;
+	struct imap_client *const *icp;
+	unsigned int idx;
+
+	if (!array_is_created(&imap_log_clients))
+		return;
+	array_foreach(&imap_log_clients, icp) {
+		if (*icp == ic) {
+			idx = array_foreach_idx(&imap_log_clients, icp);
+			array_delete(&imap_log_clients, idx, 1);
+			break;
+		}
+	}
+	if (array_count(&imap_log_clients) > 0)
+		return;
+	i_get_failure_handlers(&fatal, &error, &info, &debug);
+	/* put the original back unless someone replaced ours meanwhile
+	   (then ours isn't called anymore anyway) */
+	if (error == imap_log_handler)
+		i_set_error_handler(imap_log_orig_handler);
+	array_free(&imap_log_clients);
+}
+
+/* Why the connection was lost: what imapc logged, else its reply text */
+static const char *
+imap_disconnect_reason(struct imap_client *ic,
+		       const struct imapc_command_reply *reply)
+{
+	if (ic->imapc_error != NULL)
+		return str_sanitize(ic->imapc_error, 300);
+	return str_sanitize(reply->text_full, 200);
+}
+
+/* A certificate or TLS problem does not fix itself, nor does a server
+   without STARTTLS: remote_error, as in POP3. Network trouble is
+   temporary. */
+static enum retrieve_result_code
+imap_disconnect_code(struct imap_client *ic)
+{
+	const char *error = ic->imapc_error;
+
+	if (error == NULL)
+		return RETRIEVE_RESULT_REMOTE_TEMPFAIL;
+	if (strstr(error, "STARTTLS") != NULL ||
+	    strstr(error, "SSL") != NULL ||
+	    strstr(error, "certificate") != NULL)
+		return RETRIEVE_RESULT_REMOTE_ERROR;
+	return RETRIEVE_RESULT_REMOTE_TEMPFAIL;
+}
+
+static void imap_disconnect(struct imap_client *ic)
+{
+	if (ic->box != NULL)
+		imapc_client_mailbox_close(&ic->box);
+	if (ic->imapc != NULL)
+		imapc_client_deinit(&ic->imapc);
+}
+
+static void
+imap_fail(struct imap_client *ic, enum retrieve_result_code code,
+	  const char *resp_code, const char *error)
+{
+	ic->phase = IMAP_PHASE_DONE;
+	retrieve_client_finish(&ic->client, code, resp_code, error);
+}
+
+static enum retrieve_result_code
+imap_reply_code(const struct imapc_command_reply *reply,
+		enum retrieve_result_code def)
+{
+	/* RFC 5530 response codes */
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED)
+		return RETRIEVE_RESULT_REMOTE_TEMPFAIL;
+	if (reply->resp_text_key == NULL)
+		return def;
+	if (strcasecmp(reply->resp_text_key, "UNAVAILABLE") == 0 ||
+	    strcasecmp(reply->resp_text_key, "INUSE") == 0 ||
+	    strcasecmp(reply->resp_text_key, "LIMIT") == 0)
+		return RETRIEVE_RESULT_REMOTE_TEMPFAIL;
+	if (strcasecmp(reply->resp_text_key, "AUTHENTICATIONFAILED") == 0 ||
+	    strcasecmp(reply->resp_text_key, "AUTHORIZATIONFAILED") == 0 ||
+	    strcasecmp(reply->resp_text_key, "EXPIRED") == 0)
+		return RETRIEVE_RESULT_AUTH_FAILED;
+	return def;
+}
+
+static void
+imap_fail_reply(struct imap_client *ic, const char *cmd_name,
+		const struct imapc_command_reply *reply,
+		enum retrieve_result_code def)
+{
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED) {
+		imap_fail(ic, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,
+			  t_strdup_printf("%s failed: Connection lost: %s",
+					  cmd_name,
+					  imap_disconnect_reason(ic, reply)));
+		return;
+	}
+	imap_fail(ic, imap_reply_code(reply, def), reply->resp_text_key,
+		  t_strdup_printf("%s failed: %s", cmd_name,
+				  str_sanitize(reply->text_full, 200)));
+}
+
+static bool imap_cap_has(const char *capabilities, const char *name)
+{
+	const char *const *caps = t_strsplit_spaces(capabilities, " ");
+
+	for (; *caps != NULL; caps++) {
+		if (strcasecmp(*caps, name) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static bool imap_have_uidplus(struct imap_client *ic)
+{
+	enum imapc_capability caps;
+
+	return imapc_client_get_capabilities(ic->imapc, &caps) == 0 &&
+		(caps & IMAPC_CAPABILITY_UIDPLUS) != 0;
+}
+
+/* --- folders --- */
+
+static const char *const imap_special_uses[] = {
+	"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent",
+	"\\Trash", NULL
+};
+
+static void
+imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
+		const char *special_use)
+{
+	const struct retrieve_account_settings *set = ic->client.set;
+	struct imap_folder *folder;
+	struct retrieve_imap_folder remote;
+	const char *local_special = NULL;
+	string_t *name;
+
+	i_zero(&remote);
+	remote.remote_name = p_strdup(ic->client.pool, remote_name);
+	name = t_str_new(128);
+	if (imap_utf7_to_utf8(remote_name, name) < 0) {
+		/* not valid modified UTF-7: use it as it is */
+		str_truncate(name, 0);
+		str_append(name, remote_name);
+	}
+	remote.name = p_strdup(ic->client.pool, str_c(name));
+	remote.sep = sep;
+	remote.special_use = p_strdup(ic->client.pool, special_use);
+
+	if (!retrieve_imap_folder_is_inbox(remote.name)) {
+		if (set->folders == RETRIEVE_FOLDERS_INBOX)
+			return;
+		/* virtual views of other folders: retrieving them would
+		   duplicate every message */
+		if (special_use != NULL &&
+		    (strcasecmp(special_use, "\\All") == 0 ||
+		     strcasecmp(special_use, "\\Flagged") == 0)) {
+			e_debug(ic->client.event, "Skipping virtual folder %s "
+				"(%s)", remote.name, special_use);
+			return;
+		}
+	}
+	if (retrieve_imap_folder_excluded(&remote, set->folders_exclude)) {
+		e_debug(ic->client.event, "Excluding folder %s", remote.name);
+		return;
+	}
+	if (special_use != NULL && set->folders == RETRIEVE_FOLDERS_MIRROR) {
+		local_special = retrieve_deliver_special_use_folder(
+			ic->client.deliver, special_use);
+	}
+
+	folder = array_append_space(&ic->folders);
+	folder->remote = remote;
+	folder->inbox = retrieve_imap_folder_is_inbox(remote.name);
+	folder->local = p_strdup(ic->client.pool, retrieve_imap_folder_map(
+		set->folders, set->folder,
+		retrieve_deliver_get_separator(ic->client.deliver),
+		&remote, local_special));
+	e_debug(ic->client.event, "Folder %s%s%s -> %s", remote.name,
+		special_use == NULL ? "" : " ",
+		special_use == NULL ? "" : special_use, folder->local);
+}
+
+static void imap_untagged_list(struct imap_client *ic,
+			       const struct imap_arg *args)
+{
+	const struct imap_arg *flags;
+	const char *flag, *sep, *name, *special_use = NULL;
+	unsigned int i;
+
+	if (!imap_arg_get_list(&args[0], &flags) ||
+	    !imap_arg_get_nstring(&args[1], &sep) ||
+	    !imap_arg_get_astring(&args[2], &name)) {
+		e_warning(ic->client.event, "Ignoring an invalid LIST reply");
+		return;
+	}
+	for (; imap_arg_get_atom(flags, &flag); flags++) {
+		if (strcasecmp(flag, "\\Noselect") == 0 ||
+		    strcasecmp(flag, "\\NonExistent") == 0)
+			return;
+		for (i = 0; imap_special_uses[i] != NULL; i++) {
+			if (strcasecmp(flag, imap_special_uses[i]) == 0)
+				special_use = imap_special_uses[i];
+		}
+	}
+	if (hash_table_is_created(ic->listed) &&
+	    hash_table_lookup(ic->listed, name) == NULL) {
+		name = p_strdup(ic->client.pool, name);
+		hash_table_insert(ic->listed, name, name);
+	}
+	imap_folder_add(ic, name, sep == NULL ? '\0' : sep[0], special_use);
+}
+
+static int imap_folder_cmp(const struct imap_folder *f1,
+			   const struct imap_folder *f2)
+{
+	/* INBOX first: it is what the user waits for */
+	if (f1->inbox != f2->inbox)
+		return f1->inbox ? -1 : 1;
+	return 0;
+}
+
+/* Folders of the state that LIST no longer returns: deleted (or
+   renamed) on the remote. Reported, and their state forgotten. */
+static void imap_folders_vanished(struct imap_client *ic)
+{
+	const char *const *names;
+	string_t *name;
+
+	names = retrieve_state_get_folders(ic->client.state,
+					   pool_datastack_create());
+	for (; *names != NULL; names++) {
+		if (hash_table_lookup(ic->listed, *names) != NULL ||
+		    (*names)[0] == '\0')
+			continue;
+		if (retrieve_imap_folder_is_inbox(*names)) {
+			/* always there, even when LIST (wrongly) omits it */
+			continue;
+		}
+		name = t_str_new(64);
+		if (imap_utf7_to_utf8(*names, name) < 0) {
+			str_truncate(name, 0);
+			str_append(name, *names);
+		}
+		retrieve_client_folder_vanished(&ic->client, *names,
+						str_c(name));
+	}
+}
+
+static void imap_list_send(struct imap_client *ic);
+
+static void
+imap_list_callback(const struct imapc_command_reply *reply,
+		   void *context)
+{
+	struct imap_client *ic = context;
+
+	if (ic->phase != IMAP_PHASE_LIST)
+		return;
+	if (reply->state == IMAPC_COMMAND_STATE_BAD &&
+	    !ic->list_extended_failed && ic->have_special_use) {
+		/* SPECIAL-USE without LIST-EXTENDED syntax */
+		ic->list_extended_failed = TRUE;
+		array_clear(&ic->folders);
+		imap_list_send(ic);
+		return;
+	}
+	if (reply->state != IMAPC_COMMAND_STATE_OK) {
+		imap_fail_reply(ic, "LIST", reply,
+				RETRIEVE_RESULT_REMOTE_ERROR);
+		return;
+	}
+	T_BEGIN {
+		imap_folders_vanished(ic);
+	} T_END;
+	/* a stable sort: the server's order otherwise */
+	array_sort(&ic->folders, imap_folder_cmp);
+	ic->folder_idx = 0;
+	imap_folder_next(ic);
+}
+
+static void imap_list_send(struct imap_client *ic)
+{
+	struct imapc_command *cmd;
+
+	ic->phase = IMAP_PHASE_LIST;
+	if (hash_table_is_created(ic->listed))
+		hash_table_clear(ic->listed, TRUE);
+	else {
+		hash_table_create(&ic->listed, ic->client.pool, 0,
+				  str_hash, strcmp);
+	}
+	cmd = imapc_client_cmd(ic->imapc, imap_list_callback, ic);
+	if (ic->have_special_use && !ic->list_extended_failed)
+		imapc_command_send(cmd, "LIST \"\" \"*\" RETURN (SPECIAL-USE)");
+	else
+		imapc_command_send(cmd, "LIST \"\" \"*\"");
+}
+
+/* --- the selected folder --- */
+
+static void imap_folder_done(struct imap_client *ic)
+{
+	if (ic->box != NULL)
+		imapc_client_mailbox_close(&ic->box);
+	if (hash_table_is_created(ic->old_fingerprints))
+		hash_table_destroy(&ic->old_fingerprints);
+	pool_unref(&ic->folder_pool);
+	ic->folder_idx++;
+	if (ic->stopping || ic->client.finished) {
+		imap_fail(ic, RETRIEVE_RESULT_OK, NULL, NULL);
+		return;
+	}
+	imap_folder_next(ic);
+}
+
+static void
+imap_expunge_callback(const struct imapc_command_reply *reply,
+		      void *context)
+{
+	struct imap_client *ic = context;
+
+	if (ic->phase != IMAP_PHASE_EXPUNGE)
+		return;
+	if (reply->state != IMAPC_COMMAND_STATE_OK) {
+		/* the messages stay flagged; the next run expunges again */
+		e_warning(ic->client.event, "Folder %s: EXPUNGE failed: %s",
+			  ic->folder->remote.name,
+			  str_sanitize(reply->text_full, 200));
+		retrieve_client_folder_error(&ic->client, "EXPUNGE failed");
+	} else {
+		unsigned int i, count = seq_range_count(&ic->flagged);
+
+		for (i = 0; i < count; i++)
+			retrieve_client_deleted(&ic->client);
+	}
+	imap_folder_done(ic);
+}
+
+static void
+imap_search_deleted_callback(const struct imapc_command_reply *reply,
+			     void *context);
+
+static void imap_expunge(struct imap_client *ic)
+{
+	struct imapc_command *cmd;
+	string_t *str;
+
+	if (array_count(&ic->flagged) == 0) {
+		imap_folder_done(ic);
+		return;
+	}
+	ic->phase = IMAP_PHASE_EXPUNGE;
+	if (imap_have_uidplus(ic)) {
+		/* RFC 4315: exactly these, never a message someone else
+		   flagged meanwhile */
+		str = t_str_new(128);
+		imap_write_seq_range(str, &ic->flagged);
+		cmd = imapc_client_mailbox_cmd(ic->box, imap_expunge_callback,
+					       ic);
+		imapc_command_sendf(cmd, "UID EXPUNGE %1s", str_c(str));
+		return;
+	}
+	/* Without UIDPLUS EXPUNGE removes every \Deleted message: only
+	   when those are all ours. */
+	cmd = imapc_client_mailbox_cmd(ic->box, imap_search_deleted_callback,
+				       ic);
+	imapc_command_send(cmd, "UID SEARCH DELETED");
+}
+
+static void imap_untagged_search(struct imap_client *ic,
+				 const struct imap_arg *args)
+{
+	const char *atom;
+	uint32_t uid;
+
+	/* only the UID SEARCH DELETED above asks */
+	if (ic->phase != IMAP_PHASE_EXPUNGE)
+		return;
+	for (; imap_arg_get_atom(args, &atom); args++) {
+		if (str_to_uint32(atom, &uid) < 0 || uid == 0)
+			continue;
+		if (!seq_range_exists(&ic->flagged, uid)) {
+			/* remembered as a reason not to expunge */
+			ic->stores_in_flight = UINT_MAX;
+		}
+	}
+}
+
+static void
+imap_search_deleted_callback(const struct imapc_command_reply *reply,
+			     void *context)
+{
+	struct imap_client *ic = context;
+	struct imapc_command *cmd;
+
+	if (ic->phase != IMAP_PHASE_EXPUNGE)
+		return;
+	if (reply->state != IMAPC_COMMAND_STATE_OK ||
+	    ic->stores_in_flight == UINT_MAX) {
+		ic->stores_in_flight = 0;
+		e_warning(ic->client.event, "Folder %s: not expunging: the "
+			  "server has no UIDPLUS and other messages are "
+			  "flagged \\Deleted too; ours stay flagged",
+			  ic->folder->remote.name);
+		retrieve_client_folder_error(&ic->client,
+			"not expunged: no UIDPLUS and other \\Deleted "
+			"messages in the folder");
+		imap_folder_done(ic);
+		return;
+	}
+	cmd = imapc_client_mailbox_cmd(ic->box, imap_expunge_callback, ic);
+	imapc_command_send(cmd, "EXPUNGE");
+}
+
+static void
+imap_store_callback(const struct imapc_command_reply *reply,
+		    void *context)
+{
+	struct imap_client *ic = context;
+
+	if (ic->phase != IMAP_PHASE_FETCH)
+		return;
+	i_assert(ic->stores_in_flight > 0);
+	ic->stores_in_flight--;
+	if (reply->state != IMAPC_COMMAND_STATE_OK) {
+		e_warning(ic->client.event, "Folder %s: STORE \\Deleted "
+			  "failed: %s", ic->folder->remote.name,
+			  str_sanitize(reply->text_full, 200));
+		retrieve_client_folder_error(&ic->client,
+					     "STORE \\Deleted failed");
+	}
+	imap_fetch_more(ic);
+}
+
+/* Flags what is delivered and recorded \Deleted (keep=no). */
+static void imap_store_deleted(struct imap_client *ic)
+{
+	struct imapc_command *cmd;
+	string_t *str;
+
+	if (array_count(&ic->to_flag) == 0)
+		return;
+	str = t_str_new(128);
+	imap_write_seq_range(str, &ic->to_flag);
+	seq_range_array_merge(&ic->flagged, &ic->to_flag);
+	array_clear(&ic->to_flag);
+	ic->stores_in_flight++;
+	cmd = imapc_client_mailbox_cmd(ic->box, imap_store_callback, ic);
+	imapc_command_sendf(cmd, "UID STORE %1s +FLAGS.SILENT (\\Deleted)",
+			    str_c(str));
+}
+
+static void
+imap_fetch_callback(const struct imapc_command_reply *reply,
+		    void *context)
+{
+	struct imap_client *ic = context;
+
+	if (ic->phase != IMAP_PHASE_FETCH)
+		return;
+	i_assert(ic->fetches_in_flight > 0);
+	ic->fetches_in_flight--;
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED) {
+		imap_fail_reply(ic, "UID FETCH", reply,
+				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+		return;
+	}
+	if (reply->state != IMAPC_COMMAND_STATE_OK) {
+		/* messages expunged meanwhile, for example: the next run
+		   tries again what is still there */
+		e_warning(ic->client.event, "Folder %s: UID FETCH failed: %s",
+			  ic->folder->remote.name,
+			  str_sanitize(reply->text_full, 200));
+		retrieve_client_folder_error(&ic->client, "UID FETCH failed");
+	}
+	imap_fetch_more(ic);
+}
+
+static void imap_fetch_more(struct imap_client *ic)
+{
+	const struct imap_msg *msgs;
+	struct imapc_command *cmd;
+	ARRAY_TYPE(seq_range) uids;
+	unsigned int count, n;
+	string_t *str;
+
+	if (ic->client.finished)
+		return;
+	/* keep=no: flag what the finished batches delivered */
+	if (!ic->client.set->keep)
+		imap_store_deleted(ic);
+	msgs = array_get(&ic->msgs, &count);
+	if (ic->stopping)
+		ic->next_msg = count;
+	while (ic->fetches_in_flight < IMAP_FETCH_WINDOW &&
+	       ic->next_msg < count) {
+		t_array_init(&uids, 16);
+		for (n = 0; n < IMAP_FETCH_BATCH_SIZE &&
+			    ic->next_msg < count; n++)
+			seq_range_array_add(&uids, msgs[ic->next_msg++].uid);
+		str = t_str_new(256);
+		imap_write_seq_range(str, &uids);
+		ic->fetches_in_flight++;
+		cmd = imapc_client_mailbox_cmd(ic->box, imap_fetch_callback,
+					       ic);
+		imapc_command_sendf(cmd, "UID FETCH %1s (UID RFC822.SIZE "
+				    "INTERNALDATE FLAGS BODY.PEEK[])",
+				    str_c(str));
+	}
+	if (ic->fetches_in_flight > 0 || ic->stores_in_flight > 0)
+		return;
+	if (!ic->client.set->keep)
+		imap_expunge(ic);
+	else
+		imap_folder_done(ic);
+}
+
+static void imap_fetch_deliver(struct imap_client *ic,
+			       const struct retrieve_imap_fetch *fetch)
+{
+	const struct imap_folder *folder = ic->folder;
+	struct retrieve_deliver_message dmsg;
+	const char *message_id, *fingerprint;
+	uoff_t size;
+
+	if (ic->stopping ||
+	    retrieve_client_is_retrieved(&ic->client, folder->remote.remote_name,
+					 dec2str(fetch->uid)))
+		return;
+	size = fetch->size;
+	if (size == (uoff_t)-1 &&
+	    i_stream_get_size(fetch->body, TRUE, &size) <= 0)
+		size = 0;
+	message_id = retrieve_imap_message_id(fetch->body);
+	fingerprint = retrieve_imap_fingerprint(message_id, size);
+
+	i_zero(&dmsg);
+	dmsg.input = fetch->body;
+	dmsg.protocol = "imap";
+	dmsg.remote_folder = folder->remote.remote_name;
+	dmsg.remote_uid = dec2str(fetch->uid);
+	dmsg.received_date = fetch->internaldate;
+	dmsg.received_tz_offset = fetch->internaldate_tz;
+	dmsg.flags = fetch->flags;
+	dmsg.keywords = fetch->keywords;
+	dmsg.folder = folder->local;
+	/* Sieve files what arrives in INBOX; other folders keep their
+	   place and flags */
+	dmsg.no_filter = !folder->inbox;
+	if (retrieve_client_deliver_fingerprint(&ic->client, &dmsg,
+						fingerprint) < 0) {
+		/* what is delivered is still flagged and expunged */
+		ic->stopping = TRUE;
+		return;
+	}
+	if (!ic->client.set->keep)
+		seq_range_array_add(&ic->to_flag, fetch->uid);
+}
+
+static void imap_list_msgs_fetch(struct imap_client *ic,
+				 const struct retrieve_imap_fetch *fetch)
+{
+	const char *remote_name = ic->folder->remote.remote_name;
+	const char *uid = dec2str(fetch->uid);
+	const char *message_id, *fingerprint;
+	struct imap_msg *msg;
+
+	array_push_back(&ic->present, &fetch->uid);
+	if (retrieve_client_is_retrieved(&ic->client, remote_name, uid)) {
+		/* delivered by an earlier run, not expunged yet */
+		if (!ic->client.set->keep)
+			seq_range_array_add(&ic->to_flag, fetch->uid);
+		return;
+	}
+	if (hash_table_is_created(ic->old_fingerprints) &&
+	    fetch->header_fields != NULL && fetch->size != (uoff_t)-1) {
+		struct istream *input = i_stream_create_from_data(
+			fetch->header_fields, strlen(fetch->header_fields));
+		message_id = retrieve_imap_message_id(input);
+		i_stream_unref(&input);
+		fingerprint = retrieve_imap_fingerprint(message_id,
+							fetch->size);
+		if (fingerprint != NULL &&
+		    hash_table_lookup(ic->old_fingerprints, fingerprint) != NULL) {
+			/* retrieved under the old UIDVALIDITY */
+			if (retrieve_client_record(&ic->client, remote_name,
+						   uid, fingerprint) < 0) {
+				ic->stopping = TRUE;
+				return;
+			}
+			if (!ic->client.set->keep)
+				seq_range_array_add(&ic->to_flag, fetch->uid);
+			return;
+		}
+	}
+	if (!retrieve_client_want(&ic->client, remote_name, uid,
+				  fetch->size == (uoff_t)-1 ? 0 : fetch->size))
+		return;
+	msg = array_append_space(&ic->msgs);
+	msg->uid = fetch->uid;
+	msg->size = fetch->size;
+}
+
+static void
+imap_untagged_fetch(struct imap_client *ic,
+		    const struct imapc_untagged_reply *reply)
+{
+	struct retrieve_imap_fetch fetch;
+	const char *error;
+
+	if (ic->phase != IMAP_PHASE_LIST_MSGS && ic->phase != IMAP_PHASE_FETCH)
+		return;
+	if (retrieve_imap_fetch_parse(reply, &fetch, &error) < 0) {
+		e_warning(ic->client.event, "Folder %s: %s",
+			  ic->folder->remote.name, error);
+		retrieve_client_folder_error(&ic->client, error);
+		return;
+	}
+	if (ic->phase == IMAP_PHASE_LIST_MSGS)
+		imap_list_msgs_fetch(ic, &fetch);
+	else if (fetch.body != NULL)
+		imap_fetch_deliver(ic, &fetch);
+	/* else: an unsolicited FLAGS update */
+	i_stream_unref(&fetch.body);
+}
+
+static void imap_prune(struct imap_client *ic)
+{
+	ARRAY_TYPE(const_string) present;
+	const uint32_t *uidp;
+	const char *uid;
+
+	t_array_init(&present, array_count(&ic->present) + 1);
+	array_foreach(&ic->present, uidp) {
+		uid = t_strdup(dec2str(*uidp));
+		array_push_back(&present, &uid);
+	}
+	array_append_zero(&present);
+	retrieve_client_prune(&ic->client, ic->folder->remote.remote_name,
+			      array_front(&present));
+}
+
+static void
+imap_list_msgs_callback(const struct imapc_command_reply *reply,
+			void *context)
+{
+	struct imap_client *ic = context;
+
+	if (ic->phase != IMAP_PHASE_LIST_MSGS)
+		return;
+	if (reply->state != IMAPC_COMMAND_STATE_OK) {
+		imap_fail_reply(ic, "UID FETCH", reply,
+				RETRIEVE_RESULT_REMOTE_ERROR);
+		return;
+	}
+	T_BEGIN {
+		imap_prune(ic);
+	} T_END;
+	e_debug(ic->client.event, "Folder %s: %u messages, %u to retrieve",
+		ic->folder->remote.name, array_count(&ic->present),
+		array_count(&ic->msgs));
+	ic->phase = IMAP_PHASE_FETCH;
+	ic->next_msg = 0;
+	imap_fetch_more(ic);
+}
+
+static void imap_uidvalidity_check(struct imap_client *ic)
+{
+	const char *remote_name = ic->folder->remote.remote_name;
+	const char *const *fps;
+	uint32_t old;
+
+	old = retrieve_state_get_uidvalidity(ic->client.state, remote_name);
+	if (old != 0 && old != ic->uidvalidity) {
+		/* the folder was recreated (or the server migrated): what
+		   was retrieved under the old UIDs is matched by
+		   Message-ID and size instead of fetched again */
+		fps = retrieve_state_get_fingerprints(ic->client.state,
+						      remote_name,
+						      ic->folder_pool);
+		hash_table_create(&ic->old_fingerprints, ic->folder_pool, 0,
+				  str_hash, strcmp);
+		for (; *fps != NULL; fps++)
+			hash_table_update(ic->old_fingerprints, *fps, *fps);
+		e_warning(event_create_passthrough(ic->client.event)->
+			  set_name("retrieve_uidvalidity_changed")->
+			  add_str("folder", ic->folder->remote.name)->
+			  add_int("old_uidvalidity", old)->
+			  add_int("uidvalidity", ic->uidvalidity)->event(),
+			  "Folder %s: UIDVALIDITY changed %u -> %u; matching "
+			  "%u retrieved messages by Message-ID and size",
+			  ic->folder->remote.name, old, ic->uidvalidity,
+			  hash_table_count(ic->old_fingerprints));
+	}
+	retrieve_client_set_uidvalidity(&ic->client, remote_name,
+					ic->uidvalidity);
+}
+
+static void
+imap_select_callback(const struct imapc_command_reply *reply,
+		     void *context)
+{
+	struct imap_client *ic = context;
+	struct imapc_command *cmd;
+
+	if (ic->phase != IMAP_PHASE_SELECT)
+		return;
+	if (reply->state == IMAPC_COMMAND_STATE_NO) {
+		/* deleted since LIST, or never there (INBOX-only): this
+		   folder fails, the others go on */
+		e_warning(ic->client.event, "Folder %s can't be selected: %s",
+			  ic->folder->remote.name,
+			  str_sanitize(reply->text_full, 200));
+		retrieve_client_folder_error(&ic->client, t_strdup_printf(
+			"Folder can't be selected: %s",
+			str_sanitize(reply->text_full, 200)));
+		imap_folder_done(ic);
+		return;
+	}
+	if (reply->state != IMAPC_COMMAND_STATE_OK) {
+		imap_fail_reply(ic, "SELECT", reply,
+				RETRIEVE_RESULT_REMOTE_ERROR);
+		return;
+	}
+	if (ic->uidvalidity == 0) {
+		imap_fail(ic, RETRIEVE_RESULT_REMOTE_ERROR, NULL, t_strdup_printf(
+			"Folder %s has no UIDVALIDITY", ic->folder->remote.name));
+		return;
+	}
+	imap_uidvalidity_check(ic);
+	if (ic->exists == 0) {
+		retrieve_client_prune(&ic->client,
+				      ic->folder->remote.remote_name,
+				      (const char *const[]){ NULL });
+		imap_folder_done(ic);
+		return;
+	}
+	ic->phase = IMAP_PHASE_LIST_MSGS;
+	cmd = imapc_client_mailbox_cmd(ic->box, imap_list_msgs_callback, ic);
+	if (hash_table_is_created(ic->old_fingerprints)) {
+		imapc_command_send(cmd, "UID FETCH 1:* (UID RFC822.SIZE "
+				   "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])");
+	} else {
+		imapc_command_send(cmd, "UID FETCH 1:* (UID RFC822.SIZE)");
+	}
+}
+
+static void imap_folder_next(struct imap_client *ic)
+{
+	const struct imap_folder *folder;
+	struct imapc_command *cmd;
+	const char *error;
+
+	if (ic->folder_idx >= array_count(&ic->folders)) {
+		ic->phase = IMAP_PHASE_DONE;
+		imap_fail(ic, RETRIEVE_RESULT_OK, NULL, NULL);
+		return;
+	}
+	ic->folder = folder = array_idx(&ic->folders, ic->folder_idx);
+	retrieve_client_folder_begin(&ic->client, folder->remote.name);
+	if (ic->client.set->folders == RETRIEVE_FOLDERS_MIRROR &&
+	    retrieve_deliver_folder_prepare(ic->client.deliver, folder->local,
+					    &error) < 0) {
+		imap_fail(ic, RETRIEVE_RESULT_LOCAL_TEMPFAIL, NULL, error);
+		return;
+	}
+
+	ic->folder_pool = pool_alloconly_create("retrieve imap folder", 4096);
+	p_array_init(&ic->msgs, ic->folder_pool, 64);
+	p_array_init(&ic->present, ic->folder_pool, 64);
+	p_array_init(&ic->to_flag, ic->folder_pool, 16);
+	p_array_init(&ic->flagged, ic->folder_pool, 16);
+	ic->uidvalidity = 0;
+	ic->exists = 0;
+	ic->next_msg = 0;
+	ic->fetches_in_flight = 0;
+	ic->stores_in_flight = 0;
+
+	ic->phase = IMAP_PHASE_SELECT;
+	ic->box = imapc_client_mailbox_open(ic->imapc, ic);
+	cmd = imapc_client_mailbox_cmd(ic->box, imap_select_callback, ic);
+	imapc_command_set_flags(cmd, IMAPC_COMMAND_FLAG_SELECT);
+	/* EXAMINE when nothing is to change: the server can't even
+	   clear \Recent */
+	imapc_command_sendf(cmd, ic->client.set->keep ?
+			    "EXAMINE %s" : "SELECT %s",
+			    folder->remote.remote_name);
+}
+
+/* --- replies --- */
+
+static void imap_capabilities(struct imap_client *ic, const char *value)
+{
+	if (value != NULL && imap_cap_has(value, "SPECIAL-USE"))
+		ic->have_special_use = TRUE;
+}
+
+static void
+imap_untagged_callback(const struct imapc_untagged_reply *reply,
+		       void *context)
+{
+	struct imap_client *ic = context;
+	const char *value;
+
+	if (ic->client.finished)
+		return;
+	T_BEGIN {
+		if (strcasecmp(reply->name, "CAPABILITY") == 0) {
+			imap_capabilities(ic, imap_args_to_str(reply->args));
+		} else if (reply->resp_text_key != NULL &&
+			   strcasecmp(reply->resp_text_key, "CAPABILITY") == 0) {
+			imap_capabilities(ic, reply->resp_text_value);
+		} else if (strcasecmp(reply->name, "LIST") == 0) {
+			if (ic->phase == IMAP_PHASE_LIST)
+				imap_untagged_list(ic, reply->args);
+		} else if (reply->untagged_box_context != ic ||
+			   ic->phase < IMAP_PHASE_SELECT) {
+			/* not about the selected folder */
+		} else if (reply->resp_text_key != NULL &&
+			   strcasecmp(reply->resp_text_key, "UIDVALIDITY") == 0) {
+			value = reply->resp_text_value;
+			if (value == NULL ||
+			    str_to_uint32(value, &ic->uidvalidity) < 0)
+				ic->uidvalidity = 0;
+		} else if (strcasecmp(reply->name, "EXISTS") == 0) {
+			ic->exists = reply->num;
+		} else if (strcasecmp(reply->name, "FETCH") == 0) {
+			imap_untagged_fetch(ic, reply);
+		} else if (strcasecmp(reply->name, "SEARCH") == 0) {
+			imap_untagged_search(ic, reply->args);
+		}
+	} T_END;
+}
+
+static void
+imap_login_callback(const struct imapc_command_reply *reply, void *context)
+{
+	struct imap_client *ic = context;
+
+	if (ic->phase != IMAP_PHASE_LOGIN)
+		return;
+	switch (reply->state) {
+	case IMAPC_COMMAND_STATE_OK:
+		break;
+	case IMAPC_COMMAND_STATE_AUTH_FAILED:
+	case IMAPC_COMMAND_STATE_NO:
+	case IMAPC_COMMAND_STATE_BAD:
+		imap_fail(ic, imap_reply_code(reply,
+					      RETRIEVE_RESULT_AUTH_FAILED),
+			  reply->resp_text_key, t_strdup_printf(
+				"Login failed: %s",
+				str_sanitize(reply->text_full, 200)));
+		return;
+	case IMAPC_COMMAND_STATE_DISCONNECTED:
+		/* connect, TLS (certificate, no STARTTLS offered) or a
+		   dropped connection: imapc logged the cause */
+		imap_fail(ic, imap_disconnect_code(ic), NULL,
+			  t_strdup_printf("Couldn't log in: %s",
+					  imap_disconnect_reason(ic, reply)));
+		return;
+	}
+	e_debug(ic->client.event, "Logged in");
+	if (reply->resp_text_key != NULL &&
+	    strcasecmp(reply->resp_text_key, "CAPABILITY") == 0)
+		imap_capabilities(ic, reply->resp_text_value);
+
+	if (ic->client.set->folders == RETRIEVE_FOLDERS_INBOX) {
+		/* no LIST needed, and no special-use lookup */
+		imap_folder_add(ic, "INBOX", '\0', NULL);
+		ic->folder_idx = 0;
+		imap_folder_next(ic);
+		return;
+	}
+	imap_list_send(ic);
+}
+
+/* --- setup --- */
+
+static void imap_run(struct retrieve_client *client)
+{
+	struct imap_client *ic = (struct imap_client *)client;
+	const struct retrieve_account_settings *set = client->set;
+	struct imapc_client_settings imapc_set;
+
+	if (set->ssl_mode == RETRIEVE_SSL_MODE_NONE &&
+	    !client->global_set->allow_plaintext) {
+		/* the settings parser refuses this; a guard, not a
+		   feature */
+		imap_fail(ic, RETRIEVE_RESULT_CONFIG_ERROR, NULL,
+			  "Refusing to send the password without TLS");
+		return;
+	}
+
+	i_zero(&imapc_set);
+	imapc_set.host = set->host;
+	imapc_set.port = set->port;
+	imapc_set.username = set->username;
+	imapc_set.password = set->password;
+	imapc_set.dns_client_socket_path =
+		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
+	imapc_set.temp_path_prefix = retrieve_client_temp_prefix(client);
+	imapc_set.max_idle_time = IMAPC_DEFAULT_MAX_IDLE_TIME;
+	/* imapc dereferences it: "" is "no rawlog" */
+	imapc_set.rawlog_dir = "";
+	imapc_set.connect_timeout_msecs = client->global_set->timeout_secs * 1000;
+	imapc_set.cmd_timeout_msecs = client->global_set->timeout_secs * 1000;
+	/* a dropped connection ends the run: the next run resumes from
+	   the state, never from a half-known selected folder */
+	imapc_set.connect_retry_count = 0;
+	imapc_set.debug = event_want_debug(client->event);
+	switch (set->ssl_mode) {
+	case RETRIEVE_SSL_MODE_IMPLICIT:
+		imapc_set.ssl_mode = IMAPC_CLIENT_SSL_MODE_IMMEDIATE;
+		break;
+	case RETRIEVE_SSL_MODE_STARTTLS:
+		/* imapc refuses (disconnects) when STARTTLS is not
+		   offered; it never falls back to plaintext */
+		imapc_set.ssl_mode = IMAPC_CLIENT_SSL_MODE_STARTTLS;
+		break;
+	case RETRIEVE_SSL_MODE_NONE:
+		imapc_set.ssl_mode = IMAPC_CLIENT_SSL_MODE_NONE;
+		break;
+	}
+	/* the same CAs and verification as POP3 (retrieve-ssl.c) */
+	mail_user_init_ssl_client_settings(client->user, &imapc_set.ssl_set);
+	imapc_set.ssl_set.verify_remote_cert = set->ssl_verify;
+	imapc_set.ssl_set.allow_invalid_cert = !set->ssl_verify;
+
+	ic->imapc_log_prefix = p_strdup_printf(client->pool, "imapc(%s:%u): ",
+					       set->host, set->port);
+	imap_log_capture_start(ic);
+	ic->imapc = imapc_client_init(&imapc_set, client->event);
+	imapc_client_register_untagged(ic->imapc, imap_untagged_callback, ic);
+	imapc_client_set_login_callback(ic->imapc, imap_login_callback, ic);
+	ic->phase = IMAP_PHASE_LOGIN;
+	/* connects in the current ioloop; nothing here runs a nested one */
+	imapc_client_login(ic->imapc);
+}
+
+static struct retrieve_client *imap_alloc(void)
+{
+	struct imap_client *ic;
+	pool_t pool;
+
+	pool = pool_alloconly_create("retrieve imap client", 4096);
+	ic = p_new(pool, struct imap_client, 1);
+	ic->client.pool = pool;
+	p_array_init(&ic->folders, pool, 16);
+	return &ic->client;
+}
+
+static void imap_deinit(struct retrieve_client *client)
+{
+	struct imap_client *ic = (struct imap_client *)client;
+
+	ic->phase = IMAP_PHASE_DONE;
+	imap_disconnect(ic);
+	imap_log_capture_stop(ic);
+	i_free(ic->imapc_error);
+	if (hash_table_is_created(ic->listed))
+		hash_table_destroy(&ic->listed);
+	if (hash_table_is_created(ic->old_fingerprints))
+		hash_table_destroy(&ic->old_fingerprints);
+	pool_unref(&ic->folder_pool);
+}
+
+const struct retrieve_backend retrieve_backend_imap = {
+	.name = "imap",
+	.protocol = RETRIEVE_PROTOCOL_IMAP,
+	.v = {
+		.alloc = imap_alloc,
+		.run = imap_run,
+		.deinit = imap_deinit,
+	},
+};

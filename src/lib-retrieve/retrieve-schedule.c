@@ -1,0 +1,282 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
+#include "lib.h"
+#include "str.h"
+#include "sha2.h"
+#include "randgen.h"
+#include "hex-binary.h"
+#include "safe-mkstemp.h"
+#include "write-full.h"
+#include "retrieve-settings.h"
+#include "retrieve-schedule.h"
+
+#include <stdio.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#define RETRIEVE_PAUSE_SUFFIX ".pause"
+#define RETRIEVE_PAUSE_SALT_SIZE 8
+
+static unsigned int
+retrieve_schedule_grow(unsigned int base, unsigned int doublings,
+		       unsigned int max)
+{
+	unsigned int secs = base;
+
+	/* the interval is the floor even when it is above the cap */
+	if (max < base)
+		max = base;
+	while (doublings > 0 && secs < max) {
+		secs = secs > max / 2 ? max : secs * 2;
+		doublings--;
+	}
+	return secs < max ? secs : max;
+}
+
+static bool retrieve_schedule_error_has(const char *error, const char *code)
+{
+	return error != NULL && strstr(error, code) != NULL;
+}
+
+void retrieve_schedule_calc(bool interval_manual, unsigned int interval_secs,
+			    const struct retrieve_state_status *status,
+			    enum retrieve_schedule_pause_marker marker,
+			    struct retrieve_schedule *sched_r)
+{
+	unsigned int failures;
+
+	i_zero(sched_r);
+	if (interval_manual) {
+		sched_r->state = RETRIEVE_SCHEDULE_STATE_MANUAL;
+		return;
+	}
+	if (interval_secs == 0)
+		interval_secs = 1;
+	if (status == NULL || status->last_run == 0) {
+		/* never ran: due now */
+		return;
+	}
+	failures = status->consecutive_failures;
+	if (status->last_result == RETRIEVE_RESULT_OK || failures == 0) {
+		sched_r->next_due = status->last_run + interval_secs;
+		return;
+	}
+
+	sched_r->state = RETRIEVE_SCHEDULE_STATE_BACKOFF;
+	if (status->last_result == RETRIEVE_RESULT_AUTH_FAILED) {
+		if (failures >= RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES) {
+			if (marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED) {
+				/* one try with the new settings */
+				sched_r->state =
+					RETRIEVE_SCHEDULE_STATE_SCHEDULED;
+				sched_r->reason =
+					"settings changed since the pause";
+				return;
+			}
+			sched_r->state = RETRIEVE_SCHEDULE_STATE_PAUSED;
+			sched_r->reason = "repeated authentication failures";
+			return;
+		}
+		/* twice the back-off of other failures: a wrong password
+		   must not hammer (or lock) the remote account */
+		sched_r->backoff_secs = retrieve_schedule_grow(interval_secs,
+			failures, RETRIEVE_SCHEDULE_MAX_AUTH_BACKOFF_SECS);
+		sched_r->reason = "authentication failed";
+	} else if (retrieve_schedule_error_has(status->last_error,
+					       "[LOGIN-DELAY]")) {
+		/* the server told us to come back later, not that anything
+		   is wrong: wait, but don't escalate */
+		sched_r->backoff_secs =
+			I_MAX(interval_secs, RETRIEVE_SCHEDULE_LOGIN_DELAY_SECS);
+		sched_r->reason = "server asked for a login delay";
+	} else if (retrieve_schedule_error_has(status->last_error,
+					       "[IN-USE]") ||
+		   retrieve_schedule_error_has(status->last_error,
+					       "[INUSE]")) {
+		/* another session (often the user's own client) holds the
+		   maildrop: the next interval is soon enough */
+		sched_r->backoff_secs = interval_secs;
+		sched_r->reason = "remote mailbox in use";
+	} else {
+		sched_r->backoff_secs = retrieve_schedule_grow(interval_secs,
+			failures - 1, RETRIEVE_SCHEDULE_MAX_BACKOFF_SECS);
+		sched_r->reason = "last run failed";
+	}
+	sched_r->next_due = status->last_run + sched_r->backoff_secs;
+}
+
+bool retrieve_schedule_login_due(const struct retrieve_schedule *sched,
+				 unsigned int interval_secs, time_t now)
+{
+	if (sched->state != RETRIEVE_SCHEDULE_STATE_SCHEDULED)
+		return FALSE;
+	return sched->next_due <= now + (time_t)(interval_secs / 2);
+}
+
+const char *retrieve_schedule_state_name(enum retrieve_schedule_state state)
+{
+	switch (state) {
+	case RETRIEVE_SCHEDULE_STATE_SCHEDULED:
+		return "scheduled";
+	case RETRIEVE_SCHEDULE_STATE_BACKOFF:
+		return "backoff";
+	case RETRIEVE_SCHEDULE_STATE_PAUSED:
+		return "paused";
+	case RETRIEVE_SCHEDULE_STATE_MANUAL:
+		return "manual";
+	}
+	i_unreached();
+}
+
+static const char *
+retrieve_schedule_pause_path(const struct retrieve_global_settings *global,
+			     const struct retrieve_account_settings *set)
+{
+	return t_strconcat(global->state_dir, "/",
+			   retrieve_account_identity(set),
+			   RETRIEVE_PAUSE_SUFFIX, NULL);
+}
+
+/* Salted, so the file does not let anyone test password guesses
+   against other accounts' markers */
+static const char *
+retrieve_schedule_fingerprint(const struct retrieve_account_settings *set,
+			      const char *salt)
+{
+	unsigned char digest[SHA256_RESULTLEN];
+	struct sha256_ctx ctx;
+	const char *fields;
+
+	fields = t_strdup_printf("%s\n%s\n%s\n%d\n%d\n%d", set->url,
+				 set->username,
+				 set->password == NULL ? "" : set->password,
+				 set->ssl_mode, set->ssl_verify ? 1 : 0,
+				 set->apop ? 1 : 0);
+	sha256_init(&ctx);
+	sha256_loop(&ctx, salt, strlen(salt));
+	sha256_loop(&ctx, fields, strlen(fields) + 1);
+	sha256_result(&ctx, digest);
+	return binary_to_hex(digest, sizeof(digest));
+}
+
+int retrieve_schedule_read_pause(const struct retrieve_global_settings *global,
+				 const struct retrieve_account_settings *set,
+				 enum retrieve_schedule_pause_marker *marker_r,
+				 const char **error_r)
+{
+	const char *path = retrieve_schedule_pause_path(global, set);
+	const char *const *args;
+	char buf[256];
+	ssize_t ret;
+	int fd;
+
+	*marker_r = RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE;
+	fd = open(path, O_RDONLY);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 0;
+		*error_r = t_strdup_printf("open(%s) failed: %m", path);
+		return -1;
+	}
+	ret = read(fd, buf, sizeof(buf) - 1);
+	i_close_fd(&fd);
+	if (ret < 0) {
+		*error_r = t_strdup_printf("read(%s) failed: %m", path);
+		return -1;
+	}
+	buf[ret] = '\0';
+	args = t_strsplit(t_strcut(buf, '\n'), "\t");
+	if (str_array_length(args) != 2) {
+		/* a damaged marker must not pause anything forever */
+		*marker_r = RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED;
+		return 0;
+	}
+	*marker_r = strcmp(retrieve_schedule_fingerprint(set, args[0]),
+			   args[1]) == 0 ?
+		RETRIEVE_SCHEDULE_PAUSE_MARKER_SAME :
+		RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED;
+	return 0;
+}
+
+int retrieve_schedule_pause(const struct retrieve_global_settings *global,
+			    const struct retrieve_account_settings *set,
+			    const char **error_r)
+{
+	const char *path = retrieve_schedule_pause_path(global, set);
+	unsigned char salt_bin[RETRIEVE_PAUSE_SALT_SIZE];
+	const char *salt, *line;
+	string_t *temp_path;
+	int fd;
+
+	random_fill(salt_bin, sizeof(salt_bin));
+	salt = binary_to_hex(salt_bin, sizeof(salt_bin));
+	line = t_strdup_printf("%s\t%s\n", salt,
+			       retrieve_schedule_fingerprint(set, salt));
+
+	temp_path = t_str_new(256);
+	str_append(temp_path, path);
+	fd = safe_mkstemp(temp_path, 0600, (uid_t)-1, (gid_t)-1);
+	if (fd == -1) {
+		*error_r = t_strdup_printf("safe_mkstemp(%s) failed: %m",
+					   path);
+		return -1;
+	}
+	if (write_full(fd, line, strlen(line)) < 0) {
+		*error_r = t_strdup_printf("write(%s) failed: %m",
+					   str_c(temp_path));
+		i_close_fd(&fd);
+		i_unlink(str_c(temp_path));
+		return -1;
+	}
+	i_close_fd(&fd);
+	if (rename(str_c(temp_path), path) < 0) {
+		*error_r = t_strdup_printf("rename(%s, %s) failed: %m",
+					   str_c(temp_path), path);
+		i_unlink(str_c(temp_path));
+		return -1;
+	}
+	return 0;
+}
+
+int retrieve_schedule_unpause(const struct retrieve_global_settings *global,
+			      const struct retrieve_account_settings *set,
+			      const char **error_r)
+{
+	const char *path = retrieve_schedule_pause_path(global, set);
+
+	if (unlink(path) < 0 && errno != ENOENT) {
+		*error_r = t_strdup_printf("unlink(%s) failed: %m", path);
+		return -1;
+	}
+	return 0;
+}
+
+int retrieve_schedule_get(const struct retrieve_global_settings *global,
+			  const struct retrieve_account_settings *set,
+			  struct retrieve_schedule *sched_r,
+			  const char **error_r)
+{
+	struct retrieve_state_status status;
+	enum retrieve_schedule_pause_marker marker =
+		RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE;
+	pool_t pool;
+	int ret;
+
+	if (set->interval_manual) {
+		retrieve_schedule_calc(TRUE, set->interval_secs, NULL,
+				       marker, sched_r);
+		return 0;
+	}
+	pool = pool_alloconly_create("retrieve schedule", 512);
+	ret = retrieve_state_read_status(global->state_dir,
+					 retrieve_account_identity(set),
+					 pool, &status, error_r);
+	if (ret > 0 && status.last_result == RETRIEVE_RESULT_AUTH_FAILED &&
+	    retrieve_schedule_read_pause(global, set, &marker, error_r) < 0)
+		ret = -1;
+	retrieve_schedule_calc(FALSE, set->interval_secs,
+			       ret > 0 ? &status : NULL, marker, sched_r);
+	pool_unref(&pool);
+	return ret < 0 ? -1 : 0;
+}
