@@ -1,0 +1,28 @@
+#ifndef RETRIEVE_SERVICE_SETTINGS_H
+#define RETRIEVE_SERVICE_SETTINGS_H
+
+/* The scheduler's settings: administrator-wide plugin {} values (the
+   userdb cannot override these). */
+struct retrieve_service_settings {
+	/* retrieve_max_parallel (10): accounts retrieved at once */
+	unsigned int max_parallel;
+	/* retrieve_max_per_host (3): connections to one remote host */
+	unsigned int max_per_host;
+	/* retrieve_userdb_scan_interval (1h) */
+	unsigned int userdb_scan_interval_secs;
+	/* retrieve_min_interval (1m): the floor between two runs of an
+	   account, also after a run whose worker failed */
+	unsigned int min_interval_secs;
+};
+
+/* The parent event of the service processes' logging */
+extern struct event *retrieve_service_event;
+/* its category, "retrieve-service" (log_debug = category=retrieve-service) */
+extern struct event_category event_category_retrieve_service;
+
+/* Reads them from the config process (module "mail", so the plugin {}
+   section comes along). */
+int retrieve_service_settings_read(struct retrieve_service_settings *set_r,
+				   const char **error_r);
+
+#endif

@@ -1,0 +1,309 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "strescape.h"
+#include "net.h"
+#include "ostream.h"
+#include "connection.h"
+#include "master-service.h"
+#include "mail-user.h"
+#include "mail-storage-service.h"
+#include "retrieve-client.h"
+#include "retrieve-service-protocol.h"
+#include "retrieve-worker-report.h"
+#include "retrieve-worker-connection.h"
+
+#include <unistd.h>
+
+/* During a scan, flush the replies whenever this much is buffered */
+#define RETRIEVE_WORKER_SCAN_FLUSH_SIZE (64*1024)
+
+struct retrieve_worker_connection {
+	struct connection conn;
+
+	/* the running RUN request */
+	pool_t pool;
+	struct mail_storage_service_user *service_user;
+	struct retrieve_worker_user wuser;
+	const struct retrieve_account_settings *set;
+	struct retrieve_client *client;
+};
+
+static struct connection_list *worker_connections;
+static struct mail_storage_service_ctx *storage_service;
+
+static void retrieve_worker_send(struct retrieve_worker_connection *wconn,
+				 string_t *str)
+{
+	o_stream_nsend(wconn->conn.output, str_data(str), str_len(str));
+	str_truncate(str, 0);
+}
+
+static void
+retrieve_worker_send_done(struct retrieve_worker_connection *wconn)
+{
+	o_stream_nsend_str(wconn->conn.output, "DONE\n");
+}
+
+/* Looks the user up; on failure appends NOUSER or KEEP to str.
+   Returns 1 with the user, 0/-1 without. */
+static int
+retrieve_worker_lookup(const char *username, bool namespaces, string_t *str,
+		       struct mail_storage_service_user **service_user_r,
+		       struct mail_user **user_r)
+{
+	struct mail_storage_service_input input;
+	const char *error;
+	int ret;
+
+	i_zero(&input);
+	input.module = "mail";
+	input.service = "retrieve-worker";
+	input.username = username;
+	/* reading settings and state needs no mailboxes */
+	if (!namespaces)
+		input.flags_override_add = MAIL_STORAGE_SERVICE_FLAG_NO_NAMESPACES;
+	ret = mail_storage_service_lookup_next(storage_service, &input,
+					       service_user_r, user_r, &error);
+	if (ret > 0)
+		return 1;
+	if (ret == 0) {
+		e_debug(worker_connections->connections->event,
+			"User %s not found in the userdb", username);
+		str_append(str, "NOUSER\t");
+	} else {
+		e_error(worker_connections->connections->event,
+			"User %s lookup failed: %s", username, error);
+		str_append(str, "KEEP\t");
+	}
+	str_append_tabescaped(str, username);
+	str_append_c(str, '\n');
+	return ret;
+}
+
+static void retrieve_worker_user_deinit(struct mail_user **user,
+	struct mail_storage_service_user **service_user)
+{
+	mail_user_deinit(user);
+	mail_storage_service_user_unref(service_user);
+}
+
+/* Reports one user (SCAN, USER) */
+static void
+retrieve_worker_report(const char *username, bool login, string_t *str)
+{
+	struct mail_storage_service_user *service_user;
+	struct retrieve_worker_user wuser;
+	struct mail_user *user;
+	const char *error;
+	pool_t pool;
+
+	if (retrieve_worker_lookup(username, FALSE, str, &service_user,
+				   &user) <= 0)
+		return;
+	pool = pool_alloconly_create("retrieve worker user", 1024);
+	if (retrieve_worker_user_init(user, pool, &wuser, &error) < 0) {
+		e_error(user->event, "retrieve: Not scheduling the accounts "
+			"of user %s: %s", username, error);
+		retrieve_worker_report_empty(username, str);
+	} else if (array_count(&wuser.accounts) > 0 || login) {
+		retrieve_worker_report_user(&wuser, login, str);
+	}
+	pool_unref(&pool);
+	retrieve_worker_user_deinit(&user, &service_user);
+}
+
+static int retrieve_worker_scan(struct retrieve_worker_connection *wconn)
+{
+	struct connection *conn = &wconn->conn;
+	string_t *str = str_new(default_pool, 1024);
+	const char *username;
+	int ret;
+
+	/* TEMP_PRIV_DROP leaves the euid of the last user until the next
+	   lookup, and auth refuses to list users to anyone but root (or
+	   its own user) */
+	if (geteuid() != 0 && getuid() == 0 && seteuid(0) < 0)
+		i_fatal("seteuid(0) failed: %m");
+
+	/* The scheduler reads as we write; blocking writes keep the
+	   buffer small however large the userdb is. */
+	net_set_nonblock(conn->fd_out, FALSE);
+	mail_storage_service_all_init_mask(storage_service, "");
+	while ((ret = mail_storage_service_all_next(storage_service,
+						    &username)) > 0) {
+		T_BEGIN {
+			retrieve_worker_report(username, FALSE, str);
+		} T_END;
+		if (str_len(str) >= RETRIEVE_WORKER_SCAN_FLUSH_SIZE) {
+			retrieve_worker_send(wconn, str);
+			if (o_stream_flush(conn->output) < 0)
+				break;
+		}
+	}
+	retrieve_worker_send(wconn, str);
+	str_free(&str);
+	if (ret < 0) {
+		e_error(conn->event, "Userdb iteration failed");
+		return -1;
+	}
+	retrieve_worker_send_done(wconn);
+	(void)o_stream_flush(conn->output);
+	net_set_nonblock(conn->fd_out, TRUE);
+	return 0;
+}
+
+static void
+retrieve_worker_run_callback(const struct retrieve_result *result,
+			     struct retrieve_worker_connection *wconn)
+{
+	struct mail_user *user = wconn->wuser.user;
+	string_t *str = t_str_new(256);
+
+	retrieve_worker_after_run(&wconn->wuser, wconn->set, result->code);
+	retrieve_worker_report_user(&wconn->wuser, FALSE, str);
+	str_append(str, "RESULT\t");
+	str_append_tabescaped(str, user->username);
+	str_append_c(str, '\t');
+	str_append_tabescaped(str, wconn->set->name);
+	str_append_c(str, '\t');
+	str_append(str, retrieve_result_code_name(result->code));
+	str_append_c(str, '\n');
+
+	/* done with the user before the scheduler hears of it, so this
+	   process is free for its next job as soon as possible */
+	retrieve_client_deinit(&wconn->client);
+	retrieve_worker_user_deinit(&user, &wconn->service_user);
+	wconn->wuser.user = NULL;
+	pool_unref(&wconn->pool);
+	retrieve_worker_send(wconn, str);
+	retrieve_worker_send_done(wconn);
+	/* notice the scheduler closing the connection */
+	connection_input_resume(&wconn->conn);
+}
+
+static void
+retrieve_worker_run(struct retrieve_worker_connection *wconn,
+		    const char *username, const char *key)
+{
+	struct mail_user *user;
+	string_t *str = t_str_new(256);
+	const char *error;
+
+	if (retrieve_worker_lookup(username, TRUE, str, &wconn->service_user,
+				   &user) <= 0) {
+		retrieve_worker_send(wconn, str);
+		retrieve_worker_send_done(wconn);
+		return;
+	}
+	wconn->pool = pool_alloconly_create("retrieve worker run", 2048);
+	if (retrieve_worker_user_init(user, wconn->pool, &wconn->wuser,
+				      &error) < 0) {
+		e_error(user->event, "retrieve: Not retrieving for user %s: %s",
+			username, error);
+		retrieve_worker_report_empty(username, str);
+	} else if ((wconn->set = retrieve_worker_user_find(&wconn->wuser,
+							   key)) == NULL) {
+		/* removed (or broken) since the scheduler learned it */
+		retrieve_worker_report_user(&wconn->wuser, FALSE, str);
+	} else {
+		connection_input_halt(&wconn->conn);
+		wconn->client = retrieve_client_init(user, &wconn->wuser.global,
+			wconn->set, retrieve_worker_run_callback, wconn);
+		retrieve_client_run(wconn->client);
+		return;
+	}
+	retrieve_worker_send(wconn, str);
+	retrieve_worker_send_done(wconn);
+	wconn->wuser.user = NULL;
+	pool_unref(&wconn->pool);
+	retrieve_worker_user_deinit(&user, &wconn->service_user);
+}
+
+static int
+retrieve_worker_input_args(struct connection *conn, const char *const *args)
+{
+	struct retrieve_worker_connection *wconn =
+		container_of(conn, struct retrieve_worker_connection, conn);
+	string_t *str;
+
+	if (wconn->client != NULL) {
+		e_error(conn->event, "Request while a run is in progress");
+		return -1;
+	}
+	if (args[0] != NULL && strcmp(args[0], "SCAN") == 0)
+		return retrieve_worker_scan(wconn) < 0 ? -1 : 1;
+	if (args[0] != NULL && strcmp(args[0], "USER") == 0 &&
+	    str_array_length(args) >= 3) {
+		str = t_str_new(256);
+		retrieve_worker_report(args[1], strcmp(args[2], "1") == 0, str);
+		retrieve_worker_send(wconn, str);
+		retrieve_worker_send_done(wconn);
+		return 1;
+	}
+	if (args[0] != NULL && strcmp(args[0], "RUN") == 0 &&
+	    str_array_length(args) >= 3) {
+		retrieve_worker_run(wconn, args[1], args[2]);
+		return 1;
+	}
+	e_error(conn->event, "Invalid request: %s", t_strarray_join(args, " "));
+	return -1;
+}
+
+static void retrieve_worker_destroy(struct connection *conn)
+{
+	struct retrieve_worker_connection *wconn =
+		container_of(conn, struct retrieve_worker_connection, conn);
+
+	if (wconn->client != NULL) {
+		/* aborts the run; the state keeps what was delivered */
+		retrieve_client_deinit(&wconn->client);
+		retrieve_worker_user_deinit(&wconn->wuser.user,
+					    &wconn->service_user);
+		pool_unref(&wconn->pool);
+	}
+	connection_deinit(conn);
+	i_free(wconn);
+	master_service_client_connection_destroyed(master_service);
+}
+
+static const struct connection_vfuncs retrieve_worker_vfuncs = {
+	.destroy = retrieve_worker_destroy,
+	.input_args = retrieve_worker_input_args,
+};
+
+static const struct connection_settings retrieve_worker_set = {
+	.service_name_in = RETRIEVE_WORKER_PROTOCOL_NAME,
+	.service_name_out = RETRIEVE_WORKER_PROTOCOL_NAME,
+	.major_version = RETRIEVE_PROTOCOL_MAJOR_VERSION,
+	.minor_version = RETRIEVE_PROTOCOL_MINOR_VERSION,
+	.input_max_size = 1024*16,
+	.output_max_size = SIZE_MAX,
+	.client = FALSE,
+};
+
+bool retrieve_worker_connection_create(struct master_service_connection *conn)
+{
+	struct retrieve_worker_connection *wconn;
+
+	if (worker_connections->connections != NULL)
+		return FALSE;
+	wconn = i_new(struct retrieve_worker_connection, 1);
+	connection_init_server(worker_connections, &wconn->conn, conn->name,
+			       conn->fd, conn->fd);
+	return TRUE;
+}
+
+void retrieve_worker_connections_init(struct mail_storage_service_ctx *ctx)
+{
+	storage_service = ctx;
+	worker_connections = connection_list_init(&retrieve_worker_set,
+						  &retrieve_worker_vfuncs);
+}
+
+void retrieve_worker_connections_deinit(void)
+{
+	connection_list_deinit(&worker_connections);
+}

@@ -1,0 +1,16 @@
+#ifndef RETRIEVE_WORKER_CONNECTION_H
+#define RETRIEVE_WORKER_CONNECTION_H
+
+/* One scheduler connection in a retrieve-worker process (client_limit =
+   1): SCAN, USER and RUN requests, see retrieve-service-protocol.h. */
+
+struct master_service_connection;
+struct mail_storage_service_ctx;
+
+void retrieve_worker_connections_init(struct mail_storage_service_ctx *ctx);
+void retrieve_worker_connections_deinit(void);
+
+/* Returns FALSE when the process already has a connection */
+bool retrieve_worker_connection_create(struct master_service_connection *conn);
+
+#endif

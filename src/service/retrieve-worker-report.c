@@ -1,0 +1,196 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "strescape.h"
+#include "ioloop.h"
+#include "mail-user.h"
+#include "retrieve-client.h"
+#include "retrieve-schedule.h"
+#include "retrieve-worker-report.h"
+
+static const char *retrieve_worker_getenv(const char *name, void *context)
+{
+	struct mail_user *user = context;
+
+	return mail_user_plugin_getenv(user, name);
+}
+
+int retrieve_worker_user_init(struct mail_user *user, pool_t pool,
+			      struct retrieve_worker_user *wuser_r,
+			      const char **error_r)
+{
+	struct retrieve_account_settings *set;
+	const struct retrieve_account_settings *const_set;
+	const char *state_dir, *value, *error;
+	unsigned int idx;
+	int ret;
+
+	i_zero(wuser_r);
+	wuser_r->user = user;
+	p_array_init(&wuser_r->accounts, pool, 4);
+	if (retrieve_global_settings_parse(retrieve_worker_getenv, user,
+					   &wuser_r->global, error_r) < 0)
+		return -1;
+	state_dir = wuser_r->global.state_dir;
+	if (mail_user_try_home_expand(user, &state_dir) < 0) {
+		*error_r = t_strdup_printf(
+			"retrieve_state_dir %s needs a home directory",
+			wuser_r->global.state_dir);
+		return -1;
+	}
+	wuser_r->global.state_dir = p_strdup(pool, state_dir);
+	value = mail_user_plugin_getenv(user, "retrieve_on_login");
+	wuser_r->on_login = value == NULL || *value == '\0' ||
+		strcasecmp(value, "yes") == 0;
+
+	for (idx = 1;; idx++) {
+		ret = retrieve_account_settings_parse(pool, &wuser_r->global,
+			retrieve_worker_getenv, user, idx, &set, &error);
+		if (ret == 0)
+			break;
+		if (ret < 0) {
+			/* not scheduled; doveadm retrieve run reports it */
+			e_debug(user->event, "retrieve: Not scheduling "
+				"malformed account: %s", error);
+			continue;
+		}
+		const_set = set;
+		array_push_back(&wuser_r->accounts, &const_set);
+	}
+	return 0;
+}
+
+const struct retrieve_account_settings *
+retrieve_worker_user_find(const struct retrieve_worker_user *wuser,
+			  const char *key)
+{
+	const struct retrieve_account_settings *set;
+
+	array_foreach_elem(&wuser->accounts, set) {
+		if (strcmp(set->name, key) == 0)
+			return set;
+	}
+	return NULL;
+}
+
+static void
+retrieve_worker_pause(struct retrieve_worker_user *wuser,
+		      const struct retrieve_account_settings *set)
+{
+	const char *error;
+
+	if (retrieve_schedule_pause(&wuser->global, set, &error) < 0) {
+		e_error(wuser->user->event, "retrieve(%s): %s",
+			set->name, error);
+		return;
+	}
+	e_warning(wuser->user->event, "retrieve(%s): Paused after %u "
+		  "authentication failures: not retrieved automatically "
+		  "until its settings change or it is run by hand",
+		  set->name, RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES);
+}
+
+static void
+retrieve_worker_report_account(struct retrieve_worker_user *wuser,
+			       const struct retrieve_account_settings *set,
+			       bool login, string_t *str)
+{
+	struct retrieve_schedule sched;
+	enum retrieve_schedule_pause_marker marker;
+	const char *error;
+	time_t next_due;
+	bool login_due;
+
+	if (set->interval_manual)
+		return;
+	if (retrieve_schedule_get(&wuser->global, set, &sched, &error) < 0) {
+		/* the run would fail the same way; don't hammer it */
+		e_error(wuser->user->event, "retrieve(%s): %s",
+			set->name, error);
+		sched.next_due = ioloop_time + set->interval_secs;
+	}
+	if (sched.state == RETRIEVE_SCHEDULE_STATE_PAUSED) {
+		/* failures recorded by doveadm runs leave no marker yet */
+		if (retrieve_schedule_read_pause(&wuser->global, set, &marker,
+						 &error) < 0) {
+			e_error(wuser->user->event, "retrieve(%s): %s",
+				set->name, error);
+		} else if (marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE) {
+			retrieve_worker_pause(wuser, set);
+		}
+		return;
+	}
+	next_due = sched.next_due;
+	login_due = login && wuser->on_login &&
+		retrieve_schedule_login_due(&sched, set->interval_secs,
+					    ioloop_time);
+
+	str_append(str, "ACCOUNT\t");
+	str_append_tabescaped(str, wuser->user->username);
+	str_append_c(str, '\t');
+	str_append_tabescaped(str, set->name);
+	str_append_c(str, '\t');
+	str_append_tabescaped(str, set->host);
+	str_printfa(str, "\t%ld\t%d\n", (long)next_due, login_due ? 1 : 0);
+}
+
+void retrieve_worker_report_user(struct retrieve_worker_user *wuser,
+				 bool login, string_t *str)
+{
+	const struct retrieve_account_settings *set;
+
+	str_append(str, "USER\t");
+	str_append_tabescaped(str, wuser->user->username);
+	str_append_c(str, '\n');
+	array_foreach_elem(&wuser->accounts, set) T_BEGIN {
+		retrieve_worker_report_account(wuser, set, login, str);
+	} T_END;
+	str_append(str, "USEREND\t");
+	str_append_tabescaped(str, wuser->user->username);
+	str_append_c(str, '\n');
+}
+
+void retrieve_worker_report_empty(const char *username, string_t *str)
+{
+	str_append(str, "USER\t");
+	str_append_tabescaped(str, username);
+	str_append(str, "\nUSEREND\t");
+	str_append_tabescaped(str, username);
+	str_append_c(str, '\n');
+}
+
+void retrieve_worker_after_run(struct retrieve_worker_user *wuser,
+			       const struct retrieve_account_settings *set,
+			       enum retrieve_result_code result)
+{
+	struct retrieve_state_status status;
+	const char *error;
+	pool_t pool;
+	int ret;
+
+	if (result == RETRIEVE_RESULT_OK) {
+		if (retrieve_schedule_unpause(&wuser->global, set, &error) < 0)
+			e_error(wuser->user->event, "retrieve(%s): %s",
+				set->name, error);
+		return;
+	}
+	if (result != RETRIEVE_RESULT_AUTH_FAILED)
+		return;
+
+	/* whatever settings the old marker was for, these failed too */
+	pool = pool_alloconly_create("retrieve status", 512);
+	ret = retrieve_state_read_status(wuser->global.state_dir,
+					 retrieve_account_identity(set),
+					 pool, &status, &error);
+	if (ret < 0) {
+		e_error(wuser->user->event, "retrieve(%s): %s",
+			set->name, error);
+	} else if (ret > 0 && status.last_result == RETRIEVE_RESULT_AUTH_FAILED &&
+		   status.consecutive_failures >=
+		   RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES) {
+		retrieve_worker_pause(wuser, set);
+	}
+	pool_unref(&pool);
+}
