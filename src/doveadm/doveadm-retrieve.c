@@ -16,6 +16,7 @@
 #include "retrieve-state.h"
 #include "retrieve-client.h"
 #include "retrieve-deliver.h"
+#include "retrieve-schedule.h"
 
 const char *doveadm_retrieve_plugin_version = DOVECOT_ABI_VERSION;
 
@@ -476,6 +477,40 @@ static void cmd_retrieve_status_init(struct doveadm_mail_cmd_context *_ctx,
 	doveadm_print_header("runs", "runs",
 			     DOVEADM_PRINT_HEADER_FLAG_RIGHT_JUSTIFY |
 			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_print_header_simple("schedule");
+	doveadm_print_header_simple("next_due");
+	doveadm_print_header_simple("schedule_reason");
+}
+
+static void cmd_retrieve_print_empty(unsigned int count)
+{
+	for (; count > 0; count--)
+		doveadm_print("");
+}
+
+/* The automatic service's view of the account: what it will do next */
+static void
+cmd_retrieve_status_schedule(const struct retrieve_global_settings *global,
+			     const struct retrieve_account_settings *set)
+{
+	struct retrieve_schedule sched;
+	const char *error;
+
+	if (retrieve_schedule_get(global, set, &sched, &error) < 0) {
+		doveadm_print("");
+		doveadm_print("");
+		doveadm_print(error);
+		return;
+	}
+	doveadm_print(retrieve_schedule_state_name(sched.state));
+	if (sched.state == RETRIEVE_SCHEDULE_STATE_PAUSED ||
+	    sched.state == RETRIEVE_SCHEDULE_STATE_MANUAL)
+		doveadm_print("");
+	else if (sched.next_due <= ioloop_time)
+		doveadm_print("now");
+	else
+		doveadm_print(cmd_retrieve_time(sched.next_due));
+	doveadm_print(sched.reason != NULL ? sched.reason : "");
 }
 
 static void
@@ -497,10 +532,7 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 		doveadm_print(retrieve_result_code_name(
 			RETRIEVE_RESULT_CONFIG_ERROR));
 		doveadm_print(error);
-		doveadm_print("");
-		doveadm_print("");
-		doveadm_print("");
-		doveadm_print("");
+		cmd_retrieve_print_empty(7);
 		return;
 	}
 
@@ -517,11 +549,10 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 		doveadm_print("");
 		doveadm_print(t_strdup_printf("Couldn't read state: %s",
 					      error));
-		doveadm_print("");
-		doveadm_print("");
-		doveadm_print("");
-		doveadm_print("");
-	} else if (ret == 0 || status.last_run == 0) {
+		cmd_retrieve_print_empty(7);
+		return;
+	}
+	if (ret == 0 || status.last_run == 0) {
 		doveadm_print("never");
 		doveadm_print("");
 		doveadm_print("");
@@ -539,6 +570,7 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 		doveadm_print_num(status.total_bytes);
 		doveadm_print_num(status.runs);
 	}
+	cmd_retrieve_status_schedule(global, set);
 }
 
 static int
@@ -591,15 +623,12 @@ cmd_retrieve_list_account(struct retrieve_cmd_context *ctx,
 			  const char *error ATTR_UNUSED,
 			  pool_t pool ATTR_UNUSED)
 {
-	unsigned int i;
-
 	cmd_retrieve_print_user(ctx, user);
 	doveadm_print(key);
 	if (set == NULL) {
 		/* nothing of it is trustworthy, not even the URL (it may
 		   carry a password); the error went to the log */
-		for (i = 0; i < 14; i++)
-			doveadm_print("");
+		cmd_retrieve_print_empty(14);
 		return;
 	}
 	doveadm_print(set->url);

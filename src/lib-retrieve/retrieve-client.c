@@ -61,7 +61,7 @@ struct retrieve_client *
 	event_add_str(client->event, "account", set->name);
 	event_add_str(client->event, "protocol",
 		      retrieve_protocol_name(set->protocol));
-	event_add_str(client->event, "account_host", set->host);
+	event_add_str(client->event, "host", set->host);
 	event_set_append_log_prefix(client->event,
 		t_strdup_printf("retrieve(%s): ", set->name));
 	return client;

@@ -1007,6 +1007,7 @@ void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 			       uoff_t bytes)
 {
 	struct retrieve_state_status *status = &state->status;
+	enum retrieve_result_code prev_result = status->last_result;
 
 	status->last_run = started;
 	status->last_duration_msecs = duration_msecs;
@@ -1020,7 +1021,11 @@ void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 	status->runs++;
 	if (result == RETRIEVE_RESULT_OK)
 		status->consecutive_failures = 0;
-	else
+	else if (result != prev_result) {
+		/* counts failures of one kind: the pause after repeated
+		   authentication failures must not count timeouts */
+		status->consecutive_failures = 1;
+	} else
 		status->consecutive_failures++;
 }
 

@@ -44,6 +44,7 @@ struct retrieve_state_status {
 	uint64_t total_messages;
 	uint64_t total_bytes;
 	unsigned int runs;
+	/* failures in a row with the same result code */
 	unsigned int consecutive_failures;
 };
 
@@ -109,7 +110,8 @@ void retrieve_state_forget_folder(struct retrieve_state *state,
 
 void retrieve_state_get_status(struct retrieve_state *state,
 			       struct retrieve_state_status *status_r);
-/* Records the outcome of a run (updates totals, failure counter). */
+/* Records the outcome of a run (updates totals; the failure counter
+   restarts when the kind of failure changes). */
 void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 			       unsigned int duration_msecs,
 			       enum retrieve_result_code result,

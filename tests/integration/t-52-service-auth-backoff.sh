@@ -34,6 +34,10 @@ ls "$(svc_state_dir svcauth-dst)"/*.pause >/dev/null 2>&1 ||
 	svc_fail "no pause marker in $(svc_state_dir svcauth-dst)"
 grep -q "svcauth-dst.*Paused after 3 authentication failures" "$SVC_LOG" ||
 	svc_fail "the pause was not logged"
+# doveadm shows what the service will do
+doveadm_run status "$SVC_CONF" -f tab retrieve status -u svcauth-dst
+assert_eq paused "$(field retrieve schedule "$RUN_OUT")" "status schedule column"
+assert_eq auth_failed "$(field retrieve result "$RUN_OUT")" "status result column"
 
 # the right password: one try at once (the next scan sees the change)
 svc_user svcauth-dst "retrieve=pop3://fakeuser@127.0.0.1:$FAKE_PORT" \

@@ -226,9 +226,15 @@ static void test_retrieve_state_status(void)
 	test_assert(status.last_result == RETRIEVE_RESULT_AUTH_FAILED);
 	test_assert_strcmp(status.last_error, "-ERR [AUTH] bad password");
 	test_assert(status.runs == 3);
-	test_assert(status.consecutive_failures == 2);
+	/* a new kind of failure restarts the count */
+	test_assert(status.consecutive_failures == 1);
 	test_assert(status.total_messages == 3);
 	test_assert(status.total_bytes == 3000);
+	retrieve_state_set_result(state, 1700001300, 42,
+				  RETRIEVE_RESULT_AUTH_FAILED,
+				  "-ERR [AUTH] bad password", 0, 0);
+	retrieve_state_get_status(state, &status);
+	test_assert(status.runs == 4 && status.consecutive_failures == 2);
 
 	retrieve_state_set_result(state, 1700001800, 1000,
 				  RETRIEVE_RESULT_REMOTE_TEMPFAIL,
@@ -247,24 +253,24 @@ static void test_retrieve_state_status(void)
 	test_assert(status.last_bytes == 5000000000ULL);
 	test_assert(status.total_messages == 5);
 	test_assert(status.total_bytes == 5000003000ULL);
-	test_assert(status.runs == 4);
-	test_assert(status.consecutive_failures == 3);
+	test_assert(status.runs == 5);
+	test_assert(status.consecutive_failures == 1);
 
 	/* reopened, and an OK run resets the failure counter */
 	state = test_state_open();
 	retrieve_state_get_status(state, &status);
-	test_assert(status.runs == 4 && status.consecutive_failures == 3);
+	test_assert(status.runs == 5 && status.consecutive_failures == 1);
 	test_assert_strcmp(status.last_error, "connect\tfailed:\nrefused");
 	retrieve_state_set_result(state, 1700002400, 1, RETRIEVE_RESULT_OK,
 				  "", 0, 0);
 	retrieve_state_get_status(state, &status);
-	test_assert(status.consecutive_failures == 0 && status.runs == 5);
+	test_assert(status.consecutive_failures == 0 && status.runs == 6);
 	test_assert(status.last_error == NULL);
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
 					       &status, &error) == 1);
-	test_assert(status.last_error == NULL && status.runs == 5);
+	test_assert(status.last_error == NULL && status.runs == 6);
 	pool_unref(&pool);
 	test_end();
 }
