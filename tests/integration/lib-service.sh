@@ -102,26 +102,12 @@ EOF
 # svc_user NAME [FIELD=VALUE...]: add or replace NAME in the instance's
 # userdb (fields as for local_user). Waits until auth sees the change.
 svc_user() {
-	local name=$1 home=$SVC_DIR/home/$1 fields='' kv uid gid
+	local name=$1 home=$SVC_DIR/home/$1 fields uid gid
 	shift
 	uid=$(id -u "$MAIL_USER"); gid=$(id -g "$MAIL_USER")
-	for kv in "$@"; do
-		fields+=" userdb_$kv"
-		[[ $kv == *password=* ]] && note_password "${kv#*=}"
-	done
-	if [[ ! -d $home ]]; then
-		mkdir -p "$home/sieve"
-		cat >"$home/sieve/junk.sieve" <<'EOF'
-require ["fileinto", "mailbox"];
-if header :contains "subject" "[SPAM]" {
-  fileinto :create "Junk";
-  stop;
-}
-EOF
-		ln -s sieve/junk.sieve "$home/.dovecot.sieve"
-		chown -R "$MAIL_USER:" "$home"
-	fi
-	svc_users_edit "$name" "$name:{PLAIN}local-login-pw:$uid:$gid::$home::${fields# }"
+	fields=$(userdb_fields "$@") || exit 1
+	user_home_create "$home"
+	svc_users_edit "$name" "$name:{PLAIN}local-login-pw:$uid:$gid::$home::$fields"
 }
 
 # svc_user_remove NAME: remove NAME from the instance's userdb.

@@ -527,32 +527,46 @@ remote_password() {
 # note_password PW: the password-leak case greps for every one of these.
 note_password() { printf '%s\n' "$1" >>"$IT_WORK/passwords"; }
 
-# local_user NAME [FIELD=VALUE...]: a local user whose userdb extra fields
-# are the given settings (e.g. retrieve=pop3://... retrieve_password=...).
-# Gets the standard Sieve script ("[SPAM]" in Subject -> Junk).
-local_user() {
-	local name=$1 home=$IT_WORK/local-home/$1 fields='' kv uid gid
-	shift
-	uid=$(id -u "$MAIL_USER"); gid=$(id -g "$MAIL_USER")
+# userdb_fields FIELD=VALUE...: the passwd-file extra-fields column for
+# the given settings (each noted as a password when it is one).
+userdb_fields() {
+	local kv fields=''
 	for kv in "$@"; do
 		[[ $kv == *[[:space:]%]* ]] && fail "harness: '$kv' has a space or % (passwd-file)"
 		fields+=" userdb_$kv"
 		[[ $kv == *password=* ]] && note_password "${kv#*=}"
 	done
-	if [[ ! -d $home ]]; then
-		mkdir -p "$home/sieve"
-		cat >"$home/sieve/junk.sieve" <<'EOF'
+	echo "${fields# }"
+}
+
+# user_home_create DIR: a local user's home with the standard Sieve
+# script ("[SPAM]" in Subject -> Junk), unless it exists.
+user_home_create() {
+	local home=$1
+	[[ -d $home ]] && return 0
+	mkdir -p "$home/sieve"
+	cat >"$home/sieve/junk.sieve" <<'EOF'
 require ["fileinto", "mailbox"];
 if header :contains "subject" "[SPAM]" {
   fileinto :create "Junk";
   stop;
 }
 EOF
-		ln -s sieve/junk.sieve "$home/.dovecot.sieve"
-		chown -R "$MAIL_USER:" "$home"
-	fi
+	ln -s sieve/junk.sieve "$home/.dovecot.sieve"
+	chown -R "$MAIL_USER:" "$home"
+}
+
+# local_user NAME [FIELD=VALUE...]: a local user whose userdb extra fields
+# are the given settings (e.g. retrieve=pop3://... retrieve_password=...).
+# Gets the standard Sieve script ("[SPAM]" in Subject -> Junk).
+local_user() {
+	local name=$1 home=$IT_WORK/local-home/$1 fields uid gid
+	shift
+	uid=$(id -u "$MAIL_USER"); gid=$(id -g "$MAIL_USER")
+	fields=$(userdb_fields "$@") || exit 1
+	user_home_create "$home"
 	users_file_set "$IT_WORK/etc/local-users" "$name" \
-		"$name:{PLAIN}local-login-pw:$uid:$gid::$home::${fields# }"
+		"$name:{PLAIN}local-login-pw:$uid:$gid::$home::$fields"
 }
 
 # url SCHEME REMOTE_USER [SERVER]: account URL of REMOTE_USER on SERVER
