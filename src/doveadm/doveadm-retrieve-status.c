@@ -1,0 +1,123 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
+#include "lib.h"
+#include "ioloop.h"
+#include "mail-user.h"
+#include "doveadm-print.h"
+#include "retrieve-settings.h"
+#include "retrieve-state.h"
+#include "retrieve-client.h"
+#include "retrieve-schedule.h"
+#include "doveadm-retrieve.h"
+
+static void cmd_retrieve_status_header(void)
+{
+	doveadm_print_header_simple("last_run");
+	doveadm_print_header_simple("result");
+	doveadm_print_header("error", "error",
+			     DOVEADM_PRINT_HEADER_FLAG_EXPAND);
+	cmd_retrieve_header_num("last_messages");
+	cmd_retrieve_header_num("total_messages");
+	cmd_retrieve_header_num("total_bytes");
+	cmd_retrieve_header_num("runs");
+	doveadm_print_header_simple("schedule");
+	doveadm_print_header_simple("next_due");
+	doveadm_print_header_simple("schedule_reason");
+}
+
+/* The automatic service's view of the account: what it will do next */
+static void
+cmd_retrieve_status_schedule(const struct retrieve_global_settings *global,
+			     const struct retrieve_account_settings *set)
+{
+	struct retrieve_schedule sched;
+	const char *error;
+
+	if (retrieve_schedule_get(global, set, &sched, &error) < 0) {
+		doveadm_print("");
+		doveadm_print("");
+		doveadm_print(error);
+		return;
+	}
+	doveadm_print(retrieve_schedule_state_name(sched.state));
+	if (sched.state == RETRIEVE_SCHEDULE_STATE_PAUSED ||
+	    sched.state == RETRIEVE_SCHEDULE_STATE_MANUAL)
+		doveadm_print("");
+	else if (sched.next_due <= ioloop_time)
+		doveadm_print("now");
+	else
+		doveadm_print(cmd_retrieve_time(sched.next_due));
+	doveadm_print(sched.reason != NULL ? sched.reason : "");
+}
+
+static void
+cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
+			    struct mail_user *user,
+			    const struct retrieve_global_settings *global,
+			    const char *key,
+			    const struct retrieve_account_settings *set,
+			    const char *error, pool_t pool)
+{
+	struct retrieve_state_status status;
+	struct event *event;
+	int ret;
+
+	cmd_retrieve_print_user(ctx, user);
+	doveadm_print(key);
+	if (set == NULL) {
+		doveadm_print("");
+		doveadm_print(retrieve_result_code_name(
+			RETRIEVE_RESULT_CONFIG_ERROR));
+		doveadm_print(error);
+		cmd_retrieve_print_empty(7);
+		return;
+	}
+
+	ret = retrieve_state_read_status(global->state_dir,
+					 retrieve_account_identity(set),
+					 pool, &status, &error);
+	if (ret < 0) {
+		event = cmd_retrieve_event_create(user);
+		e_error(event, "Couldn't read the state of account %s of "
+			"user %s: %s", key, user->username, error);
+		event_unref(&event);
+		doveadm_mail_failed_error(&ctx->ctx, MAIL_ERROR_TEMP);
+		doveadm_print("");
+		doveadm_print("");
+		doveadm_print(t_strdup_printf("Couldn't read state: %s",
+					      error));
+		cmd_retrieve_print_empty(7);
+		return;
+	}
+	if (ret == 0 || status.last_run == 0) {
+		doveadm_print("never");
+		doveadm_print("");
+		doveadm_print("");
+		doveadm_print("0");
+		doveadm_print("0");
+		doveadm_print("0");
+		doveadm_print("0");
+	} else {
+		doveadm_print(cmd_retrieve_time(status.last_run));
+		doveadm_print(retrieve_result_code_name(status.last_result));
+		doveadm_print(status.last_error != NULL ?
+			      status.last_error : "");
+		doveadm_print_num(status.last_messages);
+		doveadm_print_num(status.total_messages);
+		doveadm_print_num(status.total_bytes);
+		doveadm_print_num(status.runs);
+	}
+	cmd_retrieve_status_schedule(global, set);
+}
+
+static struct doveadm_mail_cmd_context *cmd_retrieve_status_alloc(void)
+{
+	return &cmd_retrieve_alloc(cmd_retrieve_status_header,
+				   cmd_retrieve_status_account)->ctx;
+}
+
+struct doveadm_cmd_ver2 doveadm_cmd_retrieve_status_ver2 = {
+	.name = "retrieve status",
+	.mail_cmd = cmd_retrieve_status_alloc,
+	DOVEADM_CMD_RETRIEVE_PARAMS
+};

@@ -1,0 +1,70 @@
+#ifndef DOVEADM_RETRIEVE_H
+#define DOVEADM_RETRIEVE_H
+
+#include "doveadm-mail.h"
+
+struct retrieve_global_settings;
+struct retrieve_account_settings;
+
+struct retrieve_cmd_context;
+
+/* One configured account of a user: set is NULL when it is malformed,
+   and then error says why. */
+typedef void
+retrieve_cmd_account_func_t(struct retrieve_cmd_context *ctx,
+			    struct mail_user *user,
+			    const struct retrieve_global_settings *global,
+			    const char *key,
+			    const struct retrieve_account_settings *set,
+			    const char *error, pool_t pool);
+
+/* What the retrieve run|status|list commands share */
+struct retrieve_cmd_context {
+	struct doveadm_mail_cmd_context ctx;
+
+	/* -a: an account key ("retrieve2"), its number ("2") or its URL */
+	const char *account;
+	/* Some user had the -a account */
+	bool account_found;
+	/* FALSE when doveadm prints its own username column */
+	bool print_user;
+
+	/* the command's columns and rows */
+	void (*print_header)(void);
+	retrieve_cmd_account_func_t *account_func;
+};
+
+/* Every retrieve command takes the mail command options and -a */
+#define DOVEADM_CMD_RETRIEVE_PARAMS \
+	.usage = DOVEADM_CMD_MAIL_USAGE_PREFIX"[-a <account>]", \
+DOVEADM_CMD_PARAMS_START \
+DOVEADM_CMD_MAIL_COMMON \
+DOVEADM_CMD_PARAM('a', "account", CMD_PARAM_STR, 0) \
+DOVEADM_CMD_PARAMS_END
+
+extern struct doveadm_cmd_ver2 doveadm_cmd_retrieve_run_ver2;
+extern struct doveadm_cmd_ver2 doveadm_cmd_retrieve_status_ver2;
+extern struct doveadm_cmd_ver2 doveadm_cmd_retrieve_list_ver2;
+
+/* A command context with -a parsing and the table printer:
+   print_header adds the columns after user and account, account_func
+   prints a selected account's rows. */
+struct retrieve_cmd_context *
+cmd_retrieve_alloc(void (*print_header)(void),
+		   retrieve_cmd_account_func_t *account_func);
+
+/* The "retrieve" event of a user, for the commands' own log lines */
+struct event *cmd_retrieve_event_create(struct mail_user *user);
+
+/* The user column of a row, when the command prints one */
+void cmd_retrieve_print_user(struct retrieve_cmd_context *ctx,
+			     struct mail_user *user);
+/* A right-justified number column */
+void cmd_retrieve_header_num(const char *name);
+/* count empty columns */
+void cmd_retrieve_print_empty(unsigned int count);
+
+/* ISO 8601 in local time: 2026-01-31T12:00:00+01:00 */
+const char *cmd_retrieve_time(time_t t);
+
+#endif
