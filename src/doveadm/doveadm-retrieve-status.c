@@ -2,16 +2,20 @@
 
 #include "lib.h"
 #include "ioloop.h"
+#include "sort.h"
 #include "mail-user.h"
 #include "doveadm-print.h"
 #include "retrieve-settings.h"
 #include "retrieve-state.h"
 #include "retrieve-client.h"
 #include "retrieve-schedule.h"
+#include "retrieve-imap-folders.h"
 #include "doveadm-retrieve.h"
 
 static void cmd_retrieve_status_header(void)
 {
+	/* empty on the account's row; IMAP adds a row per remote folder */
+	doveadm_print_header_simple("folder");
 	doveadm_print_header_simple("last_run");
 	doveadm_print_header_simple("result");
 	doveadm_print_header("error", "error",
@@ -50,6 +54,65 @@ cmd_retrieve_status_schedule(const struct retrieve_global_settings *global,
 	doveadm_print(sched.reason != NULL ? sched.reason : "");
 }
 
+static int
+cmd_retrieve_folder_status_cmp(const struct retrieve_state_folder_status *f1,
+			       const struct retrieve_state_folder_status *f2)
+{
+	bool inbox1 = retrieve_imap_folder_is_inbox(f1->name);
+	bool inbox2 = retrieve_imap_folder_is_inbox(f2->name);
+
+	if (inbox1 != inbox2)
+		return inbox1 ? -1 : 1;
+	return strcmp(f1->name, f2->name);
+}
+
+/* One row per remote folder, INBOX first, as "retrieve run" prints them:
+   its last run, that run's result ("ok" or "error" with the first error),
+   messages and the folder's totals. The account's runs and schedule stay
+   empty. */
+static void
+cmd_retrieve_status_folders(struct retrieve_cmd_context *ctx,
+			    struct mail_user *user, const char *key,
+			    const struct retrieve_state_folder_status *folders,
+			    unsigned int count)
+{
+	struct retrieve_state_folder_status *sorted;
+	const struct retrieve_state_folder_status *folder;
+	unsigned int i;
+
+	if (count == 0)
+		return;
+	sorted = t_new(struct retrieve_state_folder_status, count);
+	memcpy(sorted, folders, sizeof(*folders) * count);
+	i_qsort(sorted, count, sizeof(*sorted),
+		cmd_retrieve_folder_status_cmp);
+
+	for (i = 0; i < count; i++) {
+		folder = &sorted[i];
+		/* "" is the POP3 maildrop, never an IMAP folder */
+		if (folder->name[0] == '\0')
+			continue;
+		cmd_retrieve_print_user(ctx, user);
+		doveadm_print(key);
+		doveadm_print(retrieve_imap_folder_name_utf8(folder->name));
+		if (folder->last_run == 0) {
+			/* state from before per-folder statistics */
+			doveadm_print("never");
+			doveadm_print("");
+		} else {
+			doveadm_print(cmd_retrieve_time(folder->last_run));
+			doveadm_print(folder->last_errors == 0 ?
+				      "ok" : "error");
+		}
+		doveadm_print(folder->last_error != NULL ?
+			      folder->last_error : "");
+		doveadm_print_num(folder->last_messages);
+		doveadm_print_num(folder->total_messages);
+		doveadm_print_num(folder->total_bytes);
+		cmd_retrieve_print_empty(4);
+	}
+}
+
 static void
 cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 			    struct mail_user *user,
@@ -58,12 +121,15 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 			    const struct retrieve_account_settings *set,
 			    const char *error, pool_t pool)
 {
+	const struct retrieve_state_folder_status *folders = NULL;
 	struct retrieve_state_status status;
 	struct event *event;
+	unsigned int folders_count = 0;
 	int ret;
 
 	cmd_retrieve_print_user(ctx, user);
 	doveadm_print(key);
+	doveadm_print("");
 	if (set == NULL) {
 		doveadm_print("");
 		doveadm_print(retrieve_result_code_name(
@@ -73,9 +139,15 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 		return;
 	}
 
-	ret = retrieve_state_read_status(global->state_dir,
-					 retrieve_account_identity(set),
-					 pool, &status, &error);
+	if (set->protocol == RETRIEVE_PROTOCOL_IMAP) {
+		ret = retrieve_state_read_folders(global->state_dir,
+			retrieve_account_identity(set), pool, &status,
+			&folders, &folders_count, &error);
+	} else {
+		/* POP3 has one maildrop: the account's row says it all */
+		ret = retrieve_state_read_status(global->state_dir,
+			retrieve_account_identity(set), pool, &status, &error);
+	}
 	if (ret < 0) {
 		event = cmd_retrieve_event_create(user);
 		e_error(event, "Couldn't read the state of account %s of "
@@ -108,6 +180,7 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 		doveadm_print_num(status.runs);
 	}
 	cmd_retrieve_status_schedule(global, set);
+	cmd_retrieve_status_folders(ctx, user, key, folders, folders_count);
 }
 
 static struct doveadm_mail_cmd_context *cmd_retrieve_status_alloc(void)

@@ -87,9 +87,10 @@ void retrieve_client_set_uidvalidity(struct retrieve_client *client,
 /* The remote no longer has any UID but these (POP3 UIDL list) */
 void retrieve_client_prune(struct retrieve_client *client, const char *folder,
 			   const char *const *present);
-/* Deliveries count for this remote folder from now on (IMAP) */
+/* Deliveries count for this remote folder from now on (IMAP); name as
+   the state keys it, display_name UTF-8 */
 void retrieve_client_folder_begin(struct retrieve_client *client,
-				  const char *name);
+				  const char *name, const char *display_name);
 /* The current folder failed or lost a message: counted, and error (when
    not NULL) names why. */
 void retrieve_client_folder_error(struct retrieve_client *client,

@@ -139,6 +139,22 @@ static void retrieve_client_log_result(struct retrieve_client *client)
 		result->messages);
 }
 
+/* Each remote folder's part of the run, for "doveadm retrieve status" */
+static void retrieve_client_folders_set_result(struct retrieve_client *client)
+{
+	const struct retrieve_folder_result *folder;
+
+	array_foreach(&client->folders, folder) {
+		/* a vanished folder's state is forgotten */
+		if (folder->vanished)
+			continue;
+		retrieve_state_folder_set_result(client->state,
+			folder->remote_name, client->result.started,
+			folder->messages, folder->bytes, folder->errors,
+			folder->error);
+	}
+}
+
 void retrieve_client_finish(struct retrieve_client *client,
 			    enum retrieve_result_code code,
 			    const char *resp_code, const char *error)
@@ -163,6 +179,7 @@ void retrieve_client_finish(struct retrieve_client *client,
 	retrieve_client_log_result(client);
 
 	if (client->state != NULL) {
+		retrieve_client_folders_set_result(client);
 		retrieve_state_set_result(client->state, result->started,
 					  result->duration_msecs, result->code,
 					  result->error, result->messages,
@@ -270,13 +287,14 @@ int retrieve_client_deliver_fingerprint(struct retrieve_client *client,
 }
 
 void retrieve_client_folder_begin(struct retrieve_client *client,
-				  const char *name)
+				  const char *name, const char *display_name)
 {
 	struct retrieve_folder_result *folder;
 
 	client->cur_folder_idx = array_count(&client->folders);
 	folder = array_append_space(&client->folders);
-	folder->name = p_strdup(client->pool, name);
+	folder->name = p_strdup(client->pool, display_name);
+	folder->remote_name = p_strdup(client->pool, name);
 }
 
 void retrieve_client_folder_error(struct retrieve_client *client,
@@ -304,6 +322,7 @@ void retrieve_client_folder_vanished(struct retrieve_client *client,
 	retrieve_state_forget_folder(client->state, name);
 	folder = array_append_space(&client->folders);
 	folder->name = p_strdup(client->pool, display_name);
+	folder->remote_name = p_strdup(client->pool, name);
 	folder->vanished = TRUE;
 	folder->error = "No longer exists on the remote";
 }
@@ -387,6 +406,8 @@ void retrieve_client_run_sync(struct mail_user *user,
 		for (i = 0; i < ctx.result->folders_count; i++) {
 			folders[i] = ctx.result->folders[i];
 			folders[i].name = p_strdup(pool, folders[i].name);
+			folders[i].remote_name =
+				p_strdup(pool, folders[i].remote_name);
 			folders[i].error = p_strdup(pool, folders[i].error);
 		}
 		result_r->folders = folders;

@@ -11,6 +11,8 @@ struct retrieve_global_settings;
 struct retrieve_folder_result {
 	/* the remote name, UTF-8 */
 	const char *name;
+	/* the name the state keys it by (IMAP: modified UTF-7) */
+	const char *remote_name;
 	unsigned int messages;
 	uoff_t bytes;
 	/* messages that couldn't be retrieved, plus 1 when the folder

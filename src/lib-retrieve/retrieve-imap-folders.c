@@ -3,11 +3,21 @@
 #include "lib.h"
 #include "str.h"
 #include "imap-match.h"
+#include "imap-utf7.h"
 #include "retrieve-imap-folders.h"
 
 /* What replaces a local separator inside a remote name component, so that
    a remote "a/b" under '.' does not become two local levels. */
 #define RETRIEVE_IMAP_SEP_REPLACEMENT '_'
+
+const char *retrieve_imap_folder_name_utf8(const char *remote_name)
+{
+	string_t *name = t_str_new(128);
+
+	if (imap_utf7_to_utf8(remote_name, name) < 0)
+		return remote_name;
+	return str_c(name);
+}
 
 bool retrieve_imap_folder_is_inbox(const char *name)
 {

@@ -18,6 +18,10 @@ struct retrieve_imap_folder {
 	const char *special_use;
 };
 
+/* The UTF-8 name of a remote folder name (modified UTF-7), or the name
+   as it is when it isn't valid modified UTF-7 */
+const char *retrieve_imap_folder_name_utf8(const char *remote_name);
+
 /* TRUE for the remote INBOX (any case) */
 bool retrieve_imap_folder_is_inbox(const char *name);
 

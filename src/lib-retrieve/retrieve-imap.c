@@ -9,7 +9,6 @@
 #include "seq-range-array.h"
 #include "imap-arg.h"
 #include "imap-util.h"
-#include "imap-utf7.h"
 #include "mail-user.h"
 #include "imapc-client.h"
 #include "retrieve-imap-folders.h"
@@ -284,17 +283,11 @@ imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
 	struct imap_folder *folder;
 	struct retrieve_imap_folder remote;
 	const char *local_special = NULL;
-	string_t *name;
 
 	i_zero(&remote);
 	remote.remote_name = p_strdup(ic->client.pool, remote_name);
-	name = t_str_new(128);
-	if (imap_utf7_to_utf8(remote_name, name) < 0) {
-		/* not valid modified UTF-7: use it as it is */
-		str_truncate(name, 0);
-		str_append(name, remote_name);
-	}
-	remote.name = p_strdup(ic->client.pool, str_c(name));
+	remote.name = p_strdup(ic->client.pool,
+			       retrieve_imap_folder_name_utf8(remote_name));
 	remote.sep = sep;
 	remote.special_use = p_strdup(ic->client.pool, special_use);
 
@@ -376,7 +369,6 @@ static int imap_folder_cmp(const struct imap_folder *f1,
 static void imap_folders_vanished(struct imap_client *ic)
 {
 	const char *const *names;
-	string_t *name;
 
 	names = retrieve_state_get_folders(ic->client.state,
 					   pool_datastack_create());
@@ -388,13 +380,8 @@ static void imap_folders_vanished(struct imap_client *ic)
 			/* always there, even when LIST (wrongly) omits it */
 			continue;
 		}
-		name = t_str_new(64);
-		if (imap_utf7_to_utf8(*names, name) < 0) {
-			str_truncate(name, 0);
-			str_append(name, *names);
-		}
 		retrieve_client_folder_vanished(&ic->client, *names,
-						str_c(name));
+			retrieve_imap_folder_name_utf8(*names));
 	}
 }
 
@@ -909,7 +896,8 @@ static void imap_folder_next(struct imap_client *ic)
 		return;
 	}
 	ic->folder = folder = array_idx(&ic->folders, ic->folder_idx);
-	retrieve_client_folder_begin(&ic->client, folder->remote.name);
+	retrieve_client_folder_begin(&ic->client, folder->remote.remote_name,
+				     folder->remote.name);
 	if (ic->client.set->folders == RETRIEVE_FOLDERS_MIRROR &&
 	    retrieve_deliver_folder_prepare(ic->client.deliver, folder->local,
 					    &error) < 0) {

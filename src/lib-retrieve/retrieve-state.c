@@ -23,17 +23,22 @@
 /* Layout of <identity>.state, one record per line, fields separated by
    tabs and escaped with str_tabescape():
 
-     dovecot-retrieve-state	1
+     dovecot-retrieve-state	2
      status	<last_run> <duration_msecs> <result> <error> <last_messages>
 		<last_bytes> <total_messages> <total_bytes> <runs>
 		<consecutive_failures>
      journal	<generation>
-     folder	<name>	<uidvalidity>
+     folder	<name> <uidvalidity> <last_run> <last_messages>
+		<last_bytes> <last_errors> <last_error> <total_messages>
+		<total_bytes>
      uid	<uid>[	<fingerprint>]	(belongs to the folder above)
      ...
      end	<number of uid records>
 
    The end record makes a file cut at a line boundary detectable.
+   Version 1 files (written before per-folder statistics) are read too:
+   their folder records have only <name> and <uidvalidity>, and the
+   statistics start from zero.
 
    <identity>.log holds records appended after the .state was written:
 
@@ -49,9 +54,12 @@
    over newer state (it could carry an older UIDVALIDITY). */
 
 #define RETRIEVE_STATE_HEADER "dovecot-retrieve-state"
-#define RETRIEVE_STATE_VERSION "1"
+#define RETRIEVE_STATE_VERSION 2
 #define RETRIEVE_JOURNAL_HEADER "dovecot-retrieve-journal"
 #define RETRIEVE_STATE_STATUS_FIELDS 10
+/* folder record fields after "folder" in versions 1 and 2 */
+#define RETRIEVE_STATE_FOLDER_V1_FIELDS 2
+#define RETRIEVE_STATE_FOLDER_FIELDS 9
 /* UIDs are at most 70 bytes (POP3) and errors are one line; anything
    longer is corruption, not data to buffer. */
 #define RETRIEVE_STATE_MAX_LINE_LEN (64*1024)
@@ -62,6 +70,8 @@
    tables */
 HASH_TABLE_DEFINE_TYPE(retrieve_uid, char *, char *);
 static char retrieve_state_no_fingerprint[] = "";
+ARRAY_DEFINE_TYPE(retrieve_state_folder_status,
+		  struct retrieve_state_folder_status);
 
 struct retrieve_state_folder {
 	const char *name;
@@ -71,6 +81,8 @@ struct retrieve_state_folder {
 	bool uidvalidity_unjournaled;
 	/* UIDs from the state pool */
 	HASH_TABLE_TYPE(retrieve_uid) uids;
+	/* committed with the state, never journaled */
+	struct retrieve_state_folder_status status;
 };
 
 struct retrieve_state {
@@ -103,13 +115,19 @@ struct retrieve_state {
 struct retrieve_state_parser {
 	const char *path;
 	unsigned int line_num;
-	/* NULL when reading only the status */
+	/* NULL when reading only the status (and maybe folders) */
 	struct retrieve_state *state;
 	pool_t pool;
 	struct retrieve_state_status *status;
+	/* without state: where the folder records go, NULL for none */
+	ARRAY_TYPE(retrieve_state_folder_status) *folders;
 
+	unsigned int version;
+	uint64_t generation;
+	/* the folder the uid records belong to (NULL without state) */
 	struct retrieve_state_folder *folder;
 	unsigned int uid_records;
+	bool have_folder;
 	bool have_status;
 	bool have_generation;
 	bool have_end;
@@ -188,6 +206,7 @@ retrieve_state_folder_get(struct retrieve_state *state, const char *name)
 	folder = p_new(state->pool, struct retrieve_state_folder, 1);
 	key = p_strdup(state->pool, name);
 	folder->name = key;
+	folder->status.name = key;
 	hash_table_create(&folder->uids, state->pool, 0, str_hash, strcmp);
 	hash_table_insert(state->folders, key, folder);
 	return folder;
@@ -279,13 +298,85 @@ retrieve_state_parse_status(struct retrieve_state_parser *parser,
 	return 0;
 }
 
+/* args: the folder record's fields after "folder" */
+static int
+retrieve_state_parse_folder(struct retrieve_state_parser *parser,
+			    const char *const *args, uint32_t *uidvalidity_r,
+			    struct retrieve_state_folder_status *status_r,
+			    const char **error_r)
+{
+	unsigned int count = str_array_length(args);
+	const char *field = NULL;
+
+	i_zero(status_r);
+	if (count != (parser->version == 1 ?
+		      RETRIEVE_STATE_FOLDER_V1_FIELDS :
+		      RETRIEVE_STATE_FOLDER_FIELDS) ||
+	    str_to_uint32(args[1], uidvalidity_r) < 0) {
+		*error_r = "invalid folder record";
+		return -1;
+	}
+	status_r->name = p_strdup(parser->pool, args[0]);
+	if (parser->version == 1)
+		return 0;
+
+	if (str_to_time(args[2], &status_r->last_run) < 0)
+		field = "last_run";
+	else if (str_to_uint(args[3], &status_r->last_messages) < 0)
+		field = "last_messages";
+	else if (str_to_uoff(args[4], &status_r->last_bytes) < 0)
+		field = "last_bytes";
+	else if (str_to_uint(args[5], &status_r->last_errors) < 0)
+		field = "last_errors";
+	else if (str_to_uint64(args[7], &status_r->total_messages) < 0)
+		field = "total_messages";
+	else if (str_to_uint64(args[8], &status_r->total_bytes) < 0)
+		field = "total_bytes";
+	if (field != NULL) {
+		*error_r = t_strdup_printf("invalid number in folder field %s",
+					   field);
+		return -1;
+	}
+	status_r->last_error = args[6][0] == '\0' ? NULL :
+		p_strdup(parser->pool, args[6]);
+	return 0;
+}
+
+static int
+retrieve_state_parse_folder_line(struct retrieve_state_parser *parser,
+				 const char *const *args,
+				 const char **error_r)
+{
+	struct retrieve_state_folder_status status;
+	struct retrieve_state_folder *folder;
+	uint32_t uidvalidity;
+
+	if (retrieve_state_parse_folder(parser, args, &uidvalidity, &status,
+					error_r) < 0)
+		return -1;
+	parser->have_folder = TRUE;
+	if (parser->state == NULL) {
+		array_push_back(parser->folders, &status);
+		return 0;
+	}
+	if (retrieve_state_folder_lookup(parser->state, args[0]) != NULL) {
+		*error_r = t_strdup_printf("duplicate folder %s",
+					   retrieve_state_quote(args[0]));
+		return -1;
+	}
+	folder = retrieve_state_folder_get(parser->state, args[0]);
+	folder->uidvalidity = uidvalidity;
+	status.name = folder->name;
+	folder->status = status;
+	parser->folder = folder;
+	return 0;
+}
+
 static int
 retrieve_state_parse_line(struct retrieve_state_parser *parser,
 			  const char *const *args, const char **error_r)
 {
-	struct retrieve_state_folder *folder;
 	unsigned int count = str_array_length(args);
-	uint32_t uidvalidity;
 
 	if (parser->line_num == 1) {
 		if (count != 2 || strcmp(args[0], RETRIEVE_STATE_HEADER) != 0) {
@@ -293,7 +384,9 @@ retrieve_state_parse_line(struct retrieve_state_parser *parser,
 				"(bad header)";
 			return -1;
 		}
-		if (strcmp(args[1], RETRIEVE_STATE_VERSION) != 0) {
+		if (str_to_uint(args[1], &parser->version) < 0 ||
+		    parser->version < 1 ||
+		    parser->version > RETRIEVE_STATE_VERSION) {
 			*error_r = t_strdup_printf("unsupported version %s",
 				retrieve_state_quote(args[1]));
 			return -1;
@@ -317,14 +410,16 @@ retrieve_state_parse_line(struct retrieve_state_parser *parser,
 			return -1;
 		parser->have_status = TRUE;
 		/* read_status() needs nothing more */
-		return parser->state == NULL ? 0 : 1;
+		return parser->state == NULL && parser->folders == NULL ? 0 : 1;
 	}
 	if (!parser->have_generation) {
 		if (count != 2 || strcmp(args[0], "journal") != 0 ||
-		    str_to_uint64(args[1], &parser->state->generation) < 0) {
+		    str_to_uint64(args[1], &parser->generation) < 0) {
 			*error_r = "expected a journal record";
 			return -1;
 		}
+		if (parser->state != NULL)
+			parser->state->generation = parser->generation;
 		parser->have_generation = TRUE;
 		return 1;
 	}
@@ -334,28 +429,20 @@ retrieve_state_parse_line(struct retrieve_state_parser *parser,
 			*error_r = "invalid uid record";
 			return -1;
 		}
-		if (parser->folder == NULL) {
+		if (!parser->have_folder) {
 			*error_r = "uid record before any folder record";
 			return -1;
 		}
-		retrieve_state_folder_add_uid(parser->state, parser->folder,
-					      args[1], args[2] == NULL ? NULL :
-					      args[2]);
+		if (parser->state != NULL) {
+			retrieve_state_folder_add_uid(parser->state,
+				parser->folder, args[1],
+				args[2] == NULL ? NULL : args[2]);
+		}
 		parser->uid_records++;
 	} else if (strcmp(args[0], "folder") == 0) {
-		if (count != 3 || str_to_uint32(args[2], &uidvalidity) < 0) {
-			*error_r = "invalid folder record";
+		if (retrieve_state_parse_folder_line(parser, args + 1,
+						     error_r) < 0)
 			return -1;
-		}
-		if (retrieve_state_folder_lookup(parser->state,
-						 args[1]) != NULL) {
-			*error_r = t_strdup_printf("duplicate folder %s",
-				retrieve_state_quote(args[1]));
-			return -1;
-		}
-		folder = retrieve_state_folder_get(parser->state, args[1]);
-		folder->uidvalidity = uidvalidity;
-		parser->folder = folder;
 	} else if (strcmp(args[0], "end") == 0) {
 		unsigned int uid_records;
 
@@ -515,7 +602,8 @@ retrieve_state_read_state_file(struct retrieve_state_parser *parser,
 			"truncated (no status record)");
 		return -1;
 	}
-	if (parser->state != NULL && !parser->have_end) {
+	if ((parser->state != NULL || parser->folders != NULL) &&
+	    !parser->have_end) {
 		*error_r = retrieve_state_parser_error(parser,
 			"truncated (no end record)");
 		return -1;
@@ -738,6 +826,27 @@ int retrieve_state_read_status(const char *dir, const char *identity,
 	parser.pool = pool;
 	parser.status = status_r;
 	return retrieve_state_read_state_file(&parser, error_r);
+}
+
+int retrieve_state_read_folders(const char *dir, const char *identity,
+	pool_t pool, struct retrieve_state_status *status_r,
+	const struct retrieve_state_folder_status **folders_r,
+	unsigned int *count_r, const char **error_r)
+{
+	struct retrieve_state_parser parser;
+	ARRAY_TYPE(retrieve_state_folder_status) folders;
+	int ret;
+
+	i_zero(status_r);
+	p_array_init(&folders, pool, 8);
+	i_zero(&parser);
+	parser.path = retrieve_state_path(dir, identity, ".state");
+	parser.pool = pool;
+	parser.status = status_r;
+	parser.folders = &folders;
+	ret = retrieve_state_read_state_file(&parser, error_r);
+	*folders_r = array_get(&folders, count_r);
+	return ret;
 }
 
 uint32_t retrieve_state_get_uidvalidity(struct retrieve_state *state,
@@ -1029,6 +1138,24 @@ void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 		status->consecutive_failures++;
 }
 
+void retrieve_state_folder_set_result(struct retrieve_state *state,
+				      const char *folder_name, time_t started,
+				      unsigned int messages, uoff_t bytes,
+				      unsigned int errors, const char *error)
+{
+	struct retrieve_state_folder_status *status;
+
+	status = &retrieve_state_folder_get(state, folder_name)->status;
+	status->last_run = started;
+	status->last_messages = messages;
+	status->last_bytes = bytes;
+	status->last_errors = errors;
+	status->last_error = error == NULL || error[0] == '\0' ? NULL :
+		p_strdup(state->pool, error);
+	status->total_messages += messages;
+	status->total_bytes += bytes;
+}
+
 static void
 retrieve_state_write_status(struct retrieve_state *state, string_t *str)
 {
@@ -1054,10 +1181,19 @@ retrieve_state_write_folder(struct retrieve_state_folder *folder,
 	char *uid;
 	char *value;
 
+	const struct retrieve_state_folder_status *status = &folder->status;
+
 	str_truncate(str, 0);
 	str_append(str, "folder\t");
 	str_append_tabescaped(str, folder->name);
-	str_printfa(str, "\t%u\n", folder->uidvalidity);
+	str_printfa(str, "\t%u\t%ld\t%u\t%"PRIuUOFF_T"\t%u\t",
+		    folder->uidvalidity, (long)status->last_run,
+		    status->last_messages, status->last_bytes,
+		    status->last_errors);
+	if (status->last_error != NULL)
+		str_append_tabescaped(str, status->last_error);
+	str_printfa(str, "\t%"PRIu64"\t%"PRIu64"\n",
+		    status->total_messages, status->total_bytes);
 	o_stream_nsend(output, str_data(str), str_len(str));
 
 	iter = hash_table_iterate_init(folder->uids);
@@ -1094,7 +1230,7 @@ retrieve_state_write(struct retrieve_state *state, int fd, const char *path,
 	o_stream_cork(output);
 
 	str = t_str_new(256);
-	str_append(str, RETRIEVE_STATE_HEADER"\t"RETRIEVE_STATE_VERSION"\n");
+	str_printfa(str, RETRIEVE_STATE_HEADER"\t%u\n", RETRIEVE_STATE_VERSION);
 	retrieve_state_write_status(state, str);
 	str_printfa(str, "journal\t%"PRIu64"\n", state->generation + 1);
 	o_stream_nsend(output, str_data(str), str_len(str));

@@ -48,6 +48,23 @@ struct retrieve_state_status {
 	unsigned int consecutive_failures;
 };
 
+/* One remote folder's part of the runs (IMAP) */
+struct retrieve_state_folder_status {
+	/* as the state keys it: the remote name (IMAP: modified UTF-7) */
+	const char *name;
+	/* the start of the last run that retrieved from the folder;
+	   0 = none recorded yet */
+	time_t last_run;
+	unsigned int last_messages;
+	uoff_t last_bytes;
+	/* the last run's failed messages, plus 1 when the folder itself
+	   failed; last_error (NULL when none) names the first */
+	unsigned int last_errors;
+	const char *last_error;
+	uint64_t total_messages;
+	uint64_t total_bytes;
+};
+
 struct retrieve_state;
 
 /* Opens (creating dir as needed) and locks the state. Returns 1 when
@@ -65,6 +82,14 @@ int retrieve_state_read_status(const char *dir, const char *identity,
 			       pool_t pool,
 			       struct retrieve_state_status *status_r,
 			       const char **error_r);
+
+/* Like retrieve_state_read_status(), also returning every folder's
+   statistics (in no particular order, allocated from pool). Reads and
+   checks the whole file. */
+int retrieve_state_read_folders(const char *dir, const char *identity,
+	pool_t pool, struct retrieve_state_status *status_r,
+	const struct retrieve_state_folder_status **folders_r,
+	unsigned int *count_r, const char **error_r);
 
 /* Folder "" is the POP3 maildrop. uidvalidity 0 means "none" (POP3). */
 uint32_t retrieve_state_get_uidvalidity(struct retrieve_state *state,
@@ -103,8 +128,8 @@ void retrieve_state_prune(struct retrieve_state *state, const char *folder,
    NULL-terminated array allocated from pool. */
 const char *const *
 retrieve_state_get_folders(struct retrieve_state *state, pool_t pool);
-/* Forgets a folder (its UIDVALIDITY and UIDs): it no longer exists on the
-   remote. Takes effect at the next commit. */
+/* Forgets a folder (its UIDVALIDITY, UIDs and statistics): it no longer
+   exists on the remote. Takes effect at the next commit. */
 void retrieve_state_forget_folder(struct retrieve_state *state,
 				  const char *folder);
 
@@ -117,6 +142,13 @@ void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 			       enum retrieve_result_code result,
 			       const char *error, unsigned int messages,
 			       uoff_t bytes);
+
+/* Records a remote folder's part of a run (updates its totals). Like
+   the run's result, it is kept by the next commit only. */
+void retrieve_state_folder_set_result(struct retrieve_state *state,
+				      const char *folder, time_t started,
+				      unsigned int messages, uoff_t bytes,
+				      unsigned int errors, const char *error);
 
 /* Writes everything atomically and empties the journal. */
 int retrieve_state_commit(struct retrieve_state *state, const char **error_r);

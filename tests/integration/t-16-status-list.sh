@@ -39,6 +39,9 @@ total_bytes=$(run_field retrieve total_bytes)
 assert_ne "" "$(run_field retrieve last_run)" "status: last_run"
 assert_eq auth_failed "$(run_field retrieve2 result)" "status: retrieve2 result"
 assert_ne "" "$(run_field retrieve2 error)" "status: retrieve2 error"
+# POP3 accounts have no per-folder rows
+assert_eq "" "$(run_field retrieve folder)" "status: retrieve folder"
+assert_eq 2 "$(tail -n +2 "$RUN_OUT" | wc -l)" "status: rows of two POP3 accounts"
 
 retrieve_cmd list stat-dst
 [[ $RUN_RC == 0 ]] || fail "list exited $RUN_RC"

@@ -66,6 +66,22 @@ assert_run_ok
 assert_eq 0 "$(run_field retrieve messages)" "second run"
 assert_eq 7 "$(local_imap_count i41dst Fetched)" "no duplicates"
 
+# status: the account's row, then one row per remote folder with its
+# totals over both runs and the last run's messages
+RUN_CONF=$LOCAL_IMAP_CONF retrieve_cmd status i41dst
+assert_run_ok
+assert_eq "" "$(run_field retrieve folder)" "status: account row first"
+assert_eq 8 "$(run_field retrieve total_messages)" "status: account total"
+assert_eq 2 "$(folder_field retrieve INBOX total_messages)" "status: INBOX total"
+assert_eq 0 "$(folder_field retrieve INBOX last_messages)" "status: INBOX last run"
+assert_eq ok "$(folder_field retrieve INBOX result)" "status: INBOX result"
+assert_ne "" "$(folder_field retrieve INBOX last_run)" "status: INBOX last_run"
+assert_eq 1 "$(folder_field retrieve Work.Projects total_messages)" "status: Work.Projects total"
+inbox_bytes=$(folder_field retrieve INBOX total_bytes)
+((inbox_bytes > 0)) || fail "status: INBOX total_bytes '$inbox_bytes'"
+folder_field retrieve Junk total_messages >/dev/null && fail "status: remote Junk has a row"
+assert_eq "" "$(folder_field retrieve INBOX runs)" "status: folder rows leave runs empty"
+
 # folders_exclude replaces the default exclusion
 local_user i41ex $(imapr_acct retrieve i41src) retrieve_folders=merge retrieve_folder=Fetched \
 	retrieve_keep=yes 'retrieve_folders_exclude=Lists*'

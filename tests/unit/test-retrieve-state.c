@@ -13,7 +13,9 @@
 #include <sys/wait.h>
 
 #define TEST_IDENTITY "pop3-alice%40example.org@mail.example.org-110"
+/* version 1: the old files must stay readable */
 #define TEST_STATE_HEADER "dovecot-retrieve-state\t1\n"
+#define TEST_STATE_HEADER_V2 "dovecot-retrieve-state\t2\n"
 #define TEST_STATUS_LINE "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\n"
 
 static char test_root[] = "/tmp/test-retrieve-state.XXXXXX";
@@ -275,6 +277,158 @@ static void test_retrieve_state_status(void)
 	test_end();
 }
 
+static int
+test_read_folders(pool_t pool, struct retrieve_state_status *status_r,
+		  const struct retrieve_state_folder_status **folders_r,
+		  unsigned int *count_r, const char **error_r)
+{
+	return retrieve_state_read_folders(test_dir, TEST_IDENTITY, pool,
+					   status_r, folders_r, count_r,
+					   error_r);
+}
+
+static const struct retrieve_state_folder_status *
+test_folder_find(const struct retrieve_state_folder_status *folders,
+		 unsigned int count, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		if (strcmp(folders[i].name, name) == 0)
+			return &folders[i];
+	}
+	return NULL;
+}
+
+static void test_retrieve_state_folder_status(void)
+{
+	const struct retrieve_state_folder_status *folders, *f;
+	struct retrieve_state_status status;
+	struct retrieve_state *state;
+	unsigned int count;
+	const char *error;
+	pool_t pool;
+
+	test_begin("retrieve state: folder statistics");
+	test_state_reset();
+	pool = pool_alloconly_create("test folders", 1024);
+	test_assert(test_read_folders(pool, &status, &folders, &count,
+				      &error) == 0);
+	test_assert(count == 0);
+
+	state = test_state_open();
+	retrieve_state_set_uidvalidity(state, "INBOX", 5);
+	test_state_add(state, "INBOX", "1");
+	retrieve_state_folder_set_result(state, "INBOX", 1700000000, 3, 3000,
+					 0, NULL);
+	retrieve_state_folder_set_result(state, "Work\tX", 1700000000, 1, 10,
+					 2, "UID FETCH failed:\nNO");
+	retrieve_state_set_result(state, 1700000000, 5, RETRIEVE_RESULT_OK,
+				  NULL, 4, 3010);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
+			   "dovecot-retrieve-state\t2");
+
+	test_assert(test_read_folders(pool, &status, &folders, &count,
+				      &error) == 1);
+	test_assert(count == 2 && status.runs == 1);
+	f = test_folder_find(folders, count, "INBOX");
+	test_assert(f != NULL && f->last_run == 1700000000 &&
+		    f->last_messages == 3 && f->last_bytes == 3000 &&
+		    f->last_errors == 0 && f->last_error == NULL &&
+		    f->total_messages == 3 && f->total_bytes == 3000);
+	f = test_folder_find(folders, count, "Work\tX");
+	test_assert(f != NULL && f->last_errors == 2 &&
+		    f->total_messages == 1 && f->total_bytes == 10);
+	test_assert_strcmp(f == NULL ? NULL : f->last_error,
+			   "UID FETCH failed:\nNO");
+
+	/* the next run adds up; a new UIDVALIDITY keeps the totals, a
+	   folder the run didn't touch keeps its last run */
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "INBOX", "1"));
+	retrieve_state_set_uidvalidity(state, "INBOX", 6);
+	retrieve_state_folder_set_result(state, "INBOX", 1700000600, 2,
+					 5000000000ULL, 0, "");
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_assert(test_read_folders(pool, &status, &folders, &count,
+				      &error) == 1);
+	f = test_folder_find(folders, count, "INBOX");
+	test_assert(f != NULL && f->last_run == 1700000600 &&
+		    f->last_messages == 2 && f->last_bytes == 5000000000ULL &&
+		    f->last_error == NULL && f->total_messages == 5 &&
+		    f->total_bytes == 5000003000ULL);
+	f = test_folder_find(folders, count, "Work\tX");
+	test_assert(f != NULL && f->last_run == 1700000000 &&
+		    f->last_errors == 2);
+
+	/* a forgotten folder takes its statistics along */
+	state = test_state_open();
+	retrieve_state_forget_folder(state, "Work\tX");
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_assert(test_read_folders(pool, &status, &folders, &count,
+				      &error) == 1);
+	test_assert(count == 1 && strcmp(folders[0].name, "INBOX") == 0);
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_retrieve_state_version1(void)
+{
+	const struct retrieve_state_folder_status *folders, *f;
+	struct retrieve_state_status status;
+	struct retrieve_state *state;
+	unsigned int count;
+	const char *error;
+	/* not the data stack: the reader parses in its own frames */
+	pool_t pool = pool_alloconly_create("test version 1", 1024);
+
+	test_begin("retrieve state: version 1 files");
+	test_state_reset();
+	if (mkdir(test_dir, 0700) < 0)
+		i_fatal("mkdir(%s) failed: %m", test_dir);
+	test_write_file(test_path(".state"), TEST_STATE_HEADER
+			"status\t5\t0\tok\t\t0\t0\t7\t700\t3\t0\n"
+			"journal\t4\nfolder\tINBOX\t9\nuid\t1\nuid\t2\n"
+			"folder\t\t0\nuid\tUIDL-a\nend\t3\n", FALSE);
+	test_assert(test_read_folders(pool, &status, &folders, &count,
+				      &error) == 1);
+	test_assert(status.runs == 3 && status.total_messages == 7);
+	test_assert(count == 2);
+	f = test_folder_find(folders, count, "INBOX");
+	test_assert(f != NULL && f->last_run == 0 && f->total_messages == 0 &&
+		    f->last_error == NULL);
+
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "INBOX", "2"));
+	test_assert(retrieve_state_have_uid(state, "", "UIDL-a"));
+	test_assert(retrieve_state_get_uidvalidity(state, "INBOX") == 9);
+	retrieve_state_folder_set_result(state, "INBOX", 1700000000, 1, 100,
+					 1, "STORE \\Deleted failed");
+	test_state_commit(state);
+	retrieve_state_close(&state);
+
+	/* rewritten as version 2, nothing lost */
+	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
+			   "dovecot-retrieve-state\t2");
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "INBOX", "1"));
+	test_assert(retrieve_state_have_uid(state, "", "UIDL-a"));
+	retrieve_state_close(&state);
+	test_assert(test_read_folders(pool, &status, &folders, &count,
+				      &error) == 1);
+	test_assert(status.runs == 3 && count == 2);
+	f = test_folder_find(folders, count, "INBOX");
+	test_assert(f != NULL && f->total_bytes == 100 && f->last_errors == 1);
+	test_assert_strcmp(f == NULL ? NULL : f->last_error,
+			   "STORE \\Deleted failed");
+	pool_unref(&pool);
+	test_end();
+}
+
 static void test_retrieve_state_journal(void)
 {
 	struct retrieve_state *state;
@@ -371,8 +525,33 @@ static void test_retrieve_state_corrupt(void)
 		  "1: truncated (last line has no newline)" },
 		{ "garbage\n", NULL,
 		  "1: not a dovecot-retrieve state file (bad header)" },
-		{ "dovecot-retrieve-state\t2\n", NULL,
-		  "1: unsupported version '2'" },
+		{ "dovecot-retrieve-state\t3\n", NULL,
+		  "1: unsupported version '3'" },
+		{ "dovecot-retrieve-state\t0\n", NULL,
+		  "1: unsupported version '0'" },
+		/* a version 1 folder record in version 2, and vice versa */
+		{ TEST_STATE_HEADER_V2 TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\nend\t0\n", NULL,
+		  "4: invalid folder record" },
+		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\t0\t0\t0\t0\t\t0\t0\nend\t0\n", NULL,
+		  "4: invalid folder record" },
+		{ TEST_STATE_HEADER_V2 TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\tx\t0\t0\t0\t0\t\t0\t0\nend\t0\n", NULL,
+		  "4: invalid folder record" },
+		{ TEST_STATE_HEADER_V2 TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\tx\t0\t0\t0\t\t0\t0\nend\t0\n", NULL,
+		  "4: invalid number in folder field last_run" },
+		{ TEST_STATE_HEADER_V2 TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\t0\t0\t0\t-1\t\t0\t0\nend\t0\n", NULL,
+		  "4: invalid number in folder field last_errors" },
+		{ TEST_STATE_HEADER_V2 TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\t0\t0\t0\t0\t\t0\t1x\nend\t0\n", NULL,
+		  "4: invalid number in folder field total_bytes" },
+		{ TEST_STATE_HEADER_V2 TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\t0\t0\t0\t0\t\t0\t0\n"
+		  "folder\tINBOX\t1\t0\t0\t0\t0\t\t0\t0\nend\t0\n", NULL,
+		  "5: duplicate folder 'INBOX'" },
 		{ TEST_STATE_HEADER, NULL,
 		  "2: truncated (no status record)" },
 		{ TEST_STATE_HEADER "folder\tINBOX\t1\n", NULL,
@@ -443,6 +622,10 @@ static void test_retrieve_state_corrupt(void)
 	const char *error, *path;
 	unsigned int i;
 
+	const struct retrieve_state_folder_status *folders;
+	unsigned int folders_count;
+	pool_t pool;
+
 	test_begin("retrieve state: corrupt files");
 	for (i = 0; i < N_ELEMENTS(tests); i++) {
 		test_state_reset();
@@ -481,6 +664,28 @@ static void test_retrieve_state_corrupt(void)
 					       &status, &error) == -1);
 	test_assert_strcmp(error, t_strconcat(test_path(".state"),
 		" line 2: truncated (no status record)", NULL));
+	/* the folders need the whole file */
+	pool = pool_alloconly_create("test corrupt", 1024);
+	test_write_file(test_path(".state"), TEST_STATE_HEADER_V2
+			TEST_STATUS_LINE "journal\t1\n"
+			"folder\tINBOX\t1\t0\t0\t0\t0\t\t0\t0\nuid\t1\n",
+			FALSE);
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY,
+					       pool_datastack_create(),
+					       &status, &error) == 1);
+	test_assert(test_read_folders(pool, &status, &folders,
+				      &folders_count, &error) == -1);
+	test_assert_strcmp(error, t_strconcat(test_path(".state"),
+		" line 6: truncated (no end record)", NULL));
+	test_write_file(test_path(".state"), TEST_STATE_HEADER_V2
+			TEST_STATUS_LINE "journal\t1\n"
+			"folder\tINBOX\t1\t0\t0\t0\t0\t\t0\tx\nend\t0\n",
+			FALSE);
+	test_assert(test_read_folders(pool, &status, &folders,
+				      &folders_count, &error) == -1);
+	test_assert_strcmp(error, t_strconcat(test_path(".state"),
+		" line 4: invalid number in folder field total_bytes", NULL));
+	pool_unref(&pool);
 
 	/* the lock of a failed open is released */
 	i_unlink(test_path(".state"));
@@ -743,6 +948,8 @@ int main(void)
 		test_retrieve_state_create,
 		test_retrieve_state_roundtrip,
 		test_retrieve_state_status,
+		test_retrieve_state_folder_status,
+		test_retrieve_state_version1,
 		test_retrieve_state_journal,
 		test_retrieve_state_torn_journal,
 		test_retrieve_state_corrupt,
