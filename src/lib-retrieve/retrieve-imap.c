@@ -89,8 +89,10 @@ static void imap_fetch_more(struct imap_client *ic);
 /* imapc tells why it disconnected (an untrusted certificate, no STARTTLS,
    connect() failing) only in its own i_error() lines; its callbacks get
    just "Disconnected from server". While a client runs, the error lines
-   with its imapc's prefix are remembered, so that the result names the
-   real cause. One handler for all clients of the process. */
+   with its imapc's prefix are taken over, so that the result names the
+   real cause in one line (they are debug-logged as they come, and an error
+   that did not fail the run is logged as a warning at its end). One
+   handler for all clients of the process. */
 static ARRAY(struct imap_client *) imap_log_clients = ARRAY_INIT;
 static failure_callback_t *imap_log_orig_handler = NULL;
 
@@ -104,6 +106,7 @@ imap_log_handler(const struct failure_context *ctx, const char *format,
 	const char *line;
 	size_t len;
 	va_list args2;
+	bool taken = FALSE;
 
 	if ((ctx->type == LOG_TYPE_ERROR || ctx->type == LOG_TYPE_WARNING) &&
 	    array_is_created(&imap_log_clients) &&
@@ -122,10 +125,15 @@ imap_log_handler(const struct failure_context *ctx, const char *format,
 				line = t_strndup(line, len - suffix_len);
 			i_free(ic->imapc_error);
 			ic->imapc_error = i_strdup(line);
+			if (ctx->type == LOG_TYPE_ERROR) {
+				e_debug(ic->client.event, "imapc: %s", line);
+				taken = TRUE;
+			}
 			break;
 		}
 	} T_END;
-	imap_log_orig_handler(ctx, format, args);
+	if (!taken)
+		imap_log_orig_handler(ctx, format, args);
 }
 
 static void imap_log_capture_start(struct imap_client *ic)
@@ -1096,6 +1104,11 @@ static void imap_deinit(struct retrieve_client *client)
 	ic->phase = IMAP_PHASE_DONE;
 	imap_disconnect(ic);
 	imap_log_capture_stop(ic);
+	if (ic->imapc_error != NULL &&
+	    client->result.code == RETRIEVE_RESULT_OK) {
+		/* not the cause of a failure, so not in the result line */
+		e_warning(client->event, "imapc: %s", ic->imapc_error);
+	}
 	i_free(ic->imapc_error);
 	if (hash_table_is_created(ic->listed))
 		hash_table_destroy(&ic->listed);

@@ -39,6 +39,8 @@ for a in retrieve retrieve2; do
 done
 [[ -z $(remote_logins i48a)$(remote_logins i48b) ]] ||
 	fail "credentials were sent to the untrusted server"
+# one error line per failed account, not imapc's own on top
+assert_eq 2 "$(grep -c 'Error:' "$RUN_ERR")" "error lines of the run"
 local_user i48u $accounts retrieve_ssl_verify=no retrieve2_ssl_verify=no retrieve_keep=yes retrieve2_keep=yes
 RUN_CONF=$LOCAL_IMAP_CONF retrieve_run i48u
 assert_run_ok
