@@ -3,7 +3,10 @@
 
 Usage: report.py RESULTS.jsonl [REF_CASE]
 
-Per contender (median over the runs of this file): msgs/s, wall s, CPU s
+One table for the POP3 contenders (ratios against r1) and one for the IMAP
+contenders (ratios against i1: ours over IMAP+STARTTLS with Sieve); the
+local LMTP floor g3 appears in both. REF_CASE forces one table with that
+reference. Per contender (median over the runs of this file): msgs/s, wall s, CPU s
 (tool process tree user+sys plus the Dovecot server processes: pop3, auth,
 lmtp...), peak RSS of the largest process of the tool's tree, and the
 ratios of wall time and CPU to the reference case (default r1: ours over
@@ -14,10 +17,12 @@ import os
 import statistics
 import sys
 
-ORDER = "r1 r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls".split()
+POP3 = "r1 r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls".split()
+IMAP = "i1 i2 i3 c ctls h1 h2 f1 g3 g6 g6tls".split()
+ORDER = POP3 + IMAP
 
 path = sys.argv[1]
-ref = sys.argv[2] if len(sys.argv) > 2 else "r1"
+ref_arg = sys.argv[2] if len(sys.argv) > 2 else None
 rows = [json.loads(l) for l in open(path) if l.strip()]
 if not rows:
     sys.exit("no results")
@@ -38,31 +43,61 @@ r0 = rows[0]
 n = r0["n"]
 mb = r0["bytes"] / 1e6
 runs = max(r["run"] for r in rows)
+
+
+def kept(rs):
+    """src's flags / INTERNALDATE found in dst (verify_props.py), last run"""
+    k = rs[-1].get("kept") or {}
+    if not k.get("checked"):
+        return "-"
+    if not (k["flagged"] or k["keyword"] or k["seen"] or k["date_kept"]):
+        return "no"
+    return (f"F {k['flagged']}/{k['flagged_of']}, kw {k['keyword']}/{k['flagged_of']}, "
+            f"Seen {k['seen']}/{k['seen_of']}, date {k['date_kept']}/{k['checked']}")
+
+
+def table(ids, ref):
+    print("| id | contender | protocol | delivery | Sieve | msgs/s | wall s | CPU s (tool+server) "
+          f"| tool CPU s | server CPU s | peak RSS MB | time x {ref} | CPU x {ref} "
+          "| kept flags/date | verified |")
+    print("|" + "---|" * 15)
+    ref_rs = cases.get(ref)
+    ref_wall = med(ref_rs, lambda r: r["wall_s"]) if ref_rs else None
+    ref_cpu = med(ref_rs, cpu) if ref_rs else None
+    for c in ids:
+        rs = cases[c]
+        x = rs[0]
+        wall = med(rs, lambda r: r["wall_s"])
+        walls = " / ".join(f"{r['wall_s']:.2f}" for r in rs)
+        tcpu = med(rs, lambda r: r["tool_user_s"] + r["tool_sys_s"])
+        scpu = med(rs, lambda r: r["server_cpu_s"] or 0)
+        rss = max(r["tool_maxrss_kb"] for r in rs) / 1024
+        ver = set(r["verified"] for r in rs)
+        ver = ver.pop() if len(ver) == 1 else "/".join(sorted(ver))
+        why = "; ".join(sorted(set(r["why"] for r in rs if r.get("why"))))
+        if why:
+            ver += f" ({why})"
+        tr = f"{wall / ref_wall:.2f}" if ref_wall else "-"
+        cr = f"{cpu_ / ref_cpu:.2f}" if (ref_cpu and (cpu_ := med(rs, cpu))) else "-"
+        wall_s = f"{wall:.2f}" if len(rs) == 1 else f"{wall:.2f} ({walls})"
+        print(f"| {c} | {x['tool']} | {x['protocol']} | {x['path']} | {x['sieve_expected']} | "
+              f"{n / wall:.0f} | {wall_s} | {med(rs, cpu):.2f} | {tcpu:.2f} | {scpu:.2f} | "
+              f"{rss:.0f} | {tr} | {cr} | {kept(rs)} | {ver} |")
+
+
 print(f"N = {n} messages ({mb:.1f} MB, {r0['spam']} [SPAM]), {runs} run(s), "
-      f"{r0['stamp']}, {os.cpu_count()} CPUs; medians; ratios vs {ref}")
-print(f"plugin {r0.get('plugin', '?')}; bench/ from {r0.get('repo', '?')}\n")
-print("| id | contender | protocol | delivery | Sieve | msgs/s | wall s | CPU s (tool+server) "
-      "| tool CPU s | server CPU s | peak RSS MB | time x ours | CPU x ours | verified |")
-print("|" + "---|" * 14)
-ref_rs = cases.get(ref)
-ref_wall = med(ref_rs, lambda r: r["wall_s"]) if ref_rs else None
-ref_cpu = med(ref_rs, cpu) if ref_rs else None
-for c in sorted(cases, key=lambda c: ORDER.index(c) if c in ORDER else 99):
-    rs = cases[c]
-    x = rs[0]
-    wall = med(rs, lambda r: r["wall_s"])
-    walls = " / ".join(f"{r['wall_s']:.2f}" for r in rs)
-    tcpu = med(rs, lambda r: r["tool_user_s"] + r["tool_sys_s"])
-    scpu = med(rs, lambda r: r["server_cpu_s"] or 0)
-    rss = max(r["tool_maxrss_kb"] for r in rs) / 1024
-    ver = set(r["verified"] for r in rs)
-    ver = ver.pop() if len(ver) == 1 else "/".join(sorted(ver))
-    why = "; ".join(sorted(set(r["why"] for r in rs if r.get("why"))))
-    if why:
-        ver += f" ({why})"
-    tr = f"{wall / ref_wall:.2f}" if ref_wall else "-"
-    cr = f"{cpu_ / ref_cpu:.2f}" if (ref_cpu and (cpu_ := med(rs, cpu))) else "-"
-    wall_s = f"{wall:.2f}" if len(rs) == 1 else f"{wall:.2f} ({walls})"
-    print(f"| {c} | {x['tool']} | {x['protocol']} | {x['path']} | {x['sieve_expected']} | "
-          f"{n / wall:.0f} | {wall_s} | {med(rs, cpu):.2f} | {tcpu:.2f} | {scpu:.2f} | "
-          f"{rss:.0f} | {tr} | {cr} | {ver} |")
+      f"{r0['stamp']}, {os.cpu_count()} CPUs; medians")
+print(f"plugin {r0.get('plugin', '?')}; bench/ from {r0.get('repo', '?')}")
+rank = {c: i for i, c in enumerate(dict.fromkeys(ORDER))}
+if ref_arg:
+    print(f"\nratios vs {ref_arg}\n")
+    table(sorted(cases, key=lambda c: rank.get(c, 99)), ref_arg)
+else:
+    pop3 = [c for c in POP3 if c in cases] + [c for c in cases if c not in ORDER]
+    imap = [c for c in IMAP if c in cases]
+    if any(c != "g3" for c in pop3):
+        print("\nPOP3, ratios vs r1\n")
+        table(pop3, "r1")
+    if any(c != "g3" for c in imap):
+        print("\nIMAP, ratios vs i1\n")
+        table(imap, "i1")

@@ -8,14 +8,17 @@
 # (mail and retrieval state); after it, dst is verified (counts, every
 # message once, byte-identical modulo prepended trace headers, Sieve filing)
 # and wall time, CPU (tool process tree + Dovecot server) and peak RSS are
-# recorded. Prints a table with ratios against ours (r1) from this run and
-# writes JSONL to $BENCH_DIR/results/.
+# recorded, plus which of src's flags and INTERNALDATEs arrived
+# (verify_props.py). Prints a table per protocol with ratios against ours
+# from this run (POP3: r1, IMAP: i1) and writes JSONL to $BENCH_DIR/results/.
 #
 # Environment:
 #   SHARED_BENCH  the shared peer harness (default /work/shared/bench)
 #   BENCH_DIR     work dir (default /tmp/retrieve-bench); the generated mail
 #                 is cached there per N
-#   CASES         subset of contender ids (default: all, see case_info)
+#   CASES         contender ids and/or groups (default: all): "pop3" (the
+#                 POP3 contenders), "imap" (the IMAP ones), "floors", "ours",
+#                 "all"; e.g. CASES="r1 imap"; see case_info
 #   BENCH_LOCK    lock file held for the whole run (default
 #                 /tmp/retrieve-install.lock, the one `make install` and
 #                 test runs take), so the installed plugin stays put
@@ -36,8 +39,28 @@ SHARED_BENCH=${SHARED_BENCH:-/work/shared/bench}
 export BENCH_DIR=${BENCH_DIR:-/tmp/retrieve-bench}
 BENCH_LOCK=${BENCH_LOCK:-/tmp/retrieve-install.lock}
 CASE_TIMEOUT=${CASE_TIMEOUT:-1800}
-ALL_CASES="r1 r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls"
-CASES=${CASES:-$ALL_CASES}
+POP3_CASES="r1 r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls"
+IMAP_CASES="i1 i2 i3 c ctls h1 h2 f1 g6 g6tls"
+ALL_CASES="$POP3_CASES $IMAP_CASES"
+CASES=${CASES:-all}
+# groups -> ids (first occurrence kept)
+expand_cases() {
+	local w out=() seen=" "
+	for w in $1; do
+		case $w in
+		all) w=$ALL_CASES ;;
+		pop3) w=$POP3_CASES ;;
+		imap) w="$IMAP_CASES g3" ;;
+		ours) w="r1 r2 r3 i1 i2 i3" ;;
+		floors) w="f1 f2 g3 g5 g5tls g6 g6tls" ;;
+		esac
+		for x in $w; do
+			[[ $seen == *" $x "* ]] || { out+=("$x"); seen+="$x "; }
+		done
+	done
+	echo "${out[*]}"
+}
+CASES=$(expand_cases "$CASES")
 
 die() { echo "bench: $*" >&2; exit 1; }
 [[ $(id -u) == 0 ]] || die "run as root"
@@ -136,7 +159,9 @@ EOF
 doveconf -c "$RCONF" -n >/dev/null || die "bad config $RCONF"
 
 # dst's accounts as userdb extra fields (retrieve = STLS + Sieve, retrieve2 =
-# STLS, filter=no, retrieve3 = POP3S + Sieve), all the same remote mailbox.
+# STLS, filter=no, retrieve3 = POP3S + Sieve; retrieve4-6 the same over IMAP:
+# STARTTLS + Sieve, STARTTLS filter=no, IMAPS + Sieve; folders=inbox and
+# keep=no are the defaults), all the same remote mailbox.
 python3 - "$BENCH_DIR/etc/users" <<EOF
 import sys
 extra = " ".join([
@@ -144,6 +169,10 @@ extra = " ".join([
     "userdb_retrieve2=pop3://src@127.0.0.1:$POP3_PORT", "userdb_retrieve2_password=$SRC_PASS",
     "userdb_retrieve2_filter=no",
     "userdb_retrieve3=pop3s://src@127.0.0.1:$POP3S_PORT", "userdb_retrieve3_password=$SRC_PASS",
+    "userdb_retrieve4=imap://src@127.0.0.1:$IMAP_PORT", "userdb_retrieve4_password=$SRC_PASS",
+    "userdb_retrieve5=imap://src@127.0.0.1:$IMAP_PORT", "userdb_retrieve5_password=$SRC_PASS",
+    "userdb_retrieve5_filter=no",
+    "userdb_retrieve6=imaps://src@127.0.0.1:$IMAPS_PORT", "userdb_retrieve6_password=$SRC_PASS",
 ])
 lines = open(sys.argv[1]).read().splitlines()
 out = [":".join(l.split(":")[:7]) + ":" + extra if l.startswith("dst:") else l for l in lines]
@@ -151,11 +180,23 @@ with open(sys.argv[1], "w") as f:       # same inode: keeps group/mode for auth
     f.write("\n".join(out) + "\n")
 EOF
 sleep 1.1                                # passwd-file is re-read at most once a second
-doveadm -c "$RCONF" -f tab retrieve list -u dst | grep -q 'retrieve3' ||
+doveadm -c "$RCONF" -f tab retrieve list -u dst | grep -q 'retrieve6' ||
 	die "dst's accounts not visible: $(doveadm -c "$RCONF" -f tab retrieve list -u dst 2>&1)"
 
 # ------------------------------------------------------------ contenders
 SEED=$(seed_dir "$N")
+# src's INTERNALDATE is the file's mtime. The generator leaves the time of
+# generation, which can fall in the same second as a delivery; give every
+# file the time stamp of its name (2023-11-14 + i s) instead, so that
+# verify_props.py can tell a kept INTERNALDATE from a new one.
+python3 - "$SEED/cur" <<'EOF'
+import os, sys
+for fn in os.listdir(sys.argv[1]):
+    p = os.path.join(sys.argv[1], fn)
+    t = int(fn.split(".", 1)[0])
+    if int(os.stat(p).st_mtime) != t:
+        os.utime(p, (t, t))
+EOF
 MANIFEST=$SEED/manifest.json
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 T=$BENCH_DIR/tools
@@ -179,6 +220,14 @@ set no syslog
 		"$common" "$pop" "$LMTP_SOCK" >"$T/fetchmail-b.rc"
 	printf '%s%s\n  options fetchall no keep no rewrite ssl no sslcertck\n  lmtp smtphost "%s" smtpname "dst"\n' \
 		"$common" "$pops" "$LMTP_SOCK" >"$T/fetchmail-btls.rc"
+	local imap="poll 127.0.0.1 protocol IMAP port $IMAP_PORT auth password timeout 300
+  user \"src\" there with password \"$SRC_PASS\" is \"dst\" here"
+	local imaps="poll 127.0.0.1 protocol IMAP port $IMAPS_PORT auth password timeout 300
+  user \"src\" there with password \"$SRC_PASS\" is \"dst\" here"
+	printf '%s%s\n  options fetchall no keep no rewrite sslproto ""\n  lmtp smtphost "%s" smtpname "dst"\n' \
+		"$common" "$imap" "$LMTP_SOCK" >"$T/fetchmail-c.rc"
+	printf '%s%s\n  options fetchall no keep no rewrite ssl no sslcertck\n  lmtp smtphost "%s" smtpname "dst"\n' \
+		"$common" "$imaps" "$LMTP_SOCK" >"$T/fetchmail-ctls.rc"
 	chmod 600 "$T"/fetchmail-*.rc
 
 	local retr="[retriever]
@@ -196,6 +245,21 @@ message_log_syslog = false"
 		"$retr" "$LMTP_SOCK" "$opts" >"$T/getmail/d1.rc"
 	printf '%s\n[destination]\ntype = MDA_external\npath = %s\narguments = ("-c", "%s", "-d", "dst")\nallow_root_commands = true\n\n%s\n' \
 		"$retr" "$LDA" "$CONF" "$opts" >"$T/getmail/d2.rc"
+	# IMAP: record_mailbox off, else getmail adds the non-trace header
+	# X-getmail-retrieved-from-mailbox at the end of the header
+	local iretr="[retriever]
+type = SimpleIMAPRetriever
+server = 127.0.0.1
+port = $IMAP_PORT
+username = src
+password = $SRC_PASS
+mailboxes = (\"INBOX\",)
+record_mailbox = false
+"
+	printf '%s\n[destination]\ntype = MDA_lmtp\nhost = %s\noverride = dst\n\n%s\n' \
+		"$iretr" "$LMTP_SOCK" "$opts" >"$T/getmail/h1.rc"
+	printf '%s\n[destination]\ntype = MDA_external\npath = %s\narguments = ("-c", "%s", "-d", "dst")\nallow_root_commands = true\n\n%s\n' \
+		"$iretr" "$LDA" "$CONF" "$opts" >"$T/getmail/h2.rc"
 
 	cat >"$T/mpop.rc" <<EOF
 defaults
@@ -217,6 +281,9 @@ EOF
 
 POP3C_OPTS=(-o pop3c_host=127.0.0.1 -o pop3c_port="$POP3_PORT" -o pop3c_user=src
 	-o pop3c_password="$SRC_PASS" -o pop3c_ssl=no)
+# as the shared baseline.sh (f1)
+IMAPC_OPTS=(-o imapc_host=127.0.0.1 -o imapc_port="$IMAP_PORT" -o imapc_user=src
+	-o imapc_password="$SRC_PASS" -o imapc_ssl=no -o "imapc_features=rfc822.size fetch-headers")
 
 # case_info ID -> "name|protocol|delivery|sieve (yes/no/-)|delivers (1/0)"
 case_info() {
@@ -234,6 +301,16 @@ case_info() {
 	g3) echo "floor: LMTP batch of local files|none|LMTP|yes|1" ;;
 	g5) echo "floor: raw POP3 RETR (poplib)|POP3|none|-|0" ;;
 	g5tls) echo "floor: raw POP3S RETR (poplib)|POP3S|none|-|0" ;;
+	i1) echo "ours: doveadm retrieve|IMAP+STARTTLS|in-process mail_deliver|yes|1" ;;
+	i2) echo "ours: doveadm retrieve filter=no|IMAP+STARTTLS|in-process save|no|1" ;;
+	i3) echo "ours: doveadm retrieve|IMAPS|in-process mail_deliver|yes|1" ;;
+	c) echo "fetchmail|IMAP|LMTP|yes|1" ;;
+	ctls) echo "fetchmail|IMAPS|LMTP|yes|1" ;;
+	h1) echo "getmail6|IMAP|LMTP|yes|1" ;;
+	h2) echo "getmail6|IMAP|dovecot-lda per msg|yes|1" ;;
+	f1) echo "doveadm import imapc (keeps src)|IMAP|in-process save|no|1" ;;
+	g6) echo "floor: raw IMAP FETCH (imaplib)|IMAP|none|-|0" ;;
+	g6tls) echo "floor: raw IMAPS FETCH (imaplib)|IMAPS|none|-|0" ;;
 	*) return 1 ;;
 	esac
 }
@@ -245,13 +322,19 @@ case_cmd() {
 	r1) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve -u dst) ;;
 	r2) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve2 -u dst) ;;
 	r3) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve3 -u dst) ;;
-	a | b | btls) CMD=("${fm[@]}" -f "$T/fetchmail-$1.rc") ;;
-	d1 | d2) CMD=(getmail --getmaildir "$T/getmail" --rcfile "$T/getmail/$1.rc") ;;
+	i1) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve4 -u dst) ;;
+	i2) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve5 -u dst) ;;
+	i3) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve6 -u dst) ;;
+	a | b | btls | c | ctls) CMD=("${fm[@]}" -f "$T/fetchmail-$1.rc") ;;
+	d1 | d2 | h1 | h2) CMD=(getmail --getmaildir "$T/getmail" --rcfile "$T/getmail/$1.rc") ;;
 	e) CMD=(mpop -C "$T/mpop.rc" bench) ;;
 	f2) CMD=(doveadm -c "$CONF" "${POP3C_OPTS[@]}" import -u dst pop3c: "" mailbox INBOX) ;;
 	g3) CMD=(python3 "$SHARED_BENCH/lib/lmtp_batch.py" "$LMTP_SOCK" dst "$SEED/cur") ;;
 	g5) CMD=(python3 "$SHARED_BENCH/lib/pop3_read.py" 127.0.0.1 "$POP3_PORT" src "$SRC_PASS") ;;
 	g5tls) CMD=(python3 "$SHARED_BENCH/lib/pop3_read.py" 127.0.0.1 "$POP3S_PORT" src "$SRC_PASS" --ssl) ;;
+	f1) CMD=(doveadm -c "$CONF" "${IMAPC_OPTS[@]}" import -u dst imapc: "" mailbox INBOX) ;;
+	g6) CMD=(python3 "$SHARED_BENCH/lib/imap_read.py" 127.0.0.1 "$IMAP_PORT" src "$SRC_PASS") ;;
+	g6tls) CMD=(python3 "$HERE/imaps_read.py" "$SHARED_BENCH/lib/imap_read.py" 127.0.0.1 "$IMAPS_PORT" src "$SRC_PASS") ;;
 	esac
 }
 
@@ -273,6 +356,7 @@ run_case() {
 	# no tool state (UIDL caches, our state journal).
 	reset_dst
 	seed_src "$N"
+	flag_src
 	rm -rf "$T/fetchids" "$T/mpop.uidls" "$T"/getmail/oldmail-* "$T/fetchmail.pid" \
 		"$BENCH_DIR/home/dst/.dovecot-retrieve"
 	sync
@@ -285,7 +369,7 @@ run_case() {
 		--server-pid "$(cat "$RUN/master.pid")" -- timeout "$CASE_TIMEOUT" ${WRAP:-} "${CMD[@]}" 2>/dev/null
 
 	# Verification.
-	local counts inbox junk total left spam rc ok=yes why=() verify='{}' exact='{}'
+	local counts inbox junk total left spam rc ok=yes why=() verify='{}' exact='{}' props='{}'
 	counts=$(dst_counts)
 	read -r inbox junk total < <(sed 's/INBOX=\([0-9]*\) Junk=\([0-9]*\) total=\([0-9]*\)/\1 \2 \3/' <<<"$counts")
 	left=$(mailbox_count src INBOX)
@@ -301,6 +385,9 @@ run_case() {
 		exact=$(python3 "$HERE/verify_exact.py" --seed "$SEED" \
 			--maildir "$BENCH_DIR/home/dst/Maildir") ||
 			{ ok=no; why+=("not byte-identical: $(nonzero "$exact" altered extra_headers no_id unknown)"); }
+		# Not a pass/fail check: which of src's flags and INTERNALDATEs survived.
+		props=$(python3 "$HERE/verify_props.py" --seed "$SEED" \
+			--maildir "$BENCH_DIR/home/dst/Maildir") || props='{}'
 		[[ $total == "$N" ]] || { ok=no; why+=("dst has $total"); }
 		if [[ $sieve == yes ]]; then
 			[[ $junk == "$spam" ]] || { ok=no; why+=("Junk $junk != $spam [SPAM]"); }
@@ -308,18 +395,26 @@ run_case() {
 			[[ $junk == 0 ]] || { ok=no; why+=("Junk $junk without Sieve"); }
 		fi
 		# f2 copies (src kept), g3 delivers local files (src untouched)
-		[[ $id == f2 || $id == g3 || $left == 0 ]] || { ok=no; why+=("src still has $left"); }
+		[[ $id == f1 || $id == f2 || $id == g3 || $left == 0 ]] || { ok=no; why+=("src still has $left"); }
 	else
-		grep -Eq "retrieved $N messages" "$log" || { ok=no; why+=("read != $N"); }
+		grep -Eq "(retrieved|fetched) $N messages" "$log" || { ok=no; why+=("read != $N"); }
 	fi
-	if [[ $id == r? ]]; then
-		# Our own report: one tab row, result ok, N messages, N deleted.
-		local row
+	if [[ $id == [ri]? ]]; then
+		# Our own report: the account's tab row (empty folder column): result
+		# ok, N messages, N deleted; IMAP: plus the INBOX row, ok, N messages.
+		local row frow
 		row=$(awk -F'\t' '
 			$1 == "user" && $2 == "account" { for (i = 1; i <= NF; i++) col[$i] = i; next }
-			("result" in col) && $col["account"] ~ /^retrieve/ {
+			("result" in col) && $col["account"] ~ /^retrieve/ && $col["folder"] == "" {
 				print $col["messages"], $col["deleted"], $col["result"] }' "$log" | tail -1)
 		[[ $row == "$N $N ok" ]] || { ok=no; why+=("doveadm row: '${row}'"); }
+		if [[ $id == i? ]]; then
+			frow=$(awk -F'\t' '
+				$1 == "user" && $2 == "account" { for (i = 1; i <= NF; i++) col[$i] = i; next }
+				("result" in col) && $col["account"] ~ /^retrieve/ && $col["folder"] != "" {
+					print $col["folder"], $col["messages"], $col["errors"], $col["result"] }' "$log")
+			[[ $frow == "INBOX $N 0 ok" ]] || { ok=no; why+=("doveadm folder rows: '${frow//$'\n'/; }'"); }
+		fi
 		if grep -aqE 'Panic:|Fatal:|Error:|Warning:|leak' "$log"; then
 			why+=("logged: $(grep -aE 'Panic:|Fatal:|Error:|Warning:|leak' "$log" | head -1 | cut -c1-200)")
 			grep -aqE 'Panic:|Fatal:|Error:|leak' "$log" && ok=no
@@ -328,10 +423,11 @@ run_case() {
 	echo "    $(cat "$json")" >&2
 	echo "    dst: $counts spam=$spam src_left=$left verified=$ok ${why[*]:+(${why[*]})}" >&2
 	echo "    exact: $exact" >&2
+	echo "    kept: $props" >&2
 
 	B_STAMP=$STAMP B_N=$N B_ID=$id B_RUN=$run B_NAME=$name B_PROTO=$proto B_PATH=$path \
 	B_SIEVE=$sieve B_OK=$ok B_WHY="${why[*]:-}" B_INBOX=$inbox B_JUNK=$junk B_TOTAL=$total \
-	B_SPAM=$spam B_LEFT=$left B_VERIFY=$verify B_EXACT=$exact B_CMD="${CMD[*]}" \
+	B_SPAM=$spam B_LEFT=$left B_VERIFY=$verify B_EXACT=$exact B_PROPS=$props B_CMD="${CMD[*]}" \
 	B_PLUGIN=$PLUGIN_ID B_REPO=$REPO_ID \
 	python3 - "$json" "$MANIFEST" "$RESULTS" <<'EOF'
 import json, os, sys
@@ -343,11 +439,34 @@ r.update(stamp=e["B_STAMP"], n=int(e["B_N"]), case=e["B_ID"], run=int(e["B_RUN"]
          sieve_expected=e["B_SIEVE"], verified=e["B_OK"], why=e["B_WHY"],
          inbox=int(e["B_INBOX"]), junk=int(e["B_JUNK"]), total=int(e["B_TOTAL"]),
          spam=int(e["B_SPAM"]), src_left=int(e["B_LEFT"]), bytes=m["bytes"],
-         verify=json.loads(e["B_VERIFY"] or "{}"), exact=json.loads(e["B_EXACT"] or "{}"),
+         verify=json.loads(e["B_VERIFY"] or "{}"), exact=json.loads(e["B_EXACT"] or "{}"), kept=json.loads(e["B_PROPS"] or "{}"),
          cmd=e["B_CMD"], plugin=e["B_PLUGIN"], repo=e["B_REPO"])
 with open(sys.argv[3], "a") as f:
     f.write(json.dumps(r) + "\n")
 EOF
+}
+
+# flag_src: after seeding, give 2% of src's messages \Flagged plus the
+# keyword $Bench and another 2% \Seen (by X-Bench-Id: i % 50 == 7 / 32), so
+# verify_props.py can tell which contenders keep flags. POP3 does not see
+# them; the mail set is the same for every contender.
+flag_src() {
+	local uids
+	read -r -a uids < <(python3 - "$BENCH_DIR/home/src/Maildir/dovecot-uidlist" <<'EOF'
+import re, sys
+flagged, seen = [], []
+for line in open(sys.argv[1]).read().splitlines()[1:]:
+    uid, _, name = line.partition(" ")
+    m = re.search(r"\.M(\d+)P", name)
+    if m:
+        i = int(m.group(1))
+        (flagged if i % 50 == 7 else seen if i % 50 == 32 else []).append(uid)
+print(",".join(flagged) or "0", ",".join(seen) or "0")
+EOF
+	)
+	# shellcheck disable=SC2016 # $Bench is an IMAP keyword, not a variable
+	"${DOVEADM[@]}" flags add -u src '\Flagged $Bench' mailbox INBOX uid "${uids[0]}"
+	"${DOVEADM[@]}" flags add -u src '\Seen' mailbox INBOX uid "${uids[1]}"
 }
 
 write_peer_configs
