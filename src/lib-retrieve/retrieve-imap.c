@@ -27,6 +27,7 @@ enum imap_phase {
 	IMAP_PHASE_LIST_MSGS,
 	IMAP_PHASE_FETCH,
 	IMAP_PHASE_EXPUNGE,
+	IMAP_PHASE_LOGOUT,
 	IMAP_PHASE_DONE,
 };
 
@@ -892,6 +893,31 @@ imap_select_callback(const struct imapc_command_reply *reply,
 	}
 }
 
+static void
+imap_logout_callback(const struct imapc_command_reply *reply ATTR_UNUSED,
+		     void *context)
+{
+	struct imap_client *ic = context;
+
+	/* everything was committed before: whatever the reply (or a
+	   disconnection), the run succeeded */
+	if (ic->phase != IMAP_PHASE_LOGOUT)
+		return;
+	imap_fail(ic, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+/* A polite end, so the server logs a logout rather than a dropped
+   connection */
+static void imap_logout(struct imap_client *ic)
+{
+	struct imapc_command *cmd;
+
+	ic->phase = IMAP_PHASE_LOGOUT;
+	cmd = imapc_client_cmd(ic->imapc, imap_logout_callback, ic);
+	imapc_command_set_flags(cmd, IMAPC_COMMAND_FLAG_LOGOUT);
+	imapc_command_send(cmd, "LOGOUT");
+}
+
 static void imap_folder_next(struct imap_client *ic)
 {
 	const struct imap_folder *folder;
@@ -899,8 +925,7 @@ static void imap_folder_next(struct imap_client *ic)
 	const char *error;
 
 	if (ic->folder_idx >= array_count(&ic->folders)) {
-		ic->phase = IMAP_PHASE_DONE;
-		imap_fail(ic, RETRIEVE_RESULT_OK, NULL, NULL);
+		imap_logout(ic);
 		return;
 	}
 	ic->folder = folder = array_idx(&ic->folders, ic->folder_idx);
