@@ -3,7 +3,7 @@
 # the suite left output: Dovecot logs (remote and local), every doveadm
 # stdout/stderr, fake server logs, "retrieve list"/"status" output, the
 # state files and mail in the users' homes. Adds its own runs: a good and
-# a failing account with doveadm -D (debug logging).
+# failing accounts, POP3 and IMAP, with doveadm -D (debug logging).
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
@@ -11,7 +11,10 @@ case_begin
 remote_user pwscan-src
 seed_remote pwscan-src "$(make_msg pwscan-1 "Scan one")"
 local_user pwscan-dst $(acct retrieve pwscan-src pop3) retrieve_apop=yes \
-	"retrieve2=$(url pop3s pwscan-src)" retrieve2_password=Pw-Zq8v-pwscan-wrong-$RANDOM
+	"retrieve2=$(url pop3s pwscan-src)" retrieve2_password=Pw-Zq8v-pwscan-wrong-$RANDOM \
+	"retrieve3=$(url imap pwscan-src)" "retrieve3_password=$(remote_password pwscan-src)" \
+	retrieve3_keep=yes \
+	"retrieve4=$(url imaps pwscan-src)" retrieve4_password=Pw-Zq8v-pwscan-wrong4-$RANDOM
 RETRIEVE_DEBUG=1 retrieve_run pwscan-dst
 run_out=$RUN_OUT
 retrieve_cmd list pwscan-dst
