@@ -18,6 +18,9 @@
 #define RETRIEVE_DEFAULT_MIN_INTERVAL_SECS 60
 #define RETRIEVE_DEFAULT_TIMEOUT_SECS 60
 #define RETRIEVE_DEFAULT_STATE_DIR "~/.dovecot-retrieve"
+#define RETRIEVE_DEFAULT_MAX_MESSAGE_SIZE (512ULL*1024*1024)
+#define RETRIEVE_DEFAULT_RUN_TIMEOUT_SECS (30*60)
+#define RETRIEVE_DEFAULT_MESSAGE_TIMEOUT_SECS (10*60)
 #define RETRIEVE_DEFAULT_FOLDER "INBOX"
 
 /* Quoted values are cut so that an error stays a readable single line */
@@ -145,7 +148,7 @@ int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
 		.getenv = getenv,
 		.context = context,
 	};
-	const char *value;
+	const char *value, *error;
 
 	i_zero(set_r);
 	if (retrieve_setting_get_bool(&parser, "allow_plaintext", FALSE,
@@ -174,6 +177,37 @@ int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
 		*error_r = retrieve_setting_error(&parser, "timeout",
 			"must be greater than zero",
 			retrieve_setting_get(&parser, "timeout"));
+		return -1;
+	}
+
+	if (retrieve_setting_get_time(&parser, "run_timeout",
+				      RETRIEVE_DEFAULT_RUN_TIMEOUT_SECS,
+				      &set_r->run_timeout_secs, error_r) < 0 ||
+	    retrieve_setting_get_time(&parser, "message_timeout",
+				      RETRIEVE_DEFAULT_MESSAGE_TIMEOUT_SECS,
+				      &set_r->message_timeout_secs,
+				      error_r) < 0)
+		return -1;
+	if (set_r->run_timeout_secs == 0 || set_r->message_timeout_secs == 0) {
+		const char *field = set_r->run_timeout_secs == 0 ?
+			"run_timeout" : "message_timeout";
+		*error_r = retrieve_setting_error(&parser, field,
+			"must be greater than zero",
+			retrieve_setting_get(&parser, field));
+		return -1;
+	}
+	if (retrieve_setting_get_bool(&parser, "allow_ssl_verify_no", FALSE,
+				      &set_r->allow_ssl_verify_no,
+				      error_r) < 0)
+		return -1;
+	value = retrieve_setting_get(&parser, "max_message_size");
+	if (value == NULL)
+		set_r->max_message_size = RETRIEVE_DEFAULT_MAX_MESSAGE_SIZE;
+	else if (settings_get_size(value, &set_r->max_message_size,
+				   &error) < 0 ||
+		 set_r->max_message_size == 0) {
+		*error_r = retrieve_setting_error(&parser, "max_message_size",
+			"invalid size (e.g. 100M, 1G; not 0)", value);
 		return -1;
 	}
 
@@ -430,6 +464,7 @@ retrieve_account_parse_folders(const struct retrieve_settings_parser *parser,
 
 static int
 retrieve_account_parse_options(const struct retrieve_settings_parser *parser,
+			       const struct retrieve_global_settings *global,
 			       pool_t pool, struct retrieve_account_settings *set,
 			       const char **error_r)
 {
@@ -459,6 +494,12 @@ retrieve_account_parse_options(const struct retrieve_settings_parser *parser,
 	    retrieve_setting_get_bool(parser, "ssl_verify", TRUE,
 				      &set->ssl_verify, error_r) < 0)
 		return -1;
+	if (!set->ssl_verify && !global->allow_ssl_verify_no) {
+		*error_r = retrieve_setting_error(parser, "ssl_verify",
+			"ssl_verify=no requires retrieve_allow_ssl_verify_no=yes",
+			retrieve_setting_get(parser, "ssl_verify"));
+		return -1;
+	}
 	if (set->apop && set->protocol != RETRIEVE_PROTOCOL_POP3) {
 		*error_r = retrieve_setting_error(parser, "apop",
 			"APOP exists only in POP3",
@@ -513,7 +554,7 @@ int retrieve_account_settings_parse(pool_t pool,
 					       set, error_r) < 0 ||
 	    retrieve_account_parse_interval(&parser, global, set, error_r) < 0 ||
 	    retrieve_account_parse_ssl(&parser, global, &url, set, error_r) < 0 ||
-	    retrieve_account_parse_options(&parser, pool, set, error_r) < 0)
+	    retrieve_account_parse_options(&parser, global, pool, set, error_r) < 0)
 		return -1;
 
 	set->port = url.port != 0 ? url.port :

@@ -26,6 +26,17 @@ struct retrieve_global_settings {
 	unsigned int timeout_secs;
 	/* retrieve_state_dir (~/.dovecot-retrieve), home-expanded by caller */
 	const char *state_dir;
+	/* retrieve_max_message_size (512M): no message is received beyond
+	   this many bytes, whatever the server announced; an account's
+	   max_size only lowers it */
+	uoff_t max_message_size;
+	/* retrieve_run_timeout (30m): wall-clock limit of one account's run */
+	unsigned int run_timeout_secs;
+	/* retrieve_message_timeout (10m): wall-clock limit of receiving one
+	   message (a server trickling bytes never resets it) */
+	unsigned int message_timeout_secs;
+	/* retrieve_allow_ssl_verify_no: ssl_verify=no is refused unless set */
+	bool allow_ssl_verify_no;
 };
 
 /* retrieveN_folders: which remote folders an IMAP account retrieves */

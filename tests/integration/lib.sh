@@ -302,6 +302,8 @@ userdb {
 }
 plugin {
   sieve = file:~/sieve;active=~/.dovecot.sieve
+  # t-08 and t-48 test ssl_verify=no accounts
+  retrieve_allow_ssl_verify_no = yes
 }
 EOF
 	cat >"$LOCAL_CONF" <<EOF

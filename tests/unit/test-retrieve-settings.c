@@ -56,6 +56,10 @@ static void test_retrieve_global_settings_defaults(void)
 	test_assert(global.min_interval_secs == 60);
 	test_assert(global.timeout_secs == 60);
 	test_assert_strcmp(global.state_dir, "~/.dovecot-retrieve");
+	test_assert(global.max_message_size == 512*1024*1024);
+	test_assert(global.run_timeout_secs == 30*60);
+	test_assert(global.message_timeout_secs == 10*60);
+	test_assert(!global.allow_ssl_verify_no);
 	test_end();
 }
 
@@ -67,6 +71,10 @@ static void test_retrieve_global_settings_values(void)
 		"retrieve_min_interval", "30",
 		"retrieve_timeout", "2 mins",
 		"retrieve_state_dir", "/var/lib/retrieve/%u",
+		"retrieve_max_message_size", "64M",
+		"retrieve_run_timeout", "5m",
+		"retrieve_message_timeout", "90s",
+		"retrieve_allow_ssl_verify_no", "yes",
 		NULL
 	};
 	struct retrieve_global_settings global;
@@ -78,6 +86,10 @@ static void test_retrieve_global_settings_values(void)
 	test_assert(global.allow_plaintext);
 	test_assert(global.default_interval_secs == 300);
 	test_assert(global.min_interval_secs == 30);
+	test_assert(global.max_message_size == 64*1024*1024);
+	test_assert(global.run_timeout_secs == 300);
+	test_assert(global.message_timeout_secs == 90);
+	test_assert(global.allow_ssl_verify_no);
 	test_assert(global.timeout_secs == 120);
 	test_assert_strcmp(global.state_dir, "/var/lib/retrieve/%u");
 	test_end();
@@ -107,6 +119,16 @@ static void test_retrieve_global_settings_invalid(void)
 		  "(value 'long')" },
 		{ "retrieve_state_dir", "",
 		  "retrieve_state_dir: must not be empty" },
+		{ "retrieve_max_message_size", "0",
+		  "retrieve_max_message_size: invalid size" },
+		{ "retrieve_max_message_size", "huge",
+		  "retrieve_max_message_size: invalid size" },
+		{ "retrieve_run_timeout", "0",
+		  "retrieve_run_timeout: must be greater than zero" },
+		{ "retrieve_message_timeout", "x",
+		  "retrieve_message_timeout: invalid time interval" },
+		{ "retrieve_allow_ssl_verify_no", "perhaps",
+		  "retrieve_allow_ssl_verify_no: invalid boolean" },
 	};
 	struct retrieve_global_settings global;
 	const char *env[3], *error;
@@ -214,6 +236,10 @@ static void test_retrieve_account_options(void)
 	const char *error;
 
 	test_begin("retrieve account settings: options");
+	/* ssl_verify=no is the administrator's to allow */
+	test_assert(test_parse_account(&global, env, 1, &set, &error) == -1);
+	test_assert(strstr(error, "requires retrieve_allow_ssl_verify_no") != NULL);
+	global.allow_ssl_verify_no = TRUE;
 	test_assert(test_parse_account(&global, env, 1, &set, &error) == 1);
 	test_assert_strcmp(set->username, "carol@example.org");
 	test_assert(set->port == 1100);
