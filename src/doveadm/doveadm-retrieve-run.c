@@ -82,8 +82,9 @@ cmd_retrieve_print_folders(struct retrieve_cmd_context *ctx,
 		doveadm_print(set->host);
 		doveadm_print_num(folder->messages);
 		doveadm_print_num(folder->bytes);
-		doveadm_print("");
-		doveadm_print("");
+		/* numeric columns: json asserts a number, never "" */
+		doveadm_print("0");
+		doveadm_print("0");
 		doveadm_print_num(folder->errors);
 		doveadm_print(folder->vanished ? "vanished" :
 			      folder->errors == 0 ? "ok" : "error");

@@ -109,8 +109,21 @@ cmd_retrieve_status_folders(struct retrieve_cmd_context *ctx,
 		doveadm_print_num(folder->last_messages);
 		doveadm_print_num(folder->total_messages);
 		doveadm_print_num(folder->total_bytes);
-		cmd_retrieve_print_empty(4);
+		/* runs is numeric (json wants a number), the rest text */
+		doveadm_print("0");
+		cmd_retrieve_print_empty(3);
 	}
+}
+
+/* The columns after error when the account or its state is unusable:
+   numeric ones must get a number (json asserts it), the rest "" */
+static void cmd_retrieve_status_print_unknown(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		doveadm_print("0");
+	cmd_retrieve_print_empty(3);
 }
 
 static void
@@ -135,7 +148,7 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 		doveadm_print(retrieve_result_code_name(
 			RETRIEVE_RESULT_CONFIG_ERROR));
 		doveadm_print(error);
-		cmd_retrieve_print_empty(7);
+		cmd_retrieve_status_print_unknown();
 		return;
 	}
 
@@ -158,7 +171,7 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 		doveadm_print("");
 		doveadm_print(t_strdup_printf("Couldn't read state: %s",
 					      error));
-		cmd_retrieve_print_empty(7);
+		cmd_retrieve_status_print_unknown();
 		return;
 	}
 	if (ret == 0 || status.last_run == 0) {
