@@ -51,8 +51,12 @@ struct retrieve_client {
 	int cur_folder_idx;
 	struct timeval start_time;
 	struct timeout *to_finish;
+	/* retrieve_run_timeout: the whole run's wall-clock deadline */
+	struct timeout *to_run;
 
 	bool finished:1;
+	/* the backend's deinit ran already (aborted run) */
+	bool backend_freed:1;
 };
 
 /* --- for backends --- */

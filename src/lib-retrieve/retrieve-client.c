@@ -67,6 +67,37 @@ struct retrieve_client *
 	return client;
 }
 
+static void retrieve_client_backend_free(struct retrieve_client *client)
+{
+	if (client->backend != NULL && !client->backend_freed) {
+		client->backend_freed = TRUE;
+		client->backend->v.deinit(client);
+	}
+}
+
+/* Ends a run that the backend does not end itself (run deadline, signal):
+   the backend is freed first, so nothing more is sent to the remote
+   (POP3 deletions without QUIT are not committed there; IMAP expunges
+   only what was recorded); what was delivered is already journaled and
+   becomes part of the state in retrieve_client_finish(). */
+static void retrieve_client_abort(struct retrieve_client *client,
+				  enum retrieve_result_code code,
+				  const char *error)
+{
+	if (client->finished)
+		return;
+	retrieve_client_backend_free(client);
+	retrieve_client_finish(client, code, NULL, error);
+}
+
+static void retrieve_client_run_timeout(struct retrieve_client *client)
+{
+	timeout_remove(&client->to_run);
+	retrieve_client_abort(client, RETRIEVE_RESULT_REMOTE_TEMPFAIL,
+		t_strdup_printf("Run timeout after %u s (retrieve_run_timeout)",
+				client->global_set->run_timeout_secs));
+}
+
 void retrieve_client_run(struct retrieve_client *client)
 {
 	const char *error;
@@ -103,6 +134,10 @@ void retrieve_client_run(struct retrieve_client *client)
 	}
 	e_debug(client->event, "Retrieving from %s:%u as %s",
 		client->set->host, client->set->port, client->set->username);
+	/* the per-step timeout resets on every byte; this one does not */
+	client->to_run = timeout_add(
+		I_MIN(client->global_set->run_timeout_secs, INT_MAX/1000) * 1000,
+		retrieve_client_run_timeout, client);
 	client->backend->v.run(client);
 }
 
@@ -165,6 +200,7 @@ void retrieve_client_finish(struct retrieve_client *client,
 	if (client->finished)
 		return;
 	client->finished = TRUE;
+	timeout_remove(&client->to_run);
 
 	/* a local failure was already recorded and is the real cause */
 	if (result->code == RETRIEVE_RESULT_OK) {
@@ -348,9 +384,9 @@ void retrieve_client_deinit(struct retrieve_client **_client)
 	struct retrieve_client *client = *_client;
 
 	*_client = NULL;
-	if (client->backend != NULL)
-		client->backend->v.deinit(client);
+	retrieve_client_backend_free(client);
 	timeout_remove(&client->to_finish);
+	timeout_remove(&client->to_run);
 	if (client->deliver != NULL)
 		retrieve_deliver_deinit(&client->deliver);
 	if (client->state != NULL)
@@ -392,7 +428,14 @@ void retrieve_client_run_sync(struct mail_user *user,
 	retrieve_client_run(client);
 	if (ctx.result == NULL)
 		io_loop_run(ctx.ioloop);
-	i_assert(ctx.result != NULL);
+	if (ctx.result == NULL) {
+		/* Someone else stopped the ioloop: doveadm's SIGTERM/SIGINT
+		   handler. The run ends here, consistently: recorded as a
+		   temporary failure (the lock goes with the client). */
+		retrieve_client_abort(client, RETRIEVE_RESULT_LOCAL_TEMPFAIL,
+				      "Run interrupted (signal)");
+		ctx.result = &client->result;
+	}
 
 	*result_r = *ctx.result;
 	result_r->error = p_strdup(pool, ctx.result->error);
