@@ -125,6 +125,13 @@ int retrieve_client_ssl_check_cert(struct retrieve_client *client,
 				   struct ssl_iostream *ssl_io,
 				   const char **error_r);
 
+/* text fit for logs and the state: the account's password and its
+   base64 forms replaced by "***", control characters by '?', invalid
+   UTF-8 replaced, at most max_len bytes ("..." marks a cut). NULL stays
+   NULL. Data stack. */
+const char *retrieve_client_sanitize(struct retrieve_client *client,
+				     const char *text, size_t max_len);
+
 /* Ends the run: code/error become the result unless a local failure
    already set one. Safe to call from anywhere in the backend; the
    callback is deferred to the ioloop. */

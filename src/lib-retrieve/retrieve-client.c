@@ -6,9 +6,17 @@
 #include "time-util.h"
 #include "str.h"
 #include "istream.h"
+#include "base64.h"
+#include "str-sanitize.h"
 #include "mail-user.h"
 #include "retrieve-deliver.h"
 #include "retrieve-client-private.h"
+
+/* Remote text (errors, resp-codes, folder names) in logs, events and the
+   state stays one short line */
+#define RETRIEVE_ERROR_MAX_LEN 300
+#define RETRIEVE_RESP_CODE_MAX_LEN 64
+#define RETRIEVE_FOLDER_NAME_MAX_LEN 200
 
 struct event_category event_category_retrieve = {
 	.name = "retrieve",
@@ -141,6 +149,67 @@ void retrieve_client_run(struct retrieve_client *client)
 	client->backend->v.run(client);
 }
 
+static void str_replace_secret(string_t *str, const char *secret)
+{
+	size_t len = strlen(secret);
+	const char *p;
+
+	if (len == 0)
+		return;
+	while ((p = strstr(str_c(str), secret)) != NULL) {
+		size_t pos = p - str_c(str);
+
+		str_delete(str, pos, len);
+		str_insert(str, pos, "***");
+	}
+}
+
+static const char *base64_str(const void *data, size_t size)
+{
+	string_t *str = t_str_new(MAX_BASE64_ENCODED_SIZE(size) + 1);
+
+	base64_encode(data, size, str);
+	return str_c(str);
+}
+
+const char *retrieve_client_sanitize(struct retrieve_client *client,
+				     const char *text, size_t max_len)
+{
+	const char *user = client->set->username;
+	const char *password = client->set->password;
+	string_t *str, *plain;
+
+	if (text == NULL)
+		return NULL;
+	/* The last line of defence against a server (or imapc) echoing the
+	   login: the password as it is and as AUTH PLAIN sends it. Done
+	   before sanitising, which could split a password with control
+	   characters. */
+	str = t_str_new(strlen(text) + 16);
+	str_append(str, text);
+	if (password != NULL && *password != '\0') {
+		plain = t_str_new(128);
+		str_append_c(plain, '\0');
+		str_append(plain, user);
+		str_append_c(plain, '\0');
+		str_append(plain, password);
+		str_replace_secret(str, base64_str(plain->data, plain->used));
+		/* authzid = authcid */
+		str_insert(plain, 0, user);
+		str_replace_secret(str, base64_str(plain->data, plain->used));
+		str_replace_secret(str, base64_str(password, strlen(password)));
+		str_replace_secret(str, password);
+	}
+	/* control characters (CR, LF, ESC, DEL, ...) become '?' (DEL here:
+	   str_sanitize() keeps it), invalid UTF-8 is replaced, and the
+	   length is bounded */
+	for (size_t i = 0; i < str_len(str); i++) {
+		if (str_data(str)[i] == 0x7f)
+			buffer_write(str, i, "?", 1);
+	}
+	return str_sanitize(str_c(str), max_len);
+}
+
 static void retrieve_client_callback(struct retrieve_client *client)
 {
 	timeout_remove(&client->to_finish);
@@ -205,9 +274,17 @@ void retrieve_client_finish(struct retrieve_client *client,
 	/* a local failure was already recorded and is the real cause */
 	if (result->code == RETRIEVE_RESULT_OK) {
 		result->code = code;
-		result->error = p_strdup(client->pool, error);
-		result->resp_code = p_strdup(client->pool, resp_code);
+		result->error = error;
+		result->resp_code = resp_code;
 	}
+	/* the one place every outcome passes: log, event, state and doveadm
+	   all get it sanitised */
+	result->error = p_strdup(client->pool,
+		retrieve_client_sanitize(client, result->error,
+					 RETRIEVE_ERROR_MAX_LEN));
+	result->resp_code = p_strdup(client->pool,
+		retrieve_client_sanitize(client, result->resp_code,
+					 RETRIEVE_RESP_CODE_MAX_LEN));
 	i_assert(result->code == RETRIEVE_RESULT_OK || result->error != NULL);
 	result->folders = array_get(&client->folders, &result->folders_count);
 	result->duration_msecs =
@@ -329,7 +406,9 @@ void retrieve_client_folder_begin(struct retrieve_client *client,
 
 	client->cur_folder_idx = array_count(&client->folders);
 	folder = array_append_space(&client->folders);
-	folder->name = p_strdup(client->pool, display_name);
+	folder->name = p_strdup(client->pool,
+		retrieve_client_sanitize(client, display_name,
+					 RETRIEVE_FOLDER_NAME_MAX_LEN));
 	folder->remote_name = p_strdup(client->pool, name);
 }
 
@@ -342,8 +421,11 @@ void retrieve_client_folder_error(struct retrieve_client *client,
 	folder = array_idx_modifiable(&client->folders,
 				      client->cur_folder_idx);
 	folder->errors++;
-	if (error != NULL && folder->error == NULL)
-		folder->error = p_strdup(client->pool, error);
+	if (error != NULL && folder->error == NULL) {
+		folder->error = p_strdup(client->pool,
+			retrieve_client_sanitize(client, error,
+						 RETRIEVE_ERROR_MAX_LEN));
+	}
 }
 
 void retrieve_client_folder_vanished(struct retrieve_client *client,
@@ -352,6 +434,8 @@ void retrieve_client_folder_vanished(struct retrieve_client *client,
 {
 	struct retrieve_folder_result *folder;
 
+	display_name = retrieve_client_sanitize(client, display_name,
+						RETRIEVE_FOLDER_NAME_MAX_LEN);
 	e_info(client->event, "Folder %s no longer exists on the remote: "
 	       "forgetting which of its messages were retrieved",
 	       display_name);

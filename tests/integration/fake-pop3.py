@@ -25,10 +25,14 @@ one repeats for later connections:
                    password is right (CODE e.g. IN-USE, LOGIN-DELAY, AUTH)
   slow:SECS        wait SECS before the greeting (keeps sessions open
                    long enough to overlap)
+  echo-pass        answer PASS with -ERR echoing the password, its base64
+                   forms and control bytes (CR, ESC, DEL) in the
+                   resp-code and the text
 DIR/NAME.conns holds "<open now> <most open at once> <total>" connections.
 The log (stdout) never shows PASS arguments.
 """
 import argparse
+import base64
 import os
 import select
 import socket
@@ -172,6 +176,14 @@ class Handler(socketserver.StreamRequestHandler):
                     self.mode.startswith("login-err:"):
                 code = self.mode.split(":", 1)[1]
                 self.line(f"-ERR [{code}] fake server refuses the login")
+            elif cmd == "PASS" and user is not None and \
+                    self.mode == "echo-pass":
+                pw = cmdline[5:]
+                b64 = base64.b64encode(f"\0{user}\0{pw}".encode()).decode()
+                log(f"[{self.cid}] S: -ERR <echoing the password>")
+                self.send(f"-ERR [AUTH\x1b[31m{pw}\x7f] bad \r{pw}\x01 "
+                          f"{b64} {base64.b64encode(pw.encode()).decode()}"
+                          "\r\n".encode())
             elif cmd == "PASS" and user is not None:
                 if cmdline[5:] == os.environ.get("FAKE_POP3_PASSWORD", ""):
                     authed = True

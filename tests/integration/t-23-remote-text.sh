@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Case 23: remote text is sanitised and the password scrubbed centrally.
+# A server answers PASS with "-ERR [AUTH<ESC>[31m<password><DEL>] bad
+# <CR><password><SOH> <base64 of \0user\0password> <base64 of password>":
+# the run is auth_failed with one error line, and neither doveadm's output,
+# its log, nor the state file holds the password, its base64 forms or any
+# control byte.
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+case_begin
+
+fake_pop3_start echo-pass echo-pass "$(make_msg echo-1 "Echo one")"
+local_user echo-dst $(fake_acct retrieve)
+retrieve_run echo-dst
+assert_run_failed
+assert_result retrieve auth_failed
+assert_error_logged echo-dst retrieve "PASS failed"
+retrieve_cmd status echo-dst
+status_out=$RUN_OUT
+
+leaks=$(python3 - "$FAKE_PASSWORD" fakeuser "$RUN_ERR" "$status_out" \
+	$(state_files echo-dst) "$CASE_OUT"/run-*.out <<'PY'
+import base64, re, sys
+pw, user = sys.argv[1].encode(), sys.argv[2].encode()
+secrets = [pw, base64.b64encode(pw), base64.b64encode(b"\0" + user + b"\0" + pw)]
+for path in sys.argv[3:]:
+    data = open(path, "rb").read()
+    for s in secrets:
+        if s in data:
+            print("%s: holds a secret form" % path)
+    # tab and newline are the formats' own separators
+    bad = re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", data)
+    if bad:
+        print("%s: control byte %r" % (path, bad.group()))
+PY
+) || fail "harness: the scan failed"
+[[ -z $leaks ]] || fail "remote text leaked:
+$leaks"
+assert_contains "$(run_field retrieve error)" "***" "the error shows where the secret was"
+fake_pop3_stop echo-pass
+
+case_pass
