@@ -71,8 +71,7 @@ cmd_retrieve_foreach_account(struct retrieve_cmd_context *ctx,
 	int ret = 0;
 
 	event = cmd_retrieve_event_create(user);
-	if (retrieve_global_settings_parse(cmd_retrieve_getenv, user,
-					   &global, &error) < 0) {
+	if (retrieve_global_settings_read(user, &global, &error) < 0) {
 		e_error(event, "Invalid settings of user %s: %s",
 			user->username, error);
 		doveadm_mail_failed_error(&ctx->ctx, MAIL_ERROR_PERM);

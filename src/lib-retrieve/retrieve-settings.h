@@ -90,6 +90,18 @@ int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
 				   struct retrieve_global_settings *set_r,
 				   const char **error_r);
 
+struct mail_user;
+/* TRUE for the retrieve_* settings only the administrator may set */
+bool retrieve_setting_is_admin_only(const char *name);
+/* The administrator-wide settings for user, as every host program reads
+   them: from the user's plugin settings, except that a userdb field (a
+   user's SQL/LDAP row) carrying an administrator-only name is ignored with
+   a warning, and the administrator's plugin {} value (or the default) is
+   used. state_dir is not home-expanded. */
+int retrieve_global_settings_read(struct mail_user *user,
+				  struct retrieve_global_settings *set_r,
+				  const char **error_r);
+
 /* The key of the idx'th account (1-based): "retrieve", "retrieve2", ... */
 const char *retrieve_account_key(unsigned int idx);
 

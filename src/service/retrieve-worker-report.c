@@ -30,8 +30,7 @@ int retrieve_worker_user_init(struct mail_user *user, pool_t pool,
 	i_zero(wuser_r);
 	wuser_r->user = user;
 	p_array_init(&wuser_r->accounts, pool, 4);
-	if (retrieve_global_settings_parse(retrieve_worker_getenv, user,
-					   &wuser_r->global, error_r) < 0)
+	if (retrieve_global_settings_read(user, &wuser_r->global, error_r) < 0)
 		return -1;
 	state_dir = wuser_r->global.state_dir;
 	if (mail_user_try_home_expand(user, &state_dir) < 0) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Case 34: retrieve_timeout limits every protocol step. A fake server that
 # stops answering (first before the RETR reply, then in the middle of a
-# message body, never released) with retrieve_timeout=3s (userdb field):
+# message body, never released) with retrieve_timeout=3s (plugin setting):
 # the run ends remote_tempfail within ~10 s, the error says it timed out,
 # no partial message is delivered and nothing is deleted on the server.
 # shellcheck source=tests/integration/lib.sh
@@ -14,14 +14,21 @@ with open(sys.argv[1], "a") as f:
     f.write("TIMEOUT-BIG-BEGIN\n" + ("timeout filler line\n" * 20000) + "TIMEOUT-BIG-END\n")
 PY
 
+conf=$(local_conf_variant timeout-3s <<'EOF2'
+plugin {
+  retrieve_timeout = 3s
+}
+EOF2
+)
+
 check_stall() { # SCRIPT
 	local script=$1 name=to-$1 start elapsed
 	rm -f "$IT_WORK/fake/$name.release"
 	fake_pop3_start "$name" "$script" "$IT_WORK/msgs/to-big" \
 		"$(make_msg "$name-2" "Timeout two")"
-	local_user "$name-dst" $(fake_acct retrieve) retrieve_timeout=3s
+	local_user "$name-dst" $(fake_acct retrieve)
 	start=$(date +%s%N)
-	retrieve_run "$name-dst"
+	RUN_CONF=$conf retrieve_run "$name-dst"
 	elapsed=$((($(date +%s%N) - start) / 1000000))
 	[[ -e $IT_WORK/fake/$name.stalled ]] || fail "$script: the server never stalled"
 	assert_run_failed

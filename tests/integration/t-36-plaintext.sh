@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Case 36: ssl=no without retrieve_allow_plaintext is a config_error that
 # names ssl and retrieve_allow_plaintext, and nothing at all reaches the
-# server (not even a connection). Allowed by a userdb field
-# retrieve_allow_plaintext=yes or by the plugin setting, it retrieves from
-# the "plain" server (no TLS) with a plaintext login.
+# server (not even a connection); a userdb field retrieve_allow_plaintext
+# does not allow it (administrator-only, case 24). Allowed by the plugin
+# setting, it retrieves from the "plain" server (no TLS) with a plaintext
+# login.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
@@ -40,23 +41,17 @@ assert_eq 1 "$(remote_count pt-src)" "remote count"
 assert_eq 0 "$(local_file_count pt-dst)" "local messages"
 
 # Allowed by the user's own userdb field (as any plugin setting).
-local_user pt-dst $account retrieve_ssl=no retrieve_allow_plaintext=yes
-retrieve_run pt-dst
-assert_run_ok
-assert_result retrieve ok
-assert_message_once pt-dst INBOX pt-1
-assert_eq 0 "$(remote_count pt-src)" "remote count after the plaintext run"
-assert_remote_login pt-src ', lip=127\.0\.0\.1,'
-remote_logins pt-src | grep -q ', TLS' && fail "the plain server login used TLS?"
-
 # Allowed by the administrator's plugin setting.
 seed_remote pt-src "$(make_msg pt-2 "Plaintext two")"
 local_user pt-dst $account retrieve_ssl=no
 RUN_CONF=$LOCAL_PLAINTEXT_CONF retrieve_run pt-dst
 assert_run_ok
 assert_result retrieve ok
-assert_eq 1 "$(run_field retrieve messages)" "messages column (plugin setting)"
+assert_eq 2 "$(run_field retrieve messages)" "messages column (plugin setting)"
+assert_message_once pt-dst INBOX pt-1
 assert_message_once pt-dst INBOX pt-2
+assert_remote_login pt-src ', lip=127\.0\.0\.1,'
+remote_logins pt-src | grep -q ', TLS' && fail "the plain server login used TLS?"
 assert_eq 0 "$(remote_count pt-src)" "remote count after the second plaintext run"
 
 case_pass

@@ -46,8 +46,7 @@ retrieve_user_settings_read(struct mail_user *user,
 	unsigned int idx;
 	int ret;
 
-	if (retrieve_global_settings_parse(retrieve_user_getenv, user,
-					   &ruser->global, &error) < 0) {
+	if (retrieve_global_settings_read(user, &ruser->global, &error) < 0) {
 		e_error(event, "Retrieval disabled for user %s: %s",
 			user->username, error);
 		return;
