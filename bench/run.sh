@@ -155,6 +155,10 @@ cat >"$RCONF" <<EOF
 mail_plugins = \$mail_plugins retrieve
 !include $CONF
 ssl_client_ca_file = $CA_FILE
+plugin {
+  # the peers are on loopback, which retrieval denies by default
+  retrieve_allow_networks = 127.0.0.0/8
+}
 EOF
 doveconf -c "$RCONF" -n >/dev/null || die "bad config $RCONF"
 

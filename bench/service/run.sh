@@ -158,6 +158,7 @@ service retrieve-worker {
 }
 plugin {
   retrieve_min_interval = 1s
+  retrieve_allow_networks = 127.0.0.0/8
   retrieve_max_parallel = $PARALLEL
   retrieve_max_per_host = $PARALLEL
   retrieve_userdb_scan_interval = 1h

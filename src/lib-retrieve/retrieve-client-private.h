@@ -53,6 +53,8 @@ struct retrieve_client {
 	struct timeout *to_finish;
 	/* retrieve_run_timeout: the whole run's wall-clock deadline */
 	struct timeout *to_run;
+	/* IMAP: the core's own lookup of the host, for the network check */
+	struct dns_lookup *dns_lookup;
 
 	bool finished:1;
 	/* the backend's deinit ran already (aborted run) */
@@ -131,6 +133,13 @@ int retrieve_client_ssl_check_cert(struct retrieve_client *client,
    NULL. Data stack. */
 const char *retrieve_client_sanitize(struct retrieve_client *client,
 				     const char *text, size_t max_len);
+
+/* Checks a resolved remote address against the administrator's network
+   lists (retrieve_allow_networks, retrieve_deny_networks and the built-in
+   denied networks) before connecting to it: -1 with error_r naming the
+   address, host and network when refused (finish with config_error). */
+int retrieve_client_check_ip(struct retrieve_client *client,
+			     const struct ip_addr *ip, const char **error_r);
 
 /* Ends the run: code/error become the result unless a local failure
    already set one. Safe to call from anywhere in the backend; the

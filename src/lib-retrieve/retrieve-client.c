@@ -8,6 +8,8 @@
 #include "istream.h"
 #include "base64.h"
 #include "str-sanitize.h"
+#include "net.h"
+#include "dns-lookup.h"
 #include "mail-user.h"
 #include "retrieve-deliver.h"
 #include "retrieve-client-private.h"
@@ -75,8 +77,89 @@ struct retrieve_client *
 	return client;
 }
 
+int retrieve_client_check_ip(struct retrieve_client *client,
+			     const struct ip_addr *ip, const char **error_r)
+{
+	const char *error;
+
+	if (retrieve_global_settings_check_ip(client->global_set, ip,
+					      &error) < 0) {
+		*error_r = t_strdup_printf("%s (host %s)", error,
+					   client->set->host);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+retrieve_client_check_ips_run(struct retrieve_client *client,
+			      const struct ip_addr *ips, unsigned int count)
+{
+	const char *error;
+	unsigned int i;
+
+	/* any of them may be the one connected to */
+	for (i = 0; i < count; i++) {
+		if (retrieve_client_check_ip(client, &ips[i], &error) < 0) {
+			retrieve_client_finish(client,
+				RETRIEVE_RESULT_CONFIG_ERROR, NULL, error);
+			return;
+		}
+	}
+	client->backend->v.run(client);
+}
+
+static void
+retrieve_client_dns_callback(const struct dns_lookup_result *result,
+			     struct retrieve_client *client)
+{
+	client->dns_lookup = NULL;
+	if (result->ret != 0) {
+		retrieve_client_finish(client, RETRIEVE_RESULT_REMOTE_TEMPFAIL,
+			NULL, t_strdup_printf("DNS lookup of %s failed: %s",
+					      client->set->host,
+					      result->error));
+		return;
+	}
+	retrieve_client_check_ips_run(client, result->ips, result->ips_count);
+}
+
+/* imapc resolves and connects by itself and can't be handed an address
+   (its certificate check wants the host name), so the core resolves the
+   host first, with the same DNS client, and checks every address. imapc's
+   own lookup follows within milliseconds: a DNS server answering
+   differently the second time (rebinding) is not caught. POP3 checks the
+   address it connects to itself (retrieve-pop3.c). */
+static void retrieve_client_backend_run(struct retrieve_client *client)
+{
+	struct dns_lookup_settings dns_set;
+	struct ip_addr ip;
+
+	if (client->set->protocol != RETRIEVE_PROTOCOL_IMAP) {
+		client->backend->v.run(client);
+		return;
+	}
+	if (net_addr2ip(client->set->host, &ip) == 0) {
+		retrieve_client_check_ips_run(client, &ip, 1);
+		return;
+	}
+	i_zero(&dns_set);
+	dns_set.dns_client_socket_path =
+		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
+	dns_set.timeout_msecs = client->global_set->timeout_secs * 1000;
+	dns_set.event_parent = client->event;
+	if (dns_lookup(client->set->host, &dns_set,
+		       retrieve_client_dns_callback, client,
+		       &client->dns_lookup) < 0) {
+		/* the callback already finished the run */
+		client->dns_lookup = NULL;
+	}
+}
+
 static void retrieve_client_backend_free(struct retrieve_client *client)
 {
+	if (client->dns_lookup != NULL)
+		dns_lookup_abort(&client->dns_lookup);
 	if (client->backend != NULL && !client->backend_freed) {
 		client->backend_freed = TRUE;
 		client->backend->v.deinit(client);
@@ -146,7 +229,7 @@ void retrieve_client_run(struct retrieve_client *client)
 	client->to_run = timeout_add(
 		I_MIN(client->global_set->run_timeout_secs, INT_MAX/1000) * 1000,
 		retrieve_client_run_timeout, client);
-	client->backend->v.run(client);
+	retrieve_client_backend_run(client);
 }
 
 static void str_replace_secret(string_t *str, const char *secret)

@@ -828,6 +828,13 @@ static void pop3_connected(struct pop3_client *pc)
 
 static void pop3_connect(struct pop3_client *pc)
 {
+	const char *error;
+
+	/* the administrator's network lists (SSRF) */
+	if (retrieve_client_check_ip(&pc->client, &pc->ip, &error) < 0) {
+		pop3_fail(pc, RETRIEVE_RESULT_CONFIG_ERROR, NULL, error);
+		return;
+	}
 	pc->fd = net_connect_ip(&pc->ip, pc->client.set->port, NULL);
 	if (pc->fd == -1) {
 		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,

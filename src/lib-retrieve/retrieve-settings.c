@@ -140,6 +140,102 @@ retrieve_setting_get_time(const struct retrieve_settings_parser *parser,
 	return 0;
 }
 
+/* Always denied unless retrieve_allow_networks lists them: where an
+   account's host could reach the local machine or its private networks
+   (SSRF), and addresses that are no host at all. */
+static const char *const retrieve_builtin_deny_networks[] = {
+	"0.0.0.0/8",		/* "this" network, unspecified */
+	"127.0.0.0/8",		/* loopback */
+	"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  /* RFC 1918 */
+	"100.64.0.0/10",	/* CGNAT, RFC 6598 */
+	"169.254.0.0/16",	/* link-local, cloud metadata */
+	"224.0.0.0/4",		/* multicast */
+	"240.0.0.0/4",		/* reserved, broadcast */
+	"::/96",		/* unspecified, loopback, IPv4-compatible */
+	"fe80::/10",		/* link-local */
+	"fc00::/7",		/* unique local */
+	"ff00::/8",		/* multicast */
+	NULL
+};
+
+static const char *const *retrieve_networks_split(const char *value)
+{
+	return t_strsplit_spaces(value, " ,");
+}
+
+static int
+retrieve_setting_get_networks(const struct retrieve_settings_parser *parser,
+			      const char *field, const char **value_r,
+			      const char **error_r)
+{
+	const char *value = retrieve_setting_get(parser, field);
+	const char *const *nets;
+	struct ip_addr ip;
+	unsigned int bits;
+
+	*value_r = value == NULL ? "" : value;
+	for (nets = retrieve_networks_split(*value_r); *nets != NULL; nets++) {
+		if (net_parse_range(*nets, &ip, &bits) < 0) {
+			*error_r = retrieve_setting_error(parser, field,
+				"invalid network (use CIDR, e.g. 10.0.0.0/8 "
+				"or fd00::/8)", *nets);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The network of nets (a list as parsed above) holding ip, or NULL */
+static const char *
+retrieve_networks_find(const char *const *nets, const struct ip_addr *ip)
+{
+	struct ip_addr net_ip;
+	unsigned int bits;
+
+	for (; *nets != NULL; nets++) {
+		if (net_parse_range(*nets, &net_ip, &bits) == 0 &&
+		    net_is_in_network(ip, &net_ip, bits))
+			return *nets;
+	}
+	return NULL;
+}
+
+int retrieve_global_settings_check_ip(const struct retrieve_global_settings *set,
+				      const struct ip_addr *ip,
+				      const char **error_r)
+{
+	static const unsigned char v4mapped_prefix[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	struct ip_addr check_ip = *ip;
+	const char *net;
+
+	/* ::ffff:127.0.0.1 reaches 127.0.0.1 */
+	if (check_ip.family == AF_INET6 &&
+	    memcmp(&check_ip.u.ip6, v4mapped_prefix,
+		   sizeof(v4mapped_prefix)) == 0) {
+		i_zero(&check_ip);
+		check_ip.family = AF_INET;
+		memcpy(&check_ip.u.ip4, (const unsigned char *)&ip->u.ip6 + 12,
+		       4);
+	}
+	if (retrieve_networks_find(retrieve_networks_split(set->allow_networks),
+				   &check_ip) != NULL)
+		return 0;
+	net = retrieve_networks_find(retrieve_builtin_deny_networks, &check_ip);
+	if (net == NULL) {
+		net = retrieve_networks_find(
+			retrieve_networks_split(set->deny_networks), &check_ip);
+	}
+	if (net == NULL)
+		return 0;
+	*error_r = t_strdup_printf("Connecting to %s is not allowed: it is in "
+		"the denied network %s (the administrator's "
+		"retrieve_allow_networks can allow it)",
+		net_ip2addr(ip), net);
+	return -1;
+}
+
 int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
 				   struct retrieve_global_settings *set_r,
 				   const char **error_r)
@@ -210,6 +306,12 @@ int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
 			"invalid size (e.g. 100M, 1G; not 0)", value);
 		return -1;
 	}
+
+	if (retrieve_setting_get_networks(&parser, "deny_networks",
+					  &set_r->deny_networks, error_r) < 0 ||
+	    retrieve_setting_get_networks(&parser, "allow_networks",
+					  &set_r->allow_networks, error_r) < 0)
+		return -1;
 
 	value = retrieve_setting_get(&parser, "state_dir");
 	if (value == NULL)

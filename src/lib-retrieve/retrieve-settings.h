@@ -37,6 +37,12 @@ struct retrieve_global_settings {
 	unsigned int message_timeout_secs;
 	/* retrieve_allow_ssl_verify_no: ssl_verify=no is refused unless set */
 	bool allow_ssl_verify_no;
+	/* retrieve_deny_networks: CIDR networks no account may connect to,
+	   on top of the built-in ones (loopback, private, link-local, ...);
+	   retrieve_allow_networks: networks allowed even so (allow wins).
+	   Space or comma separated, checked when parsed; "" when unset. */
+	const char *deny_networks;
+	const char *allow_networks;
 };
 
 /* retrieveN_folders: which remote folders an IMAP account retrieves */
@@ -89,6 +95,15 @@ const char *retrieve_folders_method_name(enum retrieve_folders_method method);
 int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
 				   struct retrieve_global_settings *set_r,
 				   const char **error_r);
+
+struct ip_addr;
+/* Checks a resolved remote address against the network lists: returns 0
+   when an account may connect to it, -1 with error_r naming the address
+   and the denying network. IPv4-mapped IPv6 addresses are checked as
+   IPv4. */
+int retrieve_global_settings_check_ip(const struct retrieve_global_settings *set,
+				      const struct ip_addr *ip,
+				      const char **error_r);
 
 struct mail_user;
 /* TRUE for the retrieve_* settings only the administrator may set */

@@ -86,6 +86,7 @@ plugin {
   sieve = file:~/sieve;active=~/.dovecot.sieve
   retrieve_min_interval = 1s
   retrieve_default_interval = 5s
+  retrieve_allow_networks = 127.0.0.0/8
   retrieve_userdb_scan_interval = 1h
 EOF
 		for kv in "$@"; do

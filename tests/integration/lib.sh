@@ -304,6 +304,8 @@ plugin {
   sieve = file:~/sieve;active=~/.dovecot.sieve
   # t-08 and t-48 test ssl_verify=no accounts
   retrieve_allow_ssl_verify_no = yes
+  # every server of the test world is on loopback, denied by default
+  retrieve_allow_networks = 127.0.0.0/8
 }
 EOF
 	cat >"$LOCAL_CONF" <<EOF

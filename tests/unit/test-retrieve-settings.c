@@ -547,6 +547,71 @@ static void test_retrieve_account_identity(void)
 	test_end();
 }
 
+static bool test_ip_allowed(const struct retrieve_global_settings *global,
+			    const char *addr)
+{
+	struct ip_addr ip;
+	const char *error;
+
+	if (net_addr2ip(addr, &ip) < 0)
+		i_unreached();
+	return retrieve_global_settings_check_ip(global, &ip, &error) == 0;
+}
+
+static void test_retrieve_networks(void)
+{
+	static const char *const denied[] = {
+		"127.0.0.1", "127.1.2.3", "10.1.2.3", "172.16.0.1",
+		"172.31.255.255", "192.168.1.1", "100.64.0.1",
+		"169.254.169.254", "0.0.0.0", "224.0.0.1", "255.255.255.255",
+		"::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1",
+		"::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254",
+	};
+	static const char *const allowed[] = {
+		"192.0.2.1", "8.8.8.8", "172.32.0.1", "100.128.0.1",
+		"2001:db8::1", "::ffff:8.8.8.8",
+	};
+	static const char *const env[] = {
+		"retrieve_allow_networks", "127.0.0.0/8, fd00::/8",
+		"retrieve_deny_networks", "192.0.2.0/24 2001:db8::/32",
+		NULL
+	};
+	static const char *const bad_env[] = {
+		"retrieve_deny_networks", "10.0.0.0/8 nonsense", NULL
+	};
+	struct retrieve_global_settings global;
+	const char *error;
+	unsigned int i;
+
+	test_begin("retrieve networks: built-in deny list");
+	global = test_global_defaults();
+	for (i = 0; i < N_ELEMENTS(denied); i++)
+		test_assert_idx(!test_ip_allowed(&global, denied[i]), i);
+	for (i = 0; i < N_ELEMENTS(allowed); i++)
+		test_assert_idx(test_ip_allowed(&global, allowed[i]), i);
+	test_end();
+
+	test_begin("retrieve networks: allow wins, deny adds");
+	test_assert(retrieve_global_settings_parse(test_getenv, (void *)env,
+						   &global, &error) == 0);
+	test_assert(test_ip_allowed(&global, "127.0.0.1"));
+	test_assert(test_ip_allowed(&global, "::ffff:127.0.0.1"));
+	test_assert(test_ip_allowed(&global, "fd12::1"));
+	test_assert(!test_ip_allowed(&global, "fc00::1"));
+	test_assert(!test_ip_allowed(&global, "10.0.0.1"));
+	test_assert(!test_ip_allowed(&global, "192.0.2.1"));
+	test_assert(!test_ip_allowed(&global, "2001:db8::1"));
+	test_assert(test_ip_allowed(&global, "8.8.8.8"));
+	test_end();
+
+	test_begin("retrieve networks: malformed list");
+	test_assert(retrieve_global_settings_parse(test_getenv, (void *)bad_env,
+						   &global, &error) < 0);
+	test_assert(strstr(error, "retrieve_deny_networks") != NULL);
+	test_assert(strstr(error, "nonsense") != NULL);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
@@ -560,6 +625,7 @@ int main(void)
 		test_retrieve_account_invalid,
 		test_retrieve_account_list_end,
 		test_retrieve_account_identity,
+		test_retrieve_networks,
 		NULL
 	};
 	return test_run(test_functions);
