@@ -8,6 +8,7 @@
 #include "str-sanitize.h"
 #include "hash.h"
 #include "llist.h"
+#include "ioloop.h"
 #include "istream.h"
 #include "ostream.h"
 #include "file-lock.h"
@@ -32,13 +33,15 @@
 		<last_bytes> <last_errors> <last_error> <total_messages>
 		<total_bytes>
      uid	<uid>[	<fingerprint>]	(belongs to the folder above)
+     absent	<uid>	<since>	(a uid above the last listing lacked)
      ...
      end	<number of uid records>
 
    The end record makes a file cut at a line boundary detectable.
    Version 1 files (written before per-folder statistics) are read too:
    their folder records have only <name> and <uidvalidity>, and the
-   statistics start from zero.
+   statistics start from zero. Version 3 added the absent records;
+   versions 1 and 2 have none.
 
    <identity>.log holds records appended after the .state was written:
 
@@ -54,7 +57,7 @@
    over newer state (it could carry an older UIDVALIDITY). */
 
 #define RETRIEVE_STATE_HEADER "dovecot-retrieve-state"
-#define RETRIEVE_STATE_VERSION 2
+#define RETRIEVE_STATE_VERSION 3
 #define RETRIEVE_JOURNAL_HEADER "dovecot-retrieve-journal"
 #define RETRIEVE_STATE_STATUS_FIELDS 10
 /* folder record fields after "folder" in versions 1 and 2 */
@@ -69,6 +72,16 @@
 /* UID -> fingerprint ("" when none); a named type so that prune can swap
    tables */
 HASH_TABLE_DEFINE_TYPE(retrieve_uid, char *, char *);
+/* UID -> absent mark: the time it was first absent from a listing,
+   shifted left by one; the low bit is set for marks made since the state
+   was opened (this run), which must not prune yet */
+HASH_TABLE_DEFINE_TYPE(retrieve_absent, char *, void *);
+#define RETRIEVE_ABSENT_MARK(since, now) \
+	POINTER_CAST(((uintptr_t)(since) << 1) | ((now) ? 1 : 0))
+#define RETRIEVE_ABSENT_SINCE(mark) \
+	((time_t)(POINTER_CAST_TO(mark, uintptr_t) >> 1))
+#define RETRIEVE_ABSENT_IS_NOW(mark) \
+	((POINTER_CAST_TO(mark, uintptr_t) & 1) != 0)
 static char retrieve_state_no_fingerprint[] = "";
 ARRAY_DEFINE_TYPE(retrieve_state_folder_status,
 		  struct retrieve_state_folder_status);
@@ -81,6 +94,9 @@ struct retrieve_state_folder {
 	bool uidvalidity_unjournaled;
 	/* UIDs from the state pool */
 	HASH_TABLE_TYPE(retrieve_uid) uids;
+	/* UIDs (keys of uids) a listing lacked -> the time it first did;
+	   pruned only when a listing of a later run lacks them again */
+	HASH_TABLE_TYPE(retrieve_absent) absent;
 	/* committed with the state, never journaled */
 	struct retrieve_state_folder_status status;
 };
@@ -208,6 +224,7 @@ retrieve_state_folder_get(struct retrieve_state *state, const char *name)
 	folder->name = key;
 	folder->status.name = key;
 	hash_table_create(&folder->uids, state->pool, 0, str_hash, strcmp);
+	hash_table_create(&folder->absent, state->pool, 0, str_hash, strcmp);
 	hash_table_insert(state->folders, key, folder);
 	return folder;
 }
@@ -233,8 +250,10 @@ retrieve_state_folder_set_uidvalidity(struct retrieve_state_folder *folder,
 	if (folder->uidvalidity == uidvalidity)
 		return;
 	/* 0 is "unknown", not a different mailbox */
-	if (folder->uidvalidity != 0 && uidvalidity != 0)
+	if (folder->uidvalidity != 0 && uidvalidity != 0) {
+		hash_table_clear(folder->absent, TRUE);
 		hash_table_clear(folder->uids, TRUE);
+	}
 	folder->uidvalidity = uidvalidity;
 	folder->uidvalidity_unjournaled = !journaled;
 }
@@ -372,6 +391,36 @@ retrieve_state_parse_folder_line(struct retrieve_state_parser *parser,
 	return 0;
 }
 
+/* args: "absent" record fields after "absent" */
+static int
+retrieve_state_parse_absent(struct retrieve_state_parser *parser,
+			    const char *const *args, unsigned int count,
+			    const char **error_r)
+{
+	char *uid;
+	char *value;
+	time_t since;
+
+	if (count != 2 || args[0][0] == '\0' ||
+	    str_to_time(args[1], &since) < 0 || since <= 0) {
+		*error_r = "invalid absent record";
+		return -1;
+	}
+	if (!parser->have_folder) {
+		*error_r = "absent record before any folder record";
+		return -1;
+	}
+	/* a mark of a uid the folder does not have is meaningless, not
+	   damage: dropped */
+	if (parser->state != NULL &&
+	    hash_table_lookup_full(parser->folder->uids, args[0],
+				   &uid, &value)) {
+		hash_table_update(parser->folder->absent, uid,
+				  RETRIEVE_ABSENT_MARK(since, FALSE));
+	}
+	return 0;
+}
+
 static int
 retrieve_state_parse_line(struct retrieve_state_parser *parser,
 			  const char *const *args, const char **error_r)
@@ -439,6 +488,10 @@ retrieve_state_parse_line(struct retrieve_state_parser *parser,
 				args[2] == NULL ? NULL : args[2]);
 		}
 		parser->uid_records++;
+	} else if (strcmp(args[0], "absent") == 0) {
+		if (retrieve_state_parse_absent(parser, args + 1, count - 1,
+						error_r) < 0)
+			return -1;
 	} else if (strcmp(args[0], "folder") == 0) {
 		if (retrieve_state_parse_folder_line(parser, args + 1,
 						     error_r) < 0)
@@ -740,8 +793,10 @@ static void retrieve_state_free(struct retrieve_state *state)
 
 	if (hash_table_is_created(state->folders)) {
 		iter = hash_table_iterate_init(state->folders);
-		while (hash_table_iterate(iter, state->folders, &name, &folder))
+		while (hash_table_iterate(iter, state->folders, &name, &folder)) {
+			hash_table_destroy(&folder->absent);
 			hash_table_destroy(&folder->uids);
+		}
 		hash_table_iterate_deinit(&iter);
 		hash_table_destroy(&state->folders);
 	}
@@ -1048,26 +1103,53 @@ void retrieve_state_prune(struct retrieve_state *state,
 			  const char *folder_name, const char *const *present)
 {
 	struct retrieve_state_folder *folder;
+	struct hash_iterate_context *iter;
 	HASH_TABLE_TYPE(retrieve_uid) kept;
+	HASH_TABLE_TYPE(retrieve_absent) absent;
 	char *orig_uid;
 	char *value;
+	void *mark;
 
 	folder = retrieve_state_folder_lookup(state, folder_name);
 	if (folder == NULL)
 		return;
+	/* An empty listing is what a server with a transient problem
+	   sends: it proves nothing, so nothing is marked or forgotten. */
+	if (present[0] == NULL)
+		return;
 
 	/* Rebuilding from present is O(n) and keeps duplicates in present
 	   harmless. The kept keys are the existing pool strings. */
-	hash_table_create(&kept, state->pool, str_array_length(present),
+	hash_table_create(&kept, state->pool, hash_table_count(folder->uids),
 			  str_hash, strcmp);
+	hash_table_create(&absent, state->pool, 0, str_hash, strcmp);
 	for (; *present != NULL; present++) {
 		if (hash_table_lookup_full(folder->uids, *present,
 					   &orig_uid, &value) &&
 		    hash_table_lookup(kept, orig_uid) == NULL)
 			hash_table_insert(kept, orig_uid, value);
 	}
+	/* A uid missing from the listing is forgotten only when a listing
+	   of an earlier run lacked it too; the first time it is marked.
+	   So one shrunk listing (a server glitch) never makes the next run
+	   deliver everything again. */
+	iter = hash_table_iterate_init(folder->uids);
+	while (hash_table_iterate(iter, folder->uids, &orig_uid, &value)) {
+		if (hash_table_lookup(kept, orig_uid) != NULL)
+			continue;
+		mark = hash_table_lookup(folder->absent, orig_uid);
+		if (mark != NULL && !RETRIEVE_ABSENT_IS_NOW(mark))
+			continue;
+		if (mark == NULL)
+			mark = RETRIEVE_ABSENT_MARK(I_MAX(ioloop_time, 1), TRUE);
+		hash_table_insert(kept, orig_uid, value);
+		hash_table_insert(absent, orig_uid, mark);
+	}
+	hash_table_iterate_deinit(&iter);
 	hash_table_destroy(&folder->uids);
+	hash_table_destroy(&folder->absent);
 	folder->uids = kept;
+	folder->absent = absent;
 }
 
 const char *const *
@@ -1100,6 +1182,7 @@ void retrieve_state_forget_folder(struct retrieve_state *state,
 		return;
 	/* the strings stay in the state pool until it is freed */
 	hash_table_remove(state->folders, folder_name);
+	hash_table_destroy(&folder->absent);
 	hash_table_destroy(&folder->uids);
 }
 
@@ -1180,6 +1263,7 @@ retrieve_state_write_folder(struct retrieve_state_folder *folder,
 	struct hash_iterate_context *iter;
 	char *uid;
 	char *value;
+	void *since;
 
 	const struct retrieve_state_folder_status *status = &folder->status;
 
@@ -1210,6 +1294,17 @@ retrieve_state_write_folder(struct retrieve_state_folder *folder,
 		str_append_c(str, '\n');
 		o_stream_nsend(output, str_data(str), str_len(str));
 		(*uid_records)++;
+	}
+	hash_table_iterate_deinit(&iter);
+
+	iter = hash_table_iterate_init(folder->absent);
+	while (hash_table_iterate(iter, folder->absent, &uid, &since)) {
+		str_truncate(str, 0);
+		str_append(str, "absent\t");
+		str_append_tabescaped(str, uid);
+		str_printfa(str, "\t%ld\n",
+			    (long)RETRIEVE_ABSENT_SINCE(since));
+		o_stream_nsend(output, str_data(str), str_len(str));
 	}
 	hash_table_iterate_deinit(&iter);
 }

@@ -328,7 +328,7 @@ static void test_retrieve_state_folder_status(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t2");
+			   "dovecot-retrieve-state\t3");
 
 	test_assert(test_read_folders(pool, &status, &folders, &count,
 				      &error) == 1);
@@ -413,7 +413,7 @@ static void test_retrieve_state_version1(void)
 
 	/* rewritten as version 2, nothing lost */
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t2");
+			   "dovecot-retrieve-state\t3");
 	state = test_state_open();
 	test_assert(retrieve_state_have_uid(state, "INBOX", "1"));
 	test_assert(retrieve_state_have_uid(state, "", "UIDL-a"));
@@ -525,8 +525,8 @@ static void test_retrieve_state_corrupt(void)
 		  "1: truncated (last line has no newline)" },
 		{ "garbage\n", NULL,
 		  "1: not a dovecot-retrieve state file (bad header)" },
-		{ "dovecot-retrieve-state\t3\n", NULL,
-		  "1: unsupported version '3'" },
+		{ "dovecot-retrieve-state\t4\n", NULL,
+		  "1: unsupported version '4'" },
 		{ "dovecot-retrieve-state\t0\n", NULL,
 		  "1: unsupported version '0'" },
 		/* a version 1 folder record in version 2, and vice versa */
@@ -697,35 +697,63 @@ static void test_retrieve_state_corrupt(void)
 static void test_retrieve_state_prune(void)
 {
 	static const char *const present[] = { "2", "4", "6", "99", "4", NULL };
+	static const char *const other_present[] = { "5", NULL };
 	static const char *const none[] = { NULL };
 	struct retrieve_state *state;
 	unsigned int i;
 
-	test_begin("retrieve state: prune");
+	test_begin("retrieve state: prune after two listings");
 	test_state_reset();
 	state = test_state_open();
 	for (i = 1; i <= 10; i++)
 		test_state_add(state, "", dec2str(i));
 	test_state_add(state, "Other", "2");
+	/* the first listing lacking them only marks them, also when the
+	   same run lists again */
+	retrieve_state_prune(state, "", present);
 	retrieve_state_prune(state, "", present);
 	/* an unknown folder is not an error */
 	retrieve_state_prune(state, "Unknown", present);
-	for (i = 1; i <= 10; i++) {
-		test_assert_idx(retrieve_state_have_uid(state, "", dec2str(i)) ==
-				(i == 2 || i == 4 || i == 6), i);
-	}
+	for (i = 1; i <= 10; i++)
+		test_assert_idx(retrieve_state_have_uid(state, "", dec2str(i)), i);
 	test_assert(!retrieve_state_have_uid(state, "", "99"));
 	test_assert(retrieve_state_have_uid(state, "Other", "2"));
 	test_state_commit(state);
 	retrieve_state_close(&state);
 
+	/* the marks survive the commit; the next run's listing lacking
+	   them again forgets them, one that has them again (1) clears
+	   the mark */
 	state = test_state_open();
+	for (i = 1; i <= 10; i++)
+		test_assert_idx(retrieve_state_have_uid(state, "", dec2str(i)), i);
+	{
+		static const char *const present2[] = { "1", "2", "4", "6", NULL };
+		retrieve_state_prune(state, "", present2);
+	}
 	for (i = 1; i <= 10; i++) {
 		test_assert_idx(retrieve_state_have_uid(state, "", dec2str(i)) ==
-				(i == 2 || i == 4 || i == 6), i);
+				(i == 1 || i == 2 || i == 4 || i == 6), i);
 	}
+	/* an empty listing proves nothing: nothing marked or forgotten */
 	retrieve_state_prune(state, "Other", none);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+
+	state = test_state_open();
+	retrieve_state_prune(state, "Other", none);
+	test_assert(retrieve_state_have_uid(state, "Other", "2"));
+	retrieve_state_prune(state, "Other", other_present);
+	test_assert(retrieve_state_have_uid(state, "Other", "2"));
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	state = test_state_open();
+	retrieve_state_prune(state, "Other", other_present);
 	test_assert(!retrieve_state_have_uid(state, "Other", "2"));
+	/* 1 was listed again in the second run: its mark is gone, so one
+	   listing lacking it only marks it again */
+	retrieve_state_prune(state, "", present);
+	test_assert(retrieve_state_have_uid(state, "", "1"));
 	test_state_add(state, "Other", "3");
 	test_assert(retrieve_state_have_uid(state, "Other", "3"));
 	retrieve_state_close(&state);
