@@ -401,6 +401,19 @@ bool retrieve_client_want(struct retrieve_client *client, const char *folder,
 {
 	if (retrieve_state_have_uid(client->state, folder, uid))
 		return FALSE;
+	if (strlen(uid) > RETRIEVE_STATE_MAX_KEY_LEN ||
+	    strlen(folder) > RETRIEVE_STATE_MAX_KEY_LEN) {
+		/* it could never be recorded, so never deleted: delivering
+		   it would repeat on every run */
+		e_warning(client->event, "Leaving a message on the server: "
+			  "its UID or folder name is over %u bytes",
+			  RETRIEVE_STATE_MAX_KEY_LEN);
+		if (client->cur_folder_idx >= 0) {
+			retrieve_client_folder_error(client,
+				"UID or folder name too long");
+		}
+		return FALSE;
+	}
 	if (client->set->max_size != 0 && size > client->set->max_size) {
 		client->result.skipped_too_large++;
 		e_warning(client->event, "Leaving %s%s%s on the server: "

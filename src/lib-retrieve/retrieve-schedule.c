@@ -172,13 +172,9 @@ int retrieve_schedule_read_pause(const struct retrieve_global_settings *global,
 	int fd;
 
 	*marker_r = RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE;
-	fd = open(path, O_RDONLY);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		*error_r = t_strdup_printf("open(%s) failed: %m", path);
-		return -1;
-	}
+	fd = retrieve_state_file_open(path, O_RDONLY, 0, error_r);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
 	ret = read(fd, buf, sizeof(buf) - 1);
 	i_close_fd(&fd);
 	if (ret < 0) {

@@ -66,6 +66,11 @@
 /* UIDs are at most 70 bytes (POP3) and errors are one line; anything
    longer is corruption, not data to buffer. */
 #define RETRIEVE_STATE_MAX_LINE_LEN (64*1024)
+/* an escaped key doubles at most, plus the record's other fields */
+#if RETRIEVE_STATE_MAX_KEY_LEN*2 + RETRIEVE_STATE_MAX_TEXT_LEN*2 + 256 > \
+	RETRIEVE_STATE_MAX_LINE_LEN
+#  error state lines could exceed what reading accepts
+#endif
 #define RETRIEVE_STATE_LOCKED_ERROR \
 	"another retrieval of this account is running"
 
@@ -201,6 +206,55 @@ retrieve_state_path(const char *dir, const char *identity, const char *suffix)
 	i_assert(strchr(identity, '/') == NULL);
 
 	return t_strconcat(dir, "/", identity, suffix, NULL);
+}
+
+/* At most RETRIEVE_STATE_MAX_TEXT_LEN bytes, cut at a UTF-8 character
+   boundary (the tab escaping keeps any byte harmless otherwise) */
+static const char *retrieve_state_text_cut(const char *text)
+{
+	size_t len = strlen(text);
+
+	if (len <= RETRIEVE_STATE_MAX_TEXT_LEN)
+		return text;
+	len = RETRIEVE_STATE_MAX_TEXT_LEN - 3;
+	while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+		len--;
+	return t_strconcat(t_strndup(text, len), "...", NULL);
+}
+
+int retrieve_state_file_open(const char *path, int flags, mode_t mode,
+			     const char **error_r)
+{
+	struct stat st;
+	int fd;
+
+	/* Never through a symlink (it could point anywhere the process may
+	   write), never blocking on a FIFO or device */
+	fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+	if (fd == -1) {
+		if (errno == ELOOP) {
+			*error_r = t_strdup_printf("open(%s) failed: "
+				"it is a symbolic link", path);
+			errno = ELOOP;
+		} else {
+			*error_r = t_strdup_printf("open(%s) failed: %m", path);
+		}
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		*error_r = t_strdup_printf("fstat(%s) failed: %m", path);
+		i_close_fd(&fd);
+		errno = EIO;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*error_r = t_strdup_printf("open(%s) failed: "
+					   "not a regular file", path);
+		i_close_fd(&fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
 }
 
 static struct retrieve_state_folder *
@@ -623,13 +677,9 @@ retrieve_state_read_state_file(struct retrieve_state_parser *parser,
 	uoff_t partial_offset;
 	int fd, ret;
 
-	fd = open(parser->path, O_RDONLY);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		*error_r = t_strdup_printf("open(%s) failed: %m", parser->path);
-		return -1;
-	}
+	fd = retrieve_state_file_open(parser->path, O_RDONLY, 0, error_r);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
 	ret = retrieve_state_read_lines(parser, fd, retrieve_state_parse_line,
 					&partial_offset, error_r);
 	i_close_fd(&fd);
@@ -673,14 +723,10 @@ retrieve_state_replay_journal(struct retrieve_state *state,
 	struct stat st;
 	int fd;
 
-	fd = open(state->journal_path, O_RDWR | O_APPEND);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		*error_r = t_strdup_printf("open(%s) failed: %m",
-					   state->journal_path);
-		return -1;
-	}
+	fd = retrieve_state_file_open(state->journal_path, O_RDWR | O_APPEND,
+				      0, error_r);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
 
 	i_zero(&parser);
 	parser.path = state->journal_path;
@@ -758,12 +804,11 @@ static int retrieve_state_lock(struct retrieve_state *state,
 		return 0;
 	}
 
-	state->lock_fd = open(state->lock_path, O_RDWR | O_CREAT, 0600);
-	if (state->lock_fd == -1) {
-		*error_r = t_strdup_printf("open(%s) failed: %m",
-					   state->lock_path);
+	state->lock_fd = retrieve_state_file_open(state->lock_path,
+						  O_RDWR | O_CREAT, 0600,
+						  error_r);
+	if (state->lock_fd == -1)
 		return -1;
-	}
 	if (fstat(state->lock_fd, &st) < 0) {
 		*error_r = t_strdup_printf("fstat(%s) failed: %m",
 					   state->lock_path);
@@ -938,13 +983,10 @@ retrieve_state_journal_create(struct retrieve_state *state,
 {
 	/* Only a stale or no journal can exist here (the lock keeps other
 	   writers out), so truncating loses nothing. */
-	state->journal_fd = open(state->journal_path,
-				 O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
-	if (state->journal_fd == -1) {
-		*error_r = t_strdup_printf("open(%s) failed: %m",
-					   state->journal_path);
+	state->journal_fd = retrieve_state_file_open(state->journal_path,
+		O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600, error_r);
+	if (state->journal_fd == -1)
 		return -1;
-	}
 	state->journal_size = 0;
 	/* the records are durable only once the file's name is */
 	if (fdatasync_path(state->dir) < 0) {
@@ -1047,6 +1089,18 @@ int retrieve_state_add_uid_fingerprint(struct retrieve_state *state,
 	int ret;
 
 	i_assert(uid[0] != '\0');
+
+	/* the client refuses such messages before delivering them; this
+	   keeps the file readable whatever a caller passes */
+	if (strlen(uid) > RETRIEVE_STATE_MAX_KEY_LEN ||
+	    strlen(folder_name) > RETRIEVE_STATE_MAX_KEY_LEN) {
+		*error_r = "UID or folder name too long to record";
+		return -1;
+	}
+	/* only matching after a UIDVALIDITY change needs it */
+	if (fingerprint != NULL &&
+	    strlen(fingerprint) > RETRIEVE_STATE_MAX_TEXT_LEN)
+		fingerprint = NULL;
 
 	folder = retrieve_state_folder_get(state, folder_name);
 	if (hash_table_lookup(folder->uids, uid) != NULL)
@@ -1205,7 +1259,8 @@ void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 	status->last_duration_msecs = duration_msecs;
 	status->last_result = result;
 	status->last_error = error == NULL || error[0] == '\0' ? NULL :
-		p_strdup(state->pool, error);
+		p_strdup(state->pool,
+			 retrieve_state_text_cut(error));
 	status->last_messages = messages;
 	status->last_bytes = bytes;
 	status->total_messages += messages;
@@ -1234,7 +1289,8 @@ void retrieve_state_folder_set_result(struct retrieve_state *state,
 	status->last_bytes = bytes;
 	status->last_errors = errors;
 	status->last_error = error == NULL || error[0] == '\0' ? NULL :
-		p_strdup(state->pool, error);
+		p_strdup(state->pool,
+			 retrieve_state_text_cut(error));
 	status->total_messages += messages;
 	status->total_bytes += bytes;
 }
@@ -1266,6 +1322,11 @@ retrieve_state_write_folder(struct retrieve_state_folder *folder,
 	void *since;
 
 	const struct retrieve_state_folder_status *status = &folder->status;
+
+	/* it can hold no uid (they are refused), and its line must stay
+	   readable */
+	if (strlen(folder->name) > RETRIEVE_STATE_MAX_KEY_LEN)
+		return;
 
 	str_truncate(str, 0);
 	str_append(str, "folder\t");
@@ -1357,11 +1418,10 @@ int retrieve_state_commit(struct retrieve_state *state, const char **error_r)
 	int fd;
 
 	tmp_path = t_strconcat(state->state_path, ".tmp", NULL);
-	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd == -1) {
-		*error_r = t_strdup_printf("open(%s) failed: %m", tmp_path);
+	fd = retrieve_state_file_open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC,
+				      0600, error_r);
+	if (fd == -1)
 		return -1;
-	}
 	if (retrieve_state_write(state, fd, tmp_path, error_r) < 0) {
 		i_close_fd(&fd);
 		i_unlink(tmp_path);

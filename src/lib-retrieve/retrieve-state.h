@@ -67,6 +67,20 @@ struct retrieve_state_folder_status {
 
 struct retrieve_state;
 
+/* Longest folder name or UID the state records (longer ones are refused
+   before delivery), and longest error text and fingerprint it stores
+   (longer errors are cut, longer fingerprints left out): no remote value
+   can make a state line exceed what reading accepts. */
+#define RETRIEVE_STATE_MAX_KEY_LEN 4096
+#define RETRIEVE_STATE_MAX_TEXT_LEN 1024
+
+/* open() for every file of the state directory: O_NOFOLLOW, O_NONBLOCK,
+   and only a regular file is accepted (a FIFO or device would wedge or
+   confuse the reader). Returns the fd, or -1 with errno (ENOENT when it
+   does not exist) and error_r set. */
+int retrieve_state_file_open(const char *path, int flags, mode_t mode,
+			     const char **error_r);
+
 /* Opens (creating dir as needed) and locks the state. Returns 1 when
    opened, 0 when another process holds the lock (error_r says so), -1 on
    error (unreadable or corrupt file: error_r names the file and line). */

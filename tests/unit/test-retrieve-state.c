@@ -949,6 +949,105 @@ static void test_retrieve_state_large(void)
 	test_end();
 }
 
+/* Each special file at each state path: the open fails at once (a FIFO
+   would block a plain open() forever) and names the path */
+static void test_retrieve_state_special_files(void)
+{
+	static const char *const suffixes[] = { ".state", ".log", ".lock" };
+	struct retrieve_state *state;
+	struct retrieve_state_status status;
+	const char *error;
+	unsigned int i;
+
+	test_begin("retrieve state: FIFOs and symlinks are refused");
+	for (i = 0; i < N_ELEMENTS(suffixes); i++) {
+		test_state_reset();
+		state = test_state_open();
+		test_state_add(state, "", "1");
+		test_state_commit(state);
+		retrieve_state_close(&state);
+		i_unlink_if_exists(test_path(suffixes[i]));
+		if (mkfifo(test_path(suffixes[i]), 0600) < 0)
+			i_fatal("mkfifo() failed: %m");
+		error = NULL;
+		test_assert_idx(retrieve_state_open(test_dir, TEST_IDENTITY,
+						    &state, &error) < 0, i);
+		test_assert_idx(error != NULL &&
+				strstr(error, "not a regular file") != NULL, i);
+		if (i == 0) {
+			test_assert(retrieve_state_read_status(test_dir,
+				TEST_IDENTITY, pool_datastack_create(),
+				&status, &error) < 0);
+		}
+		i_unlink(test_path(suffixes[i]));
+		if (symlink("/etc/passwd", test_path(suffixes[i])) < 0)
+			i_fatal("symlink() failed: %m");
+		error = NULL;
+		test_assert_idx(retrieve_state_open(test_dir, TEST_IDENTITY,
+						    &state, &error) < 0, i);
+		test_assert_idx(error != NULL &&
+				strstr(error, "symbolic link") != NULL, i);
+		i_unlink(test_path(suffixes[i]));
+	}
+	test_end();
+}
+
+/* Hostile values never make the file unreadable */
+static void test_retrieve_state_caps(void)
+{
+	struct retrieve_state *state;
+	struct retrieve_state_status status;
+	const char *error, *long_text, *line;
+	string_t *str;
+
+	test_begin("retrieve state: long values are capped");
+	test_state_reset();
+	str = t_str_new(200000);
+	str_append_c(str, 'x');
+	while (str_len(str) < 100000)
+		str_append(str, "\t\nabc");
+	long_text = str_c(str);
+
+	state = test_state_open();
+	test_assert(retrieve_state_add_uid(state, "", long_text, &error) < 0);
+	test_assert(retrieve_state_add_uid(state, long_text, "1", &error) < 0);
+	test_assert(retrieve_state_add_uid_fingerprint(state, "INBOX", "2",
+						       long_text, &error) == 0);
+	retrieve_state_set_uidvalidity(state, long_text, 5);
+	retrieve_state_folder_set_result(state, "INBOX", 1, 1, 1, 1,
+					 long_text);
+	retrieve_state_set_result(state, 1, 1, RETRIEVE_RESULT_REMOTE_ERROR,
+				  long_text, 0, 0);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "INBOX", "2"));
+	test_assert(retrieve_state_get_fingerprints(state, "INBOX",
+		pool_datastack_create())[0] == NULL);
+	retrieve_state_get_status(state, &status);
+	test_assert(strlen(status.last_error) <= RETRIEVE_STATE_MAX_TEXT_LEN);
+	retrieve_state_close(&state);
+
+	/* a line over the limit is refused with a clear error */
+	test_state_reset();
+	state = test_state_open();
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	str_truncate(str, 0);
+	str_append(str, "dovecot-retrieve-journal\t1\nuid\t\t");
+	while (str_len(str) < 70000)
+		str_append(str, "yyyyyyyyyy");
+	str_append_c(str, '\n');
+	line = str_c(str);
+	test_write_file(test_path(".log"), line, FALSE);
+	error = NULL;
+	test_assert(retrieve_state_open(test_dir, TEST_IDENTITY, &state,
+					&error) < 0);
+	test_assert(error != NULL && strstr(error, "line too long") != NULL);
+	test_end();
+}
+
 static void test_retrieve_state_init(void)
 {
 	/* lib_init() has run only once test_run() has started */
@@ -985,6 +1084,8 @@ int main(void)
 		test_retrieve_state_uidvalidity,
 		test_retrieve_state_lock,
 		test_retrieve_state_large,
+		test_retrieve_state_special_files,
+		test_retrieve_state_caps,
 		test_retrieve_state_deinit,
 		NULL
 	};
