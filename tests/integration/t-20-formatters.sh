@@ -18,7 +18,7 @@ append("INBOX", "f20-i1", "formatter imap")
 PY
 local_user f20dst $(acct retrieve f20pop pop3) retrieve_keep=yes \
 	$(imapr_acct retrieve2 f20imap imap) retrieve2_keep=yes \
-	retrieve3=bogus://nowhere retrieve3_password=x
+	retrieve3=bogus://nowhere retrieve3_password=Pw-Zq8v-f20-bogus-$RANDOM
 
 check_json() { # FILE WHAT
 	python3 - "$1" <<'PY' || fail "$2: not valid JSON with numeric columns: $(head -c 400 "$1")"
