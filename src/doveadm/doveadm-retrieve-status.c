@@ -94,7 +94,7 @@ cmd_retrieve_status_folders(struct retrieve_cmd_context *ctx,
 			continue;
 		cmd_retrieve_print_user(ctx, user);
 		doveadm_print(key);
-		doveadm_print(retrieve_imap_folder_name_utf8(folder->name));
+		cmd_retrieve_print_text(retrieve_imap_folder_name_utf8(folder->name));
 		if (folder->last_run == 0) {
 			/* state from before per-folder statistics */
 			doveadm_print("never");
@@ -104,8 +104,7 @@ cmd_retrieve_status_folders(struct retrieve_cmd_context *ctx,
 			doveadm_print(folder->last_errors == 0 ?
 				      "ok" : "error");
 		}
-		doveadm_print(folder->last_error != NULL ?
-			      folder->last_error : "");
+		cmd_retrieve_print_text(folder->last_error);
 		doveadm_print_num(folder->last_messages);
 		doveadm_print_num(folder->total_messages);
 		doveadm_print_num(folder->total_bytes);
@@ -169,7 +168,7 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 		doveadm_mail_failed_error(&ctx->ctx, MAIL_ERROR_TEMP);
 		doveadm_print("");
 		doveadm_print("");
-		doveadm_print(t_strdup_printf("Couldn't read state: %s",
+		cmd_retrieve_print_text(t_strdup_printf("Couldn't read state: %s",
 					      error));
 		cmd_retrieve_status_print_unknown();
 		return;
@@ -185,8 +184,7 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 	} else {
 		doveadm_print(cmd_retrieve_time(status.last_run));
 		doveadm_print(retrieve_result_code_name(status.last_result));
-		doveadm_print(status.last_error != NULL ?
-			      status.last_error : "");
+		cmd_retrieve_print_text(status.last_error);
 		doveadm_print_num(status.last_messages);
 		doveadm_print_num(status.total_messages);
 		doveadm_print_num(status.total_bytes);

@@ -1,7 +1,9 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
+#include "str.h"
 #include "strnum.h"
+#include "str-sanitize.h"
 #include "time-util.h"
 #include "module-dir.h"
 #include "lda-settings.h"
@@ -153,6 +155,26 @@ void cmd_retrieve_header_num(const char *name)
 	doveadm_print_header(name, name,
 			     DOVEADM_PRINT_HEADER_FLAG_RIGHT_JUSTIFY |
 			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+}
+
+void cmd_retrieve_print_text(const char *text)
+{
+	string_t *str;
+	size_t i;
+
+	if (text == NULL) {
+		doveadm_print("");
+		return;
+	}
+	/* state files are the user's to edit: CR, LF, ESC, DEL never reach
+	   the terminal or the tab/json output as they are */
+	str = t_str_new(strlen(text) + 1);
+	str_append(str, text);
+	for (i = 0; i < str_len(str); i++) {
+		if (str_data(str)[i] == 0x7f)
+			buffer_write(str, i, "?", 1);
+	}
+	doveadm_print(str_sanitize(str_c(str), CMD_RETRIEVE_TEXT_MAX_LEN));
 }
 
 void cmd_retrieve_print_empty(unsigned int count)

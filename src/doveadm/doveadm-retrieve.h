@@ -61,6 +61,10 @@ void cmd_retrieve_print_user(struct retrieve_cmd_context *ctx,
 			     struct mail_user *user);
 /* A right-justified number column */
 void cmd_retrieve_header_num(const char *name);
+/* Text from the state or the remote, sanitised (control characters
+   replaced, at most CMD_RETRIEVE_TEXT_MAX_LEN bytes); NULL prints "" */
+#define CMD_RETRIEVE_TEXT_MAX_LEN 1024
+void cmd_retrieve_print_text(const char *text);
 /* count empty columns */
 void cmd_retrieve_print_empty(unsigned int count);
 

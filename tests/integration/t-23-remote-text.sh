@@ -37,6 +37,23 @@ PY
 [[ -z $leaks ]] || fail "remote text leaked:
 $leaks"
 assert_contains "$(run_field retrieve error)" "***" "the error shows where the secret was"
+
+# a state file edited by its user (ESC, DEL in the stored error) does not
+# reach doveadm's output raw either
+python3 - $(state_files echo-dst) <<'PY'
+import sys
+path = sys.argv[1]
+lines = open(path, "rb").read().split(b"\n")
+for i, l in enumerate(lines):
+    if l.startswith(b"status\t"):
+        f = l.split(b"\t")
+        f[4] = b"edited \x1b[31m\x7f error"
+        lines[i] = b"\t".join(f)
+open(path, "wb").write(b"\n".join(lines))
+PY
+retrieve_cmd status echo-dst
+assert_contains "$(run_field retrieve error)" "edited" "status shows the edited error"
+grep -qaP '[\x1b\x7f]' "$RUN_OUT" && fail "status printed a control byte of the state file"
 fake_pop3_stop echo-pass
 
 case_pass
