@@ -282,3 +282,58 @@ CONF
 imapr2_acct() {
 	echo "$1=imap://$2@127.0.0.1:$IMAPR2_PORT $1_password=$(remote_password "$2")"
 }
+
+# ------------------------------------------------------- fake IMAP server
+
+# fake_imap_start NAME SCRIPT MSGFILE...: the scripted IMAP server (see
+# fake-imap.py for SCRIPT), with STARTTLS. Sets FAKE_PORT and
+# FAKE_PASSWORD (a fresh one, or $FAKE_IMAP_PW when set); fake_count NAME
+# tells how many messages it still holds. Extra options of fake-imap.py
+# go in FAKE_IMAP_OPTS.
+fake_imap_start() {
+	local name=$1 script=$2 dir=$IT_WORK/fake
+	shift 2
+	rm -f "$dir/$name".{port,stalled,release,reload,expunged}
+	FAKE_PASSWORD=${FAKE_IMAP_PW:-Pw-Zq8v-fakeimap-$name-$RANDOM$RANDOM}
+	note_password "$FAKE_PASSWORD"
+	# shellcheck disable=SC2086
+	FAKE_IMAP_PASSWORD=$FAKE_PASSWORD python3 "$IT_DIR/fake-imap.py" \
+		--name "$name" --dir "$dir" --script "$script" \
+		--cert "$ETC/server.pem" --key "$ETC/server.key" \
+		${FAKE_IMAP_OPTS:-} "$@" >>"$dir/$name.log" 2>&1 &
+	echo $! >"$dir/$name.pid"
+	CASE_FAKES="${CASE_FAKES:-} $name"
+	wait_file "$dir/$name.port" 10 || fail "harness: fake server $name did not start"
+	FAKE_PORT=$(cat "$dir/$name.port")
+}
+
+# fake_imap_acct KEY [FIELD=VALUE...]: userdb fields of an account on the
+# last started fake IMAP server (imap://, so STARTTLS).
+fake_imap_acct() {
+	local key=$1
+	shift
+	echo "$key=imap://fakeuser@127.0.0.1:$FAKE_PORT ${key}_password=$FAKE_PASSWORD $*"
+}
+
+# assert_no_secret FILE...: none of the files holds the fake's password
+# or its base64 forms (SASL PLAIN with and without authzid).
+assert_no_secret() {
+	local hit
+	hit=$(python3 - "$FAKE_PASSWORD" "$@" <<'PY'
+import base64, sys
+pw = sys.argv[1].encode()
+forms = [pw, base64.b64encode(pw), base64.b64encode(b"\0fakeuser\0" + pw),
+         base64.b64encode(b"fakeuser\0fakeuser\0" + pw)]
+for path in sys.argv[2:]:
+    try:
+        data = open(path, "rb").read()
+    except OSError:
+        continue
+    for f in forms:
+        if f in data:
+            print(path)
+            break
+PY
+)
+	[[ -z $hit ]] || fail "the password (or a base64 form) appears in: $hit"
+}
