@@ -6,6 +6,8 @@
 #include "str-sanitize.h"
 #include "hash.h"
 #include "istream.h"
+#include "base64.h"
+#include "ioloop.h"
 #include "seq-range-array.h"
 #include "imap-arg.h"
 #include "imap-util.h"
@@ -19,6 +21,9 @@
    streams one batch while we deliver the previous one */
 #define IMAP_FETCH_BATCH_SIZE 100
 #define IMAP_FETCH_WINDOW 2
+/* The longest line (literals spooled to a file aside) taken from the
+   server: a UID SEARCH reply of a large folder fits */
+#define IMAP_MAX_LINE_LENGTH (8*1024*1024)
 
 enum imap_phase {
 	IMAP_PHASE_LOGIN,
@@ -52,8 +57,12 @@ struct imap_client {
 	enum imap_phase phase;
 	/* "imapc(host:port): ", how imapc's own log lines begin */
 	const char *imapc_log_prefix;
-	/* the last error imapc logged (i_malloc'd): why it disconnected */
+	/* the last error imapc logged (i_malloc'd, scrubbed): why it
+	   disconnected */
 	char *imapc_error;
+	/* the password in every form a login command carries it (quoted,
+	   SASL PLAIN base64): never shown, whatever the server echoes */
+	ARRAY_TYPE(const_string) secrets;
 	/* merge/mirror: every selectable folder LIST returned (remote
 	   names), excluded ones too */
 	HASH_TABLE(const char *, const char *) listed;
@@ -67,11 +76,20 @@ struct imap_client {
 	/* the selected folder */
 	uint32_t uidvalidity;
 	uint32_t exists;
-	/* UIDVALIDITY changed: fingerprints retrieved under the old one */
-	HASH_TABLE(const char *, const char *) old_fingerprints;
+	/* UIDVALIDITY changed: fingerprints retrieved under the old one,
+	   each with how many messages carried it (a match consumes one) */
+	HASH_TABLE(const char *, void *) old_fingerprints;
 	pool_t folder_pool;
 	ARRAY(struct imap_msg) msgs;
 	ARRAY_TYPE(uint32_t) present;
+	/* the UIDs the listing returned, each taken once */
+	ARRAY_TYPE(seq_range) listed_uids;
+	/* UIDs asked for by the UID FETCH commands in flight, not yet
+	   received: a body is accepted only for one of them, once */
+	ARRAY_TYPE(seq_range) requested;
+	/* retrieve_message_timeout: receiving one message, even byte by
+	   byte (imapc's own timeout restarts on any input) */
+	struct timeout *to_message;
 	unsigned int next_msg;
 	unsigned int fetches_in_flight;
 	/* keep=no: delivered (now or by an earlier run), not yet flagged */
@@ -82,6 +100,10 @@ struct imap_client {
 
 	/* a local failure: fetch no more, still expunge what was stored */
 	bool stopping:1;
+	/* LOGOUT sent: the server's goodbye is no error */
+	bool logout_sent:1;
+	/* the login command was answered BAD */
+	bool login_bad:1;
 };
 
 static void imap_folder_next(struct imap_client *ic);
@@ -96,6 +118,97 @@ static void imap_fetch_more(struct imap_client *ic);
    handler for all clients of the process. */
 static ARRAY(struct imap_client *) imap_log_clients = ARRAY_INIT;
 static failure_callback_t *imap_log_orig_handler = NULL;
+
+#define IMAP_SECRET_HIDDEN "<hidden>"
+#define IMAP_LOGIN_BAD_ERROR \
+	"The server rejected the login command as invalid (BAD)"
+
+static void imap_secret_add(struct imap_client *ic, const char *secret)
+{
+	if (secret[0] == '\0')
+		return;
+	secret = p_strdup(ic->client.pool, secret);
+	array_push_back(&ic->secrets, &secret);
+}
+
+static void imap_secret_add_base64(struct imap_client *ic,
+				   const void *data, size_t size)
+{
+	string_t *str = t_base64_encode(0, SIZE_MAX, data, size);
+
+	imap_secret_add(ic, str_c(str));
+}
+
+/* The password as LOGIN (quoted or as a literal) and AUTHENTICATE PLAIN
+   (with or without an authorization identity) send it */
+static void imap_secrets_init(struct imap_client *ic, const char *username,
+			      const char *password)
+{
+	string_t *str = t_str_new(128);
+	const char *p;
+
+	p_array_init(&ic->secrets, ic->client.pool, 8);
+	if (password == NULL || password[0] == '\0')
+		return;
+	imap_secret_add(ic, password);
+	for (p = password; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			str_append_c(str, '\\');
+		str_append_c(str, *p);
+	}
+	if (strcmp(str_c(str), password) != 0)
+		imap_secret_add(ic, str_c(str));
+	imap_secret_add_base64(ic, password, strlen(password));
+	str_truncate(str, 0);
+	str_append_c(str, '\0');
+	str_append(str, username);
+	str_append_c(str, '\0');
+	str_append(str, password);
+	imap_secret_add_base64(ic, str_data(str), str_len(str));
+	str_insert(str, 0, username);
+	imap_secret_add_base64(ic, str_data(str), str_len(str));
+}
+
+/* text with every form of the password replaced */
+static const char *imap_scrub(struct imap_client *ic, const char *text)
+{
+	const char *secret, *p;
+	string_t *str;
+
+	if (!array_is_created(&ic->secrets))
+		return text;
+	array_foreach_elem(&ic->secrets, secret) {
+		if (strstr(text, secret) == NULL)
+			continue;
+		str = t_str_new(strlen(text));
+		while ((p = strstr(text, secret)) != NULL) {
+			str_append_data(str, text, p - text);
+			str_append(str, IMAP_SECRET_HIDDEN);
+			text = p + strlen(secret);
+		}
+		str_append(str, text);
+		text = str_c(str);
+	}
+	return text;
+}
+
+/* A server's reply text, fit for logs and the status */
+static const char *
+imap_reply_text(struct imap_client *ic,
+		const struct imapc_command_reply *reply)
+{
+	return str_sanitize(imap_scrub(ic, reply->text_full), 200);
+}
+
+static void ATTR_FORMAT(2, 3)
+imap_log_orig(const struct failure_context *ctx, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	imap_log_orig_handler(ctx, format, args);
+	va_end(args);
+}
 
 static void ATTR_FORMAT(2, 0)
 imap_log_handler(const struct failure_context *ctx, const char *format,
@@ -118,18 +231,33 @@ imap_log_handler(const struct failure_context *ctx, const char *format,
 		array_foreach_elem(&imap_log_clients, ic) {
 			if (!str_begins(line, ic->imapc_log_prefix))
 				continue;
-			line += strlen(ic->imapc_log_prefix);
+			line = imap_scrub(ic, line + strlen(ic->imapc_log_prefix));
 			/* try_reconnect()'s suffix */
 			len = strlen(line);
 			if (len > suffix_len &&
 			    strcmp(line + len - suffix_len, suffix) == 0)
 				line = t_strndup(line, len - suffix_len);
+			taken = TRUE;
+			if (ctx->type == LOG_TYPE_ERROR || ic->logout_sent)
+				e_debug(ic->client.event, "imapc: %s", line);
+			else {
+				imap_log_orig(ctx, "%s%s",
+					      ic->imapc_log_prefix, line);
+			}
+			if (ic->logout_sent) {
+				/* the goodbye after LOGOUT: nothing went
+				   wrong */
+				break;
+			}
+			if (ic->phase == IMAP_PHASE_LOGIN &&
+			    str_begins(line, "Command '")) {
+				/* imapc quotes the whole command, which
+				   is the login's here: never reused */
+				line = IMAP_LOGIN_BAD_ERROR;
+				ic->login_bad = TRUE;
+			}
 			i_free(ic->imapc_error);
 			ic->imapc_error = i_strdup(line);
-			if (ctx->type == LOG_TYPE_ERROR) {
-				e_debug(ic->client.event, "imapc: %s", line);
-				taken = TRUE;
-			}
 			break;
 		}
 	} T_END;
@@ -185,7 +313,7 @@ imap_disconnect_reason(struct imap_client *ic,
 {
 	if (ic->imapc_error != NULL)
 		return str_sanitize(ic->imapc_error, 300);
-	return str_sanitize(reply->text_full, 200);
+	return imap_reply_text(ic, reply);
 }
 
 /* A certificate or TLS problem does not fix itself, nor does a server
@@ -218,6 +346,7 @@ imap_fail(struct imap_client *ic, enum retrieve_result_code code,
 	  const char *resp_code, const char *error)
 {
 	ic->phase = IMAP_PHASE_DONE;
+	timeout_remove(&ic->to_message);
 	retrieve_client_finish(&ic->client, code, resp_code, error);
 }
 
@@ -255,7 +384,7 @@ imap_fail_reply(struct imap_client *ic, const char *cmd_name,
 	}
 	imap_fail(ic, imap_reply_code(reply, def), reply->resp_text_key,
 		  t_strdup_printf("%s failed: %s", cmd_name,
-				  str_sanitize(reply->text_full, 200)));
+				  imap_reply_text(ic, reply)));
 }
 
 static bool imap_cap_has(const char *capabilities, const char *name)
@@ -448,6 +577,7 @@ static void imap_list_send(struct imap_client *ic)
 
 static void imap_folder_done(struct imap_client *ic)
 {
+	timeout_remove(&ic->to_message);
 	if (ic->box != NULL)
 		imapc_client_mailbox_close(&ic->box);
 	if (hash_table_is_created(ic->old_fingerprints))
@@ -469,11 +599,17 @@ imap_expunge_callback(const struct imapc_command_reply *reply,
 
 	if (ic->phase != IMAP_PHASE_EXPUNGE)
 		return;
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
+	    reply->state == IMAPC_COMMAND_STATE_BAD) {
+		imap_fail_reply(ic, "EXPUNGE", reply,
+				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+		return;
+	}
 	if (reply->state != IMAPC_COMMAND_STATE_OK) {
 		/* the messages stay flagged; the next run expunges again */
 		e_warning(ic->client.event, "Folder %s: EXPUNGE failed: %s",
 			  ic->folder->remote.name,
-			  str_sanitize(reply->text_full, 200));
+			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client, "EXPUNGE failed");
 	} else {
 		unsigned int i, count = seq_range_count(&ic->flagged);
@@ -543,6 +679,12 @@ imap_search_deleted_callback(const struct imapc_command_reply *reply,
 
 	if (ic->phase != IMAP_PHASE_EXPUNGE)
 		return;
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
+	    reply->state == IMAPC_COMMAND_STATE_BAD) {
+		imap_fail_reply(ic, "UID SEARCH", reply,
+				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+		return;
+	}
 	if (reply->state != IMAPC_COMMAND_STATE_OK ||
 	    ic->stores_in_flight == UINT_MAX) {
 		ic->stores_in_flight = 0;
@@ -570,10 +712,18 @@ imap_store_callback(const struct imapc_command_reply *reply,
 		return;
 	i_assert(ic->stores_in_flight > 0);
 	ic->stores_in_flight--;
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
+	    reply->state == IMAPC_COMMAND_STATE_BAD) {
+		/* nothing more can be sent; what is flagged is expunged
+		   by a later run */
+		imap_fail_reply(ic, "UID STORE", reply,
+				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+		return;
+	}
 	if (reply->state != IMAPC_COMMAND_STATE_OK) {
 		e_warning(ic->client.event, "Folder %s: STORE \\Deleted "
 			  "failed: %s", ic->folder->remote.name,
-			  str_sanitize(reply->text_full, 200));
+			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client,
 					     "STORE \\Deleted failed");
 	}
@@ -608,7 +758,11 @@ imap_fetch_callback(const struct imapc_command_reply *reply,
 		return;
 	i_assert(ic->fetches_in_flight > 0);
 	ic->fetches_in_flight--;
-	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED) {
+	if (ic->fetches_in_flight == 0)
+		timeout_remove(&ic->to_message);
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
+	    reply->state == IMAPC_COMMAND_STATE_BAD) {
+		/* imapc drops the connection after a BAD */
 		imap_fail_reply(ic, "UID FETCH", reply,
 				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
 		return;
@@ -618,10 +772,29 @@ imap_fetch_callback(const struct imapc_command_reply *reply,
 		   tries again what is still there */
 		e_warning(ic->client.event, "Folder %s: UID FETCH failed: %s",
 			  ic->folder->remote.name,
-			  str_sanitize(reply->text_full, 200));
+			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client, "UID FETCH failed");
 	}
 	imap_fetch_more(ic);
+}
+
+/* What is received of one message at most: the admin's limit, the
+   account's max_size below it */
+static uoff_t imap_max_message_size(struct imap_client *ic)
+{
+	uoff_t max_size = ic->client.global_set->max_message_size;
+
+	if (ic->client.set->max_size != 0 && ic->client.set->max_size < max_size)
+		max_size = ic->client.set->max_size;
+	return max_size;
+}
+
+static void imap_message_timeout(struct imap_client *ic)
+{
+	imap_fail(ic, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL, t_strdup_printf(
+		"Folder %s: no message arrived within retrieve_message_timeout "
+		"(%u s)", ic->folder->remote.name,
+		ic->client.global_set->message_timeout_secs));
 }
 
 static void imap_fetch_more(struct imap_client *ic)
@@ -646,14 +819,24 @@ static void imap_fetch_more(struct imap_client *ic)
 		for (n = 0; n < IMAP_FETCH_BATCH_SIZE &&
 			    ic->next_msg < count; n++)
 			seq_range_array_add(&uids, msgs[ic->next_msg++].uid);
+		seq_range_array_merge(&ic->requested, &uids);
 		str = t_str_new(256);
 		imap_write_seq_range(str, &uids);
-		ic->fetches_in_flight++;
+		if (ic->fetches_in_flight++ == 0) {
+			i_assert(ic->to_message == NULL);
+			ic->to_message = timeout_add(
+				ic->client.global_set->message_timeout_secs *
+				1000, imap_message_timeout, ic);
+		}
 		cmd = imapc_client_mailbox_cmd(ic->box, imap_fetch_callback,
 					       ic);
+		/* the partial fetch bounds what an honest server sends
+		   even when RFC822.SIZE is wrong: one byte past the cap
+		   tells a message over it */
 		imapc_command_sendf(cmd, "UID FETCH %1s (UID RFC822.SIZE "
-				    "INTERNALDATE FLAGS BODY.PEEK[])",
-				    str_c(str));
+				    "INTERNALDATE FLAGS BODY.PEEK[]<0.%1s>)",
+				    str_c(str),
+				    dec2str(imap_max_message_size(ic) + 1));
 	}
 	if (ic->fetches_in_flight > 0 || ic->stores_in_flight > 0)
 		return;
@@ -669,16 +852,52 @@ static void imap_fetch_deliver(struct imap_client *ic,
 	const struct imap_folder *folder = ic->folder;
 	struct retrieve_deliver_message dmsg;
 	const char *message_id, *fingerprint;
-	uoff_t size;
+	uoff_t size, body_size;
 
+	if (!seq_range_exists(&ic->requested, fetch->uid)) {
+		/* filed under that UID, it would have the real message
+		   expunged unread */
+		e_warning(ic->client.event, "Folder %s: FETCH returned a body "
+			  "for UID %u, which was not asked for (or twice); "
+			  "ignored", folder->remote.name, fetch->uid);
+		retrieve_client_folder_error(&ic->client,
+			"FETCH returned a message that was not asked for");
+		return;
+	}
+	seq_range_array_remove(&ic->requested, fetch->uid);
 	if (ic->stopping ||
 	    retrieve_client_is_retrieved(&ic->client, folder->remote.remote_name,
 					 dec2str(fetch->uid)))
 		return;
-	size = fetch->size;
-	if (size == (uoff_t)-1 &&
-	    i_stream_get_size(fetch->body, TRUE, &size) <= 0)
-		size = 0;
+	if (i_stream_get_size(fetch->body, TRUE, &body_size) <= 0) {
+		e_warning(ic->client.event, "Folder %s: UID %u: the size of "
+			  "its body is unknown: %s", folder->remote.name,
+			  fetch->uid, i_stream_get_error(fetch->body));
+		retrieve_client_folder_error(&ic->client,
+			"a message body could not be read");
+		return;
+	}
+	if (body_size > imap_max_message_size(ic)) {
+		/* RFC822.SIZE claimed less; the partial fetch stopped
+		   it */
+		ic->client.result.skipped_too_large++;
+		e_warning(ic->client.event, "Folder %s: leaving UID %u on the "
+			  "server: it is over the size limit %"PRIuUOFF_T
+			  " bytes", folder->remote.name, fetch->uid,
+			  imap_max_message_size(ic));
+		return;
+	}
+	if (fetch->size != (uoff_t)-1 && body_size < fetch->size) {
+		/* cut short: never delivered, so never expunged */
+		e_warning(ic->client.event, "Folder %s: UID %u: BODY[] is "
+			  "%"PRIuUOFF_T" bytes, RFC822.SIZE %"PRIuUOFF_T
+			  ": truncated, not retrieved", folder->remote.name,
+			  fetch->uid, body_size, fetch->size);
+		retrieve_client_folder_error(&ic->client, t_strdup_printf(
+			"UID %u arrived truncated", fetch->uid));
+		return;
+	}
+	size = fetch->size != (uoff_t)-1 ? fetch->size : body_size;
 	message_id = retrieve_imap_message_id(fetch->body);
 	fingerprint = retrieve_imap_fingerprint(message_id, size);
 
@@ -703,6 +922,9 @@ static void imap_fetch_deliver(struct imap_client *ic,
 	}
 	if (!ic->client.set->keep)
 		seq_range_array_add(&ic->to_flag, fetch->uid);
+	/* the next message has the whole timeout again */
+	if (ic->to_message != NULL)
+		timeout_reset(ic->to_message);
 }
 
 static void imap_list_msgs_fetch(struct imap_client *ic,
@@ -712,7 +934,13 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 	const char *uid = dec2str(fetch->uid);
 	const char *message_id, *fingerprint;
 	struct imap_msg *msg;
+	void *value;
+	unsigned int count;
 
+	if (seq_range_array_add(&ic->listed_uids, fetch->uid)) {
+		/* listed twice: fetching it twice gains nothing */
+		return;
+	}
 	array_push_back(&ic->present, &fetch->uid);
 	if (retrieve_client_is_retrieved(&ic->client, remote_name, uid)) {
 		/* delivered by an earlier run, not expunged yet */
@@ -728,9 +956,20 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 		i_stream_unref(&input);
 		fingerprint = retrieve_imap_fingerprint(message_id,
 							fetch->size);
-		if (fingerprint != NULL &&
-		    hash_table_lookup(ic->old_fingerprints, fingerprint) != NULL) {
-			/* retrieved under the old UIDVALIDITY */
+		value = fingerprint == NULL ? NULL :
+			hash_table_lookup(ic->old_fingerprints, fingerprint);
+		if (value != NULL) {
+			/* retrieved under the old UIDVALIDITY: once per
+			   copy retrieved, so that a second message with
+			   the same fingerprint is not taken for it */
+			count = POINTER_CAST_TO(value, unsigned int);
+			if (count > 1) {
+				hash_table_update(ic->old_fingerprints,
+					fingerprint, POINTER_CAST(count - 1));
+			} else {
+				hash_table_remove(ic->old_fingerprints,
+						  fingerprint);
+			}
 			if (retrieve_client_record(&ic->client, remote_name,
 						   uid, fingerprint) < 0) {
 				ic->stopping = TRUE;
@@ -740,6 +979,15 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 				seq_range_array_add(&ic->to_flag, fetch->uid);
 			return;
 		}
+	}
+	if (fetch->size != (uoff_t)-1 &&
+	    fetch->size > ic->client.global_set->max_message_size) {
+		ic->client.result.skipped_too_large++;
+		e_warning(ic->client.event, "Leaving %s/%s on the server: "
+			  "%"PRIuUOFF_T" bytes is over retrieve_max_message_size "
+			  "%"PRIuUOFF_T, ic->folder->remote.name, uid,
+			  fetch->size, ic->client.global_set->max_message_size);
+		return;
 	}
 	if (!retrieve_client_want(&ic->client, remote_name, uid,
 				  fetch->size == (uoff_t)-1 ? 0 : fetch->size))
@@ -828,8 +1076,16 @@ static void imap_uidvalidity_check(struct imap_client *ic)
 						      ic->folder_pool);
 		hash_table_create(&ic->old_fingerprints, ic->folder_pool, 0,
 				  str_hash, strcmp);
-		for (; *fps != NULL; fps++)
-			hash_table_update(ic->old_fingerprints, *fps, *fps);
+		for (; *fps != NULL; fps++) {
+			const char *fp = p_strdup(ic->folder_pool,
+				retrieve_imap_fingerprint_normalize(*fps));
+			unsigned int n = POINTER_CAST_TO(
+				hash_table_lookup(ic->old_fingerprints, fp),
+				unsigned int);
+
+			hash_table_update(ic->old_fingerprints, fp,
+					  POINTER_CAST(n + 1));
+		}
 		e_warning(event_create_passthrough(ic->client.event)->
 			  set_name("retrieve_uidvalidity_changed")->
 			  add_str("folder", ic->folder->remote.name)->
@@ -858,10 +1114,10 @@ imap_select_callback(const struct imapc_command_reply *reply,
 		   folder fails, the others go on */
 		e_warning(ic->client.event, "Folder %s can't be selected: %s",
 			  ic->folder->remote.name,
-			  str_sanitize(reply->text_full, 200));
+			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client, t_strdup_printf(
 			"Folder can't be selected: %s",
-			str_sanitize(reply->text_full, 200)));
+			imap_reply_text(ic, reply)));
 		imap_folder_done(ic);
 		return;
 	}
@@ -913,6 +1169,7 @@ static void imap_logout(struct imap_client *ic)
 	struct imapc_command *cmd;
 
 	ic->phase = IMAP_PHASE_LOGOUT;
+	ic->logout_sent = TRUE;
 	cmd = imapc_client_cmd(ic->imapc, imap_logout_callback, ic);
 	imapc_command_set_flags(cmd, IMAPC_COMMAND_FLAG_LOGOUT);
 	imapc_command_send(cmd, "LOGOUT");
@@ -941,6 +1198,8 @@ static void imap_folder_next(struct imap_client *ic)
 	ic->folder_pool = pool_alloconly_create("retrieve imap folder", 4096);
 	p_array_init(&ic->msgs, ic->folder_pool, 64);
 	p_array_init(&ic->present, ic->folder_pool, 64);
+	p_array_init(&ic->listed_uids, ic->folder_pool, 16);
+	p_array_init(&ic->requested, ic->folder_pool, 16);
 	p_array_init(&ic->to_flag, ic->folder_pool, 16);
 	p_array_init(&ic->flagged, ic->folder_pool, 16);
 	ic->uidvalidity = 0;
@@ -1017,17 +1276,23 @@ imap_login_callback(const struct imapc_command_reply *reply, void *context)
 		break;
 	case IMAPC_COMMAND_STATE_AUTH_FAILED:
 	case IMAPC_COMMAND_STATE_NO:
-	case IMAPC_COMMAND_STATE_BAD:
 		imap_fail(ic, imap_reply_code(reply,
 					      RETRIEVE_RESULT_AUTH_FAILED),
 			  reply->resp_text_key, t_strdup_printf(
 				"Login failed: %s",
-				str_sanitize(reply->text_full, 200)));
+				imap_reply_text(ic, reply)));
+		return;
+	case IMAPC_COMMAND_STATE_BAD:
+		/* a BAD reply tends to quote the command, which carries
+		   the password: none of its text is kept */
+		imap_fail(ic, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
+			  "Login failed: "IMAP_LOGIN_BAD_ERROR);
 		return;
 	case IMAPC_COMMAND_STATE_DISCONNECTED:
 		/* connect, TLS (certificate, no STARTTLS offered) or a
 		   dropped connection: imapc logged the cause */
-		imap_fail(ic, imap_disconnect_code(ic), NULL,
+		imap_fail(ic, ic->login_bad ? RETRIEVE_RESULT_REMOTE_ERROR :
+			  imap_disconnect_code(ic), NULL,
 			  t_strdup_printf("Couldn't log in: %s",
 					  imap_disconnect_reason(ic, reply)));
 		return;
@@ -1080,6 +1345,9 @@ static void imap_run(struct retrieve_client *client)
 	/* a dropped connection ends the run: the next run resumes from
 	   the state, never from a half-known selected folder */
 	imapc_set.connect_retry_count = 0;
+	/* literals of message bodies are spooled to a file; nothing else
+	   is taken without bound */
+	imapc_set.max_line_length = IMAP_MAX_LINE_LENGTH;
 	imapc_set.debug = event_want_debug(client->event);
 	switch (set->ssl_mode) {
 	case RETRIEVE_SSL_MODE_IMPLICIT:
@@ -1101,6 +1369,7 @@ static void imap_run(struct retrieve_client *client)
 
 	ic->imapc_log_prefix = p_strdup_printf(client->pool, "imapc(%s:%u): ",
 					       set->host, set->port);
+	imap_secrets_init(ic, set->username, set->password);
 	imap_log_capture_start(ic);
 	ic->imapc = imapc_client_init(&imapc_set, client->event);
 	imapc_client_register_untagged(ic->imapc, imap_untagged_callback, ic);
@@ -1127,6 +1396,7 @@ static void imap_deinit(struct retrieve_client *client)
 	struct imap_client *ic = (struct imap_client *)client;
 
 	ic->phase = IMAP_PHASE_DONE;
+	timeout_remove(&ic->to_message);
 	imap_disconnect(ic);
 	imap_log_capture_stop(ic);
 	if (ic->imapc_error != NULL &&
