@@ -17,6 +17,10 @@
 #include "retrieve-imap-private.h"
 #include "retrieve-client-private.h"
 
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
 /* UIDs per UID FETCH command, and such commands in flight: the server
    streams one batch while we deliver the previous one */
 #define IMAP_FETCH_BATCH_SIZE 100
@@ -24,6 +28,8 @@
 /* The longest line (literals spooled to a file aside) taken from the
    server: a UID SEARCH reply of a large folder fits */
 #define IMAP_MAX_LINE_LENGTH (8*1024*1024)
+/* How often the size of the literal imapc is spooling is looked at */
+#define IMAP_SPOOL_CHECK_MSECS 200
 
 enum imap_phase {
 	IMAP_PHASE_LOGIN,
@@ -90,6 +96,11 @@ struct imap_client {
 	/* retrieve_message_timeout: receiving one message, even byte by
 	   byte (imapc's own timeout restarts on any input) */
 	struct timeout *to_message;
+	/* while bodies arrive: imapc's spool file stays under the cap,
+	   whatever size the literal announced */
+	struct timeout *to_spool_check;
+	/* imapc's temp files of this client begin with it */
+	const char *spool_prefix;
 	unsigned int next_msg;
 	unsigned int fetches_in_flight;
 	/* keep=no: delivered (now or by an earlier run), not yet flagged */
@@ -347,6 +358,7 @@ imap_fail(struct imap_client *ic, enum retrieve_result_code code,
 {
 	ic->phase = IMAP_PHASE_DONE;
 	timeout_remove(&ic->to_message);
+	timeout_remove(&ic->to_spool_check);
 	retrieve_client_finish(&ic->client, code, resp_code, error);
 }
 
@@ -578,6 +590,7 @@ static void imap_list_send(struct imap_client *ic)
 static void imap_folder_done(struct imap_client *ic)
 {
 	timeout_remove(&ic->to_message);
+	timeout_remove(&ic->to_spool_check);
 	if (ic->box != NULL)
 		imapc_client_mailbox_close(&ic->box);
 	if (hash_table_is_created(ic->old_fingerprints))
@@ -758,8 +771,10 @@ imap_fetch_callback(const struct imapc_command_reply *reply,
 		return;
 	i_assert(ic->fetches_in_flight > 0);
 	ic->fetches_in_flight--;
-	if (ic->fetches_in_flight == 0)
+	if (ic->fetches_in_flight == 0) {
 		timeout_remove(&ic->to_message);
+		timeout_remove(&ic->to_spool_check);
+	}
 	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
 	    reply->state == IMAPC_COMMAND_STATE_BAD) {
 		/* imapc drops the connection after a BAD */
@@ -797,6 +812,58 @@ static void imap_message_timeout(struct imap_client *ic)
 		ic->client.global_set->message_timeout_secs));
 }
 
+/* The size of the literal imapc spools now, 0 when none. imapc reads a
+   literal of any announced size into an unlinked temp file and has no
+   limit of its own: the file is found among the process's fds by its
+   name (Linux /proc; elsewhere only the deadlines bound it). */
+static uoff_t imap_spool_size(struct imap_client *ic)
+{
+	DIR *dir;
+	struct dirent *d;
+	struct stat st;
+	char target[PATH_MAX];
+	ssize_t len;
+	int fd;
+	uoff_t size = 0;
+
+	dir = opendir("/proc/self/fd");
+	if (dir == NULL)
+		return 0;
+	while ((d = readdir(dir)) != NULL) {
+		if (str_to_int(d->d_name, &fd) < 0)
+			continue;
+		len = readlink(t_strconcat("/proc/self/fd/", d->d_name, NULL),
+			       target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (!str_begins(target, ic->spool_prefix) ||
+		    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if ((uoff_t)st.st_size > size)
+			size = st.st_size;
+	}
+	(void)closedir(dir);
+	return size;
+}
+
+static void imap_spool_check(struct imap_client *ic)
+{
+	uoff_t size, max_size = imap_max_message_size(ic);
+
+	T_BEGIN {
+		size = imap_spool_size(ic);
+	} T_END;
+	if (size <= max_size)
+		return;
+	/* a server sending more than the partial FETCH asked for: the
+	   connection goes, nothing of this message is delivered */
+	imap_fail(ic, RETRIEVE_RESULT_REMOTE_ERROR, NULL, t_strdup_printf(
+		"Folder %s: the server sent a message of more than %"PRIuUOFF_T
+		" bytes (the size limit), disconnecting",
+		ic->folder->remote.name, max_size));
+}
+
 static void imap_fetch_more(struct imap_client *ic)
 {
 	const struct imap_msg *msgs;
@@ -827,6 +894,8 @@ static void imap_fetch_more(struct imap_client *ic)
 			ic->to_message = timeout_add(
 				ic->client.global_set->message_timeout_secs *
 				1000, imap_message_timeout, ic);
+			ic->to_spool_check = timeout_add_short(
+				IMAP_SPOOL_CHECK_MSECS, imap_spool_check, ic);
 		}
 		cmd = imapc_client_mailbox_cmd(ic->box, imap_fetch_callback,
 					       ic);
@@ -1336,7 +1405,12 @@ static void imap_run(struct retrieve_client *client)
 	imapc_set.password = set->password;
 	imapc_set.dns_client_socket_path =
 		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
-	imapc_set.temp_path_prefix = retrieve_client_temp_prefix(client);
+	/* our own prefix, so that imap_spool_size() finds this client's
+	   temp files only */
+	ic->spool_prefix = p_strdup_printf(client->pool, "%sretrieve-imap-%ld-%lx.",
+		retrieve_client_temp_prefix(client), (long)getpid(),
+		(unsigned long)(uintptr_t)ic);
+	imapc_set.temp_path_prefix = ic->spool_prefix;
 	imapc_set.max_idle_time = IMAPC_DEFAULT_MAX_IDLE_TIME;
 	/* imapc dereferences it: "" is "no rawlog" */
 	imapc_set.rawlog_dir = "";
@@ -1397,6 +1471,7 @@ static void imap_deinit(struct retrieve_client *client)
 
 	ic->phase = IMAP_PHASE_DONE;
 	timeout_remove(&ic->to_message);
+	timeout_remove(&ic->to_spool_check);
 	imap_disconnect(ic);
 	imap_log_capture_stop(ic);
 	if (ic->imapc_error != NULL &&

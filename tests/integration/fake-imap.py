@@ -24,11 +24,12 @@ repeats for later connections:
                     the middle of the first body FETCH reply's line),
                     fetch-mid (in the middle of the first body literal),
                     store, expunge
+  tls-fail          answer the TLS handshake with plain text
   stall-fetch       send half of the first body literal, then stall
   trickle-fetch     send the first body literal one byte a second
   garbage           answer SELECT with binary garbage
   bye-fetch         an untagged BYE instead of the first body
-  literal-short     BODY[] literals one byte short of RFC822.SIZE
+  literal-short     BODY[] literals of half the RFC822.SIZE
   literal-huge      the first body literal announced as {99999999999},
                     streamed until the client goes
   uid-zero          bodies FETCHed with UID 0
@@ -186,6 +187,9 @@ class Handler(socketserver.StreamRequestHandler):
                 if self.once("reset-starttls"):
                     self.close("at STARTTLS")
                 self.line(f"{tag} OK Begin TLS")
+                if self.once("tls-fail"):
+                    self.send(b"this is no TLS handshake\r\n" * 20)
+                    self.close("instead of a TLS handshake")
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 ctx.load_cert_chain(args.cert, args.key)
                 self.request = ctx.wrap_socket(self.request, server_side=True)
@@ -401,7 +405,7 @@ class Handler(socketserver.StreamRequestHandler):
                 self.line("* BYE shutting down now")
                 self.close("after an untagged BYE")
             if self.mode == "literal-short":
-                data = data[:-1]
+                data = data[:len(data) // 2]
             if self.once("literal-huge"):
                 self.send(head.encode() + b"{99999999999}\r\n")
                 chunk = b"x" * 65535 + b"\n"

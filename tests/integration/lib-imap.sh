@@ -337,3 +337,78 @@ PY
 )
 	[[ -z $hit ]] || fail "the password (or a base64 form) appears in: $hit"
 }
+
+# hostile_msgs PREFIX [BIG_KB]: three messages for the fake IMAP server
+# (the second of BIG_KB KiB, 200 by default, so spooled by imapc), each
+# ending in "END-OF-<name>"; their files in HOSTILE_FILES, names in
+# HOSTILE_NAMES.
+hostile_msgs() {
+	local p=$1 kb=${2:-200} f
+	HOSTILE_NAMES=("$p-1" "$p-2" "$p-3")
+	HOSTILE_FILES=()
+	for f in "${HOSTILE_NAMES[@]}"; do
+		HOSTILE_FILES+=("$(make_msg "$f" "Hostile $f" "Body of $f.")")
+	done
+	python3 - "${HOSTILE_FILES[1]}" "$kb" <<'PY'
+import sys
+with open(sys.argv[1], "a") as f:
+    f.write("big filler line of 31 bytes...\n" * (int(sys.argv[2]) * 1024 // 31))
+PY
+	for f in "${!HOSTILE_NAMES[@]}"; do
+		echo "END-OF-${HOSTILE_NAMES[$f]}" >>"${HOSTILE_FILES[$f]}"
+	done
+}
+
+# assert_nothing_lost FAKE USER WHAT: every hostile message is still on
+# the fake server or delivered locally; every local copy is complete
+# (has its END marker); at most one copy of each.
+assert_nothing_lost() {
+	local fake=$1 user=$2 what=$3 n copies ends
+	for n in "${HOSTILE_NAMES[@]}"; do
+		copies=$(local_find_all "$user" "Message-ID: <$n@retrieve-it>" | grep -c .)
+		ends=$(local_find_all "$user" "END-OF-$n" | grep -c .)
+		[[ $copies == "$ends" ]] || fail "$what: $n delivered truncated ($copies copies, $ends complete)"
+		((copies <= 1)) || fail "$what: $n delivered $copies times"
+		if ((copies == 0)) && ! grep -qx "$n" "$IT_WORK/fake/$fake.state"; then
+			fail "$what: $n lost (neither delivered nor on the server)"
+		fi
+	done
+}
+
+# assert_all_once USER FAKE: every hostile message delivered once, none
+# left on the fake server.
+assert_all_once() {
+	local n
+	for n in "${HOSTILE_NAMES[@]}"; do
+		assert_message_once "$1" INBOX "$n"
+	done
+	assert_eq 0 "$(fake_count "$2")" "messages left on $2"
+}
+
+# hostile_scenario NAME MODE RESULT_ERE [FIELD=VALUE...]: one fault of
+# the fake IMAP server (MODE on the first connection, well-behaved after):
+# the first run ends with a result matching RESULT_ERE within
+# HOSTILE_MAX_SECS (30), logs at most one error line, loses nothing and
+# delivers nothing truncated; a second run recovers every message, once.
+hostile_scenario() {
+	local name=$1 mode=$2 want=$3 start elapsed errors got
+	shift 3
+	hostile_msgs "$name"
+	fake_imap_start "$name" "$mode,normal" "${HOSTILE_FILES[@]}"
+	local_user "$name-dst" $(fake_imap_acct retrieve retrieve_keep=no "$@")
+	start=$(date +%s)
+	retrieve_run "$name-dst"
+	elapsed=$(($(date +%s) - start))
+	((elapsed <= ${HOSTILE_MAX_SECS:-30})) ||
+		fail "$mode: the run took ${elapsed}s"
+	got=$(run_field retrieve result)
+	[[ $got =~ ^($want)$ ]] ||
+		fail "$mode: result '$got', expected /$want/ (error: $(run_field retrieve error))"
+	errors=$(grep -c "Error:" "$RUN_ERR")
+	((errors <= 1)) || fail "$mode: $errors error lines"
+	assert_nothing_lost "$name" "$name-dst" "$mode"
+	retrieve_run "$name-dst"
+	assert_result retrieve ok
+	assert_all_once "$name-dst" "$name"
+	echo "scenario $mode: $got in ${elapsed}s, nothing lost, recovered" >&2
+}
