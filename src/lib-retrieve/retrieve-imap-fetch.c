@@ -54,6 +54,19 @@ retrieve_imap_fetch_flags(const struct imap_arg *arg,
 	return 0;
 }
 
+/* "BODY[]<offset>" */
+static int retrieve_imap_fetch_body_offset(const char *key, uoff_t *offset_r)
+{
+	const char *end;
+
+	if (strncasecmp(key, "BODY[]<", 7) != 0)
+		return -1;
+	if (str_parse_uoff(key + 7, offset_r, &end) < 0 ||
+	    strcmp(end, ">") != 0)
+		return -1;
+	return 0;
+}
+
 static struct istream *
 retrieve_imap_fetch_body(const struct imapc_untagged_reply *reply,
 			 const struct imap_arg *list, unsigned int idx)
@@ -136,8 +149,9 @@ int retrieve_imap_fetch_parse(const struct imapc_untagged_reply *reply,
 						      error_r) < 0)
 				return -1;
 		} else if (strcasecmp(key, "BODY[]") == 0 ||
-			   strcasecmp(key, "BODY[]<0>") == 0) {
-			/* BODY[]<0>: the answer to our partial fetch */
+			   retrieve_imap_fetch_body_offset(key,
+				&fetch_r->body_offset) == 0) {
+			/* BODY[]<offset>: the answer to a partial fetch */
 			i_stream_unref(&fetch_r->body);
 			fetch_r->body = retrieve_imap_fetch_body(reply, list,
 								 i + 1);

@@ -27,6 +27,8 @@ struct retrieve_imap_fetch {
 	const char *const *keywords;
 	/* BODY[] as a seekable stream, NULL when not sent */
 	struct istream *body;
+	/* BODY[]<offset>: where the (partial) body begins */
+	uoff_t body_offset;
 	/* BODY[HEADER.FIELDS (MESSAGE-ID)] value, NULL when not sent */
 	const char *header_fields;
 };

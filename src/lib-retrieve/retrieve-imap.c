@@ -7,6 +7,8 @@
 #include "hash.h"
 #include "istream.h"
 #include "base64.h"
+#include "safe-mkstemp.h"
+#include "write-full.h"
 #include "ioloop.h"
 #include "seq-range-array.h"
 #include "imap-arg.h"
@@ -17,19 +19,19 @@
 #include "retrieve-imap-private.h"
 #include "retrieve-client-private.h"
 
-#include <dirent.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 /* UIDs per UID FETCH command, and such commands in flight: the server
    streams one batch while we deliver the previous one */
 #define IMAP_FETCH_BATCH_SIZE 100
 #define IMAP_FETCH_WINDOW 2
-/* The longest line (literals spooled to a file aside) taken from the
-   server: a UID SEARCH reply of a large folder fits */
+/* The longest line (literals included: imapc reads them into memory)
+   taken from the server: a body chunk or a UID SEARCH reply of a large
+   folder fits */
 #define IMAP_MAX_LINE_LENGTH (8*1024*1024)
-/* How often the size of the literal imapc is spooling is looked at */
-#define IMAP_SPOOL_CHECK_MSECS 200
+/* A body is fetched in pieces of this size (BODY.PEEK[]<offset.size>):
+   imapc 2.3 reads every literal into memory, so none is bigger */
+#define IMAP_BODY_CHUNK_SIZE (2*1024*1024)
 
 enum imap_phase {
 	IMAP_PHASE_LOGIN,
@@ -45,6 +47,24 @@ enum imap_phase {
 struct imap_msg {
 	uint32_t uid;
 	uoff_t size;
+};
+
+/* A message bigger than one chunk, received into a temp file */
+struct imap_large {
+	uint32_t uid;
+	/* RFC822.SIZE */
+	uoff_t size;
+	time_t internaldate;
+	int internaldate_tz;
+	enum mail_flags flags;
+	const char *const *keywords;
+	int fd;
+	/* bytes in the file; the next chunk begins there */
+	uoff_t received;
+	/* a chunk arrived for the command in flight */
+	bool got_chunk:1;
+	/* a chunk shorter than asked for: the end */
+	bool complete:1;
 };
 
 struct imap_folder {
@@ -96,11 +116,11 @@ struct imap_client {
 	/* retrieve_message_timeout: receiving one message, even byte by
 	   byte (imapc's own timeout restarts on any input) */
 	struct timeout *to_message;
-	/* while bodies arrive: imapc's spool file stays under the cap,
-	   whatever size the literal announced */
-	struct timeout *to_spool_check;
-	/* imapc's temp files of this client begin with it */
-	const char *spool_prefix;
+	/* messages of a full first chunk, continued chunk by chunk into
+	   a temp file once the batches are done */
+	ARRAY(struct imap_large) large;
+	unsigned int large_idx;
+	bool large_in_flight;
 	unsigned int next_msg;
 	unsigned int fetches_in_flight;
 	/* keep=no: delivered (now or by an earlier run), not yet flagged */
@@ -358,7 +378,6 @@ imap_fail(struct imap_client *ic, enum retrieve_result_code code,
 {
 	ic->phase = IMAP_PHASE_DONE;
 	timeout_remove(&ic->to_message);
-	timeout_remove(&ic->to_spool_check);
 	retrieve_client_finish(&ic->client, code, resp_code, error);
 }
 
@@ -587,10 +606,13 @@ static void imap_list_send(struct imap_client *ic)
 
 /* --- the selected folder --- */
 
+static void imap_large_close_all(struct imap_client *ic);
+
 static void imap_folder_done(struct imap_client *ic)
 {
 	timeout_remove(&ic->to_message);
-	timeout_remove(&ic->to_spool_check);
+	imap_large_close_all(ic);
+	ic->large_idx = 0;
 	if (ic->box != NULL)
 		imapc_client_mailbox_close(&ic->box);
 	if (hash_table_is_created(ic->old_fingerprints))
@@ -773,8 +795,7 @@ imap_fetch_callback(const struct imapc_command_reply *reply,
 	ic->fetches_in_flight--;
 	if (ic->fetches_in_flight == 0) {
 		timeout_remove(&ic->to_message);
-		timeout_remove(&ic->to_spool_check);
-	}
+		}
 	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
 	    reply->state == IMAPC_COMMAND_STATE_BAD) {
 		/* imapc drops the connection after a BAD */
@@ -812,56 +833,201 @@ static void imap_message_timeout(struct imap_client *ic)
 		ic->client.global_set->message_timeout_secs));
 }
 
-/* The size of the literal imapc spools now, 0 when none. imapc reads a
-   literal of any announced size into an unlinked temp file and has no
-   limit of its own: the file is found among the process's fds by its
-   name (Linux /proc; elsewhere only the deadlines bound it). */
-static uoff_t imap_spool_size(struct imap_client *ic)
+static void imap_large_close(struct imap_large *large)
 {
-	DIR *dir;
-	struct dirent *d;
-	struct stat st;
-	char target[PATH_MAX];
-	ssize_t len;
-	int fd;
-	uoff_t size = 0;
-
-	dir = opendir("/proc/self/fd");
-	if (dir == NULL)
-		return 0;
-	while ((d = readdir(dir)) != NULL) {
-		if (str_to_int(d->d_name, &fd) < 0)
-			continue;
-		len = readlink(t_strconcat("/proc/self/fd/", d->d_name, NULL),
-			       target, sizeof(target) - 1);
-		if (len <= 0)
-			continue;
-		target[len] = '\0';
-		if (!str_begins(target, ic->spool_prefix) ||
-		    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		if ((uoff_t)st.st_size > size)
-			size = st.st_size;
-	}
-	(void)closedir(dir);
-	return size;
+	i_close_fd(&large->fd);
 }
 
-static void imap_spool_check(struct imap_client *ic)
+static void imap_large_close_all(struct imap_client *ic)
 {
-	uoff_t size, max_size = imap_max_message_size(ic);
+	struct imap_large *large;
 
-	T_BEGIN {
-		size = imap_spool_size(ic);
-	} T_END;
-	if (size <= max_size)
+	if (!array_is_created(&ic->large))
 		return;
-	/* a server sending more than the partial FETCH asked for: the
-	   connection goes, nothing of this message is delivered */
-	imap_fail(ic, RETRIEVE_RESULT_REMOTE_ERROR, NULL, t_strdup_printf(
-		"Folder %s: the server sent a message of more than %"PRIuUOFF_T
-		" bytes (the size limit), disconnecting",
-		ic->folder->remote.name, max_size));
+	array_foreach_modifiable(&ic->large, large)
+		imap_large_close(large);
+	array_free(&ic->large);
+}
+
+/* A full first chunk: the rest follows once the batches are done */
+static void imap_large_begin(struct imap_client *ic,
+			     const struct retrieve_imap_fetch *fetch)
+{
+	struct imap_large *large;
+	const unsigned char *data;
+	const char *path;
+	size_t size;
+	ssize_t ret;
+	string_t *str;
+	int fd;
+
+	str = t_str_new(128);
+	str_append(str, retrieve_client_temp_prefix(&ic->client));
+	fd = safe_mkstemp(str, 0600, (uid_t)-1, (gid_t)-1);
+	if (fd == -1) {
+		e_error(ic->client.event, "safe_mkstemp(%s) failed: %m",
+			str_c(str));
+		retrieve_client_folder_error(&ic->client,
+					     "can't create a temp file");
+		return;
+	}
+	path = str_c(str);
+	i_unlink(path);
+	while ((ret = i_stream_read_more(fetch->body, &data, &size)) > 0) {
+		if (write_full(fd, data, size) < 0) {
+			e_error(ic->client.event, "write(temp file) failed: %m");
+			retrieve_client_folder_error(&ic->client,
+						     "can't write a temp file");
+			i_close_fd(&fd);
+			return;
+		}
+		i_stream_skip(fetch->body, size);
+	}
+	if (!array_is_created(&ic->large))
+		i_array_init(&ic->large, 4);
+	large = array_append_space(&ic->large);
+	large->uid = fetch->uid;
+	large->size = fetch->size;
+	large->internaldate = fetch->internaldate;
+	large->internaldate_tz = fetch->internaldate_tz;
+	large->flags = fetch->flags;
+	if (fetch->keywords != NULL) {
+		large->keywords = (const char *const *)
+			p_strarray_dup(ic->folder_pool, fetch->keywords);
+	}
+	large->fd = fd;
+	large->received = fetch->body->v_offset;
+}
+
+/* The next chunk of a large message */
+static void imap_large_chunk(struct imap_client *ic, uint32_t uid,
+			     uoff_t offset, struct istream *body)
+{
+	struct imap_large *large;
+	const unsigned char *data;
+	size_t size;
+	ssize_t ret;
+
+	if (!array_is_created(&ic->large) ||
+	    ic->large_idx >= array_count(&ic->large)) {
+		large = NULL;
+	} else {
+		large = array_idx_modifiable(&ic->large, ic->large_idx);
+	}
+	if (large == NULL || !ic->large_in_flight || large->uid != uid ||
+	    large->received != offset || large->got_chunk || large->fd == -1) {
+		e_warning(ic->client.event, "Folder %s: FETCH returned a "
+			  "piece of UID %u at %"PRIuUOFF_T", which was not "
+			  "asked for; ignored", ic->folder->remote.name,
+			  uid, offset);
+		retrieve_client_folder_error(&ic->client,
+			"FETCH returned a message piece that was not asked for");
+		return;
+	}
+	large->got_chunk = TRUE;
+	while ((ret = i_stream_read_more(body, &data, &size)) > 0) {
+		if (write_full(large->fd, data, size) < 0) {
+			e_error(ic->client.event, "write(temp file) failed: %m");
+			imap_large_close(large);
+			return;
+		}
+		i_stream_skip(body, size);
+	}
+	large->received += body->v_offset;
+	if (body->v_offset < IMAP_BODY_CHUNK_SIZE)
+		large->complete = TRUE;
+}
+
+static void imap_fetch_deliver_checked(struct imap_client *ic,
+				       const struct retrieve_imap_fetch *fetch);
+static void imap_large_callback(const struct imapc_command_reply *reply,
+				void *context);
+
+static void imap_large_send(struct imap_client *ic)
+{
+	struct imap_large *large;
+	struct imapc_command *cmd;
+
+	large = array_idx_modifiable(&ic->large, ic->large_idx);
+	large->got_chunk = FALSE;
+	ic->large_in_flight = TRUE;
+	if (ic->fetches_in_flight++ == 0) {
+		i_assert(ic->to_message == NULL);
+		ic->to_message = timeout_add(
+			ic->client.global_set->message_timeout_secs * 1000,
+			imap_message_timeout, ic);
+	}
+	cmd = imapc_client_mailbox_cmd(ic->box, imap_large_callback, ic);
+	imapc_command_sendf(cmd, "UID FETCH %u (UID BODY.PEEK[]<%1s.%u>)",
+			    large->uid, dec2str(large->received),
+			    IMAP_BODY_CHUNK_SIZE);
+}
+
+/* The large message is all there (or failed): deliver or give up */
+static void imap_large_finish(struct imap_client *ic,
+			      struct imap_large *large)
+{
+	struct retrieve_imap_fetch fetch;
+
+	if (large->fd != -1 && large->complete) {
+		i_zero(&fetch);
+		fetch.uid = large->uid;
+		fetch.size = large->size;
+		fetch.internaldate = large->internaldate;
+		fetch.internaldate_tz = large->internaldate_tz;
+		fetch.have_flags = TRUE;
+		fetch.flags = large->flags;
+		fetch.keywords = large->keywords;
+		fetch.body = i_stream_create_fd(large->fd,
+						RETRIEVE_IMAP_BODY_BUFFER_SIZE);
+		imap_fetch_deliver_checked(ic, &fetch);
+		i_stream_unref(&fetch.body);
+	}
+	imap_large_close(large);
+	ic->large_idx++;
+}
+
+static void
+imap_large_callback(const struct imapc_command_reply *reply, void *context)
+{
+	struct imap_client *ic = context;
+	struct imap_large *large;
+
+	if (ic->phase != IMAP_PHASE_FETCH)
+		return;
+	i_assert(ic->fetches_in_flight > 0);
+	ic->fetches_in_flight--;
+	ic->large_in_flight = FALSE;
+	if (ic->fetches_in_flight == 0)
+		timeout_remove(&ic->to_message);
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
+	    reply->state == IMAPC_COMMAND_STATE_BAD) {
+		imap_fail_reply(ic, "UID FETCH", reply,
+				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+		return;
+	}
+	large = array_idx_modifiable(&ic->large, ic->large_idx);
+	if (reply->state != IMAPC_COMMAND_STATE_OK || !large->got_chunk) {
+		e_warning(ic->client.event, "Folder %s: UID FETCH of a piece "
+			  "of UID %u failed: %s", ic->folder->remote.name,
+			  large->uid, reply->state != IMAPC_COMMAND_STATE_OK ?
+			  imap_reply_text(ic, reply) : "no data");
+		retrieve_client_folder_error(&ic->client, "UID FETCH failed");
+		imap_large_close(large);
+		ic->large_idx++;
+	} else if (large->received > imap_max_message_size(ic)) {
+		/* RFC822.SIZE claimed less */
+		ic->client.result.skipped_too_large++;
+		e_warning(ic->client.event, "Folder %s: leaving UID %u on the "
+			  "server: it is over the size limit %"PRIuUOFF_T
+			  " bytes", ic->folder->remote.name, large->uid,
+			  imap_max_message_size(ic));
+		imap_large_close(large);
+		ic->large_idx++;
+	} else if (large->complete || ic->stopping) {
+		imap_large_finish(ic, large);
+	}
+	imap_fetch_more(ic);
 }
 
 static void imap_fetch_more(struct imap_client *ic)
@@ -894,20 +1060,26 @@ static void imap_fetch_more(struct imap_client *ic)
 			ic->to_message = timeout_add(
 				ic->client.global_set->message_timeout_secs *
 				1000, imap_message_timeout, ic);
-			ic->to_spool_check = timeout_add_short(
-				IMAP_SPOOL_CHECK_MSECS, imap_spool_check, ic);
 		}
 		cmd = imapc_client_mailbox_cmd(ic->box, imap_fetch_callback,
 					       ic);
-		/* the partial fetch bounds what an honest server sends
-		   even when RFC822.SIZE is wrong: one byte past the cap
-		   tells a message over it */
+		/* the first chunk: all of most messages */
 		imapc_command_sendf(cmd, "UID FETCH %1s (UID RFC822.SIZE "
-				    "INTERNALDATE FLAGS BODY.PEEK[]<0.%1s>)",
-				    str_c(str),
-				    dec2str(imap_max_message_size(ic) + 1));
+				    "INTERNALDATE FLAGS BODY.PEEK[]<0.%u>)",
+				    str_c(str), IMAP_BODY_CHUNK_SIZE);
 	}
-	if (ic->fetches_in_flight > 0 || ic->stores_in_flight > 0)
+	if (ic->fetches_in_flight > 0)
+		return;
+	/* then the large messages, one chunk at a time */
+	if (array_is_created(&ic->large) &&
+	    ic->large_idx < array_count(&ic->large) && !ic->stopping &&
+	    !ic->client.finished) {
+		imap_large_send(ic);
+		return;
+	}
+	imap_large_close_all(ic);
+	ic->large_idx = 0;
+	if (ic->stores_in_flight > 0)
 		return;
 	if (!ic->client.set->keep)
 		imap_expunge(ic);
@@ -919,9 +1091,7 @@ static void imap_fetch_deliver(struct imap_client *ic,
 			       const struct retrieve_imap_fetch *fetch)
 {
 	const struct imap_folder *folder = ic->folder;
-	struct retrieve_deliver_message dmsg;
-	const char *message_id, *fingerprint;
-	uoff_t size, body_size;
+	uoff_t body_size;
 
 	if (!seq_range_exists(&ic->requested, fetch->uid)) {
 		/* filed under that UID, it would have the real message
@@ -934,6 +1104,37 @@ static void imap_fetch_deliver(struct imap_client *ic,
 		return;
 	}
 	seq_range_array_remove(&ic->requested, fetch->uid);
+	if (fetch->body_offset != 0) {
+		e_warning(ic->client.event, "Folder %s: FETCH returned UID %u "
+			  "from offset %"PRIuUOFF_T" instead of its beginning; "
+			  "ignored", folder->remote.name, fetch->uid,
+			  fetch->body_offset);
+		retrieve_client_folder_error(&ic->client,
+			"FETCH returned a message piece that was not asked for");
+		return;
+	}
+	if (ic->stopping ||
+	    retrieve_client_is_retrieved(&ic->client, folder->remote.remote_name,
+					 dec2str(fetch->uid)))
+		return;
+	if (i_stream_get_size(fetch->body, TRUE, &body_size) > 0 &&
+	    body_size >= IMAP_BODY_CHUNK_SIZE) {
+		/* there may be more */
+		imap_large_begin(ic, fetch);
+		return;
+	}
+	imap_fetch_deliver_checked(ic, fetch);
+}
+
+/* Delivers a whole received body unless it is broken or too large */
+static void imap_fetch_deliver_checked(struct imap_client *ic,
+				       const struct retrieve_imap_fetch *fetch)
+{
+	const struct imap_folder *folder = ic->folder;
+	struct retrieve_deliver_message dmsg;
+	const char *message_id, *fingerprint;
+	uoff_t size, body_size;
+
 	if (ic->stopping ||
 	    retrieve_client_is_retrieved(&ic->client, folder->remote.remote_name,
 					 dec2str(fetch->uid)))
@@ -1083,7 +1284,10 @@ imap_untagged_fetch(struct imap_client *ic,
 	}
 	if (ic->phase == IMAP_PHASE_LIST_MSGS)
 		imap_list_msgs_fetch(ic, &fetch);
-	else if (fetch.body != NULL)
+	else if (fetch.body != NULL && fetch.body_offset > 0) {
+		imap_large_chunk(ic, fetch.uid, fetch.body_offset,
+				 fetch.body);
+	} else if (fetch.body != NULL)
 		imap_fetch_deliver(ic, &fetch);
 	/* else: an unsolicited FLAGS update */
 	i_stream_unref(&fetch.body);
@@ -1405,12 +1609,7 @@ static void imap_run(struct retrieve_client *client)
 	imapc_set.password = set->password;
 	imapc_set.dns_client_socket_path =
 		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
-	/* our own prefix, so that imap_spool_size() finds this client's
-	   temp files only */
-	ic->spool_prefix = p_strdup_printf(client->pool, "%sretrieve-imap-%ld-%lx.",
-		retrieve_client_temp_prefix(client), (long)getpid(),
-		(unsigned long)(uintptr_t)ic);
-	imapc_set.temp_path_prefix = ic->spool_prefix;
+	imapc_set.temp_path_prefix = retrieve_client_temp_prefix(client);
 	imapc_set.max_idle_time = IMAPC_DEFAULT_MAX_IDLE_TIME;
 	/* imapc dereferences it: "" is "no rawlog" */
 	imapc_set.rawlog_dir = "";
@@ -1419,8 +1618,8 @@ static void imap_run(struct retrieve_client *client)
 	/* a dropped connection ends the run: the next run resumes from
 	   the state, never from a half-known selected folder */
 	imapc_set.connect_retry_count = 0;
-	/* literals of message bodies are spooled to a file; nothing else
-	   is taken without bound */
+	/* nothing is taken from the server without bound: message bodies
+	   come in chunks smaller than this */
 	imapc_set.max_line_length = IMAP_MAX_LINE_LENGTH;
 	imapc_set.debug = event_want_debug(client->event);
 	switch (set->ssl_mode) {
@@ -1471,8 +1670,8 @@ static void imap_deinit(struct retrieve_client *client)
 
 	ic->phase = IMAP_PHASE_DONE;
 	timeout_remove(&ic->to_message);
-	timeout_remove(&ic->to_spool_check);
 	imap_disconnect(ic);
+	imap_large_close_all(ic);
 	imap_log_capture_stop(ic);
 	if (ic->imapc_error != NULL &&
 	    client->result.code == RETRIEVE_RESULT_OK) {

@@ -32,6 +32,8 @@ repeats for later connections:
   literal-short     BODY[] literals of half the RFC822.SIZE
   literal-huge      the first body literal announced as {99999999999},
                     streamed until the client goes
+  size-lie:MB       the first message's body is MB MiB (served in the
+                    pieces asked for), whatever RFC822.SIZE says
   uid-zero          bodies FETCHed with UID 0
   uid-dup           every UID twice in listings and bodies sent twice
   uid-unrequested   a body is sent under the UID of a message that was
@@ -359,8 +361,9 @@ class Handler(socketserver.StreamRequestHandler):
         if self.mode == "exists-zero":
             self.line(f"{tag} OK Fetch completed.")
             return
-        m = re.search(r"BODY\.PEEK\[\]<0\.(\d+)>", items)
-        partial = int(m.group(1)) if m else None
+        m = re.search(r"BODY\.PEEK\[\]<(\d+)\.(\d+)>", items)
+        offset, partial = (int(m.group(1)), int(m.group(2))) if m \
+            else (0, None)
         out = b""
         for seq, (uid, name, data, flags) in enumerate(view, 1):
             if uid not in uids:
@@ -392,9 +395,17 @@ class Handler(socketserver.StreamRequestHandler):
             # a body
             self.send(out)
             out = b""
-            if partial is not None and len(data) > partial:
-                data = data[:partial]
-            key = "BODY[]<0>" if partial is not None else "BODY[]"
+            if self.mode.startswith("size-lie:") and seq == 1:
+                # the body is that many MiB, RFC822.SIZE says otherwise
+                total = int(self.mode.split(":")[1]) << 20
+                end = total if partial is None else \
+                    min(total, offset + partial)
+                n = max(0, end - offset)
+                line = b"y" * 1023 + b"\n"
+                data = line * (n // 1024) + line[:n % 1024]
+            elif partial is not None:
+                data = data[offset:offset + partial]
+            key = f"BODY[]<{offset}>" if partial is not None else "BODY[]"
             flagstr = " ".join(flags)
             head += f' INTERNALDATE "01-Feb-2023 10:20:30 +0100"' \
                 f" FLAGS ({flagstr}) {key} "

@@ -412,3 +412,23 @@ hostile_scenario() {
 	assert_all_once "$name-dst" "$name"
 	echo "scenario $mode: $got in ${elapsed}s, nothing lost, recovered" >&2
 }
+
+# retrieve_run_rss USER [ARGS]: retrieve_run, also measuring the peak RSS
+# of doveadm (KiB, in RUN_RSS).
+retrieve_run_rss() {
+	local user=$1 rss_file
+	shift
+	require_plugin
+	RUN_SEQ=$((RUN_SEQ + 1))
+	RUN_OUT=$CASE_OUT/run-$RUN_SEQ.out
+	RUN_ERR=$CASE_OUT/run-$RUN_SEQ.err
+	rss_file=$CASE_OUT/run-$RUN_SEQ.rss
+	RUN_CMD="doveadm -c $(basename "${RUN_CONF:-$LOCAL_CONF}") retrieve run -u $user"
+	RUN_RC=0
+	(timeout "$RUN_TIMEOUT" /usr/bin/time -f %M -o "$rss_file" \
+		doveadm -c "${RUN_CONF:-$LOCAL_CONF}" -f tab retrieve run -u "$user" "$@" \
+		>"$RUN_OUT" 2>"$RUN_ERR"; exit $?) 2>/dev/null || RUN_RC=$?
+	[[ $RUN_RC == 124 ]] && fail "'$RUN_CMD' did not finish in ${RUN_TIMEOUT}s"
+	check_run_log
+	RUN_RSS=$(tail -1 "$rss_file")
+}
