@@ -110,6 +110,9 @@ struct imap_client {
 	ARRAY_TYPE(uint32_t) present;
 	/* the UIDs the listing returned, each taken once */
 	ARRAY_TYPE(seq_range) listed_uids;
+	/* UID -> RFC822.SIZE of the listing, of the messages to fetch: a
+	   body must be of the size listed for its UID */
+	HASH_TABLE(void *, struct imap_msg *) listed_sizes;
 	/* UIDs asked for by the UID FETCH commands in flight, not yet
 	   received: a body is accepted only for one of them, once */
 	ARRAY_TYPE(seq_range) requested;
@@ -617,6 +620,8 @@ static void imap_folder_done(struct imap_client *ic)
 		imapc_client_mailbox_close(&ic->box);
 	if (hash_table_is_created(ic->old_fingerprints))
 		hash_table_destroy(&ic->old_fingerprints);
+	if (hash_table_is_created(ic->listed_sizes))
+		hash_table_destroy(&ic->listed_sizes);
 	pool_unref(&ic->folder_pool);
 	ic->folder_idx++;
 	if (ic->stopping || ic->client.finished) {
@@ -940,6 +945,7 @@ static void imap_large_chunk(struct imap_client *ic, uint32_t uid,
 
 static void imap_fetch_deliver_checked(struct imap_client *ic,
 				       const struct retrieve_imap_fetch *fetch);
+static uoff_t imap_listed_size(struct imap_client *ic, uint32_t uid);
 static void imap_large_callback(const struct imapc_command_reply *reply,
 				void *context);
 
@@ -951,8 +957,9 @@ static void imap_large_send(struct imap_client *ic)
 	large = array_idx_modifiable(&ic->large, ic->large_idx);
 	large->got_chunk = FALSE;
 	ic->large_in_flight = TRUE;
-	if (ic->fetches_in_flight++ == 0) {
-		i_assert(ic->to_message == NULL);
+	ic->fetches_in_flight++;
+	/* one deadline for all pieces of the message */
+	if (ic->to_message == NULL) {
 		ic->to_message = timeout_add(
 			ic->client.global_set->message_timeout_secs * 1000,
 			imap_message_timeout, ic);
@@ -992,14 +999,13 @@ imap_large_callback(const struct imapc_command_reply *reply, void *context)
 {
 	struct imap_client *ic = context;
 	struct imap_large *large;
+	unsigned int idx = ic->large_idx;
 
 	if (ic->phase != IMAP_PHASE_FETCH)
 		return;
 	i_assert(ic->fetches_in_flight > 0);
 	ic->fetches_in_flight--;
 	ic->large_in_flight = FALSE;
-	if (ic->fetches_in_flight == 0)
-		timeout_remove(&ic->to_message);
 	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
 	    reply->state == IMAPC_COMMAND_STATE_BAD) {
 		imap_fail_reply(ic, "UID FETCH", reply,
@@ -1026,6 +1032,10 @@ imap_large_callback(const struct imapc_command_reply *reply, void *context)
 		ic->large_idx++;
 	} else if (large->complete || ic->stopping) {
 		imap_large_finish(ic, large);
+	}
+	if (ic->large_idx != idx) {
+		/* the next message has the whole timeout again */
+		timeout_remove(&ic->to_message);
 	}
 	imap_fetch_more(ic);
 }
@@ -1077,6 +1087,7 @@ static void imap_fetch_more(struct imap_client *ic)
 		imap_large_send(ic);
 		return;
 	}
+	timeout_remove(&ic->to_message);
 	imap_large_close_all(ic);
 	ic->large_idx = 0;
 	if (ic->stores_in_flight > 0)
@@ -1133,7 +1144,7 @@ static void imap_fetch_deliver_checked(struct imap_client *ic,
 	const struct imap_folder *folder = ic->folder;
 	struct retrieve_deliver_message dmsg;
 	const char *message_id, *fingerprint;
-	uoff_t size, body_size;
+	uoff_t size, body_size, listed_size;
 
 	if (ic->stopping ||
 	    retrieve_client_is_retrieved(&ic->client, folder->remote.remote_name,
@@ -1155,6 +1166,18 @@ static void imap_fetch_deliver_checked(struct imap_client *ic,
 			  "server: it is over the size limit %"PRIuUOFF_T
 			  " bytes", folder->remote.name, fetch->uid,
 			  imap_max_message_size(ic));
+		return;
+	}
+	listed_size = imap_listed_size(ic, fetch->uid);
+	if (listed_size != (uoff_t)-1 && fetch->size != (uoff_t)-1 &&
+	    fetch->size != listed_size) {
+		/* another message's body under this UID, most likely */
+		e_warning(ic->client.event, "Folder %s: UID %u: RFC822.SIZE "
+			  "%"PRIuUOFF_T" now, %"PRIuUOFF_T" in the listing: "
+			  "not retrieved", folder->remote.name, fetch->uid,
+			  fetch->size, listed_size);
+		retrieve_client_folder_error(&ic->client, t_strdup_printf(
+			"UID %u changed its size", fetch->uid));
 		return;
 	}
 	if (fetch->size != (uoff_t)-1 && body_size < fetch->size) {
@@ -1265,6 +1288,23 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 	msg = array_append_space(&ic->msgs);
 	msg->uid = fetch->uid;
 	msg->size = fetch->size;
+}
+
+/* The size the listing gave the UID, (uoff_t)-1 when unknown */
+static uoff_t imap_listed_size(struct imap_client *ic, uint32_t uid)
+{
+	struct imap_msg *msg;
+
+	if (!hash_table_is_created(ic->listed_sizes)) {
+		hash_table_create_direct(&ic->listed_sizes, ic->folder_pool,
+					 array_count(&ic->msgs));
+		array_foreach_modifiable(&ic->msgs, msg) {
+			hash_table_update(ic->listed_sizes,
+					  POINTER_CAST(msg->uid), msg);
+		}
+	}
+	msg = hash_table_lookup(ic->listed_sizes, POINTER_CAST(uid));
+	return msg == NULL ? (uoff_t)-1 : msg->size;
 }
 
 static void
@@ -1683,6 +1723,8 @@ static void imap_deinit(struct retrieve_client *client)
 		hash_table_destroy(&ic->listed);
 	if (hash_table_is_created(ic->old_fingerprints))
 		hash_table_destroy(&ic->old_fingerprints);
+	if (hash_table_is_created(ic->listed_sizes))
+		hash_table_destroy(&ic->listed_sizes);
 	pool_unref(&ic->folder_pool);
 }
 

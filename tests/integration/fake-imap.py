@@ -35,6 +35,8 @@ repeats for later connections:
   size-lie:MB       the first message's body is MB MiB (served in the
                     pieces asked for), whatever RFC822.SIZE says
   uid-zero          bodies FETCHed with UID 0
+  uid-steal         the body of UID 1 is sent as UID 2 as well (when
+                    both are asked for), before UID 2's own
   uid-dup           every UID twice in listings and bodies sent twice
   uid-unrequested   a body is sent under the UID of a message that was
                     not asked for (the last one of the folder)
@@ -376,6 +378,8 @@ class Handler(socketserver.StreamRequestHandler):
             if body and self.mode == "uid-unrequested" and \
                     view[-1][0] not in uids:
                 shown_uid = view[-1][0]
+            if body and self.mode == "uid-steal" and uid == 1 and 2 in uids:
+                shown_uid = 2
             head = f"* {seq} FETCH (UID {shown_uid} RFC822.SIZE {size}"
             if not body:
                 if hdr:

@@ -5,6 +5,7 @@
 #   expunged unread;
 # - BODY[] literals of half the RFC822.SIZE: not delivered, not expunged,
 #   counted as an error;
+# - UID 1's body sent as UID 2 too: refused, its size is not UID 2's;
 # - UID 0, every UID twice.
 # Nothing is lost or delivered truncated, the next run recovers.
 # shellcheck source=tests/integration/lib.sh
@@ -49,6 +50,8 @@ assert_result retrieve ok
 assert_all_once i71s-dst i71s
 echo "scenario literal-short: refused, kept, recovered" >&2
 
+# another message's body under a requested UID: its size gives it away
+hostile_scenario i71t uid-steal ok
 hostile_scenario i71z uid-zero "ok|remote_error|remote_tempfail"
 hostile_scenario i71d uid-dup ok
 
