@@ -237,7 +237,8 @@ local_msgid_dups() {
 
 # imapr2_start: a second Dovecot serving the same remote users and mail
 # that does not advertise UIDPLUS (imap_capability override). Sets
-# IMAPR2_PORT.
+# IMAPR2_PORT. Its imaps listener gets port 0 (deleting it would bring
+# back Dovecot's default, 993, which parallel runs fight over).
 IMAPR2_DIR=$IT_WORK/imapremote2
 imapr2_start() {
 	local i conf=$ETC/imapremote2.conf
@@ -257,7 +258,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	echo "IMAPR2_PORT=$IMAPR2_PORT" >"$IMAPR2_DIR/env.sh"
 	sed -e "s|^instance_name = .*|instance_name = retrieve-it-imapremote2|" \
 		-e "s|$IMAPR_DIR/|$IMAPR2_DIR/|g" \
-		-e "/inet_listener imaps/,/^  }/d" \
+		-e "/inet_listener imaps/,/^  }/s|port = .*|port = 0|" \
 		-e "s|port = $IMAPR_PORT\$|port = $IMAPR2_PORT|" \
 		"$IMAPR_CONF" >"$conf"
 	cat >>"$conf" <<'CONF'
