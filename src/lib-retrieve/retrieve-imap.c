@@ -110,6 +110,8 @@ struct imap_client {
 	ARRAY_TYPE(uint32_t) present;
 	/* the UIDs the listing returned, each taken once */
 	ARRAY_TYPE(seq_range) listed_uids;
+	/* the listing returned more messages than EXISTS announced */
+	bool listing_overflow;
 	/* UID -> RFC822.SIZE of the listing, of the messages to fetch: a
 	   body must be of the size listed for its UID */
 	HASH_TABLE(void *, struct imap_msg *) listed_sizes;
@@ -1234,6 +1236,21 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 		/* listed twice: fetching it twice gains nothing */
 		return;
 	}
+	if (array_count(&ic->present) >= ic->exists) {
+		/* a server can't list more messages than it announced (new
+		   mail comes with a new EXISTS first): the rest are lies,
+		   and memory is not spent on them */
+		if (!ic->listing_overflow) {
+			ic->listing_overflow = TRUE;
+			e_warning(ic->client.event, "Folder %s: the listing "
+				  "has more messages than EXISTS (%u); the rest "
+				  "is ignored", ic->folder->remote.name,
+				  ic->exists);
+			retrieve_client_folder_error(&ic->client,
+				"the listing has more messages than EXISTS");
+		}
+		return;
+	}
 	array_push_back(&ic->present, &fetch->uid);
 	if (retrieve_client_is_retrieved(&ic->client, remote_name, uid)) {
 		/* delivered by an earlier run, not expunged yet */
@@ -1362,7 +1379,8 @@ imap_list_msgs_callback(const struct imapc_command_reply *reply,
 				RETRIEVE_RESULT_REMOTE_ERROR);
 		return;
 	}
-	T_BEGIN {
+	if (!ic->listing_overflow) T_BEGIN {
+		/* (an incomplete listing would forget UIDs still there) */
 		imap_prune(ic);
 	} T_END;
 	e_debug(ic->client.event, "Folder %s: %u messages, %u to retrieve",
@@ -1517,6 +1535,7 @@ static void imap_folder_next(struct imap_client *ic)
 	p_array_init(&ic->flagged, ic->folder_pool, 16);
 	ic->uidvalidity = 0;
 	ic->exists = 0;
+	ic->listing_overflow = FALSE;
 	ic->next_msg = 0;
 	ic->fetches_in_flight = 0;
 	ic->stores_in_flight = 0;

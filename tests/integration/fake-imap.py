@@ -45,6 +45,7 @@ repeats for later connections:
   fetch-no          body UID FETCH answered NO
   fetch-bad         body UID FETCH answered BAD
   long-line         a 16 MiB line in the listing
+  uid-flood         200,000 more messages in the listing than EXISTS
 The log (stdout) never shows LOGIN/AUTHENTICATE arguments.
 """
 import argparse
@@ -392,6 +393,12 @@ class Handler(socketserver.StreamRequestHandler):
                     out += head.encode() + b")\r\n"
                 if self.mode == "uid-dup" and not hdr:
                     out += head.encode() + b")\r\n"
+                if self.mode == "uid-flood" and not hdr and \
+                        uid == view[-1][0]:
+                    # far more messages than EXISTS said
+                    out += b"".join(
+                        b"* %d FETCH (UID %d RFC822.SIZE 100)\r\n" %
+                        (i, i + 1000) for i in range(len(view) + 1, 200000))
                 if self.mode == "long-line" and not hdr:
                     out += b"* 1 FETCH (UID 1 X-JUNK " + \
                         b"x" * (16 << 20) + b")\r\n"

@@ -26,6 +26,12 @@ hostile_scenario i73-zero exists-zero "ok"
 hostile_scenario i73-fno fetch-no "ok|remote_error"
 hostile_scenario i73-fbad fetch-bad "remote_tempfail|remote_error"
 hostile_scenario i73-long long-line "remote_tempfail|remote_error"
+# 200,000 listed messages more than EXISTS: ignored, never fetched
+HOSTILE_MAX_SECS=15 hostile_scenario i73-flood uid-flood "ok"
+grep -q "UID FETCH 1:3 (UID RFC822.SIZE INTERNALDATE" "$IT_WORK/fake/i73-flood.log" ||
+	fail "uid-flood: not just the real messages were fetched"
+grep -q "more messages than EXISTS" "$CASE_OUT/run-$((RUN_SEQ - 1)).err" ||
+	fail "uid-flood: not logged"
 # imapc's command timeout (retrieve_timeout)
 hostile_scenario i73-stall stall-fetch "remote_tempfail" retrieve_timeout=3s
 # a trickle resets imapc's timeout on every byte: the per-message
