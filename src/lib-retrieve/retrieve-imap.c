@@ -7,6 +7,7 @@
 #include "hash.h"
 #include "istream.h"
 #include "base64.h"
+#include "safe-memset.h"
 #include "safe-mkstemp.h"
 #include "write-full.h"
 #include "ioloop.h"
@@ -175,6 +176,13 @@ static void imap_secret_add_base64(struct imap_client *ic,
 	imap_secret_add(ic, str_c(str));
 }
 
+static int imap_secret_cmp(const char *const *s1, const char *const *s2)
+{
+	size_t len1 = strlen(*s1), len2 = strlen(*s2);
+
+	return len1 > len2 ? -1 : (len1 < len2 ? 1 : 0);
+}
+
 /* The password as LOGIN (quoted or as a literal) and AUTHENTICATE PLAIN
    (with or without an authorization identity) send it */
 static void imap_secrets_init(struct imap_client *ic, const char *username,
@@ -203,6 +211,22 @@ static void imap_secrets_init(struct imap_client *ic, const char *username,
 	imap_secret_add_base64(ic, str_data(str), str_len(str));
 	str_insert(str, 0, username);
 	imap_secret_add_base64(ic, str_data(str), str_len(str));
+	safe_memset(str_c_modifiable(str), 0, str_len(str));
+	/* the longest first: the password inside a base64 form must not
+	   cut it, leaving decodable pieces */
+	array_sort(&ic->secrets, imap_secret_cmp);
+}
+
+/* Forgets the copies of the password */
+static void imap_secrets_deinit(struct imap_client *ic)
+{
+	const char *secret;
+
+	if (!array_is_created(&ic->secrets))
+		return;
+	array_foreach_elem(&ic->secrets, secret)
+		safe_memset((char *)secret, 0, strlen(secret));
+	array_clear(&ic->secrets);
 }
 
 /* text with every form of the password replaced */
@@ -1738,6 +1762,7 @@ static void imap_deinit(struct retrieve_client *client)
 		e_warning(client->event, "imapc: %s", ic->imapc_error);
 	}
 	i_free(ic->imapc_error);
+	imap_secrets_deinit(ic);
 	if (hash_table_is_created(ic->listed))
 		hash_table_destroy(&ic->listed);
 	if (hash_table_is_created(ic->old_fingerprints))
