@@ -824,9 +824,8 @@ imap_fetch_callback(const struct imapc_command_reply *reply,
 		return;
 	i_assert(ic->fetches_in_flight > 0);
 	ic->fetches_in_flight--;
-	if (ic->fetches_in_flight == 0) {
+	if (ic->fetches_in_flight == 0)
 		timeout_remove(&ic->to_message);
-		}
 	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
 	    reply->state == IMAPC_COMMAND_STATE_BAD) {
 		/* imapc drops the connection after a BAD */
@@ -1141,6 +1140,9 @@ static void imap_fetch_deliver(struct imap_client *ic,
 		return;
 	}
 	seq_range_array_remove(&ic->requested, fetch->uid);
+	/* a message arrived: the next one has the whole timeout again */
+	if (ic->to_message != NULL)
+		timeout_reset(ic->to_message);
 	if (fetch->body_offset != 0) {
 		e_warning(ic->client.event, "Folder %s: FETCH returned UID %u "
 			  "from offset %"PRIuUOFF_T" instead of its beginning; "
@@ -1155,8 +1157,9 @@ static void imap_fetch_deliver(struct imap_client *ic,
 					 dec2str(fetch->uid)))
 		return;
 	if (i_stream_get_size(fetch->body, TRUE, &body_size) > 0 &&
-	    body_size >= IMAP_BODY_CHUNK_SIZE) {
-		/* there may be more */
+	    body_size == IMAP_BODY_CHUNK_SIZE) {
+		/* there may be more (more than asked for: a server that
+		   ignores partial fetches sent it all) */
 		imap_large_begin(ic, fetch);
 		return;
 	}
@@ -1241,9 +1244,6 @@ static void imap_fetch_deliver_checked(struct imap_client *ic,
 	}
 	if (!ic->client.set->keep)
 		seq_range_array_add(&ic->to_flag, fetch->uid);
-	/* the next message has the whole timeout again */
-	if (ic->to_message != NULL)
-		timeout_reset(ic->to_message);
 }
 
 static void imap_list_msgs_fetch(struct imap_client *ic,

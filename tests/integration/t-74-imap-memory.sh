@@ -86,4 +86,30 @@ size=$(stat -c %s "$(local_find_all i74dst "Message-ID: <i74big-1@")")
 ((RUN_RSS < MAX_RSS_KB)) || fail "40 MB: peak RSS ${RUN_RSS} KiB"
 echo "scenario 40 MB from Dovecot: peak RSS ${RUN_RSS} KiB" >&2
 
+# bodies of exactly one and two pieces, and one byte more, from real
+# Dovecot: each delivered once, whole
+remote_user i74edge
+imapr_py i74edge <<'PY'
+for n, target in ((1, 2097152), (2, 2097153), (3, 4194304), (4, 2097151)):
+    head = ("From: a@example.org\r\nSubject: edge %d\r\n"
+            "Message-ID: <i74edge-%d@retrieve-it>\r\n\r\n" % (n, n)).encode()
+    tail = ("END-OF-i74edge-%d\r\n" % n).encode()
+    fill = target - len(head) - len(tail)
+    body = (b"z" * 98 + b"\r\n") * (fill // 100)
+    body += b"z" * (fill - len(body) - 2) + b"\r\n"
+    data = head + body + tail
+    assert len(data) == target, len(data)
+    typ, resp = M.append("INBOX", None, None, data)
+    assert typ == "OK", resp
+PY
+local_user i74edge-dst $(imapr_acct retrieve i74edge)
+RUN_CONF=$LOCAL_IMAP_CONF retrieve_run i74edge-dst
+assert_result retrieve ok
+assert_eq 0 "$(run_field retrieve errors)" "piece edges: errors column"
+for n in 1 2 3 4; do
+	assert_message_once i74edge-dst INBOX "i74edge-$n"
+	assert_eq 1 "$(local_find_all i74edge-dst "END-OF-i74edge-$n" | grep -c .)" "piece edges: message $n whole"
+done
+echo "scenario piece edges (2 MiB -1, 0, +1, 4 MiB): all whole" >&2
+
 case_pass
