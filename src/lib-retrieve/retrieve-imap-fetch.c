@@ -5,6 +5,8 @@
 #include "str.h"
 #include "strnum.h"
 #include "istream.h"
+#include "hex-binary.h"
+#include "sha2.h"
 #include "message-header-parser.h"
 #include "imap-arg.h"
 #include "imap-date.h"
@@ -52,6 +54,19 @@ retrieve_imap_fetch_flags(const struct imap_arg *arg,
 	return 0;
 }
 
+/* "BODY[]<offset>" */
+static int retrieve_imap_fetch_body_offset(const char *key, uoff_t *offset_r)
+{
+	const char *end;
+
+	if (strncasecmp(key, "BODY[]<", 7) != 0)
+		return -1;
+	if (str_parse_uoff(key + 7, offset_r, &end) < 0 ||
+	    strcmp(end, ">") != 0)
+		return -1;
+	return 0;
+}
+
 static struct istream *
 retrieve_imap_fetch_body(const struct imapc_untagged_reply *reply,
 			 const struct imap_arg *list, unsigned int idx)
@@ -70,10 +85,13 @@ retrieve_imap_fetch_body(const struct imapc_untagged_reply *reply,
 				imap_arg_as_list(farg->parent_arg);
 
 			if (&parent_list[farg->list_idx] == arg) {
+				/* read from the spool file in bounded
+				   blocks, however large the message */
 				fd = dup(farg->fd);
 				if (fd == -1)
 					return NULL;
-				return i_stream_create_fd_autoclose(&fd, 0);
+				return i_stream_create_fd_autoclose(
+					&fd, RETRIEVE_IMAP_BODY_BUFFER_SIZE);
 			}
 		}
 		return NULL;
@@ -130,7 +148,10 @@ int retrieve_imap_fetch_parse(const struct imapc_untagged_reply *reply,
 			if (retrieve_imap_fetch_flags(&list[i+1], fetch_r,
 						      error_r) < 0)
 				return -1;
-		} else if (strcasecmp(key, "BODY[]") == 0) {
+		} else if (strcasecmp(key, "BODY[]") == 0 ||
+			   retrieve_imap_fetch_body_offset(key,
+				&fetch_r->body_offset) == 0) {
+			/* BODY[]<offset>: the answer to a partial fetch */
 			i_stream_unref(&fetch_r->body);
 			fetch_r->body = retrieve_imap_fetch_body(reply, list,
 								 i + 1);
@@ -163,33 +184,60 @@ const char *retrieve_imap_message_id(struct istream *input)
 {
 	struct message_header_parser_ctx *parser;
 	struct message_header_line *hdr;
+	struct istream *limited;
 	const char *message_id = NULL;
 	int ret;
 
-	parser = message_parse_header_init(input, NULL, 0);
+	/* a header without end (or one endless folded line) must not be
+	   read into memory: look at its beginning only, and gather the
+	   full value of Message-ID alone */
+	limited = i_stream_create_limit(input, RETRIEVE_IMAP_HEADER_MAX_SIZE);
+	parser = message_parse_header_init(limited, NULL, 0);
 	while ((ret = message_parse_header_next(parser, &hdr)) > 0) {
 		if (hdr->eoh)
 			break;
+		if (strcasecmp(hdr->name, "Message-ID") != 0 ||
+		    message_id != NULL)
+			continue;
 		if (hdr->continues) {
 			hdr->use_full_value = TRUE;
 			continue;
 		}
-		if (strcasecmp(hdr->name, "Message-ID") == 0 &&
-		    message_id == NULL) {
-			message_id = t_strcut(t_strndup(hdr->full_value,
-							hdr->full_value_len),
-					      '\r');
-			message_id = t_str_trim(message_id, " \t\r\n");
-		}
+		message_id = t_strcut(t_strndup(hdr->full_value,
+						hdr->full_value_len), '\r');
+		message_id = t_str_trim(message_id, " \t\r\n");
 	}
 	message_parse_header_deinit(&parser);
+	i_stream_unref(&limited);
 	i_stream_seek(input, 0);
 	return message_id == NULL || message_id[0] == '\0' ? NULL : message_id;
+}
+
+static const char *retrieve_imap_fingerprint_hash(const char *message_id)
+{
+	unsigned char digest[SHA256_RESULTLEN];
+
+	sha256_get_digest(message_id, strlen(message_id), digest);
+	return t_strconcat(RETRIEVE_IMAP_FINGERPRINT_PREFIX,
+			   binary_to_hex(digest, sizeof(digest)), NULL);
 }
 
 const char *retrieve_imap_fingerprint(const char *message_id, uoff_t size)
 {
 	if (message_id == NULL)
 		return NULL;
-	return t_strdup_printf("%"PRIuUOFF_T" %s", size, message_id);
+	/* a hash: a Message-ID can be of any length, a state line can't */
+	return t_strdup_printf("%"PRIuUOFF_T" %s", size,
+			       retrieve_imap_fingerprint_hash(message_id));
+}
+
+const char *retrieve_imap_fingerprint_normalize(const char *fingerprint)
+{
+	const char *p = strchr(fingerprint, ' ');
+
+	if (p == NULL || str_begins(p + 1, RETRIEVE_IMAP_FINGERPRINT_PREFIX))
+		return fingerprint;
+	/* written by an older version: "<size> <Message-ID>" */
+	return t_strdup_printf("%s %s", t_strdup_until(fingerprint, p),
+			       retrieve_imap_fingerprint_hash(p + 1));
 }

@@ -3,6 +3,13 @@
 
 #include "mail-types.h"
 
+/* Blocks in which a spooled BODY[] is read */
+#define RETRIEVE_IMAP_BODY_BUFFER_SIZE (64*1024)
+/* How much of a header is searched for the Message-ID */
+#define RETRIEVE_IMAP_HEADER_MAX_SIZE (1024*1024)
+/* What marks a hashed Message-ID in a fingerprint */
+#define RETRIEVE_IMAP_FINGERPRINT_PREFIX "sha256:"
+
 struct imap_arg;
 struct imapc_untagged_reply;
 
@@ -20,6 +27,8 @@ struct retrieve_imap_fetch {
 	const char *const *keywords;
 	/* BODY[] as a seekable stream, NULL when not sent */
 	struct istream *body;
+	/* BODY[]<offset>: where the (partial) body begins */
+	uoff_t body_offset;
 	/* BODY[HEADER.FIELDS (MESSAGE-ID)] value, NULL when not sent */
 	const char *header_fields;
 };
@@ -34,8 +43,11 @@ int retrieve_imap_fetch_parse(const struct imapc_untagged_reply *reply,
    it has none. */
 const char *retrieve_imap_message_id(struct istream *input);
 
-/* What identifies a message across a UIDVALIDITY change: Message-ID and
-   size; NULL when it has no Message-ID. */
+/* What identifies a message across a UIDVALIDITY change: size and a hash
+   of the Message-ID; NULL when it has no Message-ID. */
 const char *retrieve_imap_fingerprint(const char *message_id, uoff_t size);
+/* A fingerprint from the state in today's form: older versions stored
+   the Message-ID itself, which is hashed now */
+const char *retrieve_imap_fingerprint_normalize(const char *fingerprint);
 
 #endif

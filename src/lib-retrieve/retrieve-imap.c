@@ -6,6 +6,11 @@
 #include "str-sanitize.h"
 #include "hash.h"
 #include "istream.h"
+#include "base64.h"
+#include "safe-memset.h"
+#include "safe-mkstemp.h"
+#include "write-full.h"
+#include "ioloop.h"
 #include "seq-range-array.h"
 #include "imap-arg.h"
 #include "imap-util.h"
@@ -15,10 +20,19 @@
 #include "retrieve-imap-private.h"
 #include "retrieve-client-private.h"
 
+#include <unistd.h>
+
 /* UIDs per UID FETCH command, and such commands in flight: the server
    streams one batch while we deliver the previous one */
 #define IMAP_FETCH_BATCH_SIZE 100
 #define IMAP_FETCH_WINDOW 2
+/* The longest line (literals included: imapc reads them into memory)
+   taken from the server: a body chunk or a UID SEARCH reply of a large
+   folder fits */
+#define IMAP_MAX_LINE_LENGTH (8*1024*1024)
+/* A body is fetched in pieces of this size (BODY.PEEK[]<offset.size>):
+   imapc 2.3 reads every literal into memory, so none is bigger */
+#define IMAP_BODY_CHUNK_SIZE (2*1024*1024)
 
 enum imap_phase {
 	IMAP_PHASE_LOGIN,
@@ -34,6 +48,24 @@ enum imap_phase {
 struct imap_msg {
 	uint32_t uid;
 	uoff_t size;
+};
+
+/* A message bigger than one chunk, received into a temp file */
+struct imap_large {
+	uint32_t uid;
+	/* RFC822.SIZE */
+	uoff_t size;
+	time_t internaldate;
+	int internaldate_tz;
+	enum mail_flags flags;
+	const char *const *keywords;
+	int fd;
+	/* bytes in the file; the next chunk begins there */
+	uoff_t received;
+	/* a chunk arrived for the command in flight */
+	bool got_chunk:1;
+	/* a chunk shorter than asked for: the end */
+	bool complete:1;
 };
 
 struct imap_folder {
@@ -52,8 +84,12 @@ struct imap_client {
 	enum imap_phase phase;
 	/* "imapc(host:port): ", how imapc's own log lines begin */
 	const char *imapc_log_prefix;
-	/* the last error imapc logged (i_malloc'd): why it disconnected */
+	/* the last error imapc logged (i_malloc'd, scrubbed): why it
+	   disconnected */
 	char *imapc_error;
+	/* the password in every form a login command carries it (quoted,
+	   SASL PLAIN base64): never shown, whatever the server echoes */
+	ARRAY_TYPE(const_string) secrets;
 	/* merge/mirror: every selectable folder LIST returned (remote
 	   names), excluded ones too */
 	HASH_TABLE(const char *, const char *) listed;
@@ -67,11 +103,30 @@ struct imap_client {
 	/* the selected folder */
 	uint32_t uidvalidity;
 	uint32_t exists;
-	/* UIDVALIDITY changed: fingerprints retrieved under the old one */
-	HASH_TABLE(const char *, const char *) old_fingerprints;
+	/* UIDVALIDITY changed: fingerprints retrieved under the old one,
+	   each with how many messages carried it (a match consumes one) */
+	HASH_TABLE(const char *, void *) old_fingerprints;
 	pool_t folder_pool;
 	ARRAY(struct imap_msg) msgs;
 	ARRAY_TYPE(uint32_t) present;
+	/* the UIDs the listing returned, each taken once */
+	ARRAY_TYPE(seq_range) listed_uids;
+	/* the listing returned more messages than EXISTS announced */
+	bool listing_overflow;
+	/* UID -> RFC822.SIZE of the listing, of the messages to fetch: a
+	   body must be of the size listed for its UID */
+	HASH_TABLE(void *, struct imap_msg *) listed_sizes;
+	/* UIDs asked for by the UID FETCH commands in flight, not yet
+	   received: a body is accepted only for one of them, once */
+	ARRAY_TYPE(seq_range) requested;
+	/* retrieve_message_timeout: receiving one message, even byte by
+	   byte (imapc's own timeout restarts on any input) */
+	struct timeout *to_message;
+	/* messages of a full first chunk, continued chunk by chunk into
+	   a temp file once the batches are done */
+	ARRAY(struct imap_large) large;
+	unsigned int large_idx;
+	bool large_in_flight;
 	unsigned int next_msg;
 	unsigned int fetches_in_flight;
 	/* keep=no: delivered (now or by an earlier run), not yet flagged */
@@ -82,6 +137,10 @@ struct imap_client {
 
 	/* a local failure: fetch no more, still expunge what was stored */
 	bool stopping:1;
+	/* LOGOUT sent: the server's goodbye is no error */
+	bool logout_sent:1;
+	/* the login command was answered BAD */
+	bool login_bad:1;
 };
 
 static void imap_folder_next(struct imap_client *ic);
@@ -96,6 +155,120 @@ static void imap_fetch_more(struct imap_client *ic);
    handler for all clients of the process. */
 static ARRAY(struct imap_client *) imap_log_clients = ARRAY_INIT;
 static failure_callback_t *imap_log_orig_handler = NULL;
+
+#define IMAP_SECRET_HIDDEN "<hidden>"
+#define IMAP_LOGIN_BAD_ERROR \
+	"The server rejected the login command as invalid (BAD)"
+
+static void imap_secret_add(struct imap_client *ic, const char *secret)
+{
+	if (secret[0] == '\0')
+		return;
+	secret = p_strdup(ic->client.pool, secret);
+	array_push_back(&ic->secrets, &secret);
+}
+
+static void imap_secret_add_base64(struct imap_client *ic,
+				   const void *data, size_t size)
+{
+	string_t *str = t_base64_encode(0, SIZE_MAX, data, size);
+
+	imap_secret_add(ic, str_c(str));
+}
+
+static int imap_secret_cmp(const char *const *s1, const char *const *s2)
+{
+	size_t len1 = strlen(*s1), len2 = strlen(*s2);
+
+	return len1 > len2 ? -1 : (len1 < len2 ? 1 : 0);
+}
+
+/* The password as LOGIN (quoted or as a literal) and AUTHENTICATE PLAIN
+   (with or without an authorization identity) send it */
+static void imap_secrets_init(struct imap_client *ic, const char *username,
+			      const char *password)
+{
+	string_t *str = t_str_new(128);
+	const char *p;
+
+	p_array_init(&ic->secrets, ic->client.pool, 8);
+	if (password == NULL || password[0] == '\0')
+		return;
+	imap_secret_add(ic, password);
+	for (p = password; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			str_append_c(str, '\\');
+		str_append_c(str, *p);
+	}
+	if (strcmp(str_c(str), password) != 0)
+		imap_secret_add(ic, str_c(str));
+	imap_secret_add_base64(ic, password, strlen(password));
+	str_truncate(str, 0);
+	str_append_c(str, '\0');
+	str_append(str, username);
+	str_append_c(str, '\0');
+	str_append(str, password);
+	imap_secret_add_base64(ic, str_data(str), str_len(str));
+	str_insert(str, 0, username);
+	imap_secret_add_base64(ic, str_data(str), str_len(str));
+	safe_memset(str_c_modifiable(str), 0, str_len(str));
+	/* the longest first: the password inside a base64 form must not
+	   cut it, leaving decodable pieces */
+	array_sort(&ic->secrets, imap_secret_cmp);
+}
+
+/* Forgets the copies of the password */
+static void imap_secrets_deinit(struct imap_client *ic)
+{
+	const char *secret;
+
+	if (!array_is_created(&ic->secrets))
+		return;
+	array_foreach_elem(&ic->secrets, secret)
+		safe_memset((char *)secret, 0, strlen(secret));
+	array_clear(&ic->secrets);
+}
+
+/* text with every form of the password replaced */
+static const char *imap_scrub(struct imap_client *ic, const char *text)
+{
+	const char *secret, *p;
+	string_t *str;
+
+	if (!array_is_created(&ic->secrets))
+		return text;
+	array_foreach_elem(&ic->secrets, secret) {
+		if (strstr(text, secret) == NULL)
+			continue;
+		str = t_str_new(strlen(text));
+		while ((p = strstr(text, secret)) != NULL) {
+			str_append_data(str, text, p - text);
+			str_append(str, IMAP_SECRET_HIDDEN);
+			text = p + strlen(secret);
+		}
+		str_append(str, text);
+		text = str_c(str);
+	}
+	return text;
+}
+
+/* A server's reply text, fit for logs and the status */
+static const char *
+imap_reply_text(struct imap_client *ic,
+		const struct imapc_command_reply *reply)
+{
+	return str_sanitize(imap_scrub(ic, reply->text_full), 200);
+}
+
+static void ATTR_FORMAT(2, 3)
+imap_log_orig(const struct failure_context *ctx, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	imap_log_orig_handler(ctx, format, args);
+	va_end(args);
+}
 
 static void ATTR_FORMAT(2, 0)
 imap_log_handler(const struct failure_context *ctx, const char *format,
@@ -118,18 +291,33 @@ imap_log_handler(const struct failure_context *ctx, const char *format,
 		array_foreach_elem(&imap_log_clients, ic) {
 			if (!str_begins(line, ic->imapc_log_prefix))
 				continue;
-			line += strlen(ic->imapc_log_prefix);
+			line = imap_scrub(ic, line + strlen(ic->imapc_log_prefix));
 			/* try_reconnect()'s suffix */
 			len = strlen(line);
 			if (len > suffix_len &&
 			    strcmp(line + len - suffix_len, suffix) == 0)
 				line = t_strndup(line, len - suffix_len);
+			taken = TRUE;
+			if (ctx->type == LOG_TYPE_ERROR || ic->logout_sent)
+				e_debug(ic->client.event, "imapc: %s", line);
+			else {
+				imap_log_orig(ctx, "%s%s",
+					      ic->imapc_log_prefix, line);
+			}
+			if (ic->logout_sent) {
+				/* the goodbye after LOGOUT: nothing went
+				   wrong */
+				break;
+			}
+			if (ic->phase == IMAP_PHASE_LOGIN &&
+			    str_begins(line, "Command '")) {
+				/* imapc quotes the whole command, which
+				   is the login's here: never reused */
+				line = IMAP_LOGIN_BAD_ERROR;
+				ic->login_bad = TRUE;
+			}
 			i_free(ic->imapc_error);
 			ic->imapc_error = i_strdup(line);
-			if (ctx->type == LOG_TYPE_ERROR) {
-				e_debug(ic->client.event, "imapc: %s", line);
-				taken = TRUE;
-			}
 			break;
 		}
 	} T_END;
@@ -185,7 +373,7 @@ imap_disconnect_reason(struct imap_client *ic,
 {
 	if (ic->imapc_error != NULL)
 		return str_sanitize(ic->imapc_error, 300);
-	return str_sanitize(reply->text_full, 200);
+	return imap_reply_text(ic, reply);
 }
 
 /* A certificate or TLS problem does not fix itself, nor does a server
@@ -218,6 +406,7 @@ imap_fail(struct imap_client *ic, enum retrieve_result_code code,
 	  const char *resp_code, const char *error)
 {
 	ic->phase = IMAP_PHASE_DONE;
+	timeout_remove(&ic->to_message);
 	retrieve_client_finish(&ic->client, code, resp_code, error);
 }
 
@@ -255,7 +444,7 @@ imap_fail_reply(struct imap_client *ic, const char *cmd_name,
 	}
 	imap_fail(ic, imap_reply_code(reply, def), reply->resp_text_key,
 		  t_strdup_printf("%s failed: %s", cmd_name,
-				  str_sanitize(reply->text_full, 200)));
+				  imap_reply_text(ic, reply)));
 }
 
 static bool imap_cap_has(const char *capabilities, const char *name)
@@ -446,12 +635,19 @@ static void imap_list_send(struct imap_client *ic)
 
 /* --- the selected folder --- */
 
+static void imap_large_close_all(struct imap_client *ic);
+
 static void imap_folder_done(struct imap_client *ic)
 {
+	timeout_remove(&ic->to_message);
+	imap_large_close_all(ic);
+	ic->large_idx = 0;
 	if (ic->box != NULL)
 		imapc_client_mailbox_close(&ic->box);
 	if (hash_table_is_created(ic->old_fingerprints))
 		hash_table_destroy(&ic->old_fingerprints);
+	if (hash_table_is_created(ic->listed_sizes))
+		hash_table_destroy(&ic->listed_sizes);
 	pool_unref(&ic->folder_pool);
 	ic->folder_idx++;
 	if (ic->stopping || ic->client.finished) {
@@ -469,11 +665,17 @@ imap_expunge_callback(const struct imapc_command_reply *reply,
 
 	if (ic->phase != IMAP_PHASE_EXPUNGE)
 		return;
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
+	    reply->state == IMAPC_COMMAND_STATE_BAD) {
+		imap_fail_reply(ic, "EXPUNGE", reply,
+				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+		return;
+	}
 	if (reply->state != IMAPC_COMMAND_STATE_OK) {
 		/* the messages stay flagged; the next run expunges again */
 		e_warning(ic->client.event, "Folder %s: EXPUNGE failed: %s",
 			  ic->folder->remote.name,
-			  str_sanitize(reply->text_full, 200));
+			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client, "EXPUNGE failed");
 	} else {
 		unsigned int i, count = seq_range_count(&ic->flagged);
@@ -543,6 +745,12 @@ imap_search_deleted_callback(const struct imapc_command_reply *reply,
 
 	if (ic->phase != IMAP_PHASE_EXPUNGE)
 		return;
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
+	    reply->state == IMAPC_COMMAND_STATE_BAD) {
+		imap_fail_reply(ic, "UID SEARCH", reply,
+				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+		return;
+	}
 	if (reply->state != IMAPC_COMMAND_STATE_OK ||
 	    ic->stores_in_flight == UINT_MAX) {
 		ic->stores_in_flight = 0;
@@ -570,10 +778,18 @@ imap_store_callback(const struct imapc_command_reply *reply,
 		return;
 	i_assert(ic->stores_in_flight > 0);
 	ic->stores_in_flight--;
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
+	    reply->state == IMAPC_COMMAND_STATE_BAD) {
+		/* nothing more can be sent; what is flagged is expunged
+		   by a later run */
+		imap_fail_reply(ic, "UID STORE", reply,
+				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+		return;
+	}
 	if (reply->state != IMAPC_COMMAND_STATE_OK) {
 		e_warning(ic->client.event, "Folder %s: STORE \\Deleted "
 			  "failed: %s", ic->folder->remote.name,
-			  str_sanitize(reply->text_full, 200));
+			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client,
 					     "STORE \\Deleted failed");
 	}
@@ -608,7 +824,11 @@ imap_fetch_callback(const struct imapc_command_reply *reply,
 		return;
 	i_assert(ic->fetches_in_flight > 0);
 	ic->fetches_in_flight--;
-	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED) {
+	if (ic->fetches_in_flight == 0)
+		timeout_remove(&ic->to_message);
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
+	    reply->state == IMAPC_COMMAND_STATE_BAD) {
+		/* imapc drops the connection after a BAD */
 		imap_fail_reply(ic, "UID FETCH", reply,
 				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
 		return;
@@ -618,8 +838,229 @@ imap_fetch_callback(const struct imapc_command_reply *reply,
 		   tries again what is still there */
 		e_warning(ic->client.event, "Folder %s: UID FETCH failed: %s",
 			  ic->folder->remote.name,
-			  str_sanitize(reply->text_full, 200));
+			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client, "UID FETCH failed");
+	}
+	imap_fetch_more(ic);
+}
+
+/* What is received of one message at most: the admin's limit, the
+   account's max_size below it */
+static uoff_t imap_max_message_size(struct imap_client *ic)
+{
+	uoff_t max_size = ic->client.global_set->max_message_size;
+
+	if (ic->client.set->max_size != 0 && ic->client.set->max_size < max_size)
+		max_size = ic->client.set->max_size;
+	return max_size;
+}
+
+static void imap_message_timeout(struct imap_client *ic)
+{
+	imap_fail(ic, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL, t_strdup_printf(
+		"Folder %s: no message arrived within retrieve_message_timeout "
+		"(%u s)", ic->folder->remote.name,
+		ic->client.global_set->message_timeout_secs));
+}
+
+static void imap_large_close(struct imap_large *large)
+{
+	i_close_fd(&large->fd);
+}
+
+static void imap_large_close_all(struct imap_client *ic)
+{
+	struct imap_large *large;
+
+	if (!array_is_created(&ic->large))
+		return;
+	array_foreach_modifiable(&ic->large, large)
+		imap_large_close(large);
+	array_free(&ic->large);
+}
+
+/* A full first chunk: the rest follows once the batches are done */
+static void imap_large_begin(struct imap_client *ic,
+			     const struct retrieve_imap_fetch *fetch)
+{
+	struct imap_large *large;
+	const unsigned char *data;
+	const char *path;
+	size_t size;
+	ssize_t ret;
+	string_t *str;
+	int fd;
+
+	str = t_str_new(128);
+	str_append(str, retrieve_client_temp_prefix(&ic->client));
+	fd = safe_mkstemp(str, 0600, (uid_t)-1, (gid_t)-1);
+	if (fd == -1) {
+		e_error(ic->client.event, "safe_mkstemp(%s) failed: %m",
+			str_c(str));
+		retrieve_client_folder_error(&ic->client,
+					     "can't create a temp file");
+		return;
+	}
+	path = str_c(str);
+	i_unlink(path);
+	while ((ret = i_stream_read_more(fetch->body, &data, &size)) > 0) {
+		if (write_full(fd, data, size) < 0) {
+			e_error(ic->client.event, "write(temp file) failed: %m");
+			retrieve_client_folder_error(&ic->client,
+						     "can't write a temp file");
+			i_close_fd(&fd);
+			return;
+		}
+		i_stream_skip(fetch->body, size);
+	}
+	if (!array_is_created(&ic->large))
+		i_array_init(&ic->large, 4);
+	large = array_append_space(&ic->large);
+	large->uid = fetch->uid;
+	large->size = fetch->size;
+	large->internaldate = fetch->internaldate;
+	large->internaldate_tz = fetch->internaldate_tz;
+	large->flags = fetch->flags;
+	if (fetch->keywords != NULL) {
+		large->keywords = (const char *const *)
+			p_strarray_dup(ic->folder_pool, fetch->keywords);
+	}
+	large->fd = fd;
+	large->received = fetch->body->v_offset;
+}
+
+/* The next chunk of a large message */
+static void imap_large_chunk(struct imap_client *ic, uint32_t uid,
+			     uoff_t offset, struct istream *body)
+{
+	struct imap_large *large;
+	const unsigned char *data;
+	size_t size;
+	ssize_t ret;
+
+	if (!array_is_created(&ic->large) ||
+	    ic->large_idx >= array_count(&ic->large)) {
+		large = NULL;
+	} else {
+		large = array_idx_modifiable(&ic->large, ic->large_idx);
+	}
+	if (large == NULL || !ic->large_in_flight || large->uid != uid ||
+	    large->received != offset || large->got_chunk || large->fd == -1) {
+		e_warning(ic->client.event, "Folder %s: FETCH returned a "
+			  "piece of UID %u at %"PRIuUOFF_T", which was not "
+			  "asked for; ignored", ic->folder->remote.name,
+			  uid, offset);
+		retrieve_client_folder_error(&ic->client,
+			"FETCH returned a message piece that was not asked for");
+		return;
+	}
+	large->got_chunk = TRUE;
+	while ((ret = i_stream_read_more(body, &data, &size)) > 0) {
+		if (write_full(large->fd, data, size) < 0) {
+			e_error(ic->client.event, "write(temp file) failed: %m");
+			imap_large_close(large);
+			return;
+		}
+		i_stream_skip(body, size);
+	}
+	large->received += body->v_offset;
+	if (body->v_offset < IMAP_BODY_CHUNK_SIZE)
+		large->complete = TRUE;
+}
+
+static void imap_fetch_deliver_checked(struct imap_client *ic,
+				       const struct retrieve_imap_fetch *fetch);
+static uoff_t imap_listed_size(struct imap_client *ic, uint32_t uid);
+static void imap_large_callback(const struct imapc_command_reply *reply,
+				void *context);
+
+static void imap_large_send(struct imap_client *ic)
+{
+	struct imap_large *large;
+	struct imapc_command *cmd;
+
+	large = array_idx_modifiable(&ic->large, ic->large_idx);
+	large->got_chunk = FALSE;
+	ic->large_in_flight = TRUE;
+	ic->fetches_in_flight++;
+	/* one deadline for all pieces of the message */
+	if (ic->to_message == NULL) {
+		ic->to_message = timeout_add(
+			ic->client.global_set->message_timeout_secs * 1000,
+			imap_message_timeout, ic);
+	}
+	cmd = imapc_client_mailbox_cmd(ic->box, imap_large_callback, ic);
+	imapc_command_sendf(cmd, "UID FETCH %u (UID BODY.PEEK[]<%1s.%u>)",
+			    large->uid, dec2str(large->received),
+			    IMAP_BODY_CHUNK_SIZE);
+}
+
+/* The large message is all there (or failed): deliver or give up */
+static void imap_large_finish(struct imap_client *ic,
+			      struct imap_large *large)
+{
+	struct retrieve_imap_fetch fetch;
+
+	if (large->fd != -1 && large->complete) {
+		i_zero(&fetch);
+		fetch.uid = large->uid;
+		fetch.size = large->size;
+		fetch.internaldate = large->internaldate;
+		fetch.internaldate_tz = large->internaldate_tz;
+		fetch.have_flags = TRUE;
+		fetch.flags = large->flags;
+		fetch.keywords = large->keywords;
+		fetch.body = i_stream_create_fd(large->fd,
+						RETRIEVE_IMAP_BODY_BUFFER_SIZE);
+		imap_fetch_deliver_checked(ic, &fetch);
+		i_stream_unref(&fetch.body);
+	}
+	imap_large_close(large);
+	ic->large_idx++;
+}
+
+static void
+imap_large_callback(const struct imapc_command_reply *reply, void *context)
+{
+	struct imap_client *ic = context;
+	struct imap_large *large;
+	unsigned int idx = ic->large_idx;
+
+	if (ic->phase != IMAP_PHASE_FETCH)
+		return;
+	i_assert(ic->fetches_in_flight > 0);
+	ic->fetches_in_flight--;
+	ic->large_in_flight = FALSE;
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
+	    reply->state == IMAPC_COMMAND_STATE_BAD) {
+		imap_fail_reply(ic, "UID FETCH", reply,
+				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+		return;
+	}
+	large = array_idx_modifiable(&ic->large, ic->large_idx);
+	if (reply->state != IMAPC_COMMAND_STATE_OK || !large->got_chunk) {
+		e_warning(ic->client.event, "Folder %s: UID FETCH of a piece "
+			  "of UID %u failed: %s", ic->folder->remote.name,
+			  large->uid, reply->state != IMAPC_COMMAND_STATE_OK ?
+			  imap_reply_text(ic, reply) : "no data");
+		retrieve_client_folder_error(&ic->client, "UID FETCH failed");
+		imap_large_close(large);
+		ic->large_idx++;
+	} else if (large->received > imap_max_message_size(ic)) {
+		/* RFC822.SIZE claimed less */
+		ic->client.result.skipped_too_large++;
+		e_warning(ic->client.event, "Folder %s: leaving UID %u on the "
+			  "server: it is over the size limit %"PRIuUOFF_T
+			  " bytes", ic->folder->remote.name, large->uid,
+			  imap_max_message_size(ic));
+		imap_large_close(large);
+		ic->large_idx++;
+	} else if (large->complete || ic->stopping) {
+		imap_large_finish(ic, large);
+	}
+	if (ic->large_idx != idx) {
+		/* the next message has the whole timeout again */
+		timeout_remove(&ic->to_message);
 	}
 	imap_fetch_more(ic);
 }
@@ -646,16 +1087,35 @@ static void imap_fetch_more(struct imap_client *ic)
 		for (n = 0; n < IMAP_FETCH_BATCH_SIZE &&
 			    ic->next_msg < count; n++)
 			seq_range_array_add(&uids, msgs[ic->next_msg++].uid);
+		seq_range_array_merge(&ic->requested, &uids);
 		str = t_str_new(256);
 		imap_write_seq_range(str, &uids);
-		ic->fetches_in_flight++;
+		if (ic->fetches_in_flight++ == 0) {
+			i_assert(ic->to_message == NULL);
+			ic->to_message = timeout_add(
+				ic->client.global_set->message_timeout_secs *
+				1000, imap_message_timeout, ic);
+		}
 		cmd = imapc_client_mailbox_cmd(ic->box, imap_fetch_callback,
 					       ic);
+		/* the first chunk: all of most messages */
 		imapc_command_sendf(cmd, "UID FETCH %1s (UID RFC822.SIZE "
-				    "INTERNALDATE FLAGS BODY.PEEK[])",
-				    str_c(str));
+				    "INTERNALDATE FLAGS BODY.PEEK[]<0.%u>)",
+				    str_c(str), IMAP_BODY_CHUNK_SIZE);
 	}
-	if (ic->fetches_in_flight > 0 || ic->stores_in_flight > 0)
+	if (ic->fetches_in_flight > 0)
+		return;
+	/* then the large messages, one chunk at a time */
+	if (array_is_created(&ic->large) &&
+	    ic->large_idx < array_count(&ic->large) && !ic->stopping &&
+	    !ic->client.finished) {
+		imap_large_send(ic);
+		return;
+	}
+	timeout_remove(&ic->to_message);
+	imap_large_close_all(ic);
+	ic->large_idx = 0;
+	if (ic->stores_in_flight > 0)
 		return;
 	if (!ic->client.set->keep)
 		imap_expunge(ic);
@@ -667,18 +1127,99 @@ static void imap_fetch_deliver(struct imap_client *ic,
 			       const struct retrieve_imap_fetch *fetch)
 {
 	const struct imap_folder *folder = ic->folder;
+	uoff_t body_size;
+
+	if (!seq_range_exists(&ic->requested, fetch->uid)) {
+		/* filed under that UID, it would have the real message
+		   expunged unread */
+		e_warning(ic->client.event, "Folder %s: FETCH returned a body "
+			  "for UID %u, which was not asked for (or twice); "
+			  "ignored", folder->remote.name, fetch->uid);
+		retrieve_client_folder_error(&ic->client,
+			"FETCH returned a message that was not asked for");
+		return;
+	}
+	seq_range_array_remove(&ic->requested, fetch->uid);
+	/* a message arrived: the next one has the whole timeout again */
+	if (ic->to_message != NULL)
+		timeout_reset(ic->to_message);
+	if (fetch->body_offset != 0) {
+		e_warning(ic->client.event, "Folder %s: FETCH returned UID %u "
+			  "from offset %"PRIuUOFF_T" instead of its beginning; "
+			  "ignored", folder->remote.name, fetch->uid,
+			  fetch->body_offset);
+		retrieve_client_folder_error(&ic->client,
+			"FETCH returned a message piece that was not asked for");
+		return;
+	}
+	if (ic->stopping ||
+	    retrieve_client_is_retrieved(&ic->client, folder->remote.remote_name,
+					 dec2str(fetch->uid)))
+		return;
+	if (i_stream_get_size(fetch->body, TRUE, &body_size) > 0 &&
+	    body_size == IMAP_BODY_CHUNK_SIZE) {
+		/* there may be more (more than asked for: a server that
+		   ignores partial fetches sent it all) */
+		imap_large_begin(ic, fetch);
+		return;
+	}
+	imap_fetch_deliver_checked(ic, fetch);
+}
+
+/* Delivers a whole received body unless it is broken or too large */
+static void imap_fetch_deliver_checked(struct imap_client *ic,
+				       const struct retrieve_imap_fetch *fetch)
+{
+	const struct imap_folder *folder = ic->folder;
 	struct retrieve_deliver_message dmsg;
 	const char *message_id, *fingerprint;
-	uoff_t size;
+	uoff_t size, body_size, listed_size;
 
 	if (ic->stopping ||
 	    retrieve_client_is_retrieved(&ic->client, folder->remote.remote_name,
 					 dec2str(fetch->uid)))
 		return;
-	size = fetch->size;
-	if (size == (uoff_t)-1 &&
-	    i_stream_get_size(fetch->body, TRUE, &size) <= 0)
-		size = 0;
+	if (i_stream_get_size(fetch->body, TRUE, &body_size) <= 0) {
+		e_warning(ic->client.event, "Folder %s: UID %u: the size of "
+			  "its body is unknown: %s", folder->remote.name,
+			  fetch->uid, i_stream_get_error(fetch->body));
+		retrieve_client_folder_error(&ic->client,
+			"a message body could not be read");
+		return;
+	}
+	if (body_size > imap_max_message_size(ic)) {
+		/* RFC822.SIZE claimed less; the partial fetch stopped
+		   it */
+		ic->client.result.skipped_too_large++;
+		e_warning(ic->client.event, "Folder %s: leaving UID %u on the "
+			  "server: it is over the size limit %"PRIuUOFF_T
+			  " bytes", folder->remote.name, fetch->uid,
+			  imap_max_message_size(ic));
+		return;
+	}
+	listed_size = imap_listed_size(ic, fetch->uid);
+	if (listed_size != (uoff_t)-1 && fetch->size != (uoff_t)-1 &&
+	    fetch->size != listed_size) {
+		/* another message's body under this UID, most likely */
+		e_warning(ic->client.event, "Folder %s: UID %u: RFC822.SIZE "
+			  "%"PRIuUOFF_T" now, %"PRIuUOFF_T" in the listing: "
+			  "not retrieved", folder->remote.name, fetch->uid,
+			  fetch->size, listed_size);
+		retrieve_client_folder_error(&ic->client, t_strdup_printf(
+			"UID %u changed its size", fetch->uid));
+		return;
+	}
+	if (fetch->size != (uoff_t)-1 && body_size < fetch->size) {
+		/* cut short: never delivered, so never expunged */
+		e_warning(ic->client.event, "Folder %s: UID %u: BODY[] is "
+			  "%"PRIuUOFF_T" bytes, RFC822.SIZE %"PRIuUOFF_T
+			  ": truncated, not retrieved", folder->remote.name,
+			  fetch->uid, body_size, fetch->size);
+		retrieve_client_folder_error(&ic->client, t_strdup_printf(
+			"UID %u arrived truncated", fetch->uid));
+		return;
+	}
+	size = fetch->size != (uoff_t)-1 ? fetch->size : body_size;
 	message_id = retrieve_imap_message_id(fetch->body);
 	fingerprint = retrieve_imap_fingerprint(message_id, size);
 
@@ -712,7 +1253,28 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 	const char *uid = dec2str(fetch->uid);
 	const char *message_id, *fingerprint;
 	struct imap_msg *msg;
+	void *value;
+	unsigned int count;
 
+	if (seq_range_array_add(&ic->listed_uids, fetch->uid)) {
+		/* listed twice: fetching it twice gains nothing */
+		return;
+	}
+	if (array_count(&ic->present) >= ic->exists) {
+		/* a server can't list more messages than it announced (new
+		   mail comes with a new EXISTS first): the rest are lies,
+		   and memory is not spent on them */
+		if (!ic->listing_overflow) {
+			ic->listing_overflow = TRUE;
+			e_warning(ic->client.event, "Folder %s: the listing "
+				  "has more messages than EXISTS (%u); the rest "
+				  "is ignored", ic->folder->remote.name,
+				  ic->exists);
+			retrieve_client_folder_error(&ic->client,
+				"the listing has more messages than EXISTS");
+		}
+		return;
+	}
 	array_push_back(&ic->present, &fetch->uid);
 	if (retrieve_client_is_retrieved(&ic->client, remote_name, uid)) {
 		/* delivered by an earlier run, not expunged yet */
@@ -728,9 +1290,20 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 		i_stream_unref(&input);
 		fingerprint = retrieve_imap_fingerprint(message_id,
 							fetch->size);
-		if (fingerprint != NULL &&
-		    hash_table_lookup(ic->old_fingerprints, fingerprint) != NULL) {
-			/* retrieved under the old UIDVALIDITY */
+		value = fingerprint == NULL ? NULL :
+			hash_table_lookup(ic->old_fingerprints, fingerprint);
+		if (value != NULL) {
+			/* retrieved under the old UIDVALIDITY: once per
+			   copy retrieved, so that a second message with
+			   the same fingerprint is not taken for it */
+			count = POINTER_CAST_TO(value, unsigned int);
+			if (count > 1) {
+				hash_table_update(ic->old_fingerprints,
+					fingerprint, POINTER_CAST(count - 1));
+			} else {
+				hash_table_remove(ic->old_fingerprints,
+						  fingerprint);
+			}
 			if (retrieve_client_record(&ic->client, remote_name,
 						   uid, fingerprint) < 0) {
 				ic->stopping = TRUE;
@@ -741,12 +1314,38 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 			return;
 		}
 	}
+	if (fetch->size != (uoff_t)-1 &&
+	    fetch->size > ic->client.global_set->max_message_size) {
+		ic->client.result.skipped_too_large++;
+		e_warning(ic->client.event, "Leaving %s/%s on the server: "
+			  "%"PRIuUOFF_T" bytes is over retrieve_max_message_size "
+			  "%"PRIuUOFF_T, ic->folder->remote.name, uid,
+			  fetch->size, ic->client.global_set->max_message_size);
+		return;
+	}
 	if (!retrieve_client_want(&ic->client, remote_name, uid,
 				  fetch->size == (uoff_t)-1 ? 0 : fetch->size))
 		return;
 	msg = array_append_space(&ic->msgs);
 	msg->uid = fetch->uid;
 	msg->size = fetch->size;
+}
+
+/* The size the listing gave the UID, (uoff_t)-1 when unknown */
+static uoff_t imap_listed_size(struct imap_client *ic, uint32_t uid)
+{
+	struct imap_msg *msg;
+
+	if (!hash_table_is_created(ic->listed_sizes)) {
+		hash_table_create_direct(&ic->listed_sizes, ic->folder_pool,
+					 array_count(&ic->msgs));
+		array_foreach_modifiable(&ic->msgs, msg) {
+			hash_table_update(ic->listed_sizes,
+					  POINTER_CAST(msg->uid), msg);
+		}
+	}
+	msg = hash_table_lookup(ic->listed_sizes, POINTER_CAST(uid));
+	return msg == NULL ? (uoff_t)-1 : msg->size;
 }
 
 static void
@@ -766,7 +1365,10 @@ imap_untagged_fetch(struct imap_client *ic,
 	}
 	if (ic->phase == IMAP_PHASE_LIST_MSGS)
 		imap_list_msgs_fetch(ic, &fetch);
-	else if (fetch.body != NULL)
+	else if (fetch.body != NULL && fetch.body_offset > 0) {
+		imap_large_chunk(ic, fetch.uid, fetch.body_offset,
+				 fetch.body);
+	} else if (fetch.body != NULL)
 		imap_fetch_deliver(ic, &fetch);
 	/* else: an unsolicited FLAGS update */
 	i_stream_unref(&fetch.body);
@@ -801,7 +1403,8 @@ imap_list_msgs_callback(const struct imapc_command_reply *reply,
 				RETRIEVE_RESULT_REMOTE_ERROR);
 		return;
 	}
-	T_BEGIN {
+	if (!ic->listing_overflow) T_BEGIN {
+		/* (an incomplete listing would forget UIDs still there) */
 		imap_prune(ic);
 	} T_END;
 	e_debug(ic->client.event, "Folder %s: %u messages, %u to retrieve",
@@ -828,8 +1431,16 @@ static void imap_uidvalidity_check(struct imap_client *ic)
 						      ic->folder_pool);
 		hash_table_create(&ic->old_fingerprints, ic->folder_pool, 0,
 				  str_hash, strcmp);
-		for (; *fps != NULL; fps++)
-			hash_table_update(ic->old_fingerprints, *fps, *fps);
+		for (; *fps != NULL; fps++) {
+			const char *fp = p_strdup(ic->folder_pool,
+				retrieve_imap_fingerprint_normalize(*fps));
+			unsigned int n = POINTER_CAST_TO(
+				hash_table_lookup(ic->old_fingerprints, fp),
+				unsigned int);
+
+			hash_table_update(ic->old_fingerprints, fp,
+					  POINTER_CAST(n + 1));
+		}
 		e_warning(event_create_passthrough(ic->client.event)->
 			  set_name("retrieve_uidvalidity_changed")->
 			  add_str("folder", ic->folder->remote.name)->
@@ -858,10 +1469,10 @@ imap_select_callback(const struct imapc_command_reply *reply,
 		   folder fails, the others go on */
 		e_warning(ic->client.event, "Folder %s can't be selected: %s",
 			  ic->folder->remote.name,
-			  str_sanitize(reply->text_full, 200));
+			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client, t_strdup_printf(
 			"Folder can't be selected: %s",
-			str_sanitize(reply->text_full, 200)));
+			imap_reply_text(ic, reply)));
 		imap_folder_done(ic);
 		return;
 	}
@@ -913,6 +1524,7 @@ static void imap_logout(struct imap_client *ic)
 	struct imapc_command *cmd;
 
 	ic->phase = IMAP_PHASE_LOGOUT;
+	ic->logout_sent = TRUE;
 	cmd = imapc_client_cmd(ic->imapc, imap_logout_callback, ic);
 	imapc_command_set_flags(cmd, IMAPC_COMMAND_FLAG_LOGOUT);
 	imapc_command_send(cmd, "LOGOUT");
@@ -941,10 +1553,13 @@ static void imap_folder_next(struct imap_client *ic)
 	ic->folder_pool = pool_alloconly_create("retrieve imap folder", 4096);
 	p_array_init(&ic->msgs, ic->folder_pool, 64);
 	p_array_init(&ic->present, ic->folder_pool, 64);
+	p_array_init(&ic->listed_uids, ic->folder_pool, 16);
+	p_array_init(&ic->requested, ic->folder_pool, 16);
 	p_array_init(&ic->to_flag, ic->folder_pool, 16);
 	p_array_init(&ic->flagged, ic->folder_pool, 16);
 	ic->uidvalidity = 0;
 	ic->exists = 0;
+	ic->listing_overflow = FALSE;
 	ic->next_msg = 0;
 	ic->fetches_in_flight = 0;
 	ic->stores_in_flight = 0;
@@ -1017,17 +1632,23 @@ imap_login_callback(const struct imapc_command_reply *reply, void *context)
 		break;
 	case IMAPC_COMMAND_STATE_AUTH_FAILED:
 	case IMAPC_COMMAND_STATE_NO:
-	case IMAPC_COMMAND_STATE_BAD:
 		imap_fail(ic, imap_reply_code(reply,
 					      RETRIEVE_RESULT_AUTH_FAILED),
 			  reply->resp_text_key, t_strdup_printf(
 				"Login failed: %s",
-				str_sanitize(reply->text_full, 200)));
+				imap_reply_text(ic, reply)));
+		return;
+	case IMAPC_COMMAND_STATE_BAD:
+		/* a BAD reply tends to quote the command, which carries
+		   the password: none of its text is kept */
+		imap_fail(ic, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
+			  "Login failed: "IMAP_LOGIN_BAD_ERROR);
 		return;
 	case IMAPC_COMMAND_STATE_DISCONNECTED:
 		/* connect, TLS (certificate, no STARTTLS offered) or a
 		   dropped connection: imapc logged the cause */
-		imap_fail(ic, imap_disconnect_code(ic), NULL,
+		imap_fail(ic, ic->login_bad ? RETRIEVE_RESULT_REMOTE_ERROR :
+			  imap_disconnect_code(ic), NULL,
 			  t_strdup_printf("Couldn't log in: %s",
 					  imap_disconnect_reason(ic, reply)));
 		return;
@@ -1080,6 +1701,9 @@ static void imap_run(struct retrieve_client *client)
 	/* a dropped connection ends the run: the next run resumes from
 	   the state, never from a half-known selected folder */
 	imapc_set.connect_retry_count = 0;
+	/* nothing is taken from the server without bound: message bodies
+	   come in chunks smaller than this */
+	imapc_set.max_line_length = IMAP_MAX_LINE_LENGTH;
 	imapc_set.debug = event_want_debug(client->event);
 	switch (set->ssl_mode) {
 	case RETRIEVE_SSL_MODE_IMPLICIT:
@@ -1101,6 +1725,7 @@ static void imap_run(struct retrieve_client *client)
 
 	ic->imapc_log_prefix = p_strdup_printf(client->pool, "imapc(%s:%u): ",
 					       set->host, set->port);
+	imap_secrets_init(ic, set->username, set->password);
 	imap_log_capture_start(ic);
 	ic->imapc = imapc_client_init(&imapc_set, client->event);
 	imapc_client_register_untagged(ic->imapc, imap_untagged_callback, ic);
@@ -1127,7 +1752,9 @@ static void imap_deinit(struct retrieve_client *client)
 	struct imap_client *ic = (struct imap_client *)client;
 
 	ic->phase = IMAP_PHASE_DONE;
+	timeout_remove(&ic->to_message);
 	imap_disconnect(ic);
+	imap_large_close_all(ic);
 	imap_log_capture_stop(ic);
 	if (ic->imapc_error != NULL &&
 	    client->result.code == RETRIEVE_RESULT_OK) {
@@ -1135,10 +1762,13 @@ static void imap_deinit(struct retrieve_client *client)
 		e_warning(client->event, "imapc: %s", ic->imapc_error);
 	}
 	i_free(ic->imapc_error);
+	imap_secrets_deinit(ic);
 	if (hash_table_is_created(ic->listed))
 		hash_table_destroy(&ic->listed);
 	if (hash_table_is_created(ic->old_fingerprints))
 		hash_table_destroy(&ic->old_fingerprints);
+	if (hash_table_is_created(ic->listed_sizes))
+		hash_table_destroy(&ic->listed_sizes);
 	pool_unref(&ic->folder_pool);
 }
 

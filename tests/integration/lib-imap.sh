@@ -237,7 +237,8 @@ local_msgid_dups() {
 
 # imapr2_start: a second Dovecot serving the same remote users and mail
 # that does not advertise UIDPLUS (imap_capability override). Sets
-# IMAPR2_PORT.
+# IMAPR2_PORT. Its imaps listener gets port 0 (deleting it would bring
+# back Dovecot's default, 993, which parallel runs fight over).
 IMAPR2_DIR=$IT_WORK/imapremote2
 imapr2_start() {
 	local i conf=$ETC/imapremote2.conf
@@ -257,7 +258,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	echo "IMAPR2_PORT=$IMAPR2_PORT" >"$IMAPR2_DIR/env.sh"
 	sed -e "s|^instance_name = .*|instance_name = retrieve-it-imapremote2|" \
 		-e "s|$IMAPR_DIR/|$IMAPR2_DIR/|g" \
-		-e "/inet_listener imaps/,/^  }/d" \
+		-e "/inet_listener imaps/,/^  }/s|port = .*|port = 0|" \
 		-e "s|port = $IMAPR_PORT\$|port = $IMAPR2_PORT|" \
 		"$IMAPR_CONF" >"$conf"
 	cat >>"$conf" <<'CONF'
@@ -281,4 +282,154 @@ CONF
 # (imap://, STARTTLS).
 imapr2_acct() {
 	echo "$1=imap://$2@127.0.0.1:$IMAPR2_PORT $1_password=$(remote_password "$2")"
+}
+
+# ------------------------------------------------------- fake IMAP server
+
+# fake_imap_start NAME SCRIPT MSGFILE...: the scripted IMAP server (see
+# fake-imap.py for SCRIPT), with STARTTLS. Sets FAKE_PORT and
+# FAKE_PASSWORD (a fresh one, or $FAKE_IMAP_PW when set); fake_count NAME
+# tells how many messages it still holds. Extra options of fake-imap.py
+# go in FAKE_IMAP_OPTS.
+fake_imap_start() {
+	local name=$1 script=$2 dir=$IT_WORK/fake
+	shift 2
+	rm -f "$dir/$name".{port,stalled,release,reload,expunged}
+	FAKE_PASSWORD=${FAKE_IMAP_PW:-Pw-Zq8v-fakeimap-$name-$RANDOM$RANDOM}
+	note_password "$FAKE_PASSWORD"
+	# shellcheck disable=SC2086
+	FAKE_IMAP_PASSWORD=$FAKE_PASSWORD python3 "$IT_DIR/fake-imap.py" \
+		--name "$name" --dir "$dir" --script "$script" \
+		--cert "$ETC/server.pem" --key "$ETC/server.key" \
+		${FAKE_IMAP_OPTS:-} "$@" >>"$dir/$name.log" 2>&1 &
+	echo $! >"$dir/$name.pid"
+	CASE_FAKES="${CASE_FAKES:-} $name"
+	wait_file "$dir/$name.port" 10 || fail "harness: fake server $name did not start"
+	FAKE_PORT=$(cat "$dir/$name.port")
+}
+
+# fake_imap_acct KEY [FIELD=VALUE...]: userdb fields of an account on the
+# last started fake IMAP server (imap://, so STARTTLS).
+fake_imap_acct() {
+	local key=$1
+	shift
+	echo "$key=imap://fakeuser@127.0.0.1:$FAKE_PORT ${key}_password=$FAKE_PASSWORD $*"
+}
+
+# assert_no_secret FILE...: none of the files holds the fake's password
+# or its base64 forms (SASL PLAIN with and without authzid).
+assert_no_secret() {
+	local hit
+	hit=$(python3 - "$FAKE_PASSWORD" "$@" <<'PY'
+import base64, sys
+pw = sys.argv[1].encode()
+forms = [pw, base64.b64encode(pw), base64.b64encode(b"\0fakeuser\0" + pw),
+         base64.b64encode(b"fakeuser\0fakeuser\0" + pw)]
+for path in sys.argv[2:]:
+    try:
+        data = open(path, "rb").read()
+    except OSError:
+        continue
+    for f in forms:
+        if f in data:
+            print(path)
+            break
+PY
+)
+	[[ -z $hit ]] || fail "the password (or a base64 form) appears in: $hit"
+}
+
+# hostile_msgs PREFIX [BIG_KB]: three messages for the fake IMAP server
+# (the second of BIG_KB KiB, 200 by default, so spooled by imapc), each
+# ending in "END-OF-<name>"; their files in HOSTILE_FILES, names in
+# HOSTILE_NAMES.
+hostile_msgs() {
+	local p=$1 kb=${2:-200} f
+	HOSTILE_NAMES=("$p-1" "$p-2" "$p-3")
+	HOSTILE_FILES=()
+	for f in "${HOSTILE_NAMES[@]}"; do
+		HOSTILE_FILES+=("$(make_msg "$f" "Hostile $f" "Body of $f.")")
+	done
+	python3 - "${HOSTILE_FILES[1]}" "$kb" <<'PY'
+import sys
+with open(sys.argv[1], "a") as f:
+    f.write("big filler line of 31 bytes...\n" * (int(sys.argv[2]) * 1024 // 31))
+PY
+	for f in "${!HOSTILE_NAMES[@]}"; do
+		echo "END-OF-${HOSTILE_NAMES[$f]}" >>"${HOSTILE_FILES[$f]}"
+	done
+}
+
+# assert_nothing_lost FAKE USER WHAT: every hostile message is still on
+# the fake server or delivered locally; every local copy is complete
+# (has its END marker); at most one copy of each.
+assert_nothing_lost() {
+	local fake=$1 user=$2 what=$3 n copies ends
+	for n in "${HOSTILE_NAMES[@]}"; do
+		copies=$(local_find_all "$user" "Message-ID: <$n@retrieve-it>" | grep -c .)
+		ends=$(local_find_all "$user" "END-OF-$n" | grep -c .)
+		[[ $copies == "$ends" ]] || fail "$what: $n delivered truncated ($copies copies, $ends complete)"
+		((copies <= 1)) || fail "$what: $n delivered $copies times"
+		if ((copies == 0)) && ! grep -qx "$n" "$IT_WORK/fake/$fake.state"; then
+			fail "$what: $n lost (neither delivered nor on the server)"
+		fi
+	done
+}
+
+# assert_all_once USER FAKE: every hostile message delivered once, none
+# left on the fake server.
+assert_all_once() {
+	local n
+	for n in "${HOSTILE_NAMES[@]}"; do
+		assert_message_once "$1" INBOX "$n"
+	done
+	assert_eq 0 "$(fake_count "$2")" "messages left on $2"
+}
+
+# hostile_scenario NAME MODE RESULT_ERE [FIELD=VALUE...]: one fault of
+# the fake IMAP server (MODE on the first connection, well-behaved after):
+# the first run ends with a result matching RESULT_ERE within
+# HOSTILE_MAX_SECS (30), logs at most one error line, loses nothing and
+# delivers nothing truncated; a second run recovers every message, once.
+hostile_scenario() {
+	local name=$1 mode=$2 want=$3 start elapsed errors got
+	shift 3
+	hostile_msgs "$name"
+	fake_imap_start "$name" "$mode,normal" "${HOSTILE_FILES[@]}"
+	local_user "$name-dst" $(fake_imap_acct retrieve retrieve_keep=no "$@")
+	start=$(date +%s)
+	retrieve_run "$name-dst"
+	elapsed=$(($(date +%s) - start))
+	((elapsed <= ${HOSTILE_MAX_SECS:-30})) ||
+		fail "$mode: the run took ${elapsed}s"
+	got=$(run_field retrieve result)
+	[[ $got =~ ^($want)$ ]] ||
+		fail "$mode: result '$got', expected /$want/ (error: $(run_field retrieve error))"
+	errors=$(grep -c "Error:" "$RUN_ERR")
+	((errors <= 1)) || fail "$mode: $errors error lines"
+	assert_nothing_lost "$name" "$name-dst" "$mode"
+	retrieve_run "$name-dst"
+	assert_result retrieve ok
+	assert_all_once "$name-dst" "$name"
+	echo "scenario $mode: $got in ${elapsed}s, nothing lost, recovered" >&2
+}
+
+# retrieve_run_rss USER [ARGS]: retrieve_run, also measuring the peak RSS
+# of doveadm (KiB, in RUN_RSS).
+retrieve_run_rss() {
+	local user=$1 rss_file
+	shift
+	require_plugin
+	RUN_SEQ=$((RUN_SEQ + 1))
+	RUN_OUT=$CASE_OUT/run-$RUN_SEQ.out
+	RUN_ERR=$CASE_OUT/run-$RUN_SEQ.err
+	rss_file=$CASE_OUT/run-$RUN_SEQ.rss
+	RUN_CMD="doveadm -c $(basename "${RUN_CONF:-$LOCAL_CONF}") retrieve run -u $user"
+	RUN_RC=0
+	(timeout "$RUN_TIMEOUT" /usr/bin/time -f %M -o "$rss_file" \
+		doveadm -c "${RUN_CONF:-$LOCAL_CONF}" -f tab retrieve run -u "$user" "$@" \
+		>"$RUN_OUT" 2>"$RUN_ERR"; exit $?) 2>/dev/null || RUN_RC=$?
+	[[ $RUN_RC == 124 ]] && fail "'$RUN_CMD' did not finish in ${RUN_TIMEOUT}s"
+	check_run_log
+	RUN_RSS=$(tail -1 "$rss_file")
 }
