@@ -46,9 +46,9 @@ struct imap_folder {
 	const char *local;
 	/* INBOX: through Sieve when the account filters */
 	bool inbox;
-	/* why its local name can't be used: the folder fails on its own
-	   row, the others go on */
-	const char *local_error;
+	/* why it can't be retrieved (its remote or local name): the folder
+	   fails on its own row, the others go on */
+	const char *error;
 };
 
 struct imap_client {
@@ -438,9 +438,13 @@ imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
 	folder->inbox = retrieve_imap_folder_is_inbox(remote.name);
 	folder->local = p_strdup(ic->client.pool, retrieve_imap_folder_map(
 		&ic->map_set, &remote, local_special));
-	if (set->folders == RETRIEVE_FOLDERS_MIRROR && !folder->inbox &&
-	    imap_folder_local_check(ic, folder->local, &error) < 0)
-		folder->local_error = p_strdup(ic->client.pool, error);
+	if (strpbrk(remote_name, "\r\n") != NULL) {
+		/* only a literal could carry it, and imapc's SELECT
+		   stalls on one */
+		folder->error = "Folder name contains a line break";
+	} else if (set->folders == RETRIEVE_FOLDERS_MIRROR && !folder->inbox &&
+		   imap_folder_local_check(ic, folder->local, &error) < 0)
+		folder->error = p_strdup(ic->client.pool, error);
 	e_debug(ic->client.event, "Folder %s%s%s -> %s", remote.display,
 		special_use == NULL ? "" : " ",
 		special_use == NULL ? "" : special_use,
@@ -892,7 +896,7 @@ static void imap_fetch_deliver(struct imap_client *ic,
 	i_zero(&dmsg);
 	dmsg.input = fetch->body;
 	dmsg.protocol = "imap";
-	dmsg.remote_folder = folder->remote.display;
+	dmsg.remote_folder = folder->remote.remote_name;
 	dmsg.remote_uid = dec2str(fetch->uid);
 	dmsg.received_date = fetch->internaldate;
 	dmsg.received_tz_offset = fetch->internaldate_tz;
@@ -1142,7 +1146,7 @@ static void imap_folder_next(struct imap_client *ic)
 		retrieve_client_folder_begin(&ic->client,
 					     folder->remote.remote_name,
 					     folder->remote.display);
-		error = folder->local_error;
+		error = folder->error;
 		if (error == NULL &&
 		    ic->client.set->folders == RETRIEVE_FOLDERS_MIRROR &&
 		    retrieve_deliver_folder_prepare(ic->client.deliver,

@@ -1,0 +1,46 @@
+# shellcheck shell=bash
+# lib-folders.sh - helpers of the IMAP folder-name cases (t-80..t-84);
+# sourced after lib.sh and lib-imap.sh.
+
+# fake_imap_folders_start NAME PREFIX: the minimal IMAP server of hostile
+# folder names (fake-imap-folders.py), IMAPS; Message-IDs
+# <PREFIX-N@retrieve-it>. Sets FAKE_PORT and FAKE_PASSWORD.
+fake_imap_folders_start() {
+	local name=$1 dir=$IT_WORK/fake
+	rm -f "$dir/$name.port"
+	FAKE_PASSWORD=Pw-Fold-fake-$name-$RANDOM$RANDOM
+	note_password "$FAKE_PASSWORD"
+	FAKE_IMAP_PASSWORD=$FAKE_PASSWORD python3 "$IT_DIR/fake-imap-folders.py" \
+		--name "$name" --dir "$dir" --prefix "$2" \
+		--cert "$ETC/server.pem" --key "$ETC/server.key" \
+		>>"$dir/$name.log" 2>&1 &
+	echo $! >"$dir/$name.pid"
+	CASE_FAKES="${CASE_FAKES:-} $name"
+	wait_file "$dir/$name.port" 10 || fail "harness: fake server $name did not start"
+	FAKE_PORT=$(cat "$dir/$name.port")
+}
+
+# fake_imap_acct KEY: userdb fields of an account on the last started
+# fake IMAP server.
+fake_imap_acct() {
+	echo "$1=imaps://fakeuser@127.0.0.1:$FAKE_PORT $1_password=$FAKE_PASSWORD"
+}
+
+# assert_clean_output FILE ROWS: FILE (doveadm -f tab output) has no
+# control bytes but tab and newline, ROWS lines, and every line the
+# header's number of fields: no remote name broke a row.
+assert_clean_output() {
+	local file=$1 rows=$2
+	LC_ALL=C grep -qP '[\x00-\x08\x0b-\x1f\x7f]' "$file" &&
+		fail "control bytes in $(basename "$file"): $(LC_ALL=C grep -naP '[\x00-\x08\x0b-\x1f\x7f]' "$file" | head -3 | cat -A)"
+	assert_eq "$rows" "$(wc -l <"$file")" "lines of $(basename "$file")"
+	awk -F'\t' 'NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad }' "$file" ||
+		fail "rows of $(basename "$file") with a wrong number of fields"
+}
+
+# local_msgid_list USER: the Message-IDs of all USER's local messages, one
+# a line, sorted (repeats kept).
+local_msgid_list() {
+	local_msg_files "$1" | xargs -r -d '\n' grep -h -i -m1 '^Message-ID:' |
+		tr -d '\r' | awk '{ print $2 }' | sort
+}
