@@ -44,3 +44,31 @@ local_msgid_list() {
 	local_msg_files "$1" | xargs -r -d '\n' grep -h -i -m1 '^Message-ID:' |
 		tr -d '\r' | awk '{ print $2 }' | sort
 }
+
+# folders_public_confs: local IMAP configs with one more namespace, a
+# public one with prefix "Public/" ($ETC/local-imap-public.conf for runs,
+# $FOLDERS_PUBLIC_BASE_CONF without the plugin, for inspection).
+folders_public_confs() {
+	local dir=$IT_WORK/public-ns
+	FOLDERS_PUBLIC_BASE_CONF=$ETC/local-imap-public-base.conf
+	FOLDERS_PUBLIC_CONF=$ETC/local-imap-public.conf
+	mkdir -p "$dir"
+	chown "$MAIL_USER:" "$dir"
+	cat >"$FOLDERS_PUBLIC_BASE_CONF" <<CONF
+!include $LOCAL_IMAP_BASE_CONF
+namespace public {
+  type = public
+  separator = /
+  prefix = Public/
+  location = maildir:$dir:INDEX=~/public-index
+  list = yes
+  subscriptions = no
+}
+CONF
+	cat >"$FOLDERS_PUBLIC_CONF" <<CONF
+!include $FOLDERS_PUBLIC_BASE_CONF
+mail_plugins = \$mail_plugins $LOCAL_MAIL_PLUGINS
+CONF
+	doveconf -c "$FOLDERS_PUBLIC_CONF" -n >/dev/null 2>"$IT_WORK/out/doveconf-public.err" ||
+		fail "harness: bad $FOLDERS_PUBLIC_CONF: $(cat "$IT_WORK/out/doveconf-public.err")"
+}
