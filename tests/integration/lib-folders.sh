@@ -72,3 +72,49 @@ CONF
 	doveconf -c "$FOLDERS_PUBLIC_CONF" -n >/dev/null 2>"$IT_WORK/out/doveconf-public.err" ||
 		fail "harness: bad $FOLDERS_PUBLIC_CONF: $(cat "$IT_WORK/out/doveconf-public.err")"
 }
+
+# imapr_prefix_start: one more Dovecot serving the IMAP remote's users and
+# mail (STARTTLS only) with the personal namespace prefix "INBOX." and
+# separator '.', as Courier names folders: INBOX, INBOX.Work, INBOX.Sent.
+# Sets IMAPRP_PORT.
+IMAPRP_DIR=$IT_WORK/imapremote-prefix
+imapr_prefix_start() {
+	local i conf=$ETC/imapremote-prefix.conf
+	imapr_start
+	if [[ -s $IMAPRP_DIR/run/master.pid ]] &&
+		kill -0 "$(cat "$IMAPRP_DIR/run/master.pid")" 2>/dev/null; then
+		# shellcheck disable=SC1091
+		source "$IMAPRP_DIR/env.sh"
+		return 0
+	fi
+	mkdir -p "$IMAPRP_DIR"/{run,state,log}
+	touch "$IMAPRP_DIR/log/dovecot.log"
+	chmod 666 "$IMAPRP_DIR/log/dovecot.log"
+	IMAPRP_PORT=$(python3 -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	echo "IMAPRP_PORT=$IMAPRP_PORT" >"$IMAPRP_DIR/env.sh"
+	sed -e "s|^instance_name = .*|instance_name = retrieve-it-imapremote-prefix|" \
+		-e "s|$IMAPR_DIR/|$IMAPRP_DIR/|g" \
+		-e "/inet_listener imaps/,/^  }/d" \
+		-e "s|port = $IMAPR_PORT\$|port = $IMAPRP_PORT|" \
+		-e "s|^  inbox = yes\$|  inbox = yes\n  prefix = INBOX.|" \
+		"$IMAPR_CONF" >"$conf"
+	grep -q '^  prefix = INBOX\.$' "$conf" || fail "harness: no prefix in $conf"
+	doveconf -c "$conf" -n >/dev/null 2>"$IMAPRP_DIR/doveconf.err" ||
+		fail "harness: bad $conf: $(cat "$IMAPRP_DIR/doveconf.err")"
+	dovecot -c "$conf" 2>>"$IMAPRP_DIR/log/dovecot.log" ||
+		fail "harness: imapremote-prefix failed to start"
+	for i in $(seq 100); do
+		[[ -s $IMAPRP_DIR/run/master.pid ]] && break
+		sleep 0.1
+	done
+	cp "$IMAPRP_DIR/run/master.pid" "$IT_WORK/fake/imapremote-prefix.pid"
+	wait_port "$IMAPRP_PORT" || fail "harness: imapremote-prefix does not listen"
+}
+
+# imapr_prefix_acct KEY USER: userdb fields of an account on
+# imapremote-prefix (imap://, STARTTLS).
+imapr_prefix_acct() {
+	echo "$1=imap://$2@127.0.0.1:$IMAPRP_PORT $1_password=$(remote_password "$2")"
+}
