@@ -96,7 +96,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	echo "IMAPRP_PORT=$IMAPRP_PORT" >"$IMAPRP_DIR/env.sh"
 	sed -e "s|^instance_name = .*|instance_name = retrieve-it-imapremote-prefix|" \
 		-e "s|$IMAPR_DIR/|$IMAPRP_DIR/|g" \
-		-e "/inet_listener imaps/,/^  }/d" \
+		-e "/inet_listener imaps/,/^  }/s/port = .*/port = 0/" \
 		-e "s|port = $IMAPR_PORT\$|port = $IMAPRP_PORT|" \
 		-e "s|^  inbox = yes\$|  inbox = yes\n  prefix = INBOX.|" \
 		"$IMAPR_CONF" >"$conf"
