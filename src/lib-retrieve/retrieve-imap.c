@@ -443,6 +443,7 @@ imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
 		   stalls on one */
 		folder->error = "Folder name contains a line break";
 	} else if (set->folders == RETRIEVE_FOLDERS_MIRROR && !folder->inbox &&
+		   local_special == NULL &&
 		   imap_folder_local_check(ic, folder->local, &error) < 0)
 		folder->error = p_strdup(ic->client.pool, error);
 	e_debug(ic->client.event, "Folder %s%s%s -> %s", remote.display,
