@@ -66,9 +66,11 @@ struct imap_client {
 	HASH_TABLE(const char *, const char *) listed;
 	bool have_special_use;
 	bool list_extended_failed;
-	/* LIST returned more than IMAP_MAX_FOLDERS: what it left out is not
-	   "vanished" */
+	/* LIST returned more than IMAP_MAX_FOLDERS folders or
+	   IMAP_MAX_LIST_BYTES of names: what it left out is not "vanished" */
 	bool list_truncated;
+	unsigned int list_count;
+	size_t list_bytes;
 	/* NAMESPACE: the personal prefix (remote form, "" for none) and
 	   the other users' and shared prefixes, never retrieved */
 	const char *ns_prefix;
@@ -301,9 +303,15 @@ static const char *const imap_special_uses[] = {
 	"\\Trash", NULL
 };
 
-/* Most folders of one LIST retrieved; the rest waits for a later run
-   (after some are excluded or deleted) */
+/* Most folders of one LIST retrieved, and most bytes of their names
+   kept; the rest waits for a later run (after some are excluded or
+   deleted) */
 #define IMAP_MAX_FOLDERS 10000
+#define IMAP_MAX_LIST_BYTES (4*1024*1024)
+/* Longest remote folder name retrieved (Dovecot's own limit for a name):
+   a longer one is an error on its row and never a state key, whose
+   record must stay below the state's line limit */
+#define IMAP_MAX_FOLDER_NAME 4096
 /* Most NAMESPACE entries looked at; a server sending more is odd */
 #define IMAP_NAMESPACE_MAX_ENTRIES 32
 
@@ -452,6 +460,22 @@ imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
 		str_sanitize(folder->local, 200));
 }
 
+/* A folder whose name is too long to be used or recorded: an error row
+   without a state key ("" is never a remote IMAP folder's name) */
+static void imap_folder_add_too_long(struct imap_client *ic, const char *name)
+{
+	struct imap_folder *folder;
+
+	folder = array_append_space(&ic->folders);
+	folder->remote.remote_name = "";
+	folder->remote.name = folder->remote.path = "";
+	folder->remote.display = p_strdup(ic->client.pool,
+					  retrieve_imap_folder_display(name));
+	folder->local = ic->client.set->folder;
+	folder->error = p_strdup_printf(ic->client.pool,
+		"Folder name too long (%zu bytes)", strlen(name));
+}
+
 /* The reply to NAMESPACE: (("prefix" "sep") ...) for personal, other
    users' and shared namespaces, each NIL when none */
 static void imap_untagged_namespace(struct imap_client *ic,
@@ -534,6 +558,7 @@ static void imap_untagged_list(struct imap_client *ic,
 	const struct imap_arg *flags;
 	const char *flag, *sep, *name, *special_use = NULL;
 	unsigned int i;
+	size_t name_len;
 
 	if (!imap_arg_get_list(&args[0], &flags) ||
 	    !imap_arg_get_nstring(&args[1], &sep) ||
@@ -555,23 +580,30 @@ static void imap_untagged_list(struct imap_client *ic,
 	if (sep != NULL && ((unsigned char)sep[0] <= 0x20 ||
 			    (unsigned char)sep[0] >= 0x7f))
 		sep = NULL;
-	if (hash_table_is_created(ic->listed)) {
-		if (hash_table_lookup(ic->listed, name) != NULL) {
-			/* listed twice: retrieved once */
-			return;
-		}
-		if (hash_table_count(ic->listed) >= IMAP_MAX_FOLDERS) {
-			if (!ic->list_truncated) {
-				e_warning(ic->client.event, "The server lists "
-					  "more than %u folders: retrieving "
-					  "only the first", IMAP_MAX_FOLDERS);
-			}
-			ic->list_truncated = TRUE;
-			return;
-		}
-		name = p_strdup(ic->client.pool, name);
-		hash_table_insert(ic->listed, name, name);
+	if (hash_table_lookup(ic->listed, name) != NULL) {
+		/* listed twice: retrieved once */
+		return;
 	}
+	name_len = strlen(name);
+	if (ic->list_count >= IMAP_MAX_FOLDERS ||
+	    ic->list_bytes + name_len > IMAP_MAX_LIST_BYTES) {
+		if (!ic->list_truncated) {
+			e_warning(ic->client.event, "The server lists more "
+				  "than %u folders or %u bytes of folder "
+				  "names: retrieving only the first",
+				  IMAP_MAX_FOLDERS, IMAP_MAX_LIST_BYTES);
+		}
+		ic->list_truncated = TRUE;
+		return;
+	}
+	ic->list_count++;
+	ic->list_bytes += name_len;
+	if (name_len > IMAP_MAX_FOLDER_NAME) {
+		imap_folder_add_too_long(ic, name);
+		return;
+	}
+	name = p_strdup(ic->client.pool, name);
+	hash_table_insert(ic->listed, name, name);
 	imap_folder_add(ic, name, sep == NULL ? '\0' : sep[0], special_use);
 }
 
@@ -620,6 +652,8 @@ imap_list_callback(const struct imapc_command_reply *reply,
 		/* SPECIAL-USE without LIST-EXTENDED syntax */
 		ic->list_extended_failed = TRUE;
 		ic->list_truncated = FALSE;
+		ic->list_count = 0;
+		ic->list_bytes = 0;
 		array_clear(&ic->folders);
 		imap_list_send(ic);
 		return;

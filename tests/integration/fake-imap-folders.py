@@ -2,7 +2,7 @@
 """Minimal IMAP server (implicit TLS) listing folder names a real Dovecot
 will not serve: 8-bit and broken UTF-8, bad modified UTF-7, control
 characters and CR/LF (sent as literals), '..' and empty levels, 300 levels,
-1,200 characters. Dovecot escapes or hides such names on disk, so the
+1,200 and 5,000 characters ($FAKE_IMAP_HUGE: more lengths). Dovecot escapes or hides such names on disk, so the
 folder-name cases need this for them; everything else uses real Dovecot.
 
 Separator '/', no SPECIAL-USE. Every folder (and INBOX) holds one message,
@@ -41,7 +41,8 @@ def folder_names():
         deep,
         b"L" * 1200,
         b"After",
-    ]
+        b"N" * 5000,                 # longer than Dovecot allows
+    ] + [b"H" * int(n) for n in os.environ.get("FAKE_IMAP_HUGE", "").split()]
 
 
 def log(msg):
