@@ -75,8 +75,9 @@ CONF
 
 # imapr_prefix_start: one more Dovecot serving the IMAP remote's users and
 # mail (STARTTLS only) with the personal namespace prefix "INBOX." and
-# separator '.', as Courier names folders: INBOX, INBOX.Work, INBOX.Sent.
-# Sets IMAPRP_PORT.
+# separator '.', as Courier names folders: INBOX, INBOX.Work, INBOX.Sent,
+# and a public namespace "Public." holding Public.News (one message,
+# <i82-public@retrieve-it>). Sets IMAPRP_PORT.
 IMAPRP_DIR=$IT_WORK/imapremote-prefix
 imapr_prefix_start() {
 	local i conf=$ETC/imapremote-prefix.conf
@@ -101,6 +102,21 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 		-e "s|^  inbox = yes\$|  inbox = yes\n  prefix = INBOX.|" \
 		"$IMAPR_CONF" >"$conf"
 	grep -q '^  prefix = INBOX\.$' "$conf" || fail "harness: no prefix in $conf"
+	# and a public namespace, which NAMESPACE lists as shared: its
+	# folders are never the account's mail
+	mkdir -p "$IMAPRP_DIR/public/.News"/{new,cur,tmp}
+	cp "$(make_msg i82-public "public news")" "$IMAPRP_DIR/public/.News/new/1.M1P1.public"
+	chown -R "$MAIL_USER:" "$IMAPRP_DIR/public"
+	cat >>"$conf" <<CONF
+namespace public {
+  type = public
+  separator = .
+  prefix = Public.
+  location = maildir:$IMAPRP_DIR/public:INDEX=~/public-index
+  list = yes
+  subscriptions = no
+}
+CONF
 	doveconf -c "$conf" -n >/dev/null 2>"$IMAPRP_DIR/doveconf.err" ||
 		fail "harness: bad $conf: $(cat "$IMAPRP_DIR/doveconf.err")"
 	dovecot -c "$conf" 2>>"$IMAPRP_DIR/log/dovecot.log" ||

@@ -4,6 +4,8 @@
 # remote INBOX.Work lands as Work under the account's folder, at the top
 # level for folder=INBOX (before: INBOX/Work), and folders_exclude patterns
 # match names without the prefix too (Lists* leaves out INBOX.Lists.dev).
+# The server's public namespace (Public.News; NAMESPACE lists it as
+# shared) is not the account's mail and is never retrieved.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
@@ -34,6 +36,7 @@ print(M.list()[1])
 PY
 	fail "harness: LIST on the prefixed server failed"
 assert_contains "$(cat "$CASE_OUT/list.txt")" '"." INBOX.Work.Sub' "the remote names folders with INBOX."
+assert_contains "$(cat "$CASE_OUT/list.txt")" '"." Public.News' "the remote lists its public folder"
 
 # folder=INBOX: the tree at the top level, not under INBOX/
 local_user i82top $(imapr_prefix_acct retrieve i82src) retrieve_folders=mirror retrieve_keep=yes
@@ -46,6 +49,8 @@ for f in Work Work/Sub Lists/dev; do
 	grep -qxF "$f" <<<"$folders" || fail "no local folder $f in: $(tr '\n' ' ' <<<"$folders")"
 done
 grep -q '^INBOX/' <<<"$folders" && fail "remote folders landed under INBOX/: $(tr '\n' ' ' <<<"$folders")"
+grep -qi 'Public' <<<"$folders" && fail "the remote's public namespace was retrieved: $(tr '\n' ' ' <<<"$folders")"
+folder_field retrieve Public.News result >/dev/null && fail "a row for the remote's Public.News"
 assert_eq 1 "$(local_imap_count i82top Work/Sub)" "Work/Sub"
 assert_eq 1 "$(local_imap_count i82top 'Sent Items')" "\\Sent into the local \\Sent folder"
 
