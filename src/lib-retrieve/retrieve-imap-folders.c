@@ -159,8 +159,9 @@ bool retrieve_imap_folder_excluded(const struct retrieve_imap_folder *folder,
 }
 
 static bool
-retrieve_imap_folder_reserved(const struct retrieve_imap_folder_map_settings *set,
-			      const char *level, size_t len)
+retrieve_imap_folder_reserved(
+	const struct retrieve_imap_folder_map_settings *set,
+	const char *level, size_t len)
 {
 	const char *const *names;
 
@@ -169,7 +170,8 @@ retrieve_imap_folder_reserved(const struct retrieve_imap_folder_map_settings *se
 	if (set->reserved == NULL)
 		return FALSE;
 	for (names = set->reserved; *names != NULL; names++) {
-		if (strlen(*names) == len && strncasecmp(level, *names, len) == 0)
+		if (strlen(*names) == len &&
+		    strncasecmp(level, *names, len) == 0)
 			return TRUE;
 	}
 	return FALSE;
@@ -177,9 +179,9 @@ retrieve_imap_folder_reserved(const struct retrieve_imap_folder_map_settings *se
 
 /* Appends one remote level [level, level+len) as a valid local level */
 static void
-retrieve_imap_folder_append_level(string_t *dest,
-				  const struct retrieve_imap_folder_map_settings *set,
-				  const char *level, size_t len, bool first)
+retrieve_imap_folder_append_level(
+	string_t *dest, const struct retrieve_imap_folder_map_settings *set,
+	const char *level, size_t len, bool first)
 {
 	size_t i, start = str_len(dest);
 	unsigned char c;
@@ -210,9 +212,9 @@ retrieve_imap_folder_append_level(string_t *dest,
 
 /* The remote path as local levels joined with the local separator */
 static void
-retrieve_imap_folder_append_path(string_t *dest,
-				 const struct retrieve_imap_folder_map_settings *set,
-				 const char *path, char remote_sep, bool top)
+retrieve_imap_folder_append_path(
+	string_t *dest, const struct retrieve_imap_folder_map_settings *set,
+	const char *path, char remote_sep, bool top)
 {
 	const char *end;
 	unsigned int depth = 1;
@@ -238,12 +240,13 @@ retrieve_imap_folder_append_path(string_t *dest,
    boundary, ending with a hash of the full remote name, so that two long
    names sharing a beginning stay apart */
 static void
-retrieve_imap_folder_truncate(string_t *str, size_t offset, size_t max,
-			      const struct retrieve_imap_folder_map_settings *set,
-			      const char *remote_name)
+retrieve_imap_folder_truncate(
+	string_t *str, size_t offset, size_t max,
+	const struct retrieve_imap_folder_map_settings *set,
+	const char *remote_name)
 {
-	const char *suffix = t_strdup_printf("%c%08x", RETRIEVE_IMAP_REPLACEMENT,
-					     crc32_str(remote_name));
+	const char *suffix = t_strdup_printf("%c%08x",
+		RETRIEVE_IMAP_REPLACEMENT, crc32_str(remote_name));
 	const unsigned char *data = str_data(str);
 	size_t len = max - strlen(suffix);
 
@@ -251,7 +254,8 @@ retrieve_imap_folder_truncate(string_t *str, size_t offset, size_t max,
 	while (len > 0 && (data[offset + len] & 0xc0) == 0x80)
 		len--;
 	/* nor leaving an empty last level */
-	while (len > 0 && data[offset + len - 1] == (unsigned char)set->local_sep)
+	while (len > 0 &&
+	       data[offset + len - 1] == (unsigned char)set->local_sep)
 		len--;
 	str_truncate(str, offset + len);
 	str_append(str, suffix);

@@ -423,8 +423,9 @@ imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
 			array_foreach_elem(&ic->ns_others, other) {
 				if (retrieve_imap_folder_has_prefix(
 					remote_name, other)) {
-					e_debug(ic->client.event, "Skipping "
-						"folder %s of another namespace",
+					e_debug(ic->client.event,
+						"Skipping folder %s of "
+						"another namespace",
 						remote.display);
 					return;
 				}

@@ -324,7 +324,8 @@ static void test_retrieve_imap_folder_map_hostile(void)
 		str_append(deep, i == 0 ? "d" : "/d");
 	name = map_set(&set, str_c(deep), '/', NULL);
 	test_assert(map_result_valid(name, "Imp", '/'));
-	test_assert(str_begins(name, "Imp/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d_d_d"));
+	test_assert(str_begins(name,
+		"Imp/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d_d_d"));
 
 	/* 1,200 characters: cut, and two of them stay apart */
 	for (i = 0; i < 1200; i++)
