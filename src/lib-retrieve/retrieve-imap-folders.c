@@ -222,8 +222,9 @@ retrieve_imap_folder_append_path(
 	for (;;) {
 		end = remote_sep == '\0' ? NULL : strchr(path, remote_sep);
 		if (end == NULL || depth >= RETRIEVE_IMAP_FOLDER_MAX_DEPTH) {
-			/* the last level: deeper ones stay in it, their
-			   separators replaced */
+			/* the last level: deeper ones stay in it as one
+			   level (a remote separator there is just a
+			   character, unless it can't be one locally) */
 			retrieve_imap_folder_append_level(dest, set, path,
 				strlen(path), top && depth == 1);
 			return;
