@@ -93,7 +93,10 @@ void retrieve_imap_folder_init(struct retrieve_imap_folder *folder,
 	}
 	folder->display = p_strdup(pool,
 				   retrieve_imap_folder_display(remote_name));
-	folder->sep = sep;
+	/* a separator that is not printable ASCII could split a UTF-8
+	   sequence: such a server is taken as flat */
+	folder->sep = (unsigned char)sep > 0x20 && (unsigned char)sep < 0x7f ?
+		sep : '\0';
 	folder->special_use = p_strdup(pool, special_use);
 }
 

@@ -65,7 +65,8 @@ const char *retrieve_imap_folder_display(const char *remote_name);
 
 /* Fills folder from what LIST returned; prefix is the server's personal
    namespace prefix as NAMESPACE sent it (mUTF-7, e.g. "INBOX."), NULL or
-   "" for none. Strings are allocated from pool. */
+   "" for none. A separator that is not printable ASCII makes the folder
+   flat. Strings are allocated from pool. */
 void retrieve_imap_folder_init(struct retrieve_imap_folder *folder,
 			       pool_t pool, const char *remote_name,
 			       char sep, const char *special_use,

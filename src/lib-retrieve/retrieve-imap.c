@@ -576,11 +576,6 @@ static void imap_untagged_list(struct imap_client *ic,
 				special_use = imap_special_uses[i];
 		}
 	}
-	/* a separator that is not printable ASCII could split a UTF-8
-	   sequence: such a server is taken as flat */
-	if (sep != NULL && ((unsigned char)sep[0] <= 0x20 ||
-			    (unsigned char)sep[0] >= 0x7f))
-		sep = NULL;
 	if (hash_table_lookup(ic->listed, name) != NULL) {
 		/* listed twice: retrieved once */
 		return;

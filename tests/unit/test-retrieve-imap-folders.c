@@ -198,6 +198,13 @@ static void test_retrieve_imap_folder_prefix(void)
 	test_assert_strcmp(f.display, "a??b");
 	test_assert_strcmp(f.remote_name, "a\r\nb");
 	test_assert_strcmp(f.special_use, "\\Sent");
+	/* an 8-bit or control separator would split UTF-8 sequences */
+	retrieve_imap_folder_init(&f, pool, "\xc3\xa4\xbfx", '\xbf', NULL, NULL);
+	test_assert(f.sep == '\0');
+	retrieve_imap_folder_init(&f, pool, "a\tb", '\t', NULL, NULL);
+	test_assert(f.sep == '\0');
+	retrieve_imap_folder_init(&f, pool, "a.b", '.', NULL, NULL);
+	test_assert(f.sep == '.');
 	test_end();
 }
 
