@@ -94,7 +94,7 @@ cmd_retrieve_status_folders(struct retrieve_cmd_context *ctx,
 			continue;
 		cmd_retrieve_print_user(ctx, user);
 		doveadm_print(key);
-		cmd_retrieve_print_text(retrieve_imap_folder_name_utf8(folder->name));
+		cmd_retrieve_print_text(retrieve_imap_folder_display(folder->name));
 		if (folder->last_run == 0) {
 			/* state from before per-folder statistics */
 			doveadm_print("never");

@@ -25,6 +25,7 @@
 #include "retrieve-sieve.h"
 #include "retrieve-deliver-seen.h"
 #include "retrieve-deliver.h"
+#include "retrieve-imap-folders.h"
 
 /* The raw mailbox's mbox "From " sender for a null envelope sender, as in
    lda. */
@@ -531,7 +532,9 @@ retrieve_deliver_msg_name(const struct retrieve_deliver_message *msg)
 {
 	if (msg->remote_folder == NULL || msg->remote_folder[0] == '\0')
 		return msg->remote_uid;
-	return t_strconcat(msg->remote_folder, "/", msg->remote_uid, NULL);
+	/* a remote name is hostile: sanitised for the log */
+	return t_strconcat(retrieve_imap_folder_display(msg->remote_folder),
+			   "/", msg->remote_uid, NULL);
 }
 
 static const char *

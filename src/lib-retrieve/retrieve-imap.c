@@ -4,6 +4,7 @@
 #include "array.h"
 #include "str.h"
 #include "str-sanitize.h"
+#include "unichar.h"
 #include "hash.h"
 #include "istream.h"
 #include "base64.h"
@@ -15,6 +16,8 @@
 #include "imap-arg.h"
 #include "imap-util.h"
 #include "mail-user.h"
+#include "mail-namespace.h"
+#include "mail-storage.h"
 #include "imapc-client.h"
 #include "retrieve-imap-folders.h"
 #include "retrieve-imap-private.h"
@@ -36,6 +39,7 @@
 
 enum imap_phase {
 	IMAP_PHASE_LOGIN,
+	IMAP_PHASE_NAMESPACE,
 	IMAP_PHASE_LIST,
 	IMAP_PHASE_SELECT,
 	IMAP_PHASE_LIST_MSGS,
@@ -74,6 +78,9 @@ struct imap_folder {
 	const char *local;
 	/* INBOX: through Sieve when the account filters */
 	bool inbox;
+	/* why it can't be retrieved (its remote or local name): the folder
+	   fails on its own row, the others go on */
+	const char *error;
 };
 
 struct imap_client {
@@ -95,6 +102,18 @@ struct imap_client {
 	HASH_TABLE(const char *, const char *) listed;
 	bool have_special_use;
 	bool list_extended_failed;
+	/* LIST returned more than IMAP_MAX_FOLDERS folders or
+	   IMAP_MAX_LIST_BYTES of names: what it left out is not "vanished" */
+	bool list_truncated;
+	unsigned int list_count;
+	size_t list_bytes;
+	/* NAMESPACE: the personal prefix (remote form, "" for none) and
+	   the other users' and shared prefixes, never retrieved */
+	const char *ns_prefix;
+	ARRAY_TYPE(const_string) ns_others;
+	/* where mirrored folders land */
+	struct retrieve_imap_folder_map_settings map_set;
+	struct mail_namespace *dest_ns;
 
 	ARRAY(struct imap_folder) folders;
 	unsigned int folder_idx;
@@ -473,6 +492,96 @@ static const char *const imap_special_uses[] = {
 	"\\Trash", NULL
 };
 
+/* Most folders of one LIST retrieved, and most bytes of their names
+   kept; the rest waits for a later run (after some are excluded or
+   deleted) */
+#define IMAP_MAX_FOLDERS 10000
+#define IMAP_MAX_LIST_BYTES (4*1024*1024)
+/* Longest remote folder name retrieved (Dovecot's own limit for a name):
+   a longer one is an error on its row and never a state key, whose
+   record must stay below the state's line limit */
+#define IMAP_MAX_FOLDER_NAME 4096
+/* Most NAMESPACE entries looked at; a server sending more is odd */
+#define IMAP_NAMESPACE_MAX_ENTRIES 32
+
+/* The local side of mapping: the account folder's namespace, its
+   separators, and the other namespaces' first levels, which a top-level
+   mirror must not create */
+static void imap_map_settings_init(struct imap_client *ic)
+{
+	const struct retrieve_account_settings *set = ic->client.set;
+	struct retrieve_imap_folder_map_settings *map_set = &ic->map_set;
+	struct mail_namespace *ns;
+	ARRAY_TYPE(const_string) reserved;
+	const char *name, *sep;
+	char storage_sep;
+
+	i_zero(map_set);
+	map_set->method = set->folders;
+	map_set->dest = set->folder;
+	map_set->local_sep = retrieve_deliver_get_separator(ic->client.deliver);
+	map_set->local_prefix = "";
+	ic->dest_ns = mail_namespace_find(ic->client.user->namespaces,
+					  set->folder);
+	if (ic->dest_ns != NULL) {
+		map_set->local_prefix = ic->dest_ns->prefix;
+		storage_sep = mailbox_list_get_hierarchy_sep(ic->dest_ns->list);
+		if (storage_sep != map_set->local_sep)
+			map_set->storage_sep = storage_sep;
+	}
+	p_array_init(&reserved, ic->client.pool, 4);
+	for (ns = ic->client.user->namespaces; ns != NULL; ns = ns->next) {
+		if (ns == ic->dest_ns || ns->prefix_len == 0)
+			continue;
+		name = ns->prefix;
+		sep = strchr(name, mail_namespace_get_sep(ns));
+		if (sep != NULL)
+			name = p_strdup_until(ic->client.pool, name, sep);
+		if (name[0] != '\0')
+			array_push_back(&reserved, &name);
+	}
+	array_append_zero(&reserved);
+	map_set->reserved = array_front(&reserved);
+}
+
+/* Whether Dovecot would create the mapped folder, and in the account
+   folder's namespace. Mapping makes names valid; this is what stands
+   between a name it did not foresee and mailbox_alloc()'s assertions. */
+static int
+imap_folder_local_check(struct imap_client *ic, const char *local,
+			const char **error_r)
+{
+	struct mailbox *box;
+	enum mail_error error;
+	int ret = 0;
+
+	if (!uni_utf8_str_is_valid(local)) {
+		*error_r = "Local folder name is not valid UTF-8";
+		return -1;
+	}
+	if (ic->dest_ns == NULL) {
+		*error_r = t_strdup_printf("No namespace for folder %s",
+					   ic->client.set->folder);
+		return -1;
+	}
+	if (mail_namespace_find(ic->client.user->namespaces, local) !=
+	    ic->dest_ns) {
+		*error_r = t_strdup_printf(
+			"Local folder %s is outside the namespace of %s",
+			str_sanitize(local, 200), ic->client.set->folder);
+		return -1;
+	}
+	box = mailbox_alloc(ic->dest_ns->list, local, MAILBOX_FLAG_SAVEONLY);
+	if (mailbox_verify_create_name(box) < 0) {
+		*error_r = t_strdup_printf("Local folder %s refused: %s",
+			str_sanitize(local, 200),
+			mailbox_get_last_error(box, &error));
+		ret = -1;
+	}
+	mailbox_free(&box);
+	return ret;
+}
+
 static void
 imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
 		const char *special_use)
@@ -480,14 +589,10 @@ imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
 	const struct retrieve_account_settings *set = ic->client.set;
 	struct imap_folder *folder;
 	struct retrieve_imap_folder remote;
-	const char *local_special = NULL;
+	const char *local_special = NULL, *other, *error;
 
-	i_zero(&remote);
-	remote.remote_name = p_strdup(ic->client.pool, remote_name);
-	remote.name = p_strdup(ic->client.pool,
-			       retrieve_imap_folder_name_utf8(remote_name));
-	remote.sep = sep;
-	remote.special_use = p_strdup(ic->client.pool, special_use);
+	retrieve_imap_folder_init(&remote, ic->client.pool, remote_name, sep,
+				  special_use, ic->ns_prefix);
 
 	if (!retrieve_imap_folder_is_inbox(remote.name)) {
 		if (set->folders == RETRIEVE_FOLDERS_INBOX)
@@ -498,12 +603,27 @@ imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
 		    (strcasecmp(special_use, "\\All") == 0 ||
 		     strcasecmp(special_use, "\\Flagged") == 0)) {
 			e_debug(ic->client.event, "Skipping virtual folder %s "
-				"(%s)", remote.name, special_use);
+				"(%s)", remote.display, special_use);
 			return;
+		}
+		/* other users' and shared folders are not the account's
+		   mail */
+		if (array_is_created(&ic->ns_others)) {
+			array_foreach_elem(&ic->ns_others, other) {
+				if (retrieve_imap_folder_has_prefix(
+					remote_name, other)) {
+					e_debug(ic->client.event,
+						"Skipping folder %s of "
+						"another namespace",
+						remote.display);
+					return;
+				}
+			}
 		}
 	}
 	if (retrieve_imap_folder_excluded(&remote, set->folders_exclude)) {
-		e_debug(ic->client.event, "Excluding folder %s", remote.name);
+		e_debug(ic->client.event, "Excluding folder %s",
+			remote.display);
 		return;
 	}
 	if (special_use != NULL && set->folders == RETRIEVE_FOLDERS_MIRROR) {
@@ -515,12 +635,111 @@ imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
 	folder->remote = remote;
 	folder->inbox = retrieve_imap_folder_is_inbox(remote.name);
 	folder->local = p_strdup(ic->client.pool, retrieve_imap_folder_map(
-		set->folders, set->folder,
-		retrieve_deliver_get_separator(ic->client.deliver),
-		&remote, local_special));
-	e_debug(ic->client.event, "Folder %s%s%s -> %s", remote.name,
+		&ic->map_set, &remote, local_special));
+	if (strpbrk(remote_name, "\r\n") != NULL) {
+		/* only a literal could carry it, and imapc's SELECT
+		   stalls on one */
+		folder->error = "Folder name contains a line break";
+	} else if (set->folders == RETRIEVE_FOLDERS_MIRROR && !folder->inbox &&
+		   local_special == NULL &&
+		   imap_folder_local_check(ic, folder->local, &error) < 0)
+		folder->error = p_strdup(ic->client.pool, error);
+	e_debug(ic->client.event, "Folder %s%s%s -> %s", remote.display,
 		special_use == NULL ? "" : " ",
-		special_use == NULL ? "" : special_use, folder->local);
+		special_use == NULL ? "" : special_use,
+		str_sanitize(folder->local, 200));
+}
+
+/* A folder whose name is too long to be used or recorded: an error row
+   without a state key ("" is never a remote IMAP folder's name) */
+static void imap_folder_add_too_long(struct imap_client *ic, const char *name)
+{
+	struct imap_folder *folder;
+
+	folder = array_append_space(&ic->folders);
+	folder->remote.remote_name = "";
+	folder->remote.name = folder->remote.path = "";
+	folder->remote.display = p_strdup(ic->client.pool,
+					  retrieve_imap_folder_display(name));
+	folder->local = ic->client.set->folder;
+	folder->error = p_strdup_printf(ic->client.pool,
+		"Folder name too long (%zu bytes)", strlen(name));
+}
+
+/* The reply to NAMESPACE: (("prefix" "sep") ...) for personal, other
+   users' and shared namespaces, each NIL when none */
+static void imap_untagged_namespace(struct imap_client *ic,
+				    const struct imap_arg *args)
+{
+	const struct imap_arg *list, *entry;
+	const char *prefix;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < 3 && !IMAP_ARG_IS_EOL(&args[i]); i++) {
+		if (!imap_arg_get_list(&args[i], &list))
+			continue;
+		for (; !IMAP_ARG_IS_EOL(list) &&
+		       n < IMAP_NAMESPACE_MAX_ENTRIES; list++, n++) {
+			if (!imap_arg_get_list(list, &entry) ||
+			    !imap_arg_get_string(&entry[0], &prefix))
+				continue;
+			if (i == 0) {
+				/* the first personal one is where the
+				   user's folders are */
+				if (ic->ns_prefix == NULL) {
+					ic->ns_prefix = p_strdup(
+						ic->client.pool, prefix);
+				}
+			} else if (prefix[0] != '\0') {
+				prefix = p_strdup(ic->client.pool, prefix);
+				array_push_back(&ic->ns_others, &prefix);
+			}
+		}
+	}
+}
+
+static void imap_list_send(struct imap_client *ic);
+
+static void
+imap_namespace_callback(const struct imapc_command_reply *reply,
+			void *context)
+{
+	struct imap_client *ic = context;
+
+	if (ic->phase != IMAP_PHASE_NAMESPACE)
+		return;
+	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED) {
+		imap_fail_reply(ic, "NAMESPACE", reply,
+				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+		return;
+	}
+	if (reply->state != IMAPC_COMMAND_STATE_OK) {
+		/* names are then taken as they are */
+		e_debug(ic->client.event, "NAMESPACE failed: %s",
+			str_sanitize(reply->text_full, 200));
+	}
+	if (ic->ns_prefix != NULL && ic->ns_prefix[0] != '\0') {
+		e_debug(ic->client.event, "Personal namespace prefix %s",
+			retrieve_imap_folder_display(ic->ns_prefix));
+	}
+	imap_list_send(ic);
+}
+
+/* Asks for the server's namespaces when it has them, then LISTs */
+static void imap_namespace_send(struct imap_client *ic)
+{
+	enum imapc_capability caps;
+	struct imapc_command *cmd;
+
+	p_array_init(&ic->ns_others, ic->client.pool, 4);
+	if (imapc_client_get_capabilities(ic->imapc, &caps) < 0 ||
+	    (caps & IMAPC_CAPABILITY_NAMESPACE) == 0) {
+		imap_list_send(ic);
+		return;
+	}
+	ic->phase = IMAP_PHASE_NAMESPACE;
+	cmd = imapc_client_cmd(ic->imapc, imap_namespace_callback, ic);
+	imapc_command_send(cmd, "NAMESPACE");
 }
 
 static void imap_untagged_list(struct imap_client *ic,
@@ -529,6 +748,7 @@ static void imap_untagged_list(struct imap_client *ic,
 	const struct imap_arg *flags;
 	const char *flag, *sep, *name, *special_use = NULL;
 	unsigned int i;
+	size_t name_len;
 
 	if (!imap_arg_get_list(&args[0], &flags) ||
 	    !imap_arg_get_nstring(&args[1], &sep) ||
@@ -545,11 +765,30 @@ static void imap_untagged_list(struct imap_client *ic,
 				special_use = imap_special_uses[i];
 		}
 	}
-	if (hash_table_is_created(ic->listed) &&
-	    hash_table_lookup(ic->listed, name) == NULL) {
-		name = p_strdup(ic->client.pool, name);
-		hash_table_insert(ic->listed, name, name);
+	if (hash_table_lookup(ic->listed, name) != NULL) {
+		/* listed twice: retrieved once */
+		return;
 	}
+	name_len = strlen(name);
+	if (ic->list_count >= IMAP_MAX_FOLDERS ||
+	    ic->list_bytes + name_len > IMAP_MAX_LIST_BYTES) {
+		if (!ic->list_truncated) {
+			e_warning(ic->client.event, "The server lists more "
+				  "than %u folders or %u bytes of folder "
+				  "names: retrieving only the first",
+				  IMAP_MAX_FOLDERS, IMAP_MAX_LIST_BYTES);
+		}
+		ic->list_truncated = TRUE;
+		return;
+	}
+	ic->list_count++;
+	ic->list_bytes += name_len;
+	if (name_len > IMAP_MAX_FOLDER_NAME) {
+		imap_folder_add_too_long(ic, name);
+		return;
+	}
+	name = p_strdup(ic->client.pool, name);
+	hash_table_insert(ic->listed, name, name);
 	imap_folder_add(ic, name, sep == NULL ? '\0' : sep[0], special_use);
 }
 
@@ -579,7 +818,7 @@ static void imap_folders_vanished(struct imap_client *ic)
 			continue;
 		}
 		retrieve_client_folder_vanished(&ic->client, *names,
-			retrieve_imap_folder_name_utf8(*names));
+			retrieve_imap_folder_display(*names));
 	}
 }
 
@@ -597,6 +836,9 @@ imap_list_callback(const struct imapc_command_reply *reply,
 	    !ic->list_extended_failed && ic->have_special_use) {
 		/* SPECIAL-USE without LIST-EXTENDED syntax */
 		ic->list_extended_failed = TRUE;
+		ic->list_truncated = FALSE;
+		ic->list_count = 0;
+		ic->list_bytes = 0;
 		array_clear(&ic->folders);
 		imap_list_send(ic);
 		return;
@@ -606,7 +848,7 @@ imap_list_callback(const struct imapc_command_reply *reply,
 				RETRIEVE_RESULT_REMOTE_ERROR);
 		return;
 	}
-	T_BEGIN {
+	if (!ic->list_truncated) T_BEGIN {
 		imap_folders_vanished(ic);
 	} T_END;
 	/* a stable sort: the server's order otherwise */
@@ -674,7 +916,7 @@ imap_expunge_callback(const struct imapc_command_reply *reply,
 	if (reply->state != IMAPC_COMMAND_STATE_OK) {
 		/* the messages stay flagged; the next run expunges again */
 		e_warning(ic->client.event, "Folder %s: EXPUNGE failed: %s",
-			  ic->folder->remote.name,
+			  ic->folder->remote.display,
 			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client, "EXPUNGE failed");
 	} else {
@@ -757,7 +999,7 @@ imap_search_deleted_callback(const struct imapc_command_reply *reply,
 		e_warning(ic->client.event, "Folder %s: not expunging: the "
 			  "server has no UIDPLUS and other messages are "
 			  "flagged \\Deleted too; ours stay flagged",
-			  ic->folder->remote.name);
+			  ic->folder->remote.display);
 		retrieve_client_folder_error(&ic->client,
 			"not expunged: no UIDPLUS and other \\Deleted "
 			"messages in the folder");
@@ -788,7 +1030,7 @@ imap_store_callback(const struct imapc_command_reply *reply,
 	}
 	if (reply->state != IMAPC_COMMAND_STATE_OK) {
 		e_warning(ic->client.event, "Folder %s: STORE \\Deleted "
-			  "failed: %s", ic->folder->remote.name,
+			  "failed: %s", ic->folder->remote.display,
 			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client,
 					     "STORE \\Deleted failed");
@@ -837,7 +1079,7 @@ imap_fetch_callback(const struct imapc_command_reply *reply,
 		/* messages expunged meanwhile, for example: the next run
 		   tries again what is still there */
 		e_warning(ic->client.event, "Folder %s: UID FETCH failed: %s",
-			  ic->folder->remote.name,
+			  ic->folder->remote.display,
 			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client, "UID FETCH failed");
 	}
@@ -859,7 +1101,7 @@ static void imap_message_timeout(struct imap_client *ic)
 {
 	imap_fail(ic, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL, t_strdup_printf(
 		"Folder %s: no message arrived within retrieve_message_timeout "
-		"(%u s)", ic->folder->remote.name,
+		"(%u s)", ic->folder->remote.display,
 		ic->client.global_set->message_timeout_secs));
 }
 
@@ -948,7 +1190,7 @@ static void imap_large_chunk(struct imap_client *ic, uint32_t uid,
 	    large->received != offset || large->got_chunk || large->fd == -1) {
 		e_warning(ic->client.event, "Folder %s: FETCH returned a "
 			  "piece of UID %u at %"PRIuUOFF_T", which was not "
-			  "asked for; ignored", ic->folder->remote.name,
+			  "asked for; ignored", ic->folder->remote.display,
 			  uid, offset);
 		retrieve_client_folder_error(&ic->client,
 			"FETCH returned a message piece that was not asked for");
@@ -1040,7 +1282,7 @@ imap_large_callback(const struct imapc_command_reply *reply, void *context)
 	large = array_idx_modifiable(&ic->large, ic->large_idx);
 	if (reply->state != IMAPC_COMMAND_STATE_OK || !large->got_chunk) {
 		e_warning(ic->client.event, "Folder %s: UID FETCH of a piece "
-			  "of UID %u failed: %s", ic->folder->remote.name,
+			  "of UID %u failed: %s", ic->folder->remote.display,
 			  large->uid, reply->state != IMAPC_COMMAND_STATE_OK ?
 			  imap_reply_text(ic, reply) : "no data");
 		retrieve_client_folder_error(&ic->client, "UID FETCH failed");
@@ -1051,7 +1293,7 @@ imap_large_callback(const struct imapc_command_reply *reply, void *context)
 		ic->client.result.skipped_too_large++;
 		e_warning(ic->client.event, "Folder %s: leaving UID %u on the "
 			  "server: it is over the size limit %"PRIuUOFF_T
-			  " bytes", ic->folder->remote.name, large->uid,
+			  " bytes", ic->folder->remote.display, large->uid,
 			  imap_max_message_size(ic));
 		imap_large_close(large);
 		ic->large_idx++;
@@ -1134,7 +1376,7 @@ static void imap_fetch_deliver(struct imap_client *ic,
 		   expunged unread */
 		e_warning(ic->client.event, "Folder %s: FETCH returned a body "
 			  "for UID %u, which was not asked for (or twice); "
-			  "ignored", folder->remote.name, fetch->uid);
+			  "ignored", folder->remote.display, fetch->uid);
 		retrieve_client_folder_error(&ic->client,
 			"FETCH returned a message that was not asked for");
 		return;
@@ -1146,7 +1388,7 @@ static void imap_fetch_deliver(struct imap_client *ic,
 	if (fetch->body_offset != 0) {
 		e_warning(ic->client.event, "Folder %s: FETCH returned UID %u "
 			  "from offset %"PRIuUOFF_T" instead of its beginning; "
-			  "ignored", folder->remote.name, fetch->uid,
+			  "ignored", folder->remote.display, fetch->uid,
 			  fetch->body_offset);
 		retrieve_client_folder_error(&ic->client,
 			"FETCH returned a message piece that was not asked for");
@@ -1181,7 +1423,7 @@ static void imap_fetch_deliver_checked(struct imap_client *ic,
 		return;
 	if (i_stream_get_size(fetch->body, TRUE, &body_size) <= 0) {
 		e_warning(ic->client.event, "Folder %s: UID %u: the size of "
-			  "its body is unknown: %s", folder->remote.name,
+			  "its body is unknown: %s", folder->remote.display,
 			  fetch->uid, i_stream_get_error(fetch->body));
 		retrieve_client_folder_error(&ic->client,
 			"a message body could not be read");
@@ -1193,7 +1435,7 @@ static void imap_fetch_deliver_checked(struct imap_client *ic,
 		ic->client.result.skipped_too_large++;
 		e_warning(ic->client.event, "Folder %s: leaving UID %u on the "
 			  "server: it is over the size limit %"PRIuUOFF_T
-			  " bytes", folder->remote.name, fetch->uid,
+			  " bytes", folder->remote.display, fetch->uid,
 			  imap_max_message_size(ic));
 		return;
 	}
@@ -1203,7 +1445,7 @@ static void imap_fetch_deliver_checked(struct imap_client *ic,
 		/* another message's body under this UID, most likely */
 		e_warning(ic->client.event, "Folder %s: UID %u: RFC822.SIZE "
 			  "%"PRIuUOFF_T" now, %"PRIuUOFF_T" in the listing: "
-			  "not retrieved", folder->remote.name, fetch->uid,
+			  "not retrieved", folder->remote.display, fetch->uid,
 			  fetch->size, listed_size);
 		retrieve_client_folder_error(&ic->client, t_strdup_printf(
 			"UID %u changed its size", fetch->uid));
@@ -1213,7 +1455,7 @@ static void imap_fetch_deliver_checked(struct imap_client *ic,
 		/* cut short: never delivered, so never expunged */
 		e_warning(ic->client.event, "Folder %s: UID %u: BODY[] is "
 			  "%"PRIuUOFF_T" bytes, RFC822.SIZE %"PRIuUOFF_T
-			  ": truncated, not retrieved", folder->remote.name,
+			  ": truncated, not retrieved", folder->remote.display,
 			  fetch->uid, body_size, fetch->size);
 		retrieve_client_folder_error(&ic->client, t_strdup_printf(
 			"UID %u arrived truncated", fetch->uid));
@@ -1268,7 +1510,7 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 			ic->listing_overflow = TRUE;
 			e_warning(ic->client.event, "Folder %s: the listing "
 				  "has more messages than EXISTS (%u); the rest "
-				  "is ignored", ic->folder->remote.name,
+				  "is ignored", ic->folder->remote.display,
 				  ic->exists);
 			retrieve_client_folder_error(&ic->client,
 				"the listing has more messages than EXISTS");
@@ -1319,7 +1561,7 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 		ic->client.result.skipped_too_large++;
 		e_warning(ic->client.event, "Leaving %s/%s on the server: "
 			  "%"PRIuUOFF_T" bytes is over retrieve_max_message_size "
-			  "%"PRIuUOFF_T, ic->folder->remote.name, uid,
+			  "%"PRIuUOFF_T, ic->folder->remote.display, uid,
 			  fetch->size, ic->client.global_set->max_message_size);
 		return;
 	}
@@ -1359,7 +1601,7 @@ imap_untagged_fetch(struct imap_client *ic,
 		return;
 	if (retrieve_imap_fetch_parse(reply, &fetch, &error) < 0) {
 		e_warning(ic->client.event, "Folder %s: %s",
-			  ic->folder->remote.name, error);
+			  ic->folder->remote.display, error);
 		retrieve_client_folder_error(&ic->client, error);
 		return;
 	}
@@ -1408,7 +1650,7 @@ imap_list_msgs_callback(const struct imapc_command_reply *reply,
 		imap_prune(ic);
 	} T_END;
 	e_debug(ic->client.event, "Folder %s: %u messages, %u to retrieve",
-		ic->folder->remote.name, array_count(&ic->present),
+		ic->folder->remote.display, array_count(&ic->present),
 		array_count(&ic->msgs));
 	ic->phase = IMAP_PHASE_FETCH;
 	ic->next_msg = 0;
@@ -1443,12 +1685,12 @@ static void imap_uidvalidity_check(struct imap_client *ic)
 		}
 		e_warning(event_create_passthrough(ic->client.event)->
 			  set_name("retrieve_uidvalidity_changed")->
-			  add_str("folder", ic->folder->remote.name)->
+			  add_str("folder", ic->folder->remote.display)->
 			  add_int("old_uidvalidity", old)->
 			  add_int("uidvalidity", ic->uidvalidity)->event(),
 			  "Folder %s: UIDVALIDITY changed %u -> %u; matching "
 			  "%u retrieved messages by Message-ID and size",
-			  ic->folder->remote.name, old, ic->uidvalidity,
+			  ic->folder->remote.display, old, ic->uidvalidity,
 			  hash_table_count(ic->old_fingerprints));
 	}
 	retrieve_client_set_uidvalidity(&ic->client, remote_name,
@@ -1468,7 +1710,7 @@ imap_select_callback(const struct imapc_command_reply *reply,
 		/* deleted since LIST, or never there (INBOX-only): this
 		   folder fails, the others go on */
 		e_warning(ic->client.event, "Folder %s can't be selected: %s",
-			  ic->folder->remote.name,
+			  ic->folder->remote.display,
 			  imap_reply_text(ic, reply));
 		retrieve_client_folder_error(&ic->client, t_strdup_printf(
 			"Folder can't be selected: %s",
@@ -1483,7 +1725,7 @@ imap_select_callback(const struct imapc_command_reply *reply,
 	}
 	if (ic->uidvalidity == 0) {
 		imap_fail(ic, RETRIEVE_RESULT_REMOTE_ERROR, NULL, t_strdup_printf(
-			"Folder %s has no UIDVALIDITY", ic->folder->remote.name));
+			"Folder %s has no UIDVALIDITY", ic->folder->remote.display));
 		return;
 	}
 	imap_uidvalidity_check(ic);
@@ -1536,18 +1778,29 @@ static void imap_folder_next(struct imap_client *ic)
 	struct imapc_command *cmd;
 	const char *error;
 
-	if (ic->folder_idx >= array_count(&ic->folders)) {
-		imap_logout(ic);
-		return;
-	}
-	ic->folder = folder = array_idx(&ic->folders, ic->folder_idx);
-	retrieve_client_folder_begin(&ic->client, folder->remote.remote_name,
-				     folder->remote.name);
-	if (ic->client.set->folders == RETRIEVE_FOLDERS_MIRROR &&
-	    retrieve_deliver_folder_prepare(ic->client.deliver, folder->local,
-					    &error) < 0) {
-		imap_fail(ic, RETRIEVE_RESULT_LOCAL_TEMPFAIL, NULL, error);
-		return;
+	/* a loop, not recursion: a server may list thousands of folders
+	   that all fail */
+	for (;; ic->folder_idx++) {
+		if (ic->folder_idx >= array_count(&ic->folders)) {
+			imap_logout(ic);
+			return;
+		}
+		ic->folder = folder = array_idx(&ic->folders, ic->folder_idx);
+		retrieve_client_folder_begin(&ic->client,
+					     folder->remote.remote_name,
+					     folder->remote.display);
+		error = folder->error;
+		if (error == NULL &&
+		    ic->client.set->folders == RETRIEVE_FOLDERS_MIRROR &&
+		    retrieve_deliver_folder_prepare(ic->client.deliver,
+						    folder->local, &error) < 0)
+			i_assert(error != NULL);
+		if (error == NULL)
+			break;
+		/* this folder's name or local folder: the others go on */
+		e_error(ic->client.event, "Folder %s not retrieved: %s",
+			folder->remote.display, error);
+		retrieve_client_folder_error(&ic->client, error);
 	}
 
 	ic->folder_pool = pool_alloconly_create("retrieve imap folder", 4096);
@@ -1601,6 +1854,9 @@ imap_untagged_callback(const struct imapc_untagged_reply *reply,
 		} else if (strcasecmp(reply->name, "LIST") == 0) {
 			if (ic->phase == IMAP_PHASE_LIST)
 				imap_untagged_list(ic, reply->args);
+		} else if (strcasecmp(reply->name, "NAMESPACE") == 0) {
+			if (ic->phase == IMAP_PHASE_NAMESPACE)
+				imap_untagged_namespace(ic, reply->args);
 		} else if (reply->untagged_box_context != ic ||
 			   ic->phase < IMAP_PHASE_SELECT) {
 			/* not about the selected folder */
@@ -1658,6 +1914,7 @@ imap_login_callback(const struct imapc_command_reply *reply, void *context)
 	    strcasecmp(reply->resp_text_key, "CAPABILITY") == 0)
 		imap_capabilities(ic, reply->resp_text_value);
 
+	imap_map_settings_init(ic);
 	if (ic->client.set->folders == RETRIEVE_FOLDERS_INBOX) {
 		/* no LIST needed, and no special-use lookup */
 		imap_folder_add(ic, "INBOX", '\0', NULL);
@@ -1665,7 +1922,7 @@ imap_login_callback(const struct imapc_command_reply *reply, void *context)
 		imap_folder_next(ic);
 		return;
 	}
-	imap_list_send(ic);
+	imap_namespace_send(ic);
 }
 
 /* --- setup --- */

@@ -1,0 +1,136 @@
+# shellcheck shell=bash
+# lib-folders.sh - helpers of the IMAP folder-name cases (t-80..t-84);
+# sourced after lib.sh and lib-imap.sh.
+
+# fake_imap_folders_start NAME PREFIX: the minimal IMAP server of hostile
+# folder names (fake-imap-folders.py), IMAPS; Message-IDs
+# <PREFIX-N@retrieve-it>. Sets FAKE_PORT and FAKE_PASSWORD.
+fake_imap_folders_start() {
+	local name=$1 dir=$IT_WORK/fake
+	rm -f "$dir/$name.port"
+	FAKE_PASSWORD=Pw-Fold-fake-$name-$RANDOM$RANDOM
+	note_password "$FAKE_PASSWORD"
+	FAKE_IMAP_PASSWORD=$FAKE_PASSWORD python3 "$IT_DIR/fake-imap-folders.py" \
+		--name "$name" --dir "$dir" --prefix "$2" \
+		--cert "$ETC/server.pem" --key "$ETC/server.key" \
+		>>"$dir/$name.log" 2>&1 &
+	echo $! >"$dir/$name.pid"
+	CASE_FAKES="${CASE_FAKES:-} $name"
+	wait_file "$dir/$name.port" 10 || fail "harness: fake server $name did not start"
+	FAKE_PORT=$(cat "$dir/$name.port")
+}
+
+# fake_imap_acct KEY: userdb fields of an account on the last started
+# fake IMAP server.
+fake_imap_acct() {
+	echo "$1=imaps://fakeuser@127.0.0.1:$FAKE_PORT $1_password=$FAKE_PASSWORD"
+}
+
+# assert_clean_output FILE ROWS: FILE (doveadm -f tab output) has no
+# control bytes but tab and newline, ROWS lines, and every line the
+# header's number of fields: no remote name broke a row.
+assert_clean_output() {
+	local file=$1 rows=$2
+	LC_ALL=C grep -qP '[\x00-\x08\x0b-\x1f\x7f]' "$file" &&
+		fail "control bytes in $(basename "$file"): $(LC_ALL=C grep -naP '[\x00-\x08\x0b-\x1f\x7f]' "$file" | head -3 | cat -A)"
+	assert_eq "$rows" "$(wc -l <"$file")" "lines of $(basename "$file")"
+	awk -F'\t' 'NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad }' "$file" ||
+		fail "rows of $(basename "$file") with a wrong number of fields"
+}
+
+# local_msgid_list USER: the Message-IDs of all USER's local messages, one
+# a line, sorted (repeats kept).
+local_msgid_list() {
+	local_msg_files "$1" | xargs -r -d '\n' grep -h -i -m1 '^Message-ID:' |
+		tr -d '\r' | awk '{ print $2 }' | sort
+}
+
+# folders_public_confs: local IMAP configs with one more namespace, a
+# public one with prefix "Public/" ($ETC/local-imap-public.conf for runs,
+# $FOLDERS_PUBLIC_BASE_CONF without the plugin, for inspection).
+folders_public_confs() {
+	local dir=$IT_WORK/public-ns
+	FOLDERS_PUBLIC_BASE_CONF=$ETC/local-imap-public-base.conf
+	FOLDERS_PUBLIC_CONF=$ETC/local-imap-public.conf
+	mkdir -p "$dir"
+	chown "$MAIL_USER:" "$dir"
+	cat >"$FOLDERS_PUBLIC_BASE_CONF" <<CONF
+!include $LOCAL_IMAP_BASE_CONF
+namespace public {
+  type = public
+  separator = /
+  prefix = Public/
+  location = maildir:$dir:INDEX=~/public-index
+  list = yes
+  subscriptions = no
+}
+CONF
+	cat >"$FOLDERS_PUBLIC_CONF" <<CONF
+!include $FOLDERS_PUBLIC_BASE_CONF
+mail_plugins = \$mail_plugins $LOCAL_MAIL_PLUGINS
+CONF
+	doveconf -c "$FOLDERS_PUBLIC_CONF" -n >/dev/null 2>"$IT_WORK/out/doveconf-public.err" ||
+		fail "harness: bad $FOLDERS_PUBLIC_CONF: $(cat "$IT_WORK/out/doveconf-public.err")"
+}
+
+# imapr_prefix_start: one more Dovecot serving the IMAP remote's users and
+# mail (STARTTLS only) with the personal namespace prefix "INBOX." and
+# separator '.', as Courier names folders: INBOX, INBOX.Work, INBOX.Sent,
+# and a public namespace "Public." holding Public.News (one message,
+# <i82-public@retrieve-it>). Sets IMAPRP_PORT.
+IMAPRP_DIR=$IT_WORK/imapremote-prefix
+imapr_prefix_start() {
+	local i conf=$ETC/imapremote-prefix.conf
+	imapr_start
+	if [[ -s $IMAPRP_DIR/run/master.pid ]] &&
+		kill -0 "$(cat "$IMAPRP_DIR/run/master.pid")" 2>/dev/null; then
+		# shellcheck disable=SC1091
+		source "$IMAPRP_DIR/env.sh"
+		return 0
+	fi
+	mkdir -p "$IMAPRP_DIR"/{run,state,log}
+	touch "$IMAPRP_DIR/log/dovecot.log"
+	chmod 666 "$IMAPRP_DIR/log/dovecot.log"
+	IMAPRP_PORT=$(python3 -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	echo "IMAPRP_PORT=$IMAPRP_PORT" >"$IMAPRP_DIR/env.sh"
+	sed -e "s|^instance_name = .*|instance_name = retrieve-it-imapremote-prefix|" \
+		-e "s|$IMAPR_DIR/|$IMAPRP_DIR/|g" \
+		-e "/inet_listener imaps/,/^  }/s/port = .*/port = 0/" \
+		-e "s|port = $IMAPR_PORT\$|port = $IMAPRP_PORT|" \
+		-e "s|^  inbox = yes\$|  inbox = yes\n  prefix = INBOX.|" \
+		"$IMAPR_CONF" >"$conf"
+	grep -q '^  prefix = INBOX\.$' "$conf" || fail "harness: no prefix in $conf"
+	# and a public namespace, which NAMESPACE lists as shared: its
+	# folders are never the account's mail
+	mkdir -p "$IMAPRP_DIR/public/.News"/{new,cur,tmp}
+	cp "$(make_msg i82-public "public news")" "$IMAPRP_DIR/public/.News/new/1.M1P1.public"
+	chown -R "$MAIL_USER:" "$IMAPRP_DIR/public"
+	cat >>"$conf" <<CONF
+namespace public {
+  type = public
+  separator = .
+  prefix = Public.
+  location = maildir:$IMAPRP_DIR/public:INDEX=~/public-index
+  list = yes
+  subscriptions = no
+}
+CONF
+	doveconf -c "$conf" -n >/dev/null 2>"$IMAPRP_DIR/doveconf.err" ||
+		fail "harness: bad $conf: $(cat "$IMAPRP_DIR/doveconf.err")"
+	dovecot -c "$conf" 2>>"$IMAPRP_DIR/log/dovecot.log" ||
+		fail "harness: imapremote-prefix failed to start"
+	for i in $(seq 100); do
+		[[ -s $IMAPRP_DIR/run/master.pid ]] && break
+		sleep 0.1
+	done
+	cp "$IMAPRP_DIR/run/master.pid" "$IT_WORK/fake/imapremote-prefix.pid"
+	wait_port "$IMAPRP_PORT" || fail "harness: imapremote-prefix does not listen"
+}
+
+# imapr_prefix_acct KEY USER: userdb fields of an account on
+# imapremote-prefix (imap://, STARTTLS).
+imapr_prefix_acct() {
+	echo "$1=imap://$2@127.0.0.1:$IMAPRP_PORT $1_password=$(remote_password "$2")"
+}
