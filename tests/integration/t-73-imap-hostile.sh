@@ -33,7 +33,13 @@ grep -q "UID FETCH 1:3 (UID RFC822.SIZE INTERNALDATE" "$IT_WORK/fake/i73-flood.l
 grep -q "more messages than EXISTS" "$CASE_OUT/run-$((RUN_SEQ - 1)).err" ||
 	fail "uid-flood: not logged"
 # imapc's command timeout (retrieve_timeout)
-hostile_scenario i73-stall stall-fetch "remote_tempfail" retrieve_timeout=3s
+RUN_CONF=$(local_conf_variant i73-timeout <<'CONF'
+plugin {
+  retrieve_timeout = 3s
+}
+CONF
+)
+RUN_CONF=$RUN_CONF hostile_scenario i73-stall stall-fetch "remote_tempfail"
 # a trickle resets imapc's timeout on every byte: the per-message
 # deadline (retrieve_message_timeout, an admin setting) ends it
 RUN_CONF=$(local_conf_variant i73-msgtimeout <<'CONF'
