@@ -17,6 +17,7 @@ hostile_conf
 # user's runs left something
 no_secret() {
 	local name=$1 user=$1-dst pw b64 plain f
+	hostile_skip "$name" && return 0
 	pw=$(grep -o "retrieve_password=[^ ]*" <<<"$(fake_acct retrieve)" | cut -d= -f2)
 	b64=$(printf '%s' "$pw" | base64 -w0)
 	plain=$(printf '\0%s\0%s' fakeuser "$pw" | base64 -w0)
