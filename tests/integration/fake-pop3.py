@@ -45,6 +45,7 @@ lower case (or "greeting"):
                    middle, not dot-stuffed (the rest follows as garbage)
   empty-retr:N     RETR N sends "+OK" and "." at once
   endless-retr:N   RETR N sends message N, then text without end
+  endless-huge:N   endless-retr:N, and LIST announces 2^64-1 octets
   trickle-retr:N   RETR N sends one byte every 0.2 s
   endless-capa     CAPA lines without end
   endless-line     a LIST line without end (no line break, ever)
@@ -369,9 +370,8 @@ class Handler(socketserver.StreamRequestHandler):
 
     def uidl_of(self, name):
         if self.is_mode("same-uidl", fid(name)):
-            for other, _ in messages + [(f"x-{self.marg(1)}", b"")]:
-                if fid(other) == self.marg(1):
-                    return f"fake-{other}"
+            # (also once message M is gone)
+            return f"fake-{name.rsplit('-', 1)[0]}-{self.marg(1)}"
         if self.is_mode("bad-uidl", fid(name)):
             return "fake-" + "u" * 66
         return f"fake-{name}"
@@ -383,6 +383,8 @@ class Handler(socketserver.StreamRequestHandler):
                 return f"{i + 1} {self.uidl_of(name)}"
             if self.is_mode("list-size", fid(name)):
                 return f"{i + 1} {self.marg(1)}"
+            if self.is_mode("endless-huge", fid(name)):
+                return f"{i + 1} {2 ** 64 - 1}"
             return f"{i + 1} {msg_size(data)}"
 
         def left_out(i):
@@ -458,7 +460,8 @@ class Handler(socketserver.StreamRequestHandler):
             self.line("+OK")
             self.send(b".\r\n")
             return True
-        if mine and self.is_mode("endless-retr", fid(name)):
+        if mine and (self.is_mode("endless-retr", fid(name)) or
+                     self.is_mode("endless-huge", fid(name))):
             self.line("+OK message follows")
             try:
                 self.send(body)

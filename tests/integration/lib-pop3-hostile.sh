@@ -99,6 +99,7 @@ hostile_scenario() {
 		retrieve_run "$user"
 		ms=$((($(date +%s%N) - start) / 1000000))
 		((ms <= max_ms)) || fail "$name ($mode): the run took $ms ms (at most $max_ms)"
+		hostile_check "$user" "$name" "$name ($mode, run $runs)"
 		assert_result retrieve "$result"
 		n=$(hostile_error_lines)
 		if [[ $result == ok ]]; then
@@ -119,7 +120,6 @@ hostile_scenario() {
 			[[ -z ${H_DELETED:-} ]] ||
 				assert_eq "$H_DELETED" "$(run_field retrieve deleted)" "$name: deleted column"
 		fi
-		hostile_check "$user" "$name" "$name ($mode, run $runs)"
 	done
 
 	retrieve_run "$user"
