@@ -11,6 +11,7 @@
 #include "ostream.h"
 #include "str.h"
 #include "str-sanitize.h"
+#include "safe-memset.h"
 #include "hash.h"
 #include "net.h"
 #include "dns-lookup.h"
@@ -727,6 +728,23 @@ static void pop3_msg_timeout(struct pop3_client *pc)
 		msg->uidl, pc->received, msg->size));
 }
 
+/* The wall-clock limit of one message runs from when its RETR reply is
+   awaited (a trickled "+OK" line counts too) until its body has ended;
+   arriving bytes never reset it, as they do the step timeout */
+static void pop3_msg_deadline_start(struct pop3_client *pc)
+{
+	const struct pop3_cmd *cmd;
+
+	if (pc->to_msg != NULL || pc->cmds_head == array_count(&pc->cmds))
+		return;
+	cmd = array_idx(&pc->cmds, pc->cmds_head);
+	if (cmd->type != POP3_CMD_RETR)
+		return;
+	pc->received = 0;
+	pc->to_msg = timeout_add(pc->client.global_set->message_timeout_secs *
+				 1000, pop3_msg_timeout, pc);
+}
+
 static void pop3_multiline_start(struct pop3_client *pc,
 				 const struct pop3_cmd *cmd)
 {
@@ -749,11 +767,7 @@ static void pop3_multiline_start(struct pop3_client *pc,
 	limit = msg->size / 2 + POP3_BODY_SLACK;
 	limit = msg->size > UOFF_T_MAX - limit ? UOFF_T_MAX : msg->size + limit;
 	pc->body_limit = I_MIN(limit, pc->max_size);
-	/* never reset while the message arrives: a trickling server
-	   keeps the step timeout happy forever */
-	i_assert(pc->to_msg == NULL);
-	pc->to_msg = timeout_add(pc->client.global_set->message_timeout_secs *
-				 1000, pop3_msg_timeout, pc);
+	pop3_msg_deadline_start(pc);
 	if (!pc->stopping) {
 		pc->spool = iostream_temp_create_sized(
 			retrieve_client_temp_prefix(&pc->client), 0,
@@ -1040,6 +1054,7 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 		break;
 	case POP3_CMD_RETR:
 		/* deleted by another client meanwhile: retry next run */
+		timeout_remove(&pc->to_msg);
 		msg = array_idx_modifiable(&pc->msgs, cmd->msg_idx);
 		e_warning(pc->client.event, "RETR %u (UIDL %s) failed: %s",
 			  cmd->msg_idx + 1, msg->uidl,
@@ -1088,6 +1103,7 @@ static void pop3_input(struct pop3_client *pc)
 
 	timeout_reset(pc->to);
 	while (!pc->client.finished) {
+		pop3_msg_deadline_start(pc);
 		if (pc->dot_input != NULL) {
 			if (pop3_read_multiline(pc) <= 0)
 				return;
@@ -1227,6 +1243,13 @@ static void pop3_deinit(struct retrieve_client *client)
 
 	pop3_disconnect(pc);
 	str_free(&pc->list_buf);
+	/* the base64 password forms are ours to wipe */
+	for (unsigned int i = 1; i < N_ELEMENTS(pc->secrets); i++) {
+		if (pc->secrets[i] != NULL) {
+			safe_memset((void *)pc->secrets[i], 0,
+				    strlen(pc->secrets[i]));
+		}
+	}
 }
 
 const struct retrieve_backend retrieve_backend_pop3 = {

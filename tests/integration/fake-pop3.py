@@ -47,6 +47,7 @@ lower case (or "greeting"):
   endless-retr:N   RETR N sends message N, then text without end
   endless-huge:N   endless-retr:N, and LIST announces 2^64-1 octets
   trickle-retr:N   RETR N sends one byte every 0.2 s
+  trickle-head:N   RETR N's "+OK" line (700 bytes) comes a byte every 0.2 s
   endless-capa     CAPA lines without end
   endless-line     a LIST line without end (no line break, ever)
   bad-tls          STLS is answered "+OK", then garbage instead of TLS
@@ -470,6 +471,16 @@ class Handler(socketserver.StreamRequestHandler):
             except OSError:
                 log(f"[{self.cid}] endless RETR ended")
                 return False
+        if mine and self.is_mode("trickle-head", fid(name)):
+            try:
+                for b in b"+OK " + b"slowly " * 100:
+                    self.send(bytes([b]))
+                    time.sleep(0.2)
+                self.send(b"\r\n" + body + b".\r\n")
+            except OSError:
+                log(f"[{self.cid}] client gone while trickling")
+                return False
+            return True
         if mine and self.is_mode("trickle-retr", fid(name)):
             self.line("+OK message follows")
             try:
