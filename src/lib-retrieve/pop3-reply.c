@@ -117,10 +117,10 @@ int pop3_uidl_line_parse(const char *line, unsigned int *msgnum_r,
 	while (len > 0 && p[len-1] == ' ')
 		len--;
 	if (len == 0 || len > POP3_UIDL_MAX_LEN)
-		return -1;
+		return -2;
 	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] > 0x7e)
-			return -1;
+			return -2;
 	}
 	*uidl_r = t_strndup(p, len);
 	return 0;
@@ -138,4 +138,54 @@ int pop3_list_line_parse(const char *line, unsigned int *msgnum_r,
 	    (*end != '\0' && *end != ' '))
 		return -1;
 	return 0;
+}
+
+int pop3_stat_parse(const char *text, unsigned int *count_r)
+{
+	const char *end;
+	uoff_t size;
+
+	/* "nn mm": some servers append more after the size */
+	if (str_parse_uint(text, count_r, &end) < 0 || *end != ' ')
+		return -1;
+	while (*end == ' ')
+		end++;
+	if (str_parse_uoff(end, &size, &end) < 0 ||
+	    (*end != '\0' && *end != ' '))
+		return -1;
+	return 0;
+}
+
+const char *pop3_text_hide(const char *text, const char *const *secrets)
+{
+	string_t *str;
+	const char *p, *best;
+	size_t best_len, len;
+	unsigned int i;
+
+	str = t_str_new(strlen(text) + 16);
+	while (*text != '\0') {
+		/* the earliest, then longest, secret at this point wins */
+		best = NULL;
+		best_len = 0;
+		for (i = 0; secrets[i] != NULL; i++) {
+			len = strlen(secrets[i]);
+			if (len == 0)
+				continue;
+			p = strstr(text, secrets[i]);
+			if (p != NULL && (best == NULL || p < best ||
+					  (p == best && len > best_len))) {
+				best = p;
+				best_len = len;
+			}
+		}
+		if (best == NULL) {
+			str_append(str, text);
+			break;
+		}
+		str_append_data(str, text, best - text);
+		str_append(str, "<hidden>");
+		text = best + best_len;
+	}
+	return str_c(str);
 }

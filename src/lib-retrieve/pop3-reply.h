@@ -43,12 +43,22 @@ const char *pop3_apop_digest(const char *timestamp, const char *secret);
 /* Parses one CAPA response line into capability bits (0 for unknown) */
 enum pop3_capability pop3_capa_line_parse(const char *line);
 
-/* "msgnum uidl": returns 0, or -1 when malformed (uidl empty, longer than
-   POP3_UIDL_MAX_LEN or with characters outside 0x21..0x7e) */
+/* "msgnum uidl": returns 0; -1 when the message number is malformed;
+   -2 (msgnum_r set) when only the uidl is invalid: empty, longer than
+   POP3_UIDL_MAX_LEN or with characters outside 0x21..0x7e */
 int pop3_uidl_line_parse(const char *line, unsigned int *msgnum_r,
 			 const char **uidl_r);
 /* "msgnum octets": returns 0, or -1 when malformed */
 int pop3_list_line_parse(const char *line, unsigned int *msgnum_r,
 			 uoff_t *size_r);
+
+/* The text of a +OK reply to STAT ("nn mm"): returns 0, or -1 when
+   malformed */
+int pop3_stat_parse(const char *text, unsigned int *count_r);
+
+/* text with every occurrence of each non-empty string of secrets
+   (NULL-terminated) replaced by "<hidden>": a server may echo a password
+   back in its replies. Allocated from the data stack. */
+const char *pop3_text_hide(const char *text, const char *const *secrets);
 
 #endif

@@ -243,7 +243,7 @@ static void str_replace_secret(string_t *str, const char *secret)
 		size_t pos = p - str_c(str);
 
 		str_delete(str, pos, len);
-		str_insert(str, pos, "***");
+		str_insert(str, pos, "<hidden>");
 	}
 }
 

@@ -34,7 +34,9 @@ struct retrieve_result {
 	const char *resp_code;
 	unsigned int messages;
 	uoff_t bytes;
-	/* Left on the server because of max_size */
+	/* Left on the server because of max_size, or (POP3) because the
+	   server's listings made them unsafe to retrieve (duplicate or
+	   invalid UIDL, cut short, ...): the "skipped" column */
 	unsigned int skipped_too_large;
 	/* Deleted on the remote (keep=no) */
 	unsigned int deleted;

@@ -11,6 +11,7 @@
 #include "ostream.h"
 #include "str.h"
 #include "str-sanitize.h"
+#include "safe-memset.h"
 #include "hash.h"
 #include "net.h"
 #include "dns-lookup.h"
@@ -28,6 +29,17 @@
 #define POP3_SPOOL_MEM_SIZE (256 * 1024)
 /* A server may send more than LIST said, but not without limit */
 #define POP3_BODY_SLACK (1024 * 1024)
+/* A message received this much shorter than LIST announced was cut off
+   (e.g. by an unstuffed lone "."): a tenth, at least this many bytes.
+   Servers count CRLF line ends in LIST; one sending bare LF lines still
+   stays within a tenth for any ordinary message. */
+#define POP3_SHORT_SLACK 64
+/* More messages than this in one maildrop: refused (memory) */
+#define POP3_MAX_MESSAGES 1000000
+/* CAPA lines kept: a real server has a dozen */
+#define POP3_MAX_CAPA_LINES 1000
+/* Per-message warnings logged individually, then only summed */
+#define POP3_MAX_SKIP_WARNINGS 10
 
 enum pop3_cmd_type {
 	POP3_CMD_GREETING,
@@ -37,6 +49,7 @@ enum pop3_cmd_type {
 	POP3_CMD_AUTH,
 	POP3_CMD_USER,
 	POP3_CMD_PASS,
+	POP3_CMD_STAT,
 	POP3_CMD_UIDL,
 	POP3_CMD_LIST,
 	POP3_CMD_RETR,
@@ -46,7 +59,7 @@ enum pop3_cmd_type {
 
 static const char *const pop3_cmd_names[] = {
 	"greeting", "CAPA", "STLS", "APOP", "AUTH", "USER", "PASS",
-	"UIDL", "LIST", "RETR", "DELE", "QUIT",
+	"STAT", "UIDL", "LIST", "RETR", "DELE", "QUIT",
 };
 
 struct pop3_cmd {
@@ -60,6 +73,10 @@ struct pop3_msg {
 	uoff_t size;
 	bool listed:1;
 	bool retrieved:1;
+	/* not to be retrieved nor deleted (reported once) */
+	bool skip:1;
+	/* UIDL line present, but its UIDL invalid */
+	bool bad_uidl:1;
 };
 
 struct pop3_client {
@@ -83,6 +100,8 @@ struct pop3_client {
 	unsigned int window;
 
 	ARRAY(struct pop3_msg) msgs;
+	/* the STAT count: no message number may exceed it */
+	unsigned int stat_count;
 	/* next message to consider for RETR or DELE */
 	unsigned int next_msg;
 	/* delivered, waiting for a DELE slot */
@@ -93,7 +112,22 @@ struct pop3_client {
 	struct istream *dot_input;
 	struct ostream *spool;
 	string_t *list_buf;
+	unsigned int list_lines;
 	uoff_t body_limit;
+	/* RETR: bytes received of the message, and the cap on them */
+	uoff_t received;
+	uoff_t max_size;
+	/* the wall-clock limit of receiving one message */
+	struct timeout *to_msg;
+
+	/* DELE +OK not yet committed by QUIT's +OK */
+	unsigned int deleted_pending;
+	unsigned int skip_warnings;
+	/* messages left on the server because they arrived cut short */
+	unsigned int broken_count;
+	const char *broken_error;
+	/* password forms that must never appear in logged server text */
+	const char *secrets[4];
 
 	bool tls_started:1;
 	bool quit_sent:1;
@@ -109,6 +143,7 @@ static void pop3_disconnect(struct pop3_client *pc)
 		dns_lookup_abort(&pc->dns_lookup);
 	io_remove(&pc->io);
 	timeout_remove(&pc->to);
+	timeout_remove(&pc->to_msg);
 	i_stream_unref(&pc->dot_input);
 	/* an unfinished spool is a half-received message: dropped */
 	o_stream_destroy(&pc->spool);
@@ -126,8 +161,35 @@ static void
 pop3_fail(struct pop3_client *pc, enum retrieve_result_code code,
 	  const char *resp_code, const char *error)
 {
+	if (pc->skip_warnings > POP3_MAX_SKIP_WARNINGS) {
+		e_warning(pc->client.event, "%u more messages were left on "
+			  "the server (not each logged)",
+			  pc->skip_warnings - POP3_MAX_SKIP_WARNINGS);
+		pc->skip_warnings = 0;
+	}
 	pop3_disconnect(pc);
 	retrieve_client_finish(&pc->client, code, resp_code, error);
+}
+
+/* Server text for logs and errors: no password form, sanitised, bounded */
+static const char *
+pop3_server_text(struct pop3_client *pc, const char *text, size_t max_len)
+{
+	return str_sanitize(pop3_text_hide(text, pc->secrets), max_len);
+}
+
+/* A message left on the server: counted, warned about (the first few) */
+static void ATTR_FORMAT(2, 3)
+pop3_skip(struct pop3_client *pc, const char *fmt, ...)
+{
+	va_list args;
+
+	pc->client.result.skipped_too_large++;
+	if (++pc->skip_warnings > POP3_MAX_SKIP_WARNINGS)
+		return;
+	va_start(args, fmt);
+	e_warning(pc->client.event, "%s", t_strdup_vprintf(fmt, args));
+	va_end(args);
 }
 
 static const char *pop3_input_error(struct pop3_client *pc)
@@ -232,10 +294,36 @@ static bool pop3_may_send_password(struct pop3_client *pc)
 		pc->client.set->ssl_mode == RETRIEVE_SSL_MODE_NONE;
 }
 
+/* RFC 5034 initial response: authzid NUL authcid NUL pass, base64 */
+static const char *pop3_sasl_plain(const struct retrieve_account_settings *set)
+{
+	string_t *str;
+
+	str = t_str_new(128);
+	str_append_c(str, '\0');
+	str_append(str, set->username);
+	str_append_c(str, '\0');
+	str_append(str, set->password);
+	return str_c(t_base64_encode(0, 0, str_data(str), str_len(str)));
+}
+
+static void pop3_init_secrets(struct pop3_client *pc)
+{
+	const char *password = pc->client.set->password;
+
+	if (password == NULL || *password == '\0')
+		return;
+	pc->secrets[0] = password;
+	pc->secrets[1] = p_strdup(pc->client.pool, str_c(t_base64_encode(0, 0,
+		(const unsigned char *)password, strlen(password))));
+	pc->secrets[2] = p_strdup(pc->client.pool,
+				  pop3_sasl_plain(pc->client.set));
+	pc->secrets[3] = NULL;
+}
+
 static void pop3_login(struct pop3_client *pc)
 {
 	const struct retrieve_account_settings *set = pc->client.set;
-	string_t *str;
 
 	if (set->apop) {
 		if (pc->apop_timestamp == NULL) {
@@ -256,15 +344,8 @@ static void pop3_login(struct pop3_client *pc)
 		return;
 	}
 	if ((pc->caps & POP3_CAP_SASL_PLAIN) != 0) {
-		/* RFC 5034 initial response: authzid NUL authcid NUL pass */
-		str = t_str_new(128);
-		str_append_c(str, '\0');
-		str_append(str, set->username);
-		str_append_c(str, '\0');
-		str_append(str, set->password);
 		pop3_send(pc, POP3_CMD_AUTH, 0, t_strconcat("AUTH PLAIN ",
-			str_c(t_base64_encode(0, 0, str_data(str),
-					      str_len(str))), NULL));
+			pop3_sasl_plain(set), NULL));
 	} else {
 		pop3_send(pc, POP3_CMD_USER, 0,
 			  t_strconcat("USER ", set->username, NULL));
@@ -305,18 +386,62 @@ static int pop3_start_tls(struct pop3_client *pc)
 
 /* --- retrieval --- */
 
+/* The cap on bytes received of one message, whatever LIST announced */
+static uoff_t pop3_max_message_size(struct pop3_client *pc)
+{
+	uoff_t max_size = pc->client.global_set->max_message_size;
+
+	if (pc->client.set->max_size != 0 && pc->client.set->max_size < max_size)
+		max_size = pc->client.set->max_size;
+	return max_size;
+}
+
 static struct pop3_msg *pop3_msg_get(struct pop3_client *pc, unsigned int num)
 {
-	/* message numbers are dense (RFC 1939), but a broken server
-	   should not make us allocate gigabytes */
-	if (num == 0 || num > 10000000)
+	/* RFC 1939: numbers run 1..STAT count, fixed for the session; a
+	   larger one is a lie that would cost memory */
+	if (num == 0 || num > pc->stat_count)
 		return NULL;
 	return array_idx_get_space(&pc->msgs, num - 1);
 }
 
+static void pop3_send_retr_or_dele(struct pop3_client *pc, unsigned int idx)
+{
+	const struct pop3_msg *msg = array_idx(&pc->msgs, idx);
+
+	if (msg->retrieved || !retrieve_client_is_retrieved(
+			&pc->client, "", msg->uidl)) {
+		pop3_send(pc, POP3_CMD_RETR, idx,
+			  t_strdup_printf("RETR %u", idx + 1));
+	} else {
+		/* delivered by an earlier run */
+		pop3_send(pc, POP3_CMD_DELE, idx,
+			  t_strdup_printf("DELE %u", idx + 1));
+	}
+}
+
+/* TRUE when message idx is to be sent RETR or DELE now */
+static bool pop3_msg_wanted(struct pop3_client *pc, unsigned int idx)
+{
+	const struct pop3_msg *msg = array_idx(&pc->msgs, idx);
+	uoff_t max_size = pc->client.global_set->max_message_size;
+
+	if (msg->skip || msg->uidl == NULL)
+		return FALSE;
+	if (retrieve_client_is_retrieved(&pc->client, "", msg->uidl))
+		return !pc->client.set->keep;
+	if (msg->size > max_size) {
+		pop3_skip(pc, "Leaving message %u (UIDL %s) on the server: "
+			  "%"PRIuUOFF_T" bytes is over "
+			  "retrieve_max_message_size %"PRIuUOFF_T,
+			  idx + 1, msg->uidl, msg->size, max_size);
+		return FALSE;
+	}
+	return retrieve_client_want(&pc->client, "", msg->uidl, msg->size);
+}
+
 static void pop3_fill_pipeline(struct pop3_client *pc)
 {
-	const struct pop3_msg *msg;
 	unsigned int count, idx;
 
 	count = array_count(&pc->msgs);
@@ -330,31 +455,11 @@ static void pop3_fill_pipeline(struct pop3_client *pc)
 		}
 		if (pc->stopping)
 			pc->next_msg = count;
-		for (; pc->next_msg < count; pc->next_msg++) {
-			msg = array_idx(&pc->msgs, pc->next_msg);
-			if (msg->uidl == NULL)
-				continue;
-			if (retrieve_client_is_retrieved(&pc->client, "",
-							 msg->uidl)) {
-				if (!pc->client.set->keep)
-					break;
-			} else if (retrieve_client_want(&pc->client, "",
-							msg->uidl, msg->size)) {
-				break;
-			}
-		}
+		while (pc->next_msg < count &&
+		       !pop3_msg_wanted(pc, pc->next_msg))
+			pc->next_msg++;
 		if (pc->next_msg < count) {
-			idx = pc->next_msg++;
-			msg = array_idx(&pc->msgs, idx);
-			if (msg->retrieved || !retrieve_client_is_retrieved(
-					&pc->client, "", msg->uidl)) {
-				pop3_send(pc, POP3_CMD_RETR, idx,
-					  t_strdup_printf("RETR %u", idx + 1));
-			} else {
-				/* delivered by an earlier run */
-				pop3_send(pc, POP3_CMD_DELE, idx,
-					  t_strdup_printf("DELE %u", idx + 1));
-			}
+			pop3_send_retr_or_dele(pc, pc->next_msg++);
 			continue;
 		}
 		/* nothing left to send: QUIT commits the deletions */
@@ -367,81 +472,203 @@ static void pop3_fill_pipeline(struct pop3_client *pc)
 	(void)pop3_flush(pc);
 }
 
-static int pop3_parse_uidl(struct pop3_client *pc)
+static void pop3_fail_listing(struct pop3_client *pc, const char *cmd_name,
+			      const char *why, const char *line)
 {
-	const char *const *lines, *uidl;
+	pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
+		  t_strdup_printf("Invalid %s line from server (%s): %s",
+				  cmd_name, why,
+				  pop3_server_text(pc, line, 80)));
+}
+
+static int pop3_parse_uidl_line(struct pop3_client *pc, const char *line)
+{
+	const char *uidl;
 	struct pop3_msg *msg;
 	unsigned int num;
+	int ret;
 
-	lines = t_strsplit(str_c(pc->list_buf), "\n");
-	for (; *lines != NULL; lines++) {
-		const char *line = t_strcut(*lines, '\r');
-
-		if (*line == '\0')
-			continue;
-		if (pop3_uidl_line_parse(line, &num, &uidl) < 0 ||
-		    (msg = pop3_msg_get(pc, num)) == NULL) {
-			pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
-				t_strdup_printf("Invalid UIDL line from server: %s",
-						str_sanitize(line, 80)));
-			return -1;
-		}
-		msg->uidl = p_strdup(pc->client.pool, uidl);
+	ret = pop3_uidl_line_parse(line, &num, &uidl);
+	if (ret == -1) {
+		pop3_fail_listing(pc, "UIDL", "malformed", line);
+		return -1;
 	}
+	if ((msg = pop3_msg_get(pc, num)) == NULL) {
+		pop3_fail_listing(pc, "UIDL", t_strdup_printf(
+			"message number above the STAT count %u",
+			pc->stat_count), line);
+		return -1;
+	}
+	if (msg->uidl != NULL || msg->bad_uidl) {
+		pop3_fail_listing(pc, "UIDL", "message listed twice", line);
+		return -1;
+	}
+	if (ret == -2) {
+		/* RFC 1939: 1..70 characters 0x21..0x7e */
+		msg->bad_uidl = TRUE;
+		return 0;
+	}
+	msg->uidl = p_strdup(pc->client.pool, uidl);
 	return 0;
 }
 
-static int pop3_parse_list(struct pop3_client *pc)
+static int pop3_parse_list_line(struct pop3_client *pc, const char *line)
 {
-	const char *const *lines;
 	struct pop3_msg *msg;
 	unsigned int num;
 	uoff_t size;
 
-	lines = t_strsplit(str_c(pc->list_buf), "\n");
-	for (; *lines != NULL; lines++) {
-		const char *line = t_strcut(*lines, '\r');
+	if (pop3_list_line_parse(line, &num, &size) < 0) {
+		pop3_fail_listing(pc, "LIST", "malformed", line);
+		return -1;
+	}
+	if ((msg = pop3_msg_get(pc, num)) == NULL) {
+		pop3_fail_listing(pc, "LIST", t_strdup_printf(
+			"message number above the STAT count %u",
+			pc->stat_count), line);
+		return -1;
+	}
+	if (msg->listed) {
+		pop3_fail_listing(pc, "LIST", "message listed twice", line);
+		return -1;
+	}
+	msg->size = size;
+	msg->listed = TRUE;
+	return 0;
+}
 
-		if (*line == '\0')
-			continue;
-		if (pop3_list_line_parse(line, &num, &size) < 0 ||
-		    (msg = pop3_msg_get(pc, num)) == NULL) {
+static int pop3_parse_listing_line(struct pop3_client *pc,
+				   enum pop3_cmd_type type, const char *line)
+{
+	if (*line == '\0')
+		return 0;
+	switch (type) {
+	case POP3_CMD_CAPA:
+		if (++pc->list_lines > POP3_MAX_CAPA_LINES) {
 			pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
-				t_strdup_printf("Invalid LIST line from server: %s",
-						str_sanitize(line, 80)));
+				  "Server sent an endless CAPA response");
 			return -1;
 		}
-		msg->size = size;
-		msg->listed = TRUE;
+		pc->caps |= pop3_capa_line_parse(line);
+		return 0;
+	case POP3_CMD_UIDL:
+		return pop3_parse_uidl_line(pc, line);
+	case POP3_CMD_LIST:
+		return pop3_parse_list_line(pc, line);
+	default:
+		i_unreached();
+	}
+}
+
+/* Parses the complete lines buffered so far, keeps the rest (bounded) */
+static int pop3_parse_listing(struct pop3_client *pc, enum pop3_cmd_type type,
+			      bool last)
+{
+	const char *data = str_c(pc->list_buf), *p, *end;
+	size_t pos = 0, len = str_len(pc->list_buf);
+	int ret = 0;
+
+	while (ret == 0 && pos < len) {
+		p = data + pos;
+		end = memchr(p, '\n', len - pos);
+		if (end == NULL) {
+			if (!last)
+				break;
+			end = data + len;
+		}
+		T_BEGIN {
+			ret = pop3_parse_listing_line(pc, type,
+				t_strcut(t_strdup_until(p, end), '\r'));
+		} T_END;
+		pos = end - data + (end < data + len ? 1 : 0);
+	}
+	if (ret < 0)
+		return -1;
+	str_delete(pc->list_buf, 0, pos);
+	if (str_len(pc->list_buf) > POP3_MAX_LINE_LENGTH) {
+		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL, t_strdup_printf(
+			"Server sent a too long line in the %s response",
+			pop3_cmd_names[type]));
+		return -1;
 	}
 	return 0;
 }
 
-/* Forget UIDLs the server no longer has; drop duplicate UIDLs, which
-   would otherwise be fetched twice or deleted unseen. */
-static void pop3_prune(struct pop3_client *pc)
+/* After LIST: report what the listings leave out or make ambiguous, and
+   forget UIDLs the server no longer has. */
+static void pop3_check_listing(struct pop3_client *pc)
 {
 	ARRAY_TYPE(const_string) present;
-	HASH_TABLE(const char *, struct pop3_msg *) seen;
+	HASH_TABLE(const char *, void *) seen;
 	struct pop3_msg *msg;
+	unsigned int i, count, n;
+	void *value;
 
-	t_array_init(&present, array_count(&pc->msgs) + 1);
+	msg = array_get_modifiable(&pc->msgs, &count);
+	t_array_init(&present, count + 1);
 	hash_table_create(&seen, pool_datastack_create(), 0, str_hash, strcmp);
-	array_foreach_modifiable(&pc->msgs, msg) {
-		if (msg->uidl == NULL)
+	for (i = 0; i < count; i++) {
+		if (msg[i].uidl == NULL)
 			continue;
-		if (hash_table_lookup(seen, msg->uidl) != NULL) {
-			e_warning(pc->client.event, "Server lists UIDL %s twice, "
-				  "skipping the second", msg->uidl);
-			msg->uidl = NULL;
-			continue;
+		value = hash_table_lookup(seen, msg[i].uidl);
+		n = POINTER_CAST_TO(value, unsigned int);
+		if (n == 0)
+			array_push_back(&present, &msg[i].uidl);
+		hash_table_update(seen, msg[i].uidl, POINTER_CAST(n + 1));
+	}
+	for (i = 0; i < count; i++) {
+		if (msg[i].bad_uidl) {
+			msg[i].skip = TRUE;
+			pop3_skip(pc, "Leaving message %u on the server: "
+				  "its UIDL is invalid (RFC 1939: 1-70 "
+				  "characters 0x21..0x7e)", i + 1);
+		} else if (msg[i].uidl == NULL && msg[i].listed) {
+			msg[i].skip = TRUE;
+			pop3_skip(pc, "Leaving message %u on the server: "
+				  "it is in LIST but not in UIDL", i + 1);
+		} else if (msg[i].uidl == NULL) {
+			msg[i].skip = TRUE;
+			pop3_skip(pc, "Leaving message %u on the server: "
+				  "it is in neither UIDL nor LIST", i + 1);
+		} else if (!msg[i].listed) {
+			msg[i].skip = TRUE;
+			pop3_skip(pc, "Leaving message %u (UIDL %s) on the "
+				  "server: it is in UIDL but not in LIST",
+				  i + 1, msg[i].uidl);
+		} else if ((n = POINTER_CAST_TO(hash_table_lookup(seen,
+				msg[i].uidl), unsigned int)) > 1) {
+			/* a UIDL naming several messages names none: the
+			   state can't tell which one was retrieved, and
+			   deleting "the retrieved one" could delete
+			   another that was never seen */
+			msg[i].skip = TRUE;
+			pop3_skip(pc, "Leaving message %u (UIDL %s) on the "
+				  "server: the server lists this UIDL for %u "
+				  "messages", i + 1, msg[i].uidl, n);
 		}
-		hash_table_insert(seen, msg->uidl, msg);
-		array_push_back(&present, &msg->uidl);
+	}
+	if (pc->stat_count > count) {
+		e_warning(pc->client.event, "STAT announced %u messages, "
+			  "but the listings hold only %u",
+			  pc->stat_count, count);
+		pc->client.result.skipped_too_large += pc->stat_count - count;
 	}
 	hash_table_destroy(&seen);
 	array_append_zero(&present);
 	retrieve_client_prune(&pc->client, "", array_front(&present));
+}
+
+static void pop3_retr_broken(struct pop3_client *pc, unsigned int idx,
+			     const char *why)
+{
+	const struct pop3_msg *msg = array_idx(&pc->msgs, idx);
+	const char *error;
+
+	error = t_strdup_printf("Message %u (UIDL %s) %s: not delivered, "
+				"left on the server", idx + 1, msg->uidl, why);
+	if (pc->broken_count++ == 0)
+		pc->broken_error = p_strdup(pc->client.pool, error);
+	pop3_skip(pc, "%s", error);
 }
 
 static int pop3_retr_done(struct pop3_client *pc, unsigned int idx,
@@ -449,6 +676,24 @@ static int pop3_retr_done(struct pop3_client *pc, unsigned int idx,
 {
 	struct pop3_msg *msg = array_idx_modifiable(&pc->msgs, idx);
 	struct retrieve_deliver_message dmsg;
+
+	/* LIST counts CRLF line ends, as received; a big shortfall means
+	   the message was cut off (e.g. a lone "." inside it): deleting the
+	   original after delivering the part would lose the rest */
+	if (pc->received < msg->size &&
+	    msg->size - pc->received > I_MAX(msg->size / 10,
+					     POP3_SHORT_SLACK)) {
+		pop3_retr_broken(pc, idx, t_strdup_printf(
+			"ended after %"PRIuUOFF_T" of %"PRIuUOFF_T
+			" announced bytes", pc->received, msg->size));
+		return 0;
+	}
+	if (pc->received == 0 && msg->size > 0) {
+		pop3_retr_broken(pc, idx, t_strdup_printf(
+			"arrived empty, %"PRIuUOFF_T" bytes announced",
+			msg->size));
+		return 0;
+	}
 
 	i_zero(&dmsg);
 	dmsg.input = input;
@@ -470,19 +715,59 @@ static int pop3_retr_done(struct pop3_client *pc, unsigned int idx,
 
 /* --- replies --- */
 
+static void pop3_msg_timeout(struct pop3_client *pc)
+{
+	const struct pop3_cmd *cmd = array_idx(&pc->cmds, pc->cmds_head);
+	const struct pop3_msg *msg = array_idx(&pc->msgs, cmd->msg_idx);
+
+	pop3_fail(pc, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL, t_strdup_printf(
+		"Timed out after %u seconds receiving message %u (UIDL %s), "
+		"%"PRIuUOFF_T" of %"PRIuUOFF_T" bytes received "
+		"(retrieve_message_timeout)",
+		pc->client.global_set->message_timeout_secs, cmd->msg_idx + 1,
+		msg->uidl, pc->received, msg->size));
+}
+
+/* The wall-clock limit of one message runs from when its RETR reply is
+   awaited (a trickled "+OK" line counts too) until its body has ended;
+   arriving bytes never reset it, as they do the step timeout */
+static void pop3_msg_deadline_start(struct pop3_client *pc)
+{
+	const struct pop3_cmd *cmd;
+
+	if (pc->to_msg != NULL || pc->cmds_head == array_count(&pc->cmds))
+		return;
+	cmd = array_idx(&pc->cmds, pc->cmds_head);
+	if (cmd->type != POP3_CMD_RETR)
+		return;
+	pc->received = 0;
+	pc->to_msg = timeout_add(pc->client.global_set->message_timeout_secs *
+				 1000, pop3_msg_timeout, pc);
+}
+
 static void pop3_multiline_start(struct pop3_client *pc,
 				 const struct pop3_cmd *cmd)
 {
 	const struct pop3_msg *msg;
+	uoff_t limit;
 
 	pc->dot_input = i_stream_create_dot(pc->input, TRUE);
+	pc->received = 0;
 	if (cmd->type != POP3_CMD_RETR) {
 		pc->list_buf = str_new(default_pool, 1024);
+		pc->list_lines = 0;
 		pc->body_limit = POP3_MAX_LIST_SIZE;
+		if (cmd->type == POP3_CMD_CAPA)
+			pc->caps = 0;
 		return;
 	}
 	msg = array_idx(&pc->msgs, cmd->msg_idx);
-	pc->body_limit = msg->size + msg->size / 2 + POP3_BODY_SLACK;
+	/* the cap applies to bytes received, whatever LIST said */
+	pc->max_size = pop3_max_message_size(pc);
+	limit = msg->size / 2 + POP3_BODY_SLACK;
+	limit = msg->size > UOFF_T_MAX - limit ? UOFF_T_MAX : msg->size + limit;
+	pc->body_limit = I_MIN(limit, pc->max_size);
+	pop3_msg_deadline_start(pc);
 	if (!pc->stopping) {
 		pc->spool = iostream_temp_create_sized(
 			retrieve_client_temp_prefix(&pc->client), 0,
@@ -498,27 +783,12 @@ static int pop3_multiline_done(struct pop3_client *pc)
 
 	switch (cmd->type) {
 	case POP3_CMD_CAPA:
-		T_BEGIN {
-			const char *const *lines =
-				t_strsplit(str_c(pc->list_buf), "\n");
-			pc->caps = 0;
-			for (; *lines != NULL; lines++) {
-				pc->caps |= pop3_capa_line_parse(
-					t_strcut(*lines, '\r'));
-			}
-		} T_END;
-		break;
 	case POP3_CMD_UIDL:
-		T_BEGIN {
-			ret = pop3_parse_uidl(pc);
-		} T_END;
-		break;
 	case POP3_CMD_LIST:
-		T_BEGIN {
-			ret = pop3_parse_list(pc);
-		} T_END;
+		ret = pop3_parse_listing(pc, cmd->type, TRUE);
 		break;
 	case POP3_CMD_RETR:
+		timeout_remove(&pc->to_msg);
 		if (pc->spool == NULL)
 			break;
 		if (o_stream_finish(pc->spool) < 0) {
@@ -528,7 +798,9 @@ static int pop3_multiline_done(struct pop3_client *pc)
 			return -1;
 		}
 		input = iostream_temp_finish(&pc->spool, IO_BLOCK_SIZE);
-		ret = pop3_retr_done(pc, cmd->msg_idx, input);
+		T_BEGIN {
+			ret = pop3_retr_done(pc, cmd->msg_idx, input);
+		} T_END;
 		i_stream_unref(&input);
 		break;
 	default:
@@ -558,7 +830,7 @@ static int pop3_multiline_done(struct pop3_client *pc)
 		break;
 	case POP3_CMD_LIST:
 		T_BEGIN {
-			pop3_prune(pc);
+			pop3_check_listing(pc);
 		} T_END;
 		pc->window = (pc->caps & POP3_CAP_PIPELINING) != 0 ?
 			POP3_PIPELINE_WINDOW : 1;
@@ -573,24 +845,56 @@ static int pop3_multiline_done(struct pop3_client *pc)
 	return pc->client.finished ? -1 : 0;
 }
 
+static void pop3_fail_too_large(struct pop3_client *pc)
+{
+	const struct pop3_cmd *cmd = array_idx(&pc->cmds, pc->cmds_head);
+	const struct pop3_msg *msg;
+
+	if (cmd->type != POP3_CMD_RETR) {
+		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL, t_strdup_printf(
+			"Server sent an endless %s response",
+			pop3_cmd_names[cmd->type]));
+		return;
+	}
+	msg = array_idx(&pc->msgs, cmd->msg_idx);
+	if (pc->body_limit == pc->max_size) {
+		/* the half-received message is dropped with the spool */
+		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL, t_strdup_printf(
+			"Message %u (UIDL %s) grew beyond %"PRIuUOFF_T
+			" bytes while being received (%s): not delivered",
+			cmd->msg_idx + 1, msg->uidl, pc->max_size,
+			pc->client.set->max_size == pc->max_size ?
+			"max_size" : "retrieve_max_message_size"));
+		return;
+	}
+	pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL, t_strdup_printf(
+		"Message %u (UIDL %s): server sent far more than the "
+		"%"PRIuUOFF_T" bytes it announced: not delivered",
+		cmd->msg_idx + 1, msg->uidl, msg->size));
+}
+
 static int pop3_read_multiline(struct pop3_client *pc)
 {
+	const struct pop3_cmd *cmd;
 	const unsigned char *data;
 	size_t size;
 	ssize_t ret;
 
+	cmd = array_idx(&pc->cmds, pc->cmds_head);
 	while ((ret = i_stream_read_more(pc->dot_input, &data, &size)) > 0) {
-		if (size > pc->body_limit) {
-			pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
-				  "Server sent far more than it announced");
+		if (size > pc->body_limit - pc->received) {
+			pop3_fail_too_large(pc);
 			return -1;
 		}
-		pc->body_limit -= size;
+		pc->received += size;
 		if (pc->spool != NULL)
 			o_stream_nsend(pc->spool, data, size);
 		else if (pc->list_buf != NULL)
 			str_append_data(pc->list_buf, data, size);
 		i_stream_skip(pc->dot_input, size);
+		if (pc->list_buf != NULL &&
+		    pop3_parse_listing(pc, cmd->type, FALSE) < 0)
+			return -1;
 	}
 	if (ret == 0)
 		return 0;
@@ -628,12 +932,13 @@ pop3_fail_reply(struct pop3_client *pc, const struct pop3_cmd *cmd,
 		const struct pop3_reply *reply, enum retrieve_result_code def)
 {
 	const char *resp = reply->resp_code == NULL ? "" :
-		t_strdup_printf("[%s] ", reply->resp_code);
+		t_strdup_printf("[%s] ",
+				pop3_server_text(pc, reply->resp_code, 40));
 
 	pop3_fail(pc, pop3_err_code(reply, def), reply->resp_code,
 		  t_strdup_printf("%s failed: -ERR %s%s",
 				  pop3_cmd_names[cmd->type], resp,
-				  str_sanitize(reply->text, 160)));
+				  pop3_server_text(pc, reply->text, 160)));
 }
 
 static void pop3_reply_line(struct pop3_client *pc, const char *line)
@@ -645,7 +950,7 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 	if (pc->cmds_head == array_count(&pc->cmds)) {
 		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
 			  t_strdup_printf("Unexpected data from server: %s",
-					  str_sanitize(line, 80)));
+					  pop3_server_text(pc, line, 80)));
 		return;
 	}
 	cmd = array_idx(&pc->cmds, pc->cmds_head);
@@ -653,10 +958,10 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
 			  t_strdup_printf("Invalid reply to %s: %s",
 					  pop3_cmd_names[cmd->type],
-					  str_sanitize(line, 80)));
+					  pop3_server_text(pc, line, 80)));
 		return;
 	}
-	e_debug(pc->client.event, "S: %s", str_sanitize(line, 160));
+	e_debug(pc->client.event, "S: %s", pop3_server_text(pc, line, 160));
 
 	if (reply.status == POP3_REPLY_OK &&
 	    (cmd->type == POP3_CMD_CAPA || cmd->type == POP3_CMD_UIDL ||
@@ -720,6 +1025,27 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 			return;
 		}
 		e_debug(pc->client.event, "Logged in");
+		pop3_send_simple(pc, POP3_CMD_STAT);
+		break;
+	case POP3_CMD_STAT:
+		if (reply.status != POP3_REPLY_OK) {
+			pop3_fail_reply(pc, cmd, &reply,
+					RETRIEVE_RESULT_REMOTE_ERROR);
+			return;
+		}
+		if (pop3_stat_parse(reply.text, &pc->stat_count) < 0) {
+			pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
+				  t_strdup_printf("Invalid reply to STAT: %s",
+					pop3_server_text(pc, line, 80)));
+			return;
+		}
+		if (pc->stat_count > POP3_MAX_MESSAGES) {
+			pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
+				  t_strdup_printf("Server reports %u messages, "
+					"more than the %u supported",
+					pc->stat_count, POP3_MAX_MESSAGES));
+			return;
+		}
 		pop3_send_simple(pc, POP3_CMD_UIDL);
 		break;
 	case POP3_CMD_UIDL:
@@ -728,19 +1054,21 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 		break;
 	case POP3_CMD_RETR:
 		/* deleted by another client meanwhile: retry next run */
+		timeout_remove(&pc->to_msg);
 		msg = array_idx_modifiable(&pc->msgs, cmd->msg_idx);
 		e_warning(pc->client.event, "RETR %u (UIDL %s) failed: %s",
 			  cmd->msg_idx + 1, msg->uidl,
-			  str_sanitize(reply.text, 160));
+			  pop3_server_text(pc, reply.text, 160));
 		pop3_fill_pipeline(pc);
 		break;
 	case POP3_CMD_DELE:
-		if (reply.status == POP3_REPLY_OK)
-			retrieve_client_deleted(&pc->client);
-		else {
+		if (reply.status == POP3_REPLY_OK) {
+			/* counted when QUIT commits it */
+			pc->deleted_pending++;
+		} else {
 			e_warning(pc->client.event, "DELE %u failed: %s",
 				  cmd->msg_idx + 1,
-				  str_sanitize(reply.text, 160));
+				  pop3_server_text(pc, reply.text, 160));
 		}
 		pop3_fill_pipeline(pc);
 		break;
@@ -750,6 +1078,17 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 			   remembers them, the next run deletes again */
 			pop3_fail_reply(pc, cmd, &reply,
 					RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+			return;
+		}
+		/* RFC 1939: the UPDATE state removes the messages now */
+		for (; pc->deleted_pending > 0; pc->deleted_pending--)
+			retrieve_client_deleted(&pc->client);
+		if (pc->broken_count > 0) {
+			pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
+				  pc->broken_count == 1 ? pc->broken_error :
+				  t_strdup_printf("%s (and %u more)",
+					pc->broken_error,
+					pc->broken_count - 1));
 			return;
 		}
 		pop3_fail(pc, RETRIEVE_RESULT_OK, NULL, NULL);
@@ -764,6 +1103,7 @@ static void pop3_input(struct pop3_client *pc)
 
 	timeout_reset(pc->to);
 	while (!pc->client.finished) {
+		pop3_msg_deadline_start(pc);
 		if (pc->dot_input != NULL) {
 			if (pop3_read_multiline(pc) <= 0)
 				return;
@@ -868,6 +1208,9 @@ static void pop3_run(struct retrieve_client *client)
 	struct dns_lookup_settings dns_set;
 
 	pc->window = 1;
+	T_BEGIN {
+		pop3_init_secrets(pc);
+	} T_END;
 	pc->to = timeout_add(client->global_set->timeout_secs * 1000,
 			     pop3_timeout, pc);
 	if (net_addr2ip(client->set->host, &pc->ip) == 0) {
@@ -907,6 +1250,13 @@ static void pop3_deinit(struct retrieve_client *client)
 
 	pop3_disconnect(pc);
 	str_free(&pc->list_buf);
+	/* the base64 password forms are ours to wipe */
+	for (unsigned int i = 1; i < N_ELEMENTS(pc->secrets); i++) {
+		if (pc->secrets[i] != NULL) {
+			safe_memset((void *)pc->secrets[i], 0,
+				    strlen(pc->secrets[i]));
+		}
+	}
 }
 
 const struct retrieve_backend retrieve_backend_pop3 = {

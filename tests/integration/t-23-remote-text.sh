@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 case_begin
 
-fake_pop3_start echo-pass echo-pass "$(make_msg echo-1 "Echo one")"
+fake_pop3_start echo-pass echo-pass-raw "$(make_msg echo-1 "Echo one")"
 local_user echo-dst $(fake_acct retrieve)
 retrieve_run echo-dst
 assert_run_failed
@@ -36,7 +36,7 @@ PY
 ) || fail "harness: the scan failed"
 [[ -z $leaks ]] || fail "remote text leaked:
 $leaks"
-assert_contains "$(run_field retrieve error)" "***" "the error shows where the secret was"
+assert_contains "$(run_field retrieve error)" "<hidden>" "the error shows where the secret was"
 
 # a state file edited by its user (ESC, DEL in the stored error) does not
 # reach doveadm's output raw either

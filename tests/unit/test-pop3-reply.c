@@ -93,11 +93,13 @@ static void test_pop3_uidl_line_parse(void)
 	test_assert(num == 42 && strcmp(uidl, "abc") == 0);
 	test_assert(pop3_uidl_line_parse("0 abc", &num, &uidl) < 0);
 	test_assert(pop3_uidl_line_parse("1", &num, &uidl) < 0);
-	test_assert(pop3_uidl_line_parse("1 ", &num, &uidl) < 0);
-	test_assert(pop3_uidl_line_parse("x abc", &num, &uidl) < 0);
+	test_assert(pop3_uidl_line_parse("1 ", &num, &uidl) == -2 && num == 1);
+	test_assert(pop3_uidl_line_parse("x abc", &num, &uidl) == -1);
+	test_assert(pop3_uidl_line_parse("99999999999 abc", &num, &uidl) == -1);
 	test_assert(pop3_uidl_line_parse("1 a\tb", &num, &uidl) < 0);
 	test_assert(pop3_uidl_line_parse("1 a b", &num, &uidl) < 0);
-	test_assert(pop3_uidl_line_parse("1 \xc3\xa9", &num, &uidl) < 0);
+	test_assert(pop3_uidl_line_parse("1 \xc3\xa9", &num, &uidl) == -2);
+	test_assert(pop3_uidl_line_parse("7 a\x7f", &num, &uidl) == -2 && num == 7);
 
 	memcpy(long_uidl, "1 ", 2);
 	memset(long_uidl + 2, 'a', POP3_UIDL_MAX_LEN);
@@ -105,7 +107,46 @@ static void test_pop3_uidl_line_parse(void)
 	test_assert(pop3_uidl_line_parse(long_uidl, &num, &uidl) == 0);
 	long_uidl[2 + POP3_UIDL_MAX_LEN] = 'a';
 	long_uidl[3 + POP3_UIDL_MAX_LEN] = '\0';
-	test_assert(pop3_uidl_line_parse(long_uidl, &num, &uidl) < 0);
+	test_assert(pop3_uidl_line_parse(long_uidl, &num, &uidl) == -2);
+	test_end();
+}
+
+static void test_pop3_stat_parse(void)
+{
+	unsigned int count;
+
+	test_begin("pop3_stat_parse");
+	test_assert(pop3_stat_parse("3 1200", &count) == 0 && count == 3);
+	test_assert(pop3_stat_parse("0 0", &count) == 0 && count == 0);
+	test_assert(pop3_stat_parse("2 320 extra", &count) == 0 && count == 2);
+	test_assert(pop3_stat_parse("", &count) < 0);
+	test_assert(pop3_stat_parse("3", &count) < 0);
+	test_assert(pop3_stat_parse("x 3", &count) < 0);
+	test_assert(pop3_stat_parse("99999999999 3", &count) < 0);
+	test_assert(pop3_stat_parse("3 12x", &count) < 0);
+	test_end();
+}
+
+static void test_pop3_text_hide(void)
+{
+	const char *const secrets[] = {
+		"s3cret", "czNjcmV0", "AHVzZXIAczNjcmV0", NULL
+	};
+	const char *const none[] = { NULL };
+	const char *const empty[] = { "", NULL };
+
+	test_begin("pop3_text_hide");
+	test_assert_strcmp(pop3_text_hide("wrong password s3cret!", secrets),
+			   "wrong password <hidden>!");
+	test_assert_strcmp(pop3_text_hide("s3crets3cret", secrets),
+			   "<hidden><hidden>");
+	test_assert_strcmp(pop3_text_hide("bad AHVzZXIAczNjcmV0 czNjcmV0",
+					  secrets), "bad <hidden> <hidden>");
+	test_assert_strcmp(pop3_text_hide("nothing here", secrets),
+			   "nothing here");
+	test_assert_strcmp(pop3_text_hide("", secrets), "");
+	test_assert_strcmp(pop3_text_hide("s3cret", none), "s3cret");
+	test_assert_strcmp(pop3_text_hide("abc", empty), "abc");
 	test_end();
 }
 
@@ -134,6 +175,8 @@ int main(void)
 		test_pop3_capa_line_parse,
 		test_pop3_uidl_line_parse,
 		test_pop3_list_line_parse,
+		test_pop3_stat_parse,
+		test_pop3_text_hide,
 		NULL
 	};
 	return test_run(test_functions);
