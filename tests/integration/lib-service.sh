@@ -9,6 +9,12 @@
 # iterates the userdb, and per-user files cannot be iterated) and its own
 # homes, so it never polls the other cases' users.
 
+# A build under test (BUILD_DIR, as wt-test and CI set it) brings its own
+# copy: the installed one may be older.
+if [[ -z ${SERVICE_CONF_SNIPPET:-} && -n ${BUILD_DIR:-} &&
+	-e $BUILD_DIR/../src/service/95-retrieve-service.conf ]]; then
+	SERVICE_CONF_SNIPPET=$(cd "$BUILD_DIR/../src/service" && pwd)/95-retrieve-service.conf
+fi
 SERVICE_CONF_SNIPPET=${SERVICE_CONF_SNIPPET:-/etc/dovecot/conf.d/95-retrieve-service.conf}
 
 # svc_init: this case's directories and config paths; the stop at exit.
@@ -228,6 +234,28 @@ svc_fail() {
 # fake_user_logins NAME USER: sessions of remote USER on a fake server.
 fake_user_logins() {
 	grep -c "C: USER $2\$" "$IT_WORK/fake/$1.log" 2>/dev/null || true
+}
+
+# svc_master_pid: the instance's master process.
+svc_master_pid() { cat "$SVC_DIR/run/master.pid"; }
+
+# svc_procs NAME: pids of the instance's processes whose command is NAME
+# (retrieve, retrieve-worker), one a line.
+svc_procs() {
+	local pid
+	for pid in $(pgrep -P "$(svc_master_pid)"); do
+		[[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$1" ]] && echo "$pid"
+	done
+	return 0
+}
+
+# proc_uids PID: the real, effective, saved and fs uid of PID.
+proc_uids() { awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$1/status" 2>/dev/null; }
+
+# proc_cpu_ticks PID: user + system CPU time of PID in clock ticks.
+proc_cpu_ticks() {
+	# the command may hold spaces: fields count from after ")"
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
 # hms_secs HH:MM:SS: seconds since midnight.
