@@ -240,6 +240,11 @@ static void retrieve_queue_dispatch(struct retrieve_queue *queue)
 		retrieve_account_start(queue, account);
 	}
 
+	/* A run that ended during the loop kicked another dispatch: that
+	   0 ms timer stays the only one (never overwritten, so never
+	   leaked to fire forever). */
+	if (queue->dispatch_pending)
+		return;
 	/* with every slot busy the next finished run dispatches */
 	if (queue->running >= queue->set->max_parallel ||
 	    (item = priorityq_peek(queue->pq)) == NULL)

@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
+#include "ioloop.h"
 #include "llist.h"
 #include "str.h"
 #include "strnum.h"
@@ -14,6 +15,15 @@
 
 /* If the backlog of the worker socket is full, retry for this long */
 #define RETRIEVE_WORKER_CONNECT_MSECS 5000
+/* A job whose worker couldn't be reached ends (as failed) this much
+   later: the retries that follow never spin or recurse */
+#define RETRIEVE_WORKER_START_RETRY_MSECS 1000
+/* A RUN may outlive retrieve_run_timeout (the worker's own limit) by
+   this much (a tenth of it, at least this many seconds) before the
+   scheduler abandons it */
+#define RETRIEVE_JOB_DEADLINE_MIN_MARGIN_SECS 5
+/* keeps the timer's msecs in range */
+#define RETRIEVE_JOB_DEADLINE_MAX_SECS (7*24*60*60)
 
 enum retrieve_job_type {
 	RETRIEVE_JOB_SCAN,
@@ -33,10 +43,14 @@ struct retrieve_job {
 	struct retrieve_queue_account *account;
 	retrieve_worker_pool_scan_callback_t *scan_callback;
 	void *scan_context;
+	/* RUN: abandons a worker that never answers */
+	struct timeout *to_deadline;
 
 	bool connected:1;
 	bool done:1;
 	bool finished:1;
+	bool start_failed:1;
+	bool deadline_exceeded:1;
 };
 
 struct retrieve_worker_pool {
@@ -48,6 +62,11 @@ struct retrieve_worker_pool {
 	/* control jobs waiting for a free control slot */
 	struct retrieve_job *pending_head, *pending_tail;
 	unsigned int control_running;
+	/* jobs whose start failed, ended by to_failed */
+	struct retrieve_job *failed_head, *failed_tail;
+	struct timeout *to_failed;
+	/* the last start failed to connect: log only the first failure */
+	bool connect_failing;
 	/* shutting down: aborted jobs are no failures to log */
 	bool deinitializing;
 };
@@ -81,7 +100,10 @@ static void retrieve_job_finish(struct retrieve_job *job)
 		return;
 	job->finished = TRUE;
 
-	if (!success && !pool->deinitializing) {
+	timeout_remove(&job->to_deadline);
+	if (job->start_failed || job->deadline_exceeded) {
+		/* logged already */
+	} else if (!success && !pool->deinitializing) {
 		e_error(job->conn.event != NULL ? job->conn.event :
 			retrieve_service_event,
 			"Worker job for user %s failed: %s",
@@ -91,8 +113,13 @@ static void retrieve_job_finish(struct retrieve_job *job)
 	}
 	switch (job->type) {
 	case RETRIEVE_JOB_RUN:
+		/* a run that hung for a whole run timeout waits as long
+		   before the next try */
 		retrieve_queue_account_finished(pool->queue, job->account,
-						pool->set->min_interval_secs);
+			job->deadline_exceeded ?
+			I_MAX(pool->set->min_interval_secs,
+			      pool->set->run_timeout_secs) :
+			pool->set->min_interval_secs);
 		break;
 	case RETRIEVE_JOB_USER:
 		break;
@@ -208,6 +235,68 @@ void retrieve_worker_pool_set_queue(struct retrieve_worker_pool *pool,
 	pool->queue = queue;
 }
 
+static unsigned int
+retrieve_job_deadline_secs(const struct retrieve_service_settings *set)
+{
+	unsigned int secs = set->run_timeout_secs;
+
+	secs += I_MAX(secs / 10, RETRIEVE_JOB_DEADLINE_MIN_MARGIN_SECS);
+	return I_MIN(secs, RETRIEVE_JOB_DEADLINE_MAX_SECS);
+}
+
+static void retrieve_job_deadline(struct retrieve_job *job)
+{
+	/* The worker is hung (or far slower than it may be): the account
+	   must not stay "running" forever. Closing the connection makes a
+	   live worker abort the run; its state keeps what was delivered. */
+	e_error(job->conn.event, "User %s account %s: the run did not end "
+		"within %u s (retrieve_run_timeout + margin): "
+		"abandoning the worker, retrying later", job->username,
+		job->account->key,
+		retrieve_job_deadline_secs(job->pool->set));
+	job->deadline_exceeded = TRUE;
+	retrieve_job_finish(job);
+}
+
+static void retrieve_worker_pool_finish_failed(struct retrieve_worker_pool *pool)
+{
+	struct retrieve_job *head = pool->failed_head, *job;
+
+	timeout_remove(&pool->to_failed);
+	/* jobs failing again while these end go to a fresh list (and
+	   timer) */
+	pool->failed_head = pool->failed_tail = NULL;
+	while ((job = head) != NULL) {
+		head = job->next;
+		retrieve_job_finish(job);
+	}
+}
+
+static void retrieve_job_start_failed(struct retrieve_job *job)
+{
+	struct retrieve_worker_pool *pool = job->pool;
+
+	if (!pool->connect_failing) {
+		e_error(job->conn.event, "net_connect_unix(%s) failed: %m "
+			"(failing jobs end after %u ms, further failures "
+			"are logged only with debugging)", pool->socket_path,
+			RETRIEVE_WORKER_START_RETRY_MSECS);
+		pool->connect_failing = TRUE;
+	} else {
+		e_debug(job->conn.event, "net_connect_unix(%s) failed: %m",
+			pool->socket_path);
+	}
+	connection_deinit(&job->conn);
+	job->connected = FALSE;
+	job->start_failed = TRUE;
+	DLLIST2_APPEND(&pool->failed_head, &pool->failed_tail, job);
+	if (pool->to_failed == NULL) {
+		pool->to_failed = timeout_add(RETRIEVE_WORKER_START_RETRY_MSECS,
+					      retrieve_worker_pool_finish_failed,
+					      pool);
+	}
+}
+
 static void retrieve_job_start(struct retrieve_job *job)
 {
 	struct retrieve_worker_pool *pool = job->pool;
@@ -236,10 +325,20 @@ static void retrieve_job_start(struct retrieve_job *job)
 				    pool->socket_path);
 	job->connected = TRUE;
 	if (connection_client_connect(&job->conn) < 0) {
-		e_error(job->conn.event, "net_connect_unix(%s) failed: %m",
-			pool->socket_path);
-		retrieve_job_finish(job);
+		/* never finished from here: the caller may be dispatching
+		   or starting the next pending job */
+		retrieve_job_start_failed(job);
 		return;
+	}
+	if (pool->connect_failing) {
+		e_info(job->conn.event, "Connected to %s again",
+		       pool->socket_path);
+		pool->connect_failing = FALSE;
+	}
+	if (job->type == RETRIEVE_JOB_RUN) {
+		job->to_deadline = timeout_add(
+			retrieve_job_deadline_secs(pool->set) * 1000,
+			retrieve_job_deadline, job);
 	}
 	o_stream_nsend(job->conn.output, str_data(str), str_len(str));
 }
@@ -304,7 +403,7 @@ void retrieve_worker_pool_scan(struct retrieve_worker_pool *pool,
 bool retrieve_worker_pool_is_busy(struct retrieve_worker_pool *pool)
 {
 	return pool->conns->connections_count > 0 ||
-		pool->pending_head != NULL;
+		pool->pending_head != NULL || pool->failed_head != NULL;
 }
 
 void retrieve_worker_pool_deinit(struct retrieve_worker_pool **_pool)
@@ -322,6 +421,7 @@ void retrieve_worker_pool_deinit(struct retrieve_worker_pool **_pool)
 		i_free(job->username);
 		i_free(job);
 	}
+	retrieve_worker_pool_finish_failed(pool);
 	/* running ones end as failed, which the queue needs to know */
 	while (pool->conns->connections != NULL) {
 		job = container_of(pool->conns->connections,
