@@ -4,6 +4,7 @@
 #include "array.h"
 #include "str.h"
 #include "strescape.h"
+#include "strnum.h"
 #include "net.h"
 #include "restrict-access.h"
 #include "ostream.h"
@@ -116,9 +117,28 @@ static void retrieve_worker_user_deinit(struct mail_user **user,
 	mail_storage_service_user_unref(service_user);
 }
 
-/* Reports one user (SCAN, USER) */
+/* A login notice from a process that is not root or Dovecot's must come
+   from the user's own uid (or the shared uid all its users have) */
+static bool
+retrieve_worker_sender_allowed(struct mail_user *user, const char *sender)
+{
+	uid_t uid;
+
+	if (sender == NULL)
+		return TRUE;
+	if (str_to_uid(sender, &uid) < 0 || uid != user->uid) {
+		e_warning(user->event, "retrieve: Ignoring a login notice "
+			  "for user %s from uid %s: the user's uid is %ld",
+			  user->username, sender, (long)user->uid);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Reports one user (SCAN, USER). sender: see retrieve_worker_pool. */
 static void
-retrieve_worker_report(const char *username, bool login, string_t *str)
+retrieve_worker_report(const char *username, bool login, const char *sender,
+		       string_t *str)
 {
 	struct mail_storage_service_user *service_user;
 	struct retrieve_worker_user wuser;
@@ -129,6 +149,13 @@ retrieve_worker_report(const char *username, bool login, string_t *str)
 	if (retrieve_worker_lookup(username, FALSE, str, &service_user,
 				   &user) <= 0)
 		return;
+	if (!retrieve_worker_sender_allowed(user, sender)) {
+		str_append(str, "DENIED\t");
+		str_append_tabescaped(str, username);
+		str_append_c(str, '\n');
+		retrieve_worker_user_deinit(&user, &service_user);
+		return;
+	}
 	/* _clean: the account settings hold passwords, zeroed on free */
 	pool = pool_alloconly_create_clean("retrieve worker user", 1024);
 	if (retrieve_worker_user_init(user, pool, &wuser, &error) < 0) {
@@ -158,7 +185,7 @@ static int retrieve_worker_scan(struct retrieve_worker_connection *wconn)
 	while ((ret = mail_storage_service_all_next(storage_service,
 						    &username)) > 0) {
 		T_BEGIN {
-			retrieve_worker_report(username, FALSE, str);
+			retrieve_worker_report(username, FALSE, NULL, str);
 		} T_END;
 		if (str_len(str) >= RETRIEVE_WORKER_SCAN_FLUSH_SIZE) {
 			retrieve_worker_send(wconn, str);
@@ -261,7 +288,9 @@ retrieve_worker_input_args(struct connection *conn, const char *const *args)
 	if (args[0] != NULL && strcmp(args[0], "USER") == 0 &&
 	    str_array_length(args) >= 3) {
 		str = t_str_new(256);
-		retrieve_worker_report(args[1], strcmp(args[2], "1") == 0, str);
+		/* USER <user> <login> [<sender uid>] */
+		retrieve_worker_report(args[1], strcmp(args[2], "1") == 0,
+				       args[3], str);
 		retrieve_worker_send(wconn, str);
 		retrieve_worker_send_done(wconn);
 		return 1;

@@ -3,6 +3,7 @@
 #include "lib.h"
 #include "ioloop.h"
 #include "llist.h"
+#include "hash.h"
 #include "str.h"
 #include "strnum.h"
 #include "strescape.h"
@@ -15,6 +16,10 @@
 
 /* If the backlog of the worker socket is full, retry for this long */
 #define RETRIEVE_WORKER_CONNECT_MSECS 5000
+/* Login lookups waiting for a control slot; more are dropped (any local
+   process can ask for them) */
+#define RETRIEVE_WORKER_POOL_MAX_PENDING_LOOKUPS 1000
+
 /* A job whose worker couldn't be reached ends (as failed) this much
    later: the retries that follow never spin or recurse */
 #define RETRIEVE_WORKER_START_RETRY_MSECS 1000
@@ -40,6 +45,11 @@ struct retrieve_job {
 	enum retrieve_job_type type;
 	char *username;
 	bool login;
+	/* USER: the uid of the process that sent the login notice, for the
+	   worker to check against the user's; NULL when trusted */
+	char *sender;
+	/* USER while pending: its key in pending_lookups */
+	char *pending_key;
 	struct retrieve_queue_account *account;
 	retrieve_worker_pool_scan_callback_t *scan_callback;
 	void *scan_context;
@@ -62,6 +72,10 @@ struct retrieve_worker_pool {
 	/* control jobs waiting for a free control slot */
 	struct retrieve_job *pending_head, *pending_tail;
 	unsigned int control_running;
+	/* pending USER jobs by sender and user, so a burst of notices costs
+	   one lookup */
+	HASH_TABLE(char *, struct retrieve_job *) pending_lookups;
+	bool pending_lookups_full_logged;
 	/* jobs whose start failed, ended by to_failed */
 	struct retrieve_job *failed_head, *failed_tail;
 	struct timeout *to_failed;
@@ -78,6 +92,24 @@ static bool retrieve_job_is_control(const struct retrieve_job *job)
 	return job->type != RETRIEVE_JOB_RUN;
 }
 
+static void retrieve_job_free(struct retrieve_job *job)
+{
+	i_free(job->username);
+	i_free(job->sender);
+	i_free(job->pending_key);
+	i_free(job);
+}
+
+static void retrieve_job_unpend(struct retrieve_worker_pool *pool,
+				struct retrieve_job *job)
+{
+	DLLIST2_REMOVE(&pool->pending_head, &pool->pending_tail, job);
+	if (job->pending_key != NULL) {
+		hash_table_remove(pool->pending_lookups, job->pending_key);
+		i_free(job->pending_key);
+	}
+}
+
 static void retrieve_worker_pool_start_pending(struct retrieve_worker_pool *pool)
 {
 	struct retrieve_job *job;
@@ -85,7 +117,7 @@ static void retrieve_worker_pool_start_pending(struct retrieve_worker_pool *pool
 	while (pool->pending_head != NULL &&
 	       pool->control_running < RETRIEVE_WORKER_POOL_MAX_CONTROL) {
 		job = pool->pending_head;
-		DLLIST2_REMOVE(&pool->pending_head, &pool->pending_tail, job);
+		retrieve_job_unpend(pool, job);
 		pool->control_running++;
 		retrieve_job_start(job);
 	}
@@ -133,8 +165,7 @@ static void retrieve_job_finish(struct retrieve_job *job)
 	}
 	if (job->connected)
 		connection_deinit(&job->conn);
-	i_free(job->username);
-	i_free(job);
+	retrieve_job_free(job);
 	retrieve_worker_pool_start_pending(pool);
 }
 
@@ -180,8 +211,17 @@ retrieve_job_input_args(struct connection *conn, const char *const *args)
 		retrieve_queue_user_begin(queue, args[1]);
 	else if (strcmp(args[0], "USEREND") == 0)
 		retrieve_queue_user_end(queue, args[1]);
-	else if (strcmp(args[0], "NOUSER") == 0)
+	else if (strcmp(args[0], "NOUSER") == 0) {
 		retrieve_queue_user_remove(queue, args[1]);
+		if (job->login)
+			retrieve_queue_login_refused(queue, args[1],
+						     job->sender, TRUE);
+	} else if (strcmp(args[0], "DENIED") == 0 &&
+		   job->type == RETRIEVE_JOB_USER && job->sender != NULL) {
+		/* the worker logged it */
+		retrieve_queue_login_refused(queue, args[1], job->sender,
+					     FALSE);
+	}
 	else if (strcmp(args[0], "KEEP") == 0)
 		retrieve_queue_user_keep(queue, args[1]);
 	else if (strcmp(args[0], "RESULT") == 0) {
@@ -226,6 +266,8 @@ retrieve_worker_pool_init(const char *socket_path,
 	pool->set = set;
 	pool->conns = connection_list_init(&retrieve_job_set,
 					   &retrieve_job_vfuncs);
+	hash_table_create(&pool->pending_lookups, default_pool, 0,
+			  str_hash, strcmp);
 	return pool;
 }
 
@@ -310,6 +352,10 @@ static void retrieve_job_start(struct retrieve_job *job)
 		str_append(str, "USER\t");
 		str_append_tabescaped(str, job->username);
 		str_append(str, job->login ? "\t1" : "\t0");
+		if (job->sender != NULL) {
+			str_append_c(str, '\t');
+			str_append(str, job->sender);
+		}
 		break;
 	case RETRIEVE_JOB_RUN:
 		str_append(str, "RUN\t");
@@ -379,12 +425,39 @@ retrieve_worker_pool_add_control(struct retrieve_worker_pool *pool,
 }
 
 void retrieve_worker_pool_lookup_user(struct retrieve_worker_pool *pool,
-				      const char *username, bool login)
+				      const char *username, bool login,
+				      const char *sender)
 {
 	struct retrieve_job *job;
+	const char *key;
+
+	key = t_strdup_printf("%s\t%s", sender == NULL ? "" : sender,
+			      username);
+	job = hash_table_lookup(pool->pending_lookups, key);
+	if (job != NULL) {
+		/* the same lookup waits already */
+		job->login = job->login || login;
+		return;
+	}
+	if (hash_table_count(pool->pending_lookups) >=
+	    RETRIEVE_WORKER_POOL_MAX_PENDING_LOOKUPS) {
+		if (!pool->pending_lookups_full_logged) {
+			e_warning(retrieve_service_event, "%u user lookups "
+				  "wait already: dropping login notices "
+				  "(logged once until they drain)",
+				  RETRIEVE_WORKER_POOL_MAX_PENDING_LOOKUPS);
+			pool->pending_lookups_full_logged = TRUE;
+		}
+		return;
+	}
+	if (hash_table_count(pool->pending_lookups) == 0)
+		pool->pending_lookups_full_logged = FALSE;
 
 	job = retrieve_job_alloc(pool, RETRIEVE_JOB_USER, username);
 	job->login = login;
+	job->sender = i_strdup(sender);
+	job->pending_key = i_strdup(key);
+	hash_table_insert(pool->pending_lookups, job->pending_key, job);
 	retrieve_worker_pool_add_control(pool, job);
 }
 
@@ -397,7 +470,12 @@ void retrieve_worker_pool_scan(struct retrieve_worker_pool *pool,
 	job = retrieve_job_alloc(pool, RETRIEVE_JOB_SCAN, NULL);
 	job->scan_callback = callback;
 	job->scan_context = context;
-	retrieve_worker_pool_add_control(pool, job);
+	/* ahead of any login lookups: a flood of notices must not delay
+	   learning the users and accounts */
+	DLLIST2_PREPEND(&pool->pending_head, &pool->pending_tail, job);
+	T_BEGIN {
+		retrieve_worker_pool_start_pending(pool);
+	} T_END;
 }
 
 bool retrieve_worker_pool_is_busy(struct retrieve_worker_pool *pool)
@@ -415,11 +493,10 @@ void retrieve_worker_pool_deinit(struct retrieve_worker_pool **_pool)
 	pool->deinitializing = TRUE;
 	/* pending jobs never started: drop them quietly */
 	while ((job = pool->pending_head) != NULL) {
-		DLLIST2_REMOVE(&pool->pending_head, &pool->pending_tail, job);
+		retrieve_job_unpend(pool, job);
 		if (job->type == RETRIEVE_JOB_SCAN)
 			job->scan_callback(FALSE, job->scan_context);
-		i_free(job->username);
-		i_free(job);
+		retrieve_job_free(job);
 	}
 	retrieve_worker_pool_finish_failed(pool);
 	/* running ones end as failed, which the queue needs to know */
@@ -429,6 +506,7 @@ void retrieve_worker_pool_deinit(struct retrieve_worker_pool **_pool)
 		retrieve_job_finish(job);
 	}
 	connection_list_deinit(&pool->conns);
+	hash_table_destroy(&pool->pending_lookups);
 	i_free(pool->socket_path);
 	i_free(pool);
 }

@@ -264,3 +264,22 @@ hms_secs() {
 	IFS=: read -r h m s <<<"$1"
 	echo $((10#$h * 3600 + 10#$m * 60 + 10#$s))
 }
+
+# svc_notify_login UID USER...: send the scheduler login notices for the
+# USERs, as a process with uid (and gid) UID would (the mail plugin's
+# protocol), over one connection.
+svc_notify_login() {
+	local uid=$1
+	shift
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+		/usr/bin/python3 - "$SVC_DIR/run/retrieve" "$@" 2>>"$CASE_OUT/notify.err" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"VERSION\tretrieve\t1\t0\n" +
+          b"".join(b"LOGIN\t" + u.encode() + b"\n" for u in sys.argv[2:]))
+s.shutdown(socket.SHUT_WR)
+s.recv(1024)
+s.close()
+EOF
+}
