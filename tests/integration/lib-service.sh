@@ -152,7 +152,13 @@ svc_running() {
 # svc_stop: stop the instance (and its services); no-op when stopped.
 svc_stop() {
 	[[ -n ${SVC_DIR:-} ]] || return 0
-	svc_running && kill_pid "$(cat "$SVC_DIR/run/master.pid")"
+	if svc_running; then
+		# a worker a case stopped (SIGSTOP) must hear the TERM too
+		for pid in $(svc_procs retrieve-worker); do
+			kill -CONT "$pid" 2>/dev/null
+		done
+		kill_pid "$(cat "$SVC_DIR/run/master.pid")"
+	fi
 	rm -f "$IT_WORK/fake/svc-$CASE.pid"
 	return 0
 }
