@@ -289,3 +289,10 @@ s.recv(1024)
 s.close()
 EOF
 }
+
+# fake_client_pid NAME: the process with a connection to fake server NAME.
+fake_client_pid() {
+	local port
+	port=$(cat "$IT_WORK/fake/$1.port")
+	ss -tnpH state established "dport = :$port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+}

@@ -21,16 +21,13 @@ svc_start
 
 wait_file "$IT_WORK/fake/svcpriv.stalled" 30 ||
 	svc_fail "the run never reached RETR"
-# the worker of the run is the one not running as root
-run_pids=()
-for pid in $(svc_procs retrieve-worker); do
-	uids=$(proc_uids "$pid")
-	[[ -n $uids && $uids != "0 0 0 0" ]] && run_pids+=("$pid")
-	echo "worker $pid: uids $uids, /proc status owner $(stat -c %u "/proc/$pid/status")" >>"$CASE_OUT/procs"
+# the worker of the run: the process connected to the fake server
+pid=$(fake_client_pid svcpriv)
+for p in $(svc_procs retrieve-worker); do
+	echo "worker $p: uids $(proc_uids "$p"), /proc status owner $(stat -c %u "/proc/$p/status")" >>"$CASE_OUT/procs"
 done
-((${#run_pids[@]} == 1)) ||
-	svc_fail "expected one worker running as the user, found ${#run_pids[@]}: $(cat "$CASE_OUT/procs")"
-pid=${run_pids[0]}
+[[ -n $pid ]] || svc_fail "no process connected to the fake server: $(cat "$CASE_OUT/procs")"
+assert_eq retrieve-worker "$(cat "/proc/$pid/comm")" "the process connected to the remote"
 assert_eq "$uid $uid $uid $uid" "$(proc_uids "$pid")" \
 	"uids (real effective saved fs) of the worker in the run"
 assert_eq 0 "$(stat -c %u "/proc/$pid/status")" "/proc/$pid/status owner (0: not dumpable)"

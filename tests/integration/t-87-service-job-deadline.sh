@@ -19,10 +19,7 @@ svc_start
 
 wait_file "$IT_WORK/fake/svcdead.stalled" 30 ||
 	svc_fail "the run never reached RETR"
-hung=
-for pid in $(svc_procs retrieve-worker); do
-	[[ $(proc_uids "$pid") != "0 0 0 0" ]] && hung=$pid
-done
+hung=$(fake_client_pid svcdead)
 [[ -n $hung ]] || svc_fail "no worker running the account"
 kill -STOP "$hung"
 t0=$(date +%s)
