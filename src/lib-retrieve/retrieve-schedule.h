@@ -77,8 +77,9 @@ int retrieve_schedule_get(const struct retrieve_global_settings *global,
 			  const char **error_r);
 
 /* Records that the account is paused for its current settings: writes
-   <identity>.pause holding a salted hash of the settings that matter
-   for logging in (never the password itself). */
+   <identity>.pause holding an HMAC-SHA256 of the settings that matter
+   for logging in (never the password itself), keyed with the random
+   pause.key of the state directory (created 0600 when missing). */
 int retrieve_schedule_pause(const struct retrieve_global_settings *global,
 			    const struct retrieve_account_settings *set,
 			    const char **error_r);

@@ -14,6 +14,20 @@
 #define RETRIEVE_QUEUE_LOGIN_MIN_SECS 10
 /* Timers further out than this are re-armed; keeps msecs in range */
 #define RETRIEVE_QUEUE_MAX_TIMER_SECS 3600
+/* A login notice the userdb refused (no such user, or the sender's uid is
+   not the user's) is ignored for this long when it comes again */
+#define RETRIEVE_QUEUE_LOGIN_REFUSED_SECS 60
+/* Bounds the marks above (any local process can send notices): when
+   full, expired marks go, and if that is not enough, all of them */
+#define RETRIEVE_QUEUE_MAX_LOGIN_MARKS 10000
+
+/* A login notice seen recently (rate limit) or refused (negative cache).
+   The key holds the kind, the sender ("" when trusted, else its uid) and
+   the user: a sender can never mute another sender's notices. */
+struct retrieve_login_mark {
+	char *key;
+	time_t until;
+};
 
 struct retrieve_host {
 	char *name;
@@ -52,7 +66,6 @@ struct retrieve_user {
 	ARRAY(struct retrieve_account *) accounts;
 	/* the scan generation that last saw the user */
 	unsigned int generation;
-	time_t last_login;
 };
 
 struct retrieve_queue {
@@ -62,6 +75,7 @@ struct retrieve_queue {
 
 	HASH_TABLE(char *, struct retrieve_user *) users;
 	HASH_TABLE(char *, struct retrieve_host *) hosts;
+	HASH_TABLE(char *, struct retrieve_login_mark *) login_marks;
 	struct priorityq *pq;
 	struct timeout *to_dispatch;
 	bool dispatch_pending;
@@ -97,6 +111,8 @@ retrieve_queue_init(const struct retrieve_service_settings *set,
 	hash_table_create(&queue->users, default_pool, 0, str_hash, strcmp);
 	hash_table_create(&queue->hosts, default_pool, 0,
 			  strcase_hash, strcasecmp);
+	hash_table_create(&queue->login_marks, default_pool, 0,
+			  str_hash, strcmp);
 	queue->pq = priorityq_init(retrieve_account_cmp, 128);
 	return queue;
 }
@@ -240,6 +256,11 @@ static void retrieve_queue_dispatch(struct retrieve_queue *queue)
 		retrieve_account_start(queue, account);
 	}
 
+	/* A run that ended during the loop kicked another dispatch: that
+	   0 ms timer stays the only one (never overwritten, so never
+	   leaked to fire forever). */
+	if (queue->dispatch_pending)
+		return;
 	/* with every slot busy the next finished run dispatches */
 	if (queue->running >= queue->set->max_parallel ||
 	    (item = priorityq_peek(queue->pq)) == NULL)
@@ -364,8 +385,7 @@ void retrieve_queue_user_end(struct retrieve_queue *queue,
 			retrieve_account_remove(queue, account);
 		}
 	}
-	if (array_count(&user->accounts) == 0 &&
-	    user->last_login + RETRIEVE_QUEUE_LOGIN_MIN_SECS <= ioloop_time)
+	if (array_count(&user->accounts) == 0)
 		retrieve_user_free(queue, user);
 }
 
@@ -463,16 +483,102 @@ void retrieve_queue_scan_end(struct retrieve_queue *queue, bool success)
 	}
 }
 
-bool retrieve_queue_login_allowed(struct retrieve_queue *queue,
-				  const char *username)
+static void
+retrieve_login_mark_free(struct retrieve_queue *queue,
+			 struct retrieve_login_mark *mark)
 {
-	struct retrieve_user *user = retrieve_user_get(queue, username);
+	hash_table_remove(queue->login_marks, mark->key);
+	i_free(mark->key);
+	i_free(mark);
+}
 
-	if (user->last_login != 0 &&
-	    user->last_login + RETRIEVE_QUEUE_LOGIN_MIN_SECS > ioloop_time)
+static void retrieve_login_marks_purge(struct retrieve_queue *queue, bool all)
+{
+	ARRAY(struct retrieve_login_mark *) old;
+	struct hash_iterate_context *iter;
+	struct retrieve_login_mark *mark;
+	char *key;
+
+	t_array_init(&old, 64);
+	iter = hash_table_iterate_init(queue->login_marks);
+	while (hash_table_iterate(iter, queue->login_marks, &key, &mark)) {
+		if (all || mark->until <= ioloop_time)
+			array_push_back(&old, &mark);
+	}
+	hash_table_iterate_deinit(&iter);
+	array_foreach_elem(&old, mark)
+		retrieve_login_mark_free(queue, mark);
+}
+
+static const char *
+retrieve_login_mark_key(char kind, const char *sender, const char *username)
+{
+	return t_strdup_printf("%c%s\t%s", kind, sender == NULL ? "" : sender,
+			       username);
+}
+
+static bool retrieve_login_mark_active(struct retrieve_queue *queue,
+				       const char *key)
+{
+	struct retrieve_login_mark *mark;
+
+	mark = hash_table_lookup(queue->login_marks, key);
+	if (mark == NULL)
 		return FALSE;
-	user->last_login = ioloop_time;
+	if (mark->until > ioloop_time)
+		return TRUE;
+	retrieve_login_mark_free(queue, mark);
+	return FALSE;
+}
+
+static void retrieve_login_mark_set(struct retrieve_queue *queue,
+				    const char *key, unsigned int secs)
+{
+	struct retrieve_login_mark *mark;
+
+	mark = hash_table_lookup(queue->login_marks, key);
+	if (mark == NULL) {
+		if (hash_table_count(queue->login_marks) >=
+		    RETRIEVE_QUEUE_MAX_LOGIN_MARKS) T_BEGIN {
+			retrieve_login_marks_purge(queue, FALSE);
+			if (hash_table_count(queue->login_marks) >=
+			    RETRIEVE_QUEUE_MAX_LOGIN_MARKS)
+				retrieve_login_marks_purge(queue, TRUE);
+		} T_END;
+		mark = i_new(struct retrieve_login_mark, 1);
+		mark->key = i_strdup(key);
+		hash_table_insert(queue->login_marks, mark->key, mark);
+	}
+	mark->until = ioloop_time + secs;
+}
+
+bool retrieve_queue_login_allowed(struct retrieve_queue *queue,
+				  const char *username, const char *sender)
+{
+	const char *key;
+
+	/* no such user (for anyone), or not this sender's user */
+	if (retrieve_login_mark_active(queue,
+			retrieve_login_mark_key('N', "", username)) ||
+	    retrieve_login_mark_active(queue,
+			retrieve_login_mark_key('D', sender, username)))
+		return FALSE;
+	key = retrieve_login_mark_key('L', sender, username);
+	if (retrieve_login_mark_active(queue, key))
+		return FALSE;
+	retrieve_login_mark_set(queue, key, RETRIEVE_QUEUE_LOGIN_MIN_SECS);
 	return TRUE;
+}
+
+void retrieve_queue_login_refused(struct retrieve_queue *queue,
+				  const char *username, const char *sender,
+				  bool no_user)
+{
+	const char *key = no_user ?
+		retrieve_login_mark_key('N', "", username) :
+		retrieve_login_mark_key('D', sender, username);
+
+	retrieve_login_mark_set(queue, key, RETRIEVE_QUEUE_LOGIN_REFUSED_SECS);
 }
 
 unsigned int retrieve_queue_count_users(struct retrieve_queue *queue)
@@ -505,6 +611,10 @@ void retrieve_queue_deinit(struct retrieve_queue **_queue)
 	while (hash_table_iterate(iter, queue->users, &username, &user))
 		retrieve_user_free(queue, user);
 	hash_table_iterate_deinit(&iter);
+	T_BEGIN {
+		retrieve_login_marks_purge(queue, TRUE);
+	} T_END;
+	hash_table_destroy(&queue->login_marks);
 	hash_table_destroy(&queue->users);
 	hash_table_destroy(&queue->hosts);
 	priorityq_deinit(&queue->pq);

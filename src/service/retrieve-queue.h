@@ -57,10 +57,18 @@ void retrieve_queue_account_finished(struct retrieve_queue *queue,
 void retrieve_queue_scan_begin(struct retrieve_queue *queue);
 void retrieve_queue_scan_end(struct retrieve_queue *queue, bool success);
 
-/* TRUE when a login of the user may trigger a lookup now (at most one
-   per user every RETRIEVE_QUEUE_LOGIN_MIN_SECS); records it. */
+/* TRUE when a login notice of the user may trigger a lookup now: at most
+   one per user and sender every RETRIEVE_QUEUE_LOGIN_MIN_SECS, none while
+   a refusal is cached; records it. sender: NULL for a trusted sender
+   (root, the scheduler's own uid), else the sender's uid. */
 bool retrieve_queue_login_allowed(struct retrieve_queue *queue,
-				  const char *username);
+				  const char *username, const char *sender);
+/* The lookup a notice triggered was refused: no_user (the userdb has no
+   such user), else the sender's uid is not the user's. Later notices
+   like it are ignored for a while. */
+void retrieve_queue_login_refused(struct retrieve_queue *queue,
+				  const char *username, const char *sender,
+				  bool no_user);
 
 unsigned int retrieve_queue_count_users(struct retrieve_queue *queue);
 unsigned int retrieve_queue_count_accounts(struct retrieve_queue *queue);

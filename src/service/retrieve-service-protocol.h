@@ -7,7 +7,10 @@
 
    scheduler -> worker, one request per connection:
      SCAN                   every userdb user with accounts
-     USER <user> <login>    one user; login=1: a login triggered it
+     USER <user> <login> [<uid>]
+                            one user; login=1: a login triggered it;
+                            uid: of the notice's sender, must be the
+                            user's (none: a trusted sender)
      RUN <user> <key>       run one account
    worker -> scheduler, per user:
      USER <user>            the accounts below replace the known ones
@@ -15,6 +18,7 @@
      USEREND <user>
      NOUSER <user>          the userdb does not have the user
      KEEP <user>            the lookup failed for now: keep what is known
+     DENIED <user>          USER with a uid that is not the user's
    then, for RUN only, RESULT <user> <key> <result>; always DONE last.
 
    mail plugin -> scheduler (socket "retrieve"):

@@ -12,6 +12,8 @@
 #define RETRIEVE_DEFAULT_MAX_PER_HOST 3
 #define RETRIEVE_DEFAULT_USERDB_SCAN_INTERVAL_SECS (60*60)
 #define RETRIEVE_DEFAULT_MIN_INTERVAL_SECS 60
+/* as the account settings' default (lib-retrieve) */
+#define RETRIEVE_DEFAULT_RUN_TIMEOUT_SECS (30*60)
 
 struct retrieve_plugin_settings {
 	ARRAY_TYPE(const_string) plugin_envs;
@@ -137,11 +139,16 @@ int retrieve_service_settings_read(struct retrieve_service_settings *set_r,
 				  error_r) < 0 ||
 	    retrieve_setting_time(set, "retrieve_min_interval",
 				  RETRIEVE_DEFAULT_MIN_INTERVAL_SECS,
-				  &set_r->min_interval_secs, error_r) < 0)
+				  &set_r->min_interval_secs, error_r) < 0 ||
+	    retrieve_setting_time(set, "retrieve_run_timeout",
+				  RETRIEVE_DEFAULT_RUN_TIMEOUT_SECS,
+				  &set_r->run_timeout_secs, error_r) < 0)
 		return -1;
 	if (set_r->userdb_scan_interval_secs == 0)
 		set_r->userdb_scan_interval_secs = 1;
 	if (set_r->min_interval_secs == 0)
 		set_r->min_interval_secs = 1;
+	if (set_r->run_timeout_secs == 0)
+		set_r->run_timeout_secs = RETRIEVE_DEFAULT_RUN_TIMEOUT_SECS;
 	return 0;
 }

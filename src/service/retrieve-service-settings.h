@@ -13,6 +13,9 @@ struct retrieve_service_settings {
 	/* retrieve_min_interval (1m): the floor between two runs of an
 	   account, also after a run whose worker failed */
 	unsigned int min_interval_secs;
+	/* retrieve_run_timeout (30m): the workers end a run after this; the
+	   scheduler abandons a job that outlives it by a margin */
+	unsigned int run_timeout_secs;
 };
 
 /* The parent event of the service processes' logging */

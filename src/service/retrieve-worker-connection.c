@@ -4,7 +4,9 @@
 #include "array.h"
 #include "str.h"
 #include "strescape.h"
+#include "strnum.h"
 #include "net.h"
+#include "restrict-access.h"
 #include "ostream.h"
 #include "connection.h"
 #include "master-service.h"
@@ -47,10 +49,20 @@ retrieve_worker_send_done(struct retrieve_worker_connection *wconn)
 	o_stream_nsend_str(wconn->conn.output, "DONE\n");
 }
 
+/* TEMP_PRIV_DROP leaves the euid of the last user until the next
+   lookup; scans (auth lists users only to root) and a RUN's final drop
+   need root back */
+static void retrieve_worker_restore_root(void)
+{
+	if (geteuid() != 0 && getuid() == 0 && seteuid(0) < 0)
+		i_fatal("seteuid(0) failed: %m");
+}
+
 /* Looks the user up; on failure appends NOUSER or KEEP to str.
+   run: the process becomes the user for good (a RUN).
    Returns 1 with the user, 0/-1 without. */
 static int
-retrieve_worker_lookup(const char *username, bool namespaces, string_t *str,
+retrieve_worker_lookup(const char *username, bool run, string_t *str,
 		       struct mail_storage_service_user **service_user_r,
 		       struct mail_user **user_r)
 {
@@ -62,13 +74,28 @@ retrieve_worker_lookup(const char *username, bool namespaces, string_t *str,
 	input.module = "mail";
 	input.service = "retrieve-worker";
 	input.username = username;
-	/* reading settings and state needs no mailboxes */
-	if (!namespaces)
-		input.flags_override_add = MAIL_STORAGE_SERVICE_FLAG_NO_NAMESPACES;
+	if (!run) {
+		/* reading settings and state needs no mailboxes */
+		input.flags_override_add =
+			MAIL_STORAGE_SERVICE_FLAG_NO_NAMESPACES;
+	} else {
+		/* A run parses remote data (POP3/IMAP, TLS, Sieve): no root
+		   left to regain. This process can't serve anyone else
+		   afterwards, so it ends with this connection. */
+		master_service_set_service_count(master_service, 1);
+		retrieve_worker_restore_root();
+		input.flags_override_remove =
+			MAIL_STORAGE_SERVICE_FLAG_TEMP_PRIV_DROP;
+	}
 	ret = mail_storage_service_lookup_next(storage_service, &input,
 					       service_user_r, user_r, &error);
-	if (ret > 0)
+	if (ret > 0) {
+		/* the storage service allows core dumps after its drop:
+		   a core would hold the remote password */
+		if (run)
+			restrict_access_set_dumpable(FALSE);
 		return 1;
+	}
 	if (ret == 0) {
 		e_debug(worker_connections->connections->event,
 			"User %s not found in the userdb", username);
@@ -90,9 +117,28 @@ static void retrieve_worker_user_deinit(struct mail_user **user,
 	mail_storage_service_user_unref(service_user);
 }
 
-/* Reports one user (SCAN, USER) */
+/* A login notice from a process that is not root or Dovecot's must come
+   from the user's own uid (or the shared uid all its users have) */
+static bool
+retrieve_worker_sender_allowed(struct mail_user *user, const char *sender)
+{
+	uid_t uid;
+
+	if (sender == NULL)
+		return TRUE;
+	if (str_to_uid(sender, &uid) < 0 || uid != user->uid) {
+		e_warning(user->event, "retrieve: Ignoring a login notice "
+			  "for user %s from uid %s: the user's uid is %ld",
+			  user->username, sender, (long)user->uid);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Reports one user (SCAN, USER). sender: see retrieve_worker_pool. */
 static void
-retrieve_worker_report(const char *username, bool login, string_t *str)
+retrieve_worker_report(const char *username, bool login, const char *sender,
+		       string_t *str)
 {
 	struct mail_storage_service_user *service_user;
 	struct retrieve_worker_user wuser;
@@ -103,7 +149,15 @@ retrieve_worker_report(const char *username, bool login, string_t *str)
 	if (retrieve_worker_lookup(username, FALSE, str, &service_user,
 				   &user) <= 0)
 		return;
-	pool = pool_alloconly_create("retrieve worker user", 1024);
+	if (!retrieve_worker_sender_allowed(user, sender)) {
+		str_append(str, "DENIED\t");
+		str_append_tabescaped(str, username);
+		str_append_c(str, '\n');
+		retrieve_worker_user_deinit(&user, &service_user);
+		return;
+	}
+	/* _clean: the account settings hold passwords, zeroed on free */
+	pool = pool_alloconly_create_clean("retrieve worker user", 1024);
 	if (retrieve_worker_user_init(user, pool, &wuser, &error) < 0) {
 		e_error(user->event, "retrieve: Not scheduling the accounts "
 			"of user %s: %s", username, error);
@@ -122,11 +176,7 @@ static int retrieve_worker_scan(struct retrieve_worker_connection *wconn)
 	const char *username;
 	int ret;
 
-	/* TEMP_PRIV_DROP leaves the euid of the last user until the next
-	   lookup, and auth refuses to list users to anyone but root (or
-	   its own user) */
-	if (geteuid() != 0 && getuid() == 0 && seteuid(0) < 0)
-		i_fatal("seteuid(0) failed: %m");
+	retrieve_worker_restore_root();
 
 	/* The scheduler reads as we write; blocking writes keep the
 	   buffer small however large the userdb is. */
@@ -135,7 +185,7 @@ static int retrieve_worker_scan(struct retrieve_worker_connection *wconn)
 	while ((ret = mail_storage_service_all_next(storage_service,
 						    &username)) > 0) {
 		T_BEGIN {
-			retrieve_worker_report(username, FALSE, str);
+			retrieve_worker_report(username, FALSE, NULL, str);
 		} T_END;
 		if (str_len(str) >= RETRIEVE_WORKER_SCAN_FLUSH_SIZE) {
 			retrieve_worker_send(wconn, str);
@@ -198,7 +248,7 @@ retrieve_worker_run(struct retrieve_worker_connection *wconn,
 		retrieve_worker_send_done(wconn);
 		return;
 	}
-	wconn->pool = pool_alloconly_create("retrieve worker run", 2048);
+	wconn->pool = pool_alloconly_create_clean("retrieve worker run", 2048);
 	if (retrieve_worker_user_init(user, wconn->pool, &wconn->wuser,
 				      &error) < 0) {
 		e_error(user->event, "retrieve: Not retrieving for user %s: %s",
@@ -238,7 +288,9 @@ retrieve_worker_input_args(struct connection *conn, const char *const *args)
 	if (args[0] != NULL && strcmp(args[0], "USER") == 0 &&
 	    str_array_length(args) >= 3) {
 		str = t_str_new(256);
-		retrieve_worker_report(args[1], strcmp(args[2], "1") == 0, str);
+		/* USER <user> <login> [<sender uid>] */
+		retrieve_worker_report(args[1], strcmp(args[2], "1") == 0,
+				       args[3], str);
 		retrieve_worker_send(wconn, str);
 		retrieve_worker_send_done(wconn);
 		return 1;

@@ -1,7 +1,9 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
+#include "ioloop.h"
 #include "llist.h"
+#include "hash.h"
 #include "str.h"
 #include "strnum.h"
 #include "strescape.h"
@@ -14,6 +16,19 @@
 
 /* If the backlog of the worker socket is full, retry for this long */
 #define RETRIEVE_WORKER_CONNECT_MSECS 5000
+/* Login lookups waiting for a control slot; more are dropped (any local
+   process can ask for them) */
+#define RETRIEVE_WORKER_POOL_MAX_PENDING_LOOKUPS 1000
+
+/* A job whose worker couldn't be reached ends (as failed) this much
+   later: the retries that follow never spin or recurse */
+#define RETRIEVE_WORKER_START_RETRY_MSECS 1000
+/* A RUN may outlive retrieve_run_timeout (the worker's own limit) by
+   this much (a tenth of it, at least this many seconds) before the
+   scheduler abandons it */
+#define RETRIEVE_JOB_DEADLINE_MIN_MARGIN_SECS 5
+/* keeps the timer's msecs in range */
+#define RETRIEVE_JOB_DEADLINE_MAX_SECS (7*24*60*60)
 
 enum retrieve_job_type {
 	RETRIEVE_JOB_SCAN,
@@ -30,13 +45,22 @@ struct retrieve_job {
 	enum retrieve_job_type type;
 	char *username;
 	bool login;
+	/* USER: the uid of the process that sent the login notice, for the
+	   worker to check against the user's; NULL when trusted */
+	char *sender;
+	/* USER while pending: its key in pending_lookups */
+	char *pending_key;
 	struct retrieve_queue_account *account;
 	retrieve_worker_pool_scan_callback_t *scan_callback;
 	void *scan_context;
+	/* RUN: abandons a worker that never answers */
+	struct timeout *to_deadline;
 
 	bool connected:1;
 	bool done:1;
 	bool finished:1;
+	bool start_failed:1;
+	bool deadline_exceeded:1;
 };
 
 struct retrieve_worker_pool {
@@ -48,6 +72,15 @@ struct retrieve_worker_pool {
 	/* control jobs waiting for a free control slot */
 	struct retrieve_job *pending_head, *pending_tail;
 	unsigned int control_running;
+	/* pending USER jobs by sender and user, so a burst of notices costs
+	   one lookup */
+	HASH_TABLE(char *, struct retrieve_job *) pending_lookups;
+	bool pending_lookups_full_logged;
+	/* jobs whose start failed, ended by to_failed */
+	struct retrieve_job *failed_head, *failed_tail;
+	struct timeout *to_failed;
+	/* the last start failed to connect: log only the first failure */
+	bool connect_failing;
 	/* shutting down: aborted jobs are no failures to log */
 	bool deinitializing;
 };
@@ -59,6 +92,24 @@ static bool retrieve_job_is_control(const struct retrieve_job *job)
 	return job->type != RETRIEVE_JOB_RUN;
 }
 
+static void retrieve_job_free(struct retrieve_job *job)
+{
+	i_free(job->username);
+	i_free(job->sender);
+	i_free(job->pending_key);
+	i_free(job);
+}
+
+static void retrieve_job_unpend(struct retrieve_worker_pool *pool,
+				struct retrieve_job *job)
+{
+	DLLIST2_REMOVE(&pool->pending_head, &pool->pending_tail, job);
+	if (job->pending_key != NULL) {
+		hash_table_remove(pool->pending_lookups, job->pending_key);
+		i_free(job->pending_key);
+	}
+}
+
 static void retrieve_worker_pool_start_pending(struct retrieve_worker_pool *pool)
 {
 	struct retrieve_job *job;
@@ -66,7 +117,7 @@ static void retrieve_worker_pool_start_pending(struct retrieve_worker_pool *pool
 	while (pool->pending_head != NULL &&
 	       pool->control_running < RETRIEVE_WORKER_POOL_MAX_CONTROL) {
 		job = pool->pending_head;
-		DLLIST2_REMOVE(&pool->pending_head, &pool->pending_tail, job);
+		retrieve_job_unpend(pool, job);
 		pool->control_running++;
 		retrieve_job_start(job);
 	}
@@ -81,7 +132,10 @@ static void retrieve_job_finish(struct retrieve_job *job)
 		return;
 	job->finished = TRUE;
 
-	if (!success && !pool->deinitializing) {
+	timeout_remove(&job->to_deadline);
+	if (job->start_failed || job->deadline_exceeded) {
+		/* logged already */
+	} else if (!success && !pool->deinitializing) {
 		e_error(job->conn.event != NULL ? job->conn.event :
 			retrieve_service_event,
 			"Worker job for user %s failed: %s",
@@ -91,8 +145,13 @@ static void retrieve_job_finish(struct retrieve_job *job)
 	}
 	switch (job->type) {
 	case RETRIEVE_JOB_RUN:
+		/* a run that hung for a whole run timeout waits as long
+		   before the next try */
 		retrieve_queue_account_finished(pool->queue, job->account,
-						pool->set->min_interval_secs);
+			job->deadline_exceeded ?
+			I_MAX(pool->set->min_interval_secs,
+			      pool->set->run_timeout_secs) :
+			pool->set->min_interval_secs);
 		break;
 	case RETRIEVE_JOB_USER:
 		break;
@@ -106,8 +165,7 @@ static void retrieve_job_finish(struct retrieve_job *job)
 	}
 	if (job->connected)
 		connection_deinit(&job->conn);
-	i_free(job->username);
-	i_free(job);
+	retrieve_job_free(job);
 	retrieve_worker_pool_start_pending(pool);
 }
 
@@ -153,8 +211,17 @@ retrieve_job_input_args(struct connection *conn, const char *const *args)
 		retrieve_queue_user_begin(queue, args[1]);
 	else if (strcmp(args[0], "USEREND") == 0)
 		retrieve_queue_user_end(queue, args[1]);
-	else if (strcmp(args[0], "NOUSER") == 0)
+	else if (strcmp(args[0], "NOUSER") == 0) {
 		retrieve_queue_user_remove(queue, args[1]);
+		if (job->login)
+			retrieve_queue_login_refused(queue, args[1],
+						     job->sender, TRUE);
+	} else if (strcmp(args[0], "DENIED") == 0 &&
+		   job->type == RETRIEVE_JOB_USER && job->sender != NULL) {
+		/* the worker logged it */
+		retrieve_queue_login_refused(queue, args[1], job->sender,
+					     FALSE);
+	}
 	else if (strcmp(args[0], "KEEP") == 0)
 		retrieve_queue_user_keep(queue, args[1]);
 	else if (strcmp(args[0], "RESULT") == 0) {
@@ -199,6 +266,8 @@ retrieve_worker_pool_init(const char *socket_path,
 	pool->set = set;
 	pool->conns = connection_list_init(&retrieve_job_set,
 					   &retrieve_job_vfuncs);
+	hash_table_create(&pool->pending_lookups, default_pool, 0,
+			  str_hash, strcmp);
 	return pool;
 }
 
@@ -206,6 +275,68 @@ void retrieve_worker_pool_set_queue(struct retrieve_worker_pool *pool,
 				    struct retrieve_queue *queue)
 {
 	pool->queue = queue;
+}
+
+static unsigned int
+retrieve_job_deadline_secs(const struct retrieve_service_settings *set)
+{
+	unsigned int secs = set->run_timeout_secs;
+
+	secs += I_MAX(secs / 10, RETRIEVE_JOB_DEADLINE_MIN_MARGIN_SECS);
+	return I_MIN(secs, RETRIEVE_JOB_DEADLINE_MAX_SECS);
+}
+
+static void retrieve_job_deadline(struct retrieve_job *job)
+{
+	/* The worker is hung (or far slower than it may be): the account
+	   must not stay "running" forever. Closing the connection makes a
+	   live worker abort the run; its state keeps what was delivered. */
+	e_error(job->conn.event, "User %s account %s: the run did not end "
+		"within %u s (retrieve_run_timeout + margin): "
+		"abandoning the worker, retrying later", job->username,
+		job->account->key,
+		retrieve_job_deadline_secs(job->pool->set));
+	job->deadline_exceeded = TRUE;
+	retrieve_job_finish(job);
+}
+
+static void retrieve_worker_pool_finish_failed(struct retrieve_worker_pool *pool)
+{
+	struct retrieve_job *head = pool->failed_head, *job;
+
+	timeout_remove(&pool->to_failed);
+	/* jobs failing again while these end go to a fresh list (and
+	   timer) */
+	pool->failed_head = pool->failed_tail = NULL;
+	while ((job = head) != NULL) {
+		head = job->next;
+		retrieve_job_finish(job);
+	}
+}
+
+static void retrieve_job_start_failed(struct retrieve_job *job)
+{
+	struct retrieve_worker_pool *pool = job->pool;
+
+	if (!pool->connect_failing) {
+		e_error(job->conn.event, "net_connect_unix(%s) failed: %m "
+			"(failing jobs end after %u ms, further failures "
+			"are logged only with debugging)", pool->socket_path,
+			RETRIEVE_WORKER_START_RETRY_MSECS);
+		pool->connect_failing = TRUE;
+	} else {
+		e_debug(job->conn.event, "net_connect_unix(%s) failed: %m",
+			pool->socket_path);
+	}
+	connection_deinit(&job->conn);
+	job->connected = FALSE;
+	job->start_failed = TRUE;
+	DLLIST2_APPEND(&pool->failed_head, &pool->failed_tail, job);
+	if (pool->to_failed == NULL) {
+		pool->to_failed = timeout_add(RETRIEVE_WORKER_START_RETRY_MSECS,
+					      retrieve_worker_pool_finish_failed,
+					      pool);
+	}
 }
 
 static void retrieve_job_start(struct retrieve_job *job)
@@ -221,6 +352,10 @@ static void retrieve_job_start(struct retrieve_job *job)
 		str_append(str, "USER\t");
 		str_append_tabescaped(str, job->username);
 		str_append(str, job->login ? "\t1" : "\t0");
+		if (job->sender != NULL) {
+			str_append_c(str, '\t');
+			str_append(str, job->sender);
+		}
 		break;
 	case RETRIEVE_JOB_RUN:
 		str_append(str, "RUN\t");
@@ -236,10 +371,20 @@ static void retrieve_job_start(struct retrieve_job *job)
 				    pool->socket_path);
 	job->connected = TRUE;
 	if (connection_client_connect(&job->conn) < 0) {
-		e_error(job->conn.event, "net_connect_unix(%s) failed: %m",
-			pool->socket_path);
-		retrieve_job_finish(job);
+		/* never finished from here: the caller may be dispatching
+		   or starting the next pending job */
+		retrieve_job_start_failed(job);
 		return;
+	}
+	if (pool->connect_failing) {
+		e_info(job->conn.event, "Connected to %s again",
+		       pool->socket_path);
+		pool->connect_failing = FALSE;
+	}
+	if (job->type == RETRIEVE_JOB_RUN) {
+		job->to_deadline = timeout_add(
+			retrieve_job_deadline_secs(pool->set) * 1000,
+			retrieve_job_deadline, job);
 	}
 	o_stream_nsend(job->conn.output, str_data(str), str_len(str));
 }
@@ -280,12 +425,39 @@ retrieve_worker_pool_add_control(struct retrieve_worker_pool *pool,
 }
 
 void retrieve_worker_pool_lookup_user(struct retrieve_worker_pool *pool,
-				      const char *username, bool login)
+				      const char *username, bool login,
+				      const char *sender)
 {
 	struct retrieve_job *job;
+	const char *key;
+
+	key = t_strdup_printf("%s\t%s", sender == NULL ? "" : sender,
+			      username);
+	job = hash_table_lookup(pool->pending_lookups, key);
+	if (job != NULL) {
+		/* the same lookup waits already */
+		job->login = job->login || login;
+		return;
+	}
+	if (hash_table_count(pool->pending_lookups) >=
+	    RETRIEVE_WORKER_POOL_MAX_PENDING_LOOKUPS) {
+		if (!pool->pending_lookups_full_logged) {
+			e_warning(retrieve_service_event, "%u user lookups "
+				  "wait already: dropping login notices "
+				  "(logged once until they drain)",
+				  RETRIEVE_WORKER_POOL_MAX_PENDING_LOOKUPS);
+			pool->pending_lookups_full_logged = TRUE;
+		}
+		return;
+	}
+	if (hash_table_count(pool->pending_lookups) == 0)
+		pool->pending_lookups_full_logged = FALSE;
 
 	job = retrieve_job_alloc(pool, RETRIEVE_JOB_USER, username);
 	job->login = login;
+	job->sender = i_strdup(sender);
+	job->pending_key = i_strdup(key);
+	hash_table_insert(pool->pending_lookups, job->pending_key, job);
 	retrieve_worker_pool_add_control(pool, job);
 }
 
@@ -298,13 +470,18 @@ void retrieve_worker_pool_scan(struct retrieve_worker_pool *pool,
 	job = retrieve_job_alloc(pool, RETRIEVE_JOB_SCAN, NULL);
 	job->scan_callback = callback;
 	job->scan_context = context;
-	retrieve_worker_pool_add_control(pool, job);
+	/* ahead of any login lookups: a flood of notices must not delay
+	   learning the users and accounts */
+	DLLIST2_PREPEND(&pool->pending_head, &pool->pending_tail, job);
+	T_BEGIN {
+		retrieve_worker_pool_start_pending(pool);
+	} T_END;
 }
 
 bool retrieve_worker_pool_is_busy(struct retrieve_worker_pool *pool)
 {
 	return pool->conns->connections_count > 0 ||
-		pool->pending_head != NULL;
+		pool->pending_head != NULL || pool->failed_head != NULL;
 }
 
 void retrieve_worker_pool_deinit(struct retrieve_worker_pool **_pool)
@@ -316,12 +493,12 @@ void retrieve_worker_pool_deinit(struct retrieve_worker_pool **_pool)
 	pool->deinitializing = TRUE;
 	/* pending jobs never started: drop them quietly */
 	while ((job = pool->pending_head) != NULL) {
-		DLLIST2_REMOVE(&pool->pending_head, &pool->pending_tail, job);
+		retrieve_job_unpend(pool, job);
 		if (job->type == RETRIEVE_JOB_SCAN)
 			job->scan_callback(FALSE, job->scan_context);
-		i_free(job->username);
-		i_free(job);
+		retrieve_job_free(job);
 	}
+	retrieve_worker_pool_finish_failed(pool);
 	/* running ones end as failed, which the queue needs to know */
 	while (pool->conns->connections != NULL) {
 		job = container_of(pool->conns->connections,
@@ -329,6 +506,7 @@ void retrieve_worker_pool_deinit(struct retrieve_worker_pool **_pool)
 		retrieve_job_finish(job);
 	}
 	connection_list_deinit(&pool->conns);
+	hash_table_destroy(&pool->pending_lookups);
 	i_free(pool->socket_path);
 	i_free(pool);
 }

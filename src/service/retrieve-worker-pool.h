@@ -27,8 +27,12 @@ void retrieve_worker_pool_set_queue(struct retrieve_worker_pool *pool,
 
 void retrieve_worker_pool_run(struct retrieve_worker_pool *pool,
 			      struct retrieve_queue_account *account);
+/* sender: NULL, or the uid (as text) of the process that sent a login
+   notice, which the worker checks against the user's uid. Lookups
+   already waiting are not queued twice; beyond a cap they are dropped. */
 void retrieve_worker_pool_lookup_user(struct retrieve_worker_pool *pool,
-				      const char *username, bool login);
+				      const char *username, bool login,
+				      const char *sender);
 void retrieve_worker_pool_scan(struct retrieve_worker_pool *pool,
 			       retrieve_worker_pool_scan_callback_t *callback,
 			       void *context);

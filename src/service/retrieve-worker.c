@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
+#include "env-util.h"
 #include "restrict-access.h"
 #include "master-service.h"
 #include "master-service-settings.h"
@@ -8,9 +9,11 @@
 #include "retrieve-deliver.h"
 #include "retrieve-worker-connection.h"
 
-/* The "retrieve-worker" service: runs as root, drops to each user while
-   working for them (TEMP_PRIV_DROP), one scheduler connection at a time
-   (client_limit = 1). */
+/* The "retrieve-worker" service: runs as root, one scheduler connection
+   at a time (client_limit = 1). Scans and userdb lookups (no remote
+   data) drop to each user only temporarily (TEMP_PRIV_DROP) and the
+   process is reused; a RUN drops to its user for good (setuid, no way
+   back) before any network input, and the process exits after it. */
 
 static struct mail_storage_service_ctx *storage_service;
 
@@ -69,7 +72,13 @@ int main(int argc, char *argv[])
 		i_warning("retrieve: %s (accounts with filter=yes will fail)",
 			  error);
 	}
-	restrict_access_allow_coredumps(TRUE);
+	/* Never dumpable: a root process that will hold remote passwords.
+	   The master's PR_SET_DUMPABLE would let the storage service turn
+	   core dumps back on after each privilege drop; without it a RUN's
+	   process stays undumpable as the user too (no core with the
+	   password, no ptrace by the user's other processes). */
+	env_remove("PR_SET_DUMPABLE");
+	restrict_access_set_dumpable(FALSE);
 	retrieve_worker_connections_init(storage_service);
 	master_service_init_finish(master_service);
 

@@ -9,6 +9,12 @@
 # iterates the userdb, and per-user files cannot be iterated) and its own
 # homes, so it never polls the other cases' users.
 
+# A build under test (BUILD_DIR, as wt-test and CI set it) brings its own
+# copy: the installed one may be older.
+if [[ -z ${SERVICE_CONF_SNIPPET:-} && -n ${BUILD_DIR:-} &&
+	-e $BUILD_DIR/../src/service/95-retrieve-service.conf ]]; then
+	SERVICE_CONF_SNIPPET=$(cd "$BUILD_DIR/../src/service" && pwd)/95-retrieve-service.conf
+fi
 SERVICE_CONF_SNIPPET=${SERVICE_CONF_SNIPPET:-/etc/dovecot/conf.d/95-retrieve-service.conf}
 
 # svc_init: this case's directories and config paths; the stop at exit.
@@ -147,7 +153,13 @@ svc_running() {
 # svc_stop: stop the instance (and its services); no-op when stopped.
 svc_stop() {
 	[[ -n ${SVC_DIR:-} ]] || return 0
-	svc_running && kill_pid "$(cat "$SVC_DIR/run/master.pid")"
+	if svc_running; then
+		# a worker a case stopped (SIGSTOP) must hear the TERM too
+		for pid in $(svc_procs retrieve-worker); do
+			kill -CONT "$pid" 2>/dev/null
+		done
+		kill_pid "$(cat "$SVC_DIR/run/master.pid")"
+	fi
 	rm -f "$IT_WORK/fake/svc-$CASE.pid"
 	return 0
 }
@@ -231,9 +243,57 @@ fake_user_logins() {
 	grep -c "C: USER $2\$" "$IT_WORK/fake/$1.log" 2>/dev/null || true
 }
 
+# svc_master_pid: the instance's master process.
+svc_master_pid() { cat "$SVC_DIR/run/master.pid"; }
+
+# svc_procs NAME: pids of the instance's processes whose command is NAME
+# (retrieve, retrieve-worker), one a line.
+svc_procs() {
+	local pid
+	for pid in $(pgrep -P "$(svc_master_pid)"); do
+		[[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$1" ]] && echo "$pid"
+	done
+	return 0
+}
+
+# proc_uids PID: the real, effective, saved and fs uid of PID.
+proc_uids() { awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$1/status" 2>/dev/null; }
+
+# proc_cpu_ticks PID: user + system CPU time of PID in clock ticks.
+proc_cpu_ticks() {
+	# the command may hold spaces: fields count from after ")"
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
 # hms_secs HH:MM:SS: seconds since midnight.
 hms_secs() {
 	local h m s
 	IFS=: read -r h m s <<<"$1"
 	echo $((10#$h * 3600 + 10#$m * 60 + 10#$s))
+}
+
+# svc_notify_login UID USER...: send the scheduler login notices for the
+# USERs, as a process with uid (and gid) UID would (the mail plugin's
+# protocol), over one connection.
+svc_notify_login() {
+	local uid=$1
+	shift
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+		/usr/bin/python3 - "$SVC_DIR/run/retrieve" "$@" 2>>"$CASE_OUT/notify.err" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"VERSION\tretrieve\t1\t0\n" +
+          b"".join(b"LOGIN\t" + u.encode() + b"\n" for u in sys.argv[2:]))
+s.shutdown(socket.SHUT_WR)
+s.recv(1024)
+s.close()
+EOF
+}
+
+# fake_client_pid NAME: the process with a connection to fake server NAME.
+fake_client_pid() {
+	local port
+	port=$(cat "$IT_WORK/fake/$1.port")
+	ss -tnpH state established "dport = :$port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
 }

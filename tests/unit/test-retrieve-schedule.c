@@ -1,8 +1,19 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
+#include "str.h"
+#include "sha2.h"
+#include "hex-binary.h"
+#include "unlink-directory.h"
+#include "write-full.h"
 #include "test-common.h"
+#include "retrieve-settings.h"
 #include "retrieve-schedule.h"
+
+#include <stdio.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #define T0 1700000000
 
@@ -168,6 +179,143 @@ static void test_retrieve_schedule_resp_codes(void)
 	test_end();
 }
 
+static const char *test_read_file(const char *path)
+{
+	char buf[512];
+	ssize_t ret;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd == -1)
+		return NULL;
+	ret = read(fd, buf, sizeof(buf) - 1);
+	i_close_fd(&fd);
+	if (ret < 0)
+		return NULL;
+	return t_strndup(buf, ret);
+}
+
+static void test_write_file(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd == -1 || write_full(fd, data, strlen(data)) < 0)
+		i_fatal("write(%s) failed: %m", path);
+	i_close_fd(&fd);
+}
+
+/* What a marker keyed by nothing but its own salt would be: anyone who
+   reads the file could test password guesses with this */
+static const char *
+test_unkeyed_fingerprint(const struct retrieve_account_settings *set,
+			 const char *salt)
+{
+	unsigned char digest[SHA256_RESULTLEN];
+	struct sha256_ctx ctx;
+	const char *fields;
+
+	fields = t_strdup_printf("%s\n%s\n%s\n%d\n%d\n%d", set->url,
+				 set->username, set->password, set->ssl_mode,
+				 set->ssl_verify ? 1 : 0, set->apop ? 1 : 0);
+	sha256_init(&ctx);
+	sha256_loop(&ctx, salt, strlen(salt));
+	sha256_loop(&ctx, fields, strlen(fields) + 1);
+	sha256_result(&ctx, digest);
+	return binary_to_hex(digest, sizeof(digest));
+}
+
+static void test_retrieve_schedule_pause_marker(void)
+{
+	struct retrieve_global_settings global;
+	struct retrieve_account_settings set;
+	enum retrieve_schedule_pause_marker marker;
+	const char *dir, *error, *marker_path, *key_path, *data;
+	const char *const *args;
+	struct stat st;
+	char tmpl[] = "/tmp/retrieve-test-schedule.XXXXXX";
+
+	test_begin("retrieve schedule: keyed pause marker");
+	dir = mkdtemp(tmpl);
+	if (dir == NULL)
+		i_fatal("mkdtemp() failed: %m");
+	i_zero(&global);
+	global.state_dir = dir;
+	i_zero(&set);
+	set.name = "acct";
+	set.url = "pop3s://u@pop.example.org";
+	set.protocol = RETRIEVE_PROTOCOL_POP3;
+	set.host = "pop.example.org";
+	set.port = 995;
+	set.username = "u";
+	set.password = "Secret-1";
+	set.ssl_verify = TRUE;
+	marker_path = t_strconcat(dir, "/", retrieve_account_identity(&set),
+				  ".pause", NULL);
+	key_path = t_strconcat(dir, "/pause.key", NULL);
+
+	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
+						 &error) == 0);
+	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE);
+	test_assert(retrieve_schedule_pause(&global, &set, &error) == 0);
+
+	/* a random key, 0600, beside the markers */
+	test_assert(stat(key_path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 0777) == 0600 && st.st_size == 32);
+	/* the marker can't be recomputed from the settings and its own
+	   content: no offline password guessing */
+	data = test_read_file(marker_path);
+	test_assert(data != NULL && strstr(data, set.password) == NULL);
+	args = t_strsplit(t_strcut(data == NULL ? "" : data, '\n'), "\t");
+	test_assert(str_array_length(args) == 2);
+	if (str_array_length(args) == 2) {
+		test_assert(strcmp(args[1],
+			test_unkeyed_fingerprint(&set, args[0])) != 0);
+	}
+
+	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
+						 &error) == 0);
+	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_SAME);
+	/* a new password: one more try */
+	set.password = "Secret-2";
+	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
+						 &error) == 0);
+	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED);
+	set.password = "Secret-1";
+	/* pausing again keeps the key */
+	test_assert(retrieve_schedule_pause(&global, &set, &error) == 0);
+	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
+						 &error) == 0);
+	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_SAME);
+
+	/* a version 1 marker (salted SHA-256) reads as "changed" */
+	test_write_file(marker_path, t_strdup_printf("0011223344556677\t%s\n",
+		test_unkeyed_fingerprint(&set, "0011223344556677")));
+	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
+						 &error) == 0);
+	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED);
+
+	/* a lost key: "changed" too, never paused forever */
+	test_assert(retrieve_schedule_pause(&global, &set, &error) == 0);
+	i_unlink(key_path);
+	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
+						 &error) == 0);
+	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED);
+	/* a FIFO is no marker and is never waited on */
+	test_assert(retrieve_schedule_unpause(&global, &set, &error) == 0);
+	test_assert(mkfifo(marker_path, 0600) == 0);
+	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
+						 &error) == 0);
+	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED);
+	test_assert(retrieve_schedule_unpause(&global, &set, &error) == 0);
+	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
+						 &error) == 0);
+	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE);
+
+	if (unlink_directory(dir, UNLINK_DIRECTORY_FLAG_RMDIR, &error) < 0)
+		i_error("unlink_directory(%s) failed: %s", dir, error);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
@@ -175,6 +323,7 @@ int main(void)
 		test_retrieve_schedule_backoff,
 		test_retrieve_schedule_auth,
 		test_retrieve_schedule_resp_codes,
+		test_retrieve_schedule_pause_marker,
 		NULL
 	};
 	return test_run(test_functions);
