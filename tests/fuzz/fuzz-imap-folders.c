@@ -1,10 +1,17 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 /* The folder mapping: the input's first line is
-   "<method> <remote sep> <local sep> <dest>" (method 0..2), the second
+   "<method><remote sep><local sep><dest>" (method: the byte mod 3;
+   remote sep '_' for none; local sep '.' or else '/'), the second
    the exclude patterns (space separated), the third the special-use
-   flag, the rest remote folder names as LIST returns them. Each name is
-   converted, matched and mapped. */
+   flag of the first folder, the rest remote folder names as LIST returns them. Each name is
+   converted, matched and mapped.
+
+   With FUZZ_FOLDERS_STRICT set in the environment, the mapped name must
+   also be one Dovecot accepts and stay under the destination (issue 7):
+   valid UTF-8, no empty, "." or ".." component, none starting with '~',
+   at most 4096 bytes. Off by default until the mapping guarantees it;
+   inputs that break it are kept in tests/fuzz/findings/imap-folders/. */
 
 #include "lib.h"
 #include "array.h"
@@ -12,10 +19,42 @@
 #include "retrieve-imap-folders.h"
 #include "fuzz-common.h"
 
+static bool fuzz_strict;
+
 int LLVMFuzzerInitialize(int *argc ATTR_UNUSED, char ***argv ATTR_UNUSED)
 {
 	fuzz_lib_init();
+	fuzz_strict = getenv("FUZZ_FOLDERS_STRICT") != NULL;
 	return 0;
+}
+
+static void fuzz_check_local(const char *dest, char local_sep,
+			     const char *local)
+{
+	const char *const *comp, *rest = local;
+	size_t dest_len = strlen(dest);
+
+	if (!uni_utf8_str_is_valid(local))
+		i_panic("mapped name is not UTF-8: %s", local);
+	if (strlen(local) > 4096)
+		i_panic("mapped name is %zu bytes", strlen(local));
+	if (strcmp(local, dest) != 0 &&
+	    !retrieve_imap_folder_is_inbox(dest) &&
+	    (strncmp(local, dest, dest_len) != 0 ||
+	     local[dest_len] != local_sep))
+		i_panic("mapped name %s is not under %s", local, dest);
+	/* dest is the account's setting, checked where it is parsed */
+	if (strcmp(local, dest) == 0)
+		return;
+	if (!retrieve_imap_folder_is_inbox(dest))
+		rest = local + dest_len + 1;
+	for (comp = t_strsplit(rest, (const char[]){ local_sep, '\0' });
+	     *comp != NULL; comp++) {
+		if ((*comp)[0] == '\0' || (*comp)[0] == '~' ||
+		    strcmp(*comp, ".") == 0 || strcmp(*comp, "..") == 0)
+			i_panic("mapped name %s has a bad component '%s'",
+				local, *comp);
+	}
 }
 
 static void fuzz_folder(const char *header, const char *const *patterns,
@@ -29,11 +68,12 @@ static void fuzz_folder(const char *header, const char *const *patterns,
 	i_zero(&folder);
 	folder.sep = '.';
 	if (header[0] != '\0') {
-		method = (header[0] - '0') % 3;
+		method = (unsigned char)header[0] % 3;
 		if (header[1] != '\0') {
 			folder.sep = header[1] == '_' ? '\0' : header[1];
 			if (header[2] != '\0') {
-				local_sep = header[2];
+				/* Dovecot's: '/' or '.' */
+				local_sep = header[2] == '.' ? '.' : '/';
 				if (header[3] != '\0')
 					dest = header + 3;
 			}
@@ -46,8 +86,12 @@ static void fuzz_folder(const char *header, const char *const *patterns,
 	if (retrieve_imap_folder_excluded(&folder, patterns))
 		return;
 	local = retrieve_imap_folder_map(method, dest, local_sep, &folder,
-		method == RETRIEVE_FOLDERS_MIRROR ? "Sent" : NULL);
+		method == RETRIEVE_FOLDERS_MIRROR &&
+		folder.special_use != NULL ? "Sent" : NULL);
 	i_assert(local != NULL);
+	if (fuzz_strict && method == RETRIEVE_FOLDERS_MIRROR &&
+	    folder.special_use == NULL)
+		fuzz_check_local(dest, local_sep, local);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,8 +108,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			patterns = t_strsplit_spaces(*lines++, " ");
 		if (*lines != NULL)
 			special_use = *lines++;
-		for (; *lines != NULL; lines++)
+		/* the special-use flag is the first folder's */
+		for (; *lines != NULL; lines++) {
 			fuzz_folder(header, patterns, special_use, *lines);
+			special_use = "";
+		}
 	} T_END;
 	return 0;
 }
