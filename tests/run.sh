@@ -86,7 +86,7 @@ summary() {
 		world_teardown "$keep"
 		IT_WORK='' WORLD_PIDS=()
 	fi
-	[[ $sanitize == yes ]] && sanitize_finish
+	[[ $sanitize == yes && -n ${SANITIZE_LOG_DIR:-} ]] && sanitize_finish
 	if [[ -n $keep ]]; then
 		echo "logs kept: $LOGDIR" >&2
 	else
