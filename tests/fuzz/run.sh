@@ -69,9 +69,9 @@ for t in "${targets[@]}"; do
 	fi
 	mkdir -p "$work/$t"
 	# the seeds, each once: regression inputs of past findings
-	if ! "$bin" -artifact_prefix="$work/$t-seed-" "$seeds"/* >"$log" 2>&1; then
-		echo "FAIL fuzz/$t: a seed input fails: $(ls "$work/$t"-seed-* 2>/dev/null | head -1)"
-		grep -E 'ERROR|SUMMARY|runtime error|Panic|Fatal' "$log" | head -5 | sed 's/^/  | /'
+	if ! "$bin" "$seeds"/* >"$log" 2>&1; then
+		echo "FAIL fuzz/$t: a seed input fails: $(sed -n 's/^Running: //p' "$log" | tail -1)"
+		grep -aE 'ERROR|SUMMARY|runtime error|Panic|Fatal' "$log" | head -5 | sed 's/^/  | /'
 		failed=$((failed + 1))
 		continue
 	fi
@@ -87,7 +87,7 @@ for t in "${targets[@]}"; do
 	else
 		artifact=$(ls "$work/$t"-{crash,leak,timeout,oom,slow-unit}-* 2>/dev/null | head -1)
 		echo "FAIL fuzz/$t: finding ${artifact:-(no artifact, see $log)}"
-		grep -E 'ERROR|SUMMARY|runtime error|Panic|Fatal' "$log" | head -5 | sed 's/^/  | /'
+		grep -aE 'ERROR|SUMMARY|runtime error|Panic|Fatal' "$log" | head -5 | sed 's/^/  | /'
 		failed=$((failed + 1))
 	fi
 done
