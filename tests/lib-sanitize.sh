@@ -14,8 +14,13 @@
 #     ASan reserves terabytes of address space for its shadow memory.
 # Leak detection is off: Dovecot's processes exit without freeing
 # everything, and valgrind already checks the unit tests for leaks.
-# Reports go to files in SANITIZE_LOG_DIR (world-writable: the processes
-# run as the mail user too); after each case, any new file fails it.
+# ASan reports go to files in SANITIZE_LOG_DIR (world-writable: the
+# processes run as the mail user too). gcc's UBSan ignores log_path
+# beside ASan: its reports ("runtime error: ...") go to stderr, which
+# the harness keeps in the work dir (doveadm's *.err, the instances'
+# logs, where master puts its children's stderr), and it stops the
+# process (halt_on_error). After each case, a new ASan file or a new
+# "runtime error:" line in the work dir fails it.
 
 # sanitize_setup: exports the environment; prints an error and returns
 # 1 when the installed module is not a sanitizer build.
@@ -32,7 +37,7 @@ sanitize_setup() {
 	chmod 755 "$SANITIZE_LOG_DIR/bin"
 	export SANITIZE_LOG_DIR SANITIZE_LIBASAN
 	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:disable_coredump=1:log_path=$SANITIZE_LOG_DIR/asan"
-	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$SANITIZE_LOG_DIR/ubsan"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 	# run-test.sh: valgrind cannot run ASan binaries
 	export NOVALGRIND=1
 	local real
@@ -53,15 +58,35 @@ import_environment = TZ CORE_OUTOFMEM CORE_ERROR LISTEN_PID LISTEN_FDS NOTIFY_SO
 	export IT_LOCAL_CONF_EXTRA
 }
 
-# sanitize_check NAME: 0 when no sanitizer reported anything since the
-# last check; otherwise prints the reports' first lines, moves them
-# aside and returns 1.
+# sanitize_ubsan_lines PATH...: the "runtime error:" lines in PATHs
+# (in directories: the logs and captured stderr, not the mail)
+sanitize_ubsan_lines() {
+	grep -rah --include='*.log' --include='*.err' --include='*.out' \
+		-- 'runtime error: ' "$@" 2>/dev/null
+}
+
+# sanitize_check NAME [PATH...]: 0 when no sanitizer reported anything
+# since the last check; otherwise prints the reports' first lines, moves
+# them aside and returns 1. PATHs (files or directories) are searched
+# for UBSan's lines; the count seen so far is remembered.
 sanitize_check() {
-	local name=$1 f found=()
-	for f in "$SANITIZE_LOG_DIR"/asan.* "$SANITIZE_LOG_DIR"/ubsan.*; do
+	local name=$1 f found=() seen_file seen now rc=0
+	shift
+	if (($# > 0)); then
+		seen_file=$SANITIZE_LOG_DIR/ubsan.seen.$(printf '%s' "$*" | md5sum | cut -c1-12)
+		seen=$(cat "$seen_file" 2>/dev/null || echo 0)
+		now=$(sanitize_ubsan_lines "$@" | grep -c .)
+		if ((now > seen)); then
+			echo "  --- UBSan: $((now - seen)) new report(s)"
+			sanitize_ubsan_lines "$@" | tail -n $((now - seen)) | head -n 5 | sed 's/^/  | /'
+			rc=1
+		fi
+		echo "$now" >"$seen_file"
+	fi
+	for f in "$SANITIZE_LOG_DIR"/asan.* "$SANITIZE_LOG_DIR"/ubsan.[0-9]*; do
 		[[ -s $f ]] && found+=("$f")
 	done
-	((${#found[@]} == 0)) && return 0
+	((${#found[@]} == 0)) && return $rc
 	mkdir -p "$SANITIZE_LOG_DIR/reported/$name"
 	for f in "${found[@]}"; do
 		echo "  --- sanitizer report $(basename "$f")"

@@ -128,10 +128,11 @@ if [[ $sanitize == yes ]]; then
 	fi
 fi
 
-# sanitize_verdict NAME: after each case, a sanitizer report fails it.
+# sanitize_verdict NAME [PATH...]: after each case, a sanitizer report
+# (UBSan's in PATHs) fails it.
 sanitize_verdict() {
 	[[ $sanitize == yes ]] || return 0
-	sanitize_check "$1" >"$LOGDIR/sanitize.out" && return 0
+	sanitize_check "$@" >"$LOGDIR/sanitize.out" && return 0
 	echo "FAIL $1: sanitizer report"
 	cat "$LOGDIR/sanitize.out"
 	return 1
@@ -184,14 +185,14 @@ run_unit_tests() {
 		# make check with test_programs narrowed to this one binary: builds
 		# it and runs it the way "make check" does (valgrind wrapper).
 		if make -C "$b/tests" check "test_programs=$prog" >"$log" 2>&1; then
-			if sanitize_verdict "$name"; then
+			if sanitize_verdict "$name" "$log"; then
 				echo "ok $name"; count ok
 			else
 				count fail
 			fi
 		else
 			report_fail "$name" "$log" "make check failed"
-			sanitize_verdict "$name"
+			sanitize_verdict "$name" "$log"
 		fi
 	done
 }
@@ -247,7 +248,7 @@ if ((${#cases[@]} > 0)); then
 		rc=0
 		timeout "$CASE_TIMEOUT" bash "$f" || rc=$?
 		verdict=$(cat "$IT_WORK/verdicts/$name" 2>/dev/null)
-		sanitize_verdict "$name" || rc=1 verdict=fail
+		sanitize_verdict "$name" "$IT_WORK" || rc=1 verdict=fail
 		case $rc in
 		0) count ok ;;
 		77) count skip ;;
