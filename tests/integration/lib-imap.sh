@@ -257,7 +257,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	echo "IMAPR2_PORT=$IMAPR2_PORT" >"$IMAPR2_DIR/env.sh"
 	sed -e "s|^instance_name = .*|instance_name = retrieve-it-imapremote2|" \
 		-e "s|$IMAPR_DIR/|$IMAPR2_DIR/|g" \
-		-e "/inet_listener imaps/,/^  }/d" \
+		-e "s|port = $IMAPRS_PORT\$|port = 0|" \
 		-e "s|port = $IMAPR_PORT\$|port = $IMAPR2_PORT|" \
 		"$IMAPR_CONF" >"$conf"
 	cat >>"$conf" <<'CONF'
