@@ -4,11 +4,19 @@
 # (tests/integration/t-*.sh) against real Dovecot servers on 127.0.0.1.
 #
 # Usage (from anywhere, as root, after the plugin is built and installed):
-#   tests/run.sh [--build] [--no-unit] [CASE...]
+#   tests/run.sh [--build] [--no-unit] [--sanitize] [CASE...]
+#   tests/run.sh --fuzz [TARGET...]
 #
 #   --build     first ./autogen.sh, then configure, make and make install in
 #               build-test/ (a VPATH build)
 #   --no-unit   skip the unit tests
+#   --sanitize  the installed build is an ASan+UBSan one (configure
+#               --enable-sanitizers; with --build: built in build-sanitize/):
+#               runs everything with the ASan runtime preloaded where our
+#               modules are loaded, and fails a case on any sanitizer
+#               report (see tests/lib-sanitize.sh)
+#   --fuzz      only the libFuzzer targets (tests/fuzz/run.sh), each for
+#               FUZZ_TIME seconds (default 30); words pick targets
 #   CASE...     run only the integration cases whose name contains one of
 #               these words (and no unit tests unless "unit" is one of them)
 #
@@ -26,11 +34,13 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP" || exit 2
 CASE_TIMEOUT=${CASE_TIMEOUT:-300}
 
-build=no unit=yes filters=()
+build=no unit=yes sanitize=no fuzz=no filters=()
 while (($# > 0)); do
 	case $1 in
 	--build) build=yes ;;
 	--no-unit) unit=no ;;
+	--sanitize) sanitize=yes ;;
+	--fuzz) fuzz=yes ;;
 	-h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "unknown option $1" >&2; exit 2 ;;
 	*) filters+=("$1") ;;
@@ -42,6 +52,10 @@ if ((${#filters[@]} > 0)); then
 	for f in "${filters[@]}"; do
 		[[ $f == unit ]] && unit=yes
 	done
+fi
+
+if [[ $fuzz == yes ]]; then
+	exec "$TOP/tests/fuzz/run.sh" ${FUZZ_TIME:+-t "$FUZZ_TIME"} "${filters[@]}"
 fi
 
 passed=0 failed=0 skipped=0
@@ -72,6 +86,7 @@ summary() {
 		world_teardown "$keep"
 		IT_WORK='' WORLD_PIDS=()
 	fi
+	[[ $sanitize == yes && -n ${SANITIZE_LOG_DIR:-} ]] && sanitize_finish
 	if [[ -n $keep ]]; then
 		echo "logs kept: $LOGDIR" >&2
 	else
@@ -84,10 +99,14 @@ summary() {
 
 # ------------------------------------------------------------------ build
 
+build_dir=build-test configure_args=()
+if [[ $sanitize == yes ]]; then
+	build_dir=build-sanitize configure_args=(--enable-sanitizers)
+fi
 if [[ $build == yes ]]; then
 	log=$LOGDIR/build.log
-	if { ./autogen.sh && mkdir -p build-test && cd build-test &&
-		../configure --with-dovecot=/usr/lib/dovecot &&
+	if { ./autogen.sh && mkdir -p "$build_dir" && cd "$build_dir" &&
+		../configure --with-dovecot=/usr/lib/dovecot "${configure_args[@]}" &&
 		make && make install; } >"$log" 2>&1; then
 		echo "ok build"
 		count ok
@@ -96,8 +115,28 @@ if [[ $build == yes ]]; then
 		summary
 	fi
 	cd "$TOP" || exit 2
-	BUILD_DIR=${BUILD_DIR:-$TOP/build-test}
+	BUILD_DIR=${BUILD_DIR:-$TOP/$build_dir}
 fi
+
+if [[ $sanitize == yes ]]; then
+	# shellcheck source=tests/lib-sanitize.sh
+	source "$TOP/tests/lib-sanitize.sh"
+	if ! sanitize_setup >"$LOGDIR/sanitize.setup"; then
+		echo "FAIL sanitize: $(cat "$LOGDIR/sanitize.setup")"
+		count fail
+		summary
+	fi
+fi
+
+# sanitize_verdict NAME [PATH...]: after each case, a sanitizer report
+# (UBSan's in PATHs) fails it.
+sanitize_verdict() {
+	[[ $sanitize == yes ]] || return 0
+	sanitize_check "$@" >"$LOGDIR/sanitize.out" && return 0
+	echo "FAIL $1: sanitizer report"
+	cat "$LOGDIR/sanitize.out"
+	return 1
+}
 
 # ------------------------------------------------------------------- unit
 
@@ -146,9 +185,14 @@ run_unit_tests() {
 		# make check with test_programs narrowed to this one binary: builds
 		# it and runs it the way "make check" does (valgrind wrapper).
 		if make -C "$b/tests" check "test_programs=$prog" >"$log" 2>&1; then
-			echo "ok $name"; count ok
+			if sanitize_verdict "$name" "$log"; then
+				echo "ok $name"; count ok
+			else
+				count fail
+			fi
 		else
 			report_fail "$name" "$log" "make check failed"
+			sanitize_verdict "$name" "$log"
 		fi
 	done
 }
@@ -204,6 +248,7 @@ if ((${#cases[@]} > 0)); then
 		rc=0
 		timeout "$CASE_TIMEOUT" bash "$f" || rc=$?
 		verdict=$(cat "$IT_WORK/verdicts/$name" 2>/dev/null)
+		sanitize_verdict "$name" "$IT_WORK" || rc=1 verdict=fail
 		case $rc in
 		0) count ok ;;
 		77) count skip ;;

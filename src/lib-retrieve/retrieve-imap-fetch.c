@@ -102,9 +102,10 @@ retrieve_imap_fetch_body(const struct imapc_untagged_reply *reply,
 	return i_stream_create_copy_from_data(value, arg->str_len);
 }
 
-int retrieve_imap_fetch_parse(const struct imapc_untagged_reply *reply,
-			      struct retrieve_imap_fetch *fetch_r,
-			      const char **error_r)
+static int
+retrieve_imap_fetch_parse_list(const struct imapc_untagged_reply *reply,
+			       struct retrieve_imap_fetch *fetch_r,
+			       const char **error_r)
 {
 	const struct imap_arg *list;
 	const char *key, *value;
@@ -175,6 +176,19 @@ int retrieve_imap_fetch_parse(const struct imapc_untagged_reply *reply,
 	if (fetch_r->uid == 0) {
 		i_stream_unref(&fetch_r->body);
 		*error_r = "FETCH reply has no UID";
+		return -1;
+	}
+	return 0;
+}
+
+int retrieve_imap_fetch_parse(const struct imapc_untagged_reply *reply,
+			      struct retrieve_imap_fetch *fetch_r,
+			      const char **error_r)
+{
+	if (retrieve_imap_fetch_parse_list(reply, fetch_r, error_r) < 0) {
+		/* a malformed item after BODY[] must not leak the body
+		   (found by tests/fuzz/fuzz-imap-fetch) */
+		i_stream_unref(&fetch_r->body);
 		return -1;
 	}
 	return 0;

@@ -101,6 +101,8 @@ EOF
 		echo "}"
 		# more configuration, verbatim (e.g. a metric {} block)
 		printf '%s\n' "${SVC_EXTRA_CONF:-}"
+		# e.g. tests/run.sh --sanitize's import_environment
+		printf '%s\n' "${IT_LOCAL_CONF_EXTRA:-}"
 	} >"$SVC_CONF"
 	doveconf -c "$SVC_CONF" -n >/dev/null 2>"$SVC_DIR/doveconf.err" ||
 		fail "bad service config: $(cat "$SVC_DIR/doveconf.err")"

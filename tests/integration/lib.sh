@@ -308,6 +308,8 @@ plugin {
   retrieve_allow_networks = 127.0.0.0/8
 }
 EOF
+	# e.g. tests/run.sh --sanitize's import_environment
+	[[ -n ${IT_LOCAL_CONF_EXTRA:-} ]] && printf '%s\n' "$IT_LOCAL_CONF_EXTRA" >>"$LOCAL_BASE_CONF"
 	cat >"$LOCAL_CONF" <<EOF
 !include $LOCAL_BASE_CONF
 mail_plugins = \$mail_plugins $LOCAL_MAIL_PLUGINS
