@@ -155,37 +155,3 @@ int pop3_stat_parse(const char *text, unsigned int *count_r)
 		return -1;
 	return 0;
 }
-
-const char *pop3_text_hide(const char *text, const char *const *secrets)
-{
-	string_t *str;
-	const char *p, *best;
-	size_t best_len, len;
-	unsigned int i;
-
-	str = t_str_new(strlen(text) + 16);
-	while (*text != '\0') {
-		/* the earliest, then longest, secret at this point wins */
-		best = NULL;
-		best_len = 0;
-		for (i = 0; secrets[i] != NULL; i++) {
-			len = strlen(secrets[i]);
-			if (len == 0)
-				continue;
-			p = strstr(text, secrets[i]);
-			if (p != NULL && (best == NULL || p < best ||
-					  (p == best && len > best_len))) {
-				best = p;
-				best_len = len;
-			}
-		}
-		if (best == NULL) {
-			str_append(str, text);
-			break;
-		}
-		str_append_data(str, text, best - text);
-		str_append(str, "<hidden>");
-		text = best + best_len;
-	}
-	return str_c(str);
-}

@@ -56,9 +56,4 @@ int pop3_list_line_parse(const char *line, unsigned int *msgnum_r,
    malformed */
 int pop3_stat_parse(const char *text, unsigned int *count_r);
 
-/* text with every occurrence of each non-empty string of secrets
-   (NULL-terminated) replaced by "<hidden>": a server may echo a password
-   back in its replies. Allocated from the data stack. */
-const char *pop3_text_hide(const char *text, const char *const *secrets);
-
 #endif

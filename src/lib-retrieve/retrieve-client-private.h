@@ -6,6 +6,7 @@
 #include "retrieve-deliver.h"
 
 struct ssl_iostream;
+struct retrieve_secrets;
 struct ssl_iostream_context;
 struct retrieve_deliver;
 
@@ -38,6 +39,8 @@ struct retrieve_client {
 	struct mail_user *user;
 	const struct retrieve_global_settings *global_set;
 	const struct retrieve_account_settings *set;
+	/* the forms of set->password that server text may echo */
+	struct retrieve_secrets *secrets;
 
 	struct retrieve_state *state;
 	struct retrieve_deliver *deliver;
@@ -127,8 +130,13 @@ int retrieve_client_ssl_check_cert(struct retrieve_client *client,
 				   struct ssl_iostream *ssl_io,
 				   const char **error_r);
 
-/* text fit for logs and the state: the account's password and its
-   base64 forms replaced by "***", control characters by '?', invalid
+/* text with every form of the account's password (as it is, quoted,
+   base64, AUTH PLAIN) replaced by "<hidden>": for any server text before
+   it is logged or kept. Data stack. */
+const char *retrieve_client_hide_secrets(struct retrieve_client *client,
+					 const char *text);
+/* text fit for logs and the state: retrieve_client_hide_secrets(),
+   control characters replaced by '?', invalid
    UTF-8 replaced, at most max_len bytes ("..." marks a cut). NULL stays
    NULL. Data stack. */
 const char *retrieve_client_sanitize(struct retrieve_client *client,

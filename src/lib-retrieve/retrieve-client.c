@@ -6,12 +6,12 @@
 #include "time-util.h"
 #include "str.h"
 #include "istream.h"
-#include "base64.h"
 #include "str-sanitize.h"
 #include "net.h"
 #include "dns-lookup.h"
 #include "mail-user.h"
 #include "retrieve-deliver.h"
+#include "retrieve-secrets.h"
 #include "retrieve-client-private.h"
 
 /* Remote text (errors, resp-codes, folder names) in logs, events and the
@@ -66,6 +66,7 @@ struct retrieve_client *
 	client->callback = callback;
 	client->context = context;
 
+	client->secrets = retrieve_secrets_init(set->username, set->password);
 	client->event = event_create(user->event);
 	event_add_category(client->event, &event_category_retrieve);
 	event_add_str(client->event, "account", set->name);
@@ -232,57 +233,23 @@ void retrieve_client_run(struct retrieve_client *client)
 	retrieve_client_backend_run(client);
 }
 
-static void str_replace_secret(string_t *str, const char *secret)
+const char *retrieve_client_hide_secrets(struct retrieve_client *client,
+					 const char *text)
 {
-	size_t len = strlen(secret);
-	const char *p;
-
-	if (len == 0)
-		return;
-	while ((p = strstr(str_c(str), secret)) != NULL) {
-		size_t pos = p - str_c(str);
-
-		str_delete(str, pos, len);
-		str_insert(str, pos, "<hidden>");
-	}
-}
-
-static const char *base64_str(const void *data, size_t size)
-{
-	string_t *str = t_str_new(MAX_BASE64_ENCODED_SIZE(size) + 1);
-
-	base64_encode(data, size, str);
-	return str_c(str);
+	return retrieve_secrets_hide(client->secrets, text);
 }
 
 const char *retrieve_client_sanitize(struct retrieve_client *client,
 				     const char *text, size_t max_len)
 {
-	const char *user = client->set->username;
-	const char *password = client->set->password;
-	string_t *str, *plain;
+	string_t *str;
 
 	if (text == NULL)
 		return NULL;
-	/* The last line of defence against a server (or imapc) echoing the
-	   login: the password as it is and as AUTH PLAIN sends it. Done
-	   before sanitising, which could split a password with control
-	   characters. */
+	/* Secrets first: sanitising could split a password that holds
+	   control characters */
 	str = t_str_new(strlen(text) + 16);
-	str_append(str, text);
-	if (password != NULL && *password != '\0') {
-		plain = t_str_new(128);
-		str_append_c(plain, '\0');
-		str_append(plain, user);
-		str_append_c(plain, '\0');
-		str_append(plain, password);
-		str_replace_secret(str, base64_str(plain->data, plain->used));
-		/* authzid = authcid */
-		str_insert(plain, 0, user);
-		str_replace_secret(str, base64_str(plain->data, plain->used));
-		str_replace_secret(str, base64_str(password, strlen(password)));
-		str_replace_secret(str, password);
-	}
+	str_append(str, retrieve_client_hide_secrets(client, text));
 	/* control characters (CR, LF, ESC, DEL, ...) become '?' (DEL here:
 	   str_sanitize() keeps it), invalid UTF-8 is replaced, and the
 	   length is bounded */
@@ -571,6 +538,7 @@ void retrieve_client_deinit(struct retrieve_client **_client)
 		retrieve_deliver_deinit(&client->deliver);
 	if (client->state != NULL)
 		retrieve_state_close(&client->state);
+	retrieve_secrets_deinit(&client->secrets);
 	event_unref(&client->event);
 	mail_user_unref(&client->user);
 	pool_unref(&client->pool);

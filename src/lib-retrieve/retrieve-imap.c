@@ -7,8 +7,6 @@
 #include "unichar.h"
 #include "hash.h"
 #include "istream.h"
-#include "base64.h"
-#include "safe-memset.h"
 #include "safe-mkstemp.h"
 #include "write-full.h"
 #include "ioloop.h"
@@ -94,9 +92,6 @@ struct imap_client {
 	/* the last error imapc logged (i_malloc'd, scrubbed): why it
 	   disconnected */
 	char *imapc_error;
-	/* the password in every form a login command carries it (quoted,
-	   SASL PLAIN base64): never shown, whatever the server echoes */
-	ARRAY_TYPE(const_string) secrets;
 	/* merge/mirror: every selectable folder LIST returned (remote
 	   names), excluded ones too */
 	HASH_TABLE(const char *, const char *) listed;
@@ -175,108 +170,15 @@ static void imap_fetch_more(struct imap_client *ic);
 static ARRAY(struct imap_client *) imap_log_clients = ARRAY_INIT;
 static failure_callback_t *imap_log_orig_handler = NULL;
 
-#define IMAP_SECRET_HIDDEN "<hidden>"
 #define IMAP_LOGIN_BAD_ERROR \
 	"The server rejected the login command as invalid (BAD)"
-
-static void imap_secret_add(struct imap_client *ic, const char *secret)
-{
-	if (secret[0] == '\0')
-		return;
-	secret = p_strdup(ic->client.pool, secret);
-	array_push_back(&ic->secrets, &secret);
-}
-
-static void imap_secret_add_base64(struct imap_client *ic,
-				   const void *data, size_t size)
-{
-	string_t *str = t_base64_encode(0, SIZE_MAX, data, size);
-
-	imap_secret_add(ic, str_c(str));
-}
-
-static int imap_secret_cmp(const char *const *s1, const char *const *s2)
-{
-	size_t len1 = strlen(*s1), len2 = strlen(*s2);
-
-	return len1 > len2 ? -1 : (len1 < len2 ? 1 : 0);
-}
-
-/* The password as LOGIN (quoted or as a literal) and AUTHENTICATE PLAIN
-   (with or without an authorization identity) send it */
-static void imap_secrets_init(struct imap_client *ic, const char *username,
-			      const char *password)
-{
-	string_t *str = t_str_new(128);
-	const char *p;
-
-	p_array_init(&ic->secrets, ic->client.pool, 8);
-	if (password == NULL || password[0] == '\0')
-		return;
-	imap_secret_add(ic, password);
-	for (p = password; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			str_append_c(str, '\\');
-		str_append_c(str, *p);
-	}
-	if (strcmp(str_c(str), password) != 0)
-		imap_secret_add(ic, str_c(str));
-	imap_secret_add_base64(ic, password, strlen(password));
-	str_truncate(str, 0);
-	str_append_c(str, '\0');
-	str_append(str, username);
-	str_append_c(str, '\0');
-	str_append(str, password);
-	imap_secret_add_base64(ic, str_data(str), str_len(str));
-	str_insert(str, 0, username);
-	imap_secret_add_base64(ic, str_data(str), str_len(str));
-	safe_memset(str_c_modifiable(str), 0, str_len(str));
-	/* the longest first: the password inside a base64 form must not
-	   cut it, leaving decodable pieces */
-	array_sort(&ic->secrets, imap_secret_cmp);
-}
-
-/* Forgets the copies of the password */
-static void imap_secrets_deinit(struct imap_client *ic)
-{
-	const char *secret;
-
-	if (!array_is_created(&ic->secrets))
-		return;
-	array_foreach_elem(&ic->secrets, secret)
-		safe_memset((char *)secret, 0, strlen(secret));
-	array_clear(&ic->secrets);
-}
-
-/* text with every form of the password replaced */
-static const char *imap_scrub(struct imap_client *ic, const char *text)
-{
-	const char *secret, *p;
-	string_t *str;
-
-	if (!array_is_created(&ic->secrets))
-		return text;
-	array_foreach_elem(&ic->secrets, secret) {
-		if (strstr(text, secret) == NULL)
-			continue;
-		str = t_str_new(strlen(text));
-		while ((p = strstr(text, secret)) != NULL) {
-			str_append_data(str, text, p - text);
-			str_append(str, IMAP_SECRET_HIDDEN);
-			text = p + strlen(secret);
-		}
-		str_append(str, text);
-		text = str_c(str);
-	}
-	return text;
-}
 
 /* A server's reply text, fit for logs and the status */
 static const char *
 imap_reply_text(struct imap_client *ic,
 		const struct imapc_command_reply *reply)
 {
-	return str_sanitize(imap_scrub(ic, reply->text_full), 200);
+	return retrieve_client_sanitize(&ic->client, reply->text_full, 200);
 }
 
 static void ATTR_FORMAT(2, 3)
@@ -310,7 +212,8 @@ imap_log_handler(const struct failure_context *ctx, const char *format,
 		array_foreach_elem(&imap_log_clients, ic) {
 			if (!str_begins(line, ic->imapc_log_prefix))
 				continue;
-			line = imap_scrub(ic, line + strlen(ic->imapc_log_prefix));
+			line = retrieve_client_hide_secrets(&ic->client,
+				line + strlen(ic->imapc_log_prefix));
 			/* try_reconnect()'s suffix */
 			len = strlen(line);
 			if (len > suffix_len &&
@@ -1982,7 +1885,6 @@ static void imap_run(struct retrieve_client *client)
 
 	ic->imapc_log_prefix = p_strdup_printf(client->pool, "imapc(%s:%u): ",
 					       set->host, set->port);
-	imap_secrets_init(ic, set->username, set->password);
 	imap_log_capture_start(ic);
 	ic->imapc = imapc_client_init(&imapc_set, client->event);
 	imapc_client_register_untagged(ic->imapc, imap_untagged_callback, ic);
@@ -2019,7 +1921,6 @@ static void imap_deinit(struct retrieve_client *client)
 		e_warning(client->event, "imapc: %s", ic->imapc_error);
 	}
 	i_free(ic->imapc_error);
-	imap_secrets_deinit(ic);
 	if (hash_table_is_created(ic->listed))
 		hash_table_destroy(&ic->listed);
 	if (hash_table_is_created(ic->old_fingerprints))

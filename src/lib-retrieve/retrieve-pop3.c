@@ -11,7 +11,6 @@
 #include "ostream.h"
 #include "str.h"
 #include "str-sanitize.h"
-#include "safe-memset.h"
 #include "hash.h"
 #include "net.h"
 #include "dns-lookup.h"
@@ -126,8 +125,6 @@ struct pop3_client {
 	/* messages left on the server because they arrived cut short */
 	unsigned int broken_count;
 	const char *broken_error;
-	/* password forms that must never appear in logged server text */
-	const char *secrets[4];
 
 	bool tls_started:1;
 	bool quit_sent:1;
@@ -175,7 +172,7 @@ pop3_fail(struct pop3_client *pc, enum retrieve_result_code code,
 static const char *
 pop3_server_text(struct pop3_client *pc, const char *text, size_t max_len)
 {
-	return str_sanitize(pop3_text_hide(text, pc->secrets), max_len);
+	return retrieve_client_sanitize(&pc->client, text, max_len);
 }
 
 /* A message left on the server: counted, warned about (the first few) */
@@ -305,20 +302,6 @@ static const char *pop3_sasl_plain(const struct retrieve_account_settings *set)
 	str_append_c(str, '\0');
 	str_append(str, set->password);
 	return str_c(t_base64_encode(0, 0, str_data(str), str_len(str)));
-}
-
-static void pop3_init_secrets(struct pop3_client *pc)
-{
-	const char *password = pc->client.set->password;
-
-	if (password == NULL || *password == '\0')
-		return;
-	pc->secrets[0] = password;
-	pc->secrets[1] = p_strdup(pc->client.pool, str_c(t_base64_encode(0, 0,
-		(const unsigned char *)password, strlen(password))));
-	pc->secrets[2] = p_strdup(pc->client.pool,
-				  pop3_sasl_plain(pc->client.set));
-	pc->secrets[3] = NULL;
 }
 
 static void pop3_login(struct pop3_client *pc)
@@ -1208,9 +1191,6 @@ static void pop3_run(struct retrieve_client *client)
 	struct dns_lookup_settings dns_set;
 
 	pc->window = 1;
-	T_BEGIN {
-		pop3_init_secrets(pc);
-	} T_END;
 	pc->to = timeout_add(client->global_set->timeout_secs * 1000,
 			     pop3_timeout, pc);
 	if (net_addr2ip(client->set->host, &pc->ip) == 0) {
@@ -1250,13 +1230,6 @@ static void pop3_deinit(struct retrieve_client *client)
 
 	pop3_disconnect(pc);
 	str_free(&pc->list_buf);
-	/* the base64 password forms are ours to wipe */
-	for (unsigned int i = 1; i < N_ELEMENTS(pc->secrets); i++) {
-		if (pc->secrets[i] != NULL) {
-			safe_memset((void *)pc->secrets[i], 0,
-				    strlen(pc->secrets[i]));
-		}
-	}
 }
 
 const struct retrieve_backend retrieve_backend_pop3 = {

@@ -268,8 +268,17 @@ int retrieve_schedule_read_pause(const struct retrieve_global_settings *global,
 
 	*marker_r = RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE;
 	fd = retrieve_state_file_open(path, O_RDONLY, 0, error_r);
-	if (fd == -1)
-		return errno == ENOENT ? 0 : -1;
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ELOOP || errno == EINVAL) {
+			/* a symlink or a FIFO is no marker of ours: one more
+			   try, never paused (or wedged) by it */
+			*marker_r = RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED;
+			return 0;
+		}
+		return -1;
+	}
 	ret = read(fd, buf, sizeof(buf) - 1);
 	i_close_fd(&fd);
 	if (ret < 0) {

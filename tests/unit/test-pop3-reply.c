@@ -127,29 +127,6 @@ static void test_pop3_stat_parse(void)
 	test_end();
 }
 
-static void test_pop3_text_hide(void)
-{
-	const char *const secrets[] = {
-		"s3cret", "czNjcmV0", "AHVzZXIAczNjcmV0", NULL
-	};
-	const char *const none[] = { NULL };
-	const char *const empty[] = { "", NULL };
-
-	test_begin("pop3_text_hide");
-	test_assert_strcmp(pop3_text_hide("wrong password s3cret!", secrets),
-			   "wrong password <hidden>!");
-	test_assert_strcmp(pop3_text_hide("s3crets3cret", secrets),
-			   "<hidden><hidden>");
-	test_assert_strcmp(pop3_text_hide("bad AHVzZXIAczNjcmV0 czNjcmV0",
-					  secrets), "bad <hidden> <hidden>");
-	test_assert_strcmp(pop3_text_hide("nothing here", secrets),
-			   "nothing here");
-	test_assert_strcmp(pop3_text_hide("", secrets), "");
-	test_assert_strcmp(pop3_text_hide("s3cret", none), "s3cret");
-	test_assert_strcmp(pop3_text_hide("abc", empty), "abc");
-	test_end();
-}
-
 static void test_pop3_list_line_parse(void)
 {
 	unsigned int num;
@@ -176,7 +153,6 @@ int main(void)
 		test_pop3_uidl_line_parse,
 		test_pop3_list_line_parse,
 		test_pop3_stat_parse,
-		test_pop3_text_hide,
 		NULL
 	};
 	return test_run(test_functions);
