@@ -7,11 +7,9 @@
    flag of the first folder, the rest remote folder names as LIST returns them. Each name is
    converted, matched and mapped.
 
-   With FUZZ_FOLDERS_STRICT set in the environment, the mapped name must
-   also be one Dovecot accepts and stay under the destination (issue 7):
-   valid UTF-8, no empty, "." or ".." component, none starting with '~',
-   at most 4096 bytes. Off by default until the mapping guarantees it;
-   inputs that break it are kept in tests/fuzz/findings/imap-folders/. */
+   A mirrored name must also be one Dovecot accepts and stay under the
+   destination: valid UTF-8, no empty, "." or ".." component, none
+   starting with '~', at most 4096 bytes. */
 
 #include "lib.h"
 #include "array.h"
@@ -19,12 +17,9 @@
 #include "retrieve-imap-folders.h"
 #include "fuzz-common.h"
 
-static bool fuzz_strict;
-
 int LLVMFuzzerInitialize(int *argc ATTR_UNUSED, char ***argv ATTR_UNUSED)
 {
 	fuzz_lib_init();
-	fuzz_strict = getenv("FUZZ_FOLDERS_STRICT") != NULL;
 	return 0;
 }
 
@@ -60,38 +55,48 @@ static void fuzz_check_local(const char *dest, char local_sep,
 static void fuzz_folder(const char *header, const char *const *patterns,
 			const char *special_use, const char *remote_name)
 {
+	static const char *const reserved[] = { "shared", "Public", NULL };
+	struct retrieve_imap_folder_map_settings set;
 	struct retrieve_imap_folder folder;
-	enum retrieve_folders_method method = RETRIEVE_FOLDERS_INBOX;
-	char local_sep = '/';
-	const char *dest = "INBOX", *local;
+	char sep = '.';
+	const char *local;
 
-	i_zero(&folder);
-	folder.sep = '.';
+	i_zero(&set);
+	set.method = RETRIEVE_FOLDERS_INBOX;
+	set.dest = "INBOX";
+	set.local_sep = '/';
+	set.local_prefix = "";
+	set.reserved = reserved;
 	if (header[0] != '\0') {
-		method = (unsigned char)header[0] % 3;
+		set.method = (unsigned char)header[0] % 3;
 		if (header[1] != '\0') {
-			folder.sep = header[1] == '_' ? '\0' : header[1];
+			sep = header[1] == '_' ? '\0' : header[1];
 			if (header[2] != '\0') {
 				/* Dovecot's: '/' or '.' */
-				local_sep = header[2] == '.' ? '.' : '/';
-				if (header[3] != '\0')
-					dest = header + 3;
+				set.local_sep = header[2] == '.' ? '.' : '/';
+				/* the account's folder: valid UTF-8, as
+				   its settings parser demands */
+				if (header[3] != '\0' &&
+				    uni_utf8_str_is_valid(header + 3))
+					set.dest = header + 3;
 			}
 		}
 	}
-	folder.remote_name = remote_name;
-	folder.name = retrieve_imap_folder_name_utf8(remote_name);
-	folder.special_use = special_use[0] == '\0' ? NULL : special_use;
+	retrieve_imap_folder_init(&folder, pool_datastack_create(),
+				  remote_name, sep,
+				  special_use[0] == '\0' ? NULL : special_use,
+				  NULL);
 	(void)retrieve_imap_folder_is_inbox(folder.name);
+	(void)retrieve_imap_folder_display(remote_name);
 	if (retrieve_imap_folder_excluded(&folder, patterns))
 		return;
-	local = retrieve_imap_folder_map(method, dest, local_sep, &folder,
-		method == RETRIEVE_FOLDERS_MIRROR &&
+	local = retrieve_imap_folder_map(&set, &folder,
+		set.method == RETRIEVE_FOLDERS_MIRROR &&
 		folder.special_use != NULL ? "Sent" : NULL);
 	i_assert(local != NULL);
-	if (fuzz_strict && method == RETRIEVE_FOLDERS_MIRROR &&
+	if (set.method == RETRIEVE_FOLDERS_MIRROR &&
 	    folder.special_use == NULL)
-		fuzz_check_local(dest, local_sep, local);
+		fuzz_check_local(set.dest, set.local_sep, local);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

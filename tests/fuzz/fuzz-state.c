@@ -23,7 +23,6 @@
 static char fuzz_dir_shm[] = "/dev/shm/retrieve-fuzz-state.XXXXXX";
 static char fuzz_dir_tmp[] = "/tmp/retrieve-fuzz-state.XXXXXX";
 static const char *fuzz_dir;
-static bool fuzz_strict;
 
 static void fuzz_write(const char *suffix, const uint8_t *data, size_t size)
 {
@@ -66,7 +65,6 @@ int LLVMFuzzerInitialize(int *argc ATTR_UNUSED, char ***argv ATTR_UNUSED)
 	if (fuzz_dir == NULL)
 		i_fatal("mkdtemp(%s) failed: %m", fuzz_dir_tmp);
 	atexit(fuzz_cleanup_dir);
-	fuzz_strict = getenv("FUZZ_STATE_STRICT") != NULL;
 	return 0;
 }
 
@@ -158,13 +156,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_clean();
 
 		/* a fresh state, the input recorded as a message's UID and
-		   fingerprint, committed, must read back. Inputs over 1 KiB
-		   only with FUZZ_STATE_STRICT: a 64 KiB Message-ID still
-		   makes the state unreadable (issue 7; the reproducer is in
-		   tests/fuzz/findings/state/) */
-		if (size > 1024 && !fuzz_strict) {
-			/* not yet */
-		} else if (retrieve_state_open(fuzz_dir, FUZZ_IDENTITY,
+		   fingerprint, committed, must read back, whatever its
+		   length */
+		if (retrieve_state_open(fuzz_dir, FUZZ_IDENTITY,
 					&state, &error) != 1)
 			i_panic("new state: %s", error);
 		else {
