@@ -189,11 +189,26 @@ pop3_skip(struct pop3_client *pc, const char *fmt, ...)
 	va_end(args);
 }
 
+/* The TLS handshake failed, or the connection ended in it (a server
+   answering garbage may close before OpenSSL reports the failure) */
+static bool pop3_tls_handshake_failed(struct pop3_client *pc)
+{
+	return pc->ssl_io != NULL &&
+		(ssl_iostream_has_handshake_failed(pc->ssl_io) ||
+		 !ssl_iostream_is_handshaked(pc->ssl_io));
+}
+
 static const char *pop3_input_error(struct pop3_client *pc)
 {
 	/* copied: the caller disconnects, which frees the ssl_iostream */
 	if (pc->ssl_io != NULL && ssl_iostream_has_handshake_failed(pc->ssl_io))
 		return t_strdup(ssl_iostream_get_last_error(pc->ssl_io));
+	if (pop3_tls_handshake_failed(pc)) {
+		return t_strdup_printf("TLS handshake failed: %s",
+			pc->input->stream_errno == 0 ?
+			"Connection closed by the server" :
+			i_stream_get_error(pc->input));
+	}
 	if (pc->input->stream_errno == 0 || pc->input->stream_errno == EPIPE)
 		return "Connection closed by the server";
 	return t_strdup_printf("Connection lost: %s",
@@ -204,8 +219,9 @@ static void pop3_fail_input(struct pop3_client *pc)
 {
 	enum retrieve_result_code code = RETRIEVE_RESULT_REMOTE_TEMPFAIL;
 
-	/* an untrusted certificate does not fix itself */
-	if (pc->ssl_io != NULL && ssl_iostream_has_handshake_failed(pc->ssl_io))
+	/* an untrusted certificate, or a server that can't speak TLS, does
+	   not fix itself */
+	if (pop3_tls_handshake_failed(pc))
 		code = RETRIEVE_RESULT_REMOTE_ERROR;
 	pop3_fail(pc, code, NULL, pop3_input_error(pc));
 }
