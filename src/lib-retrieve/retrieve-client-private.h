@@ -73,6 +73,15 @@ bool retrieve_client_is_retrieved(struct retrieve_client *client,
    over max_size (that case is counted and logged as skipped). */
 bool retrieve_client_want(struct retrieve_client *client, const char *folder,
 			  const char *uid, uoff_t size);
+/* TRUE when a message received bytes long was cut short of the size
+   the server announced (POP3 LIST, IMAP RFC822.SIZE): more than a tenth
+   and more than RETRIEVE_SIZE_SHORT_SLACK bytes are missing. Such a
+   message is neither delivered nor deleted. A smaller shortfall is not
+   a cut: servers count line ends differently, and some announce
+   estimates (Exchange without EnableExactRFC822Size). */
+#define RETRIEVE_SIZE_SHORT_SLACK 64
+bool retrieve_client_size_cut_short(uoff_t announced, uoff_t received);
+
 /* Delivers one complete message (msg->input seekable) and records it in
    the state durably. Returns 0 when done: only then may the backend delete
    it on the remote. Returns -1 after a local failure: the backend must

@@ -233,6 +233,13 @@ void retrieve_client_run(struct retrieve_client *client)
 	retrieve_client_backend_run(client);
 }
 
+bool retrieve_client_size_cut_short(uoff_t announced, uoff_t received)
+{
+	return received < announced &&
+		announced - received > I_MAX(announced / 10,
+					     RETRIEVE_SIZE_SHORT_SLACK);
+}
+
 const char *retrieve_client_hide_secrets(struct retrieve_client *client,
 					 const char *text)
 {

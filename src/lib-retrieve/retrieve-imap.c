@@ -1354,7 +1354,8 @@ static void imap_fetch_deliver_checked(struct imap_client *ic,
 			"UID %u changed its size", fetch->uid));
 		return;
 	}
-	if (fetch->size != (uoff_t)-1 && body_size < fetch->size) {
+	if (fetch->size != (uoff_t)-1 &&
+	    retrieve_client_size_cut_short(fetch->size, body_size)) {
 		/* cut short: never delivered, so never expunged */
 		e_warning(ic->client.event, "Folder %s: UID %u: BODY[] is "
 			  "%"PRIuUOFF_T" bytes, RFC822.SIZE %"PRIuUOFF_T

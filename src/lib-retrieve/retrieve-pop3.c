@@ -28,11 +28,6 @@
 #define POP3_SPOOL_MEM_SIZE (256 * 1024)
 /* A server may send more than LIST said, but not without limit */
 #define POP3_BODY_SLACK (1024 * 1024)
-/* A message received this much shorter than LIST announced was cut off
-   (e.g. by an unstuffed lone "."): a tenth, at least this many bytes.
-   Servers count CRLF line ends in LIST; one sending bare LF lines still
-   stays within a tenth for any ordinary message. */
-#define POP3_SHORT_SLACK 64
 /* More messages than this in one maildrop: refused (memory) */
 #define POP3_MAX_MESSAGES 1000000
 /* CAPA lines kept: a real server has a dozen */
@@ -679,9 +674,7 @@ static int pop3_retr_done(struct pop3_client *pc, unsigned int idx,
 	/* LIST counts CRLF line ends, as received; a big shortfall means
 	   the message was cut off (e.g. a lone "." inside it): deleting the
 	   original after delivering the part would lose the rest */
-	if (pc->received < msg->size &&
-	    msg->size - pc->received > I_MAX(msg->size / 10,
-					     POP3_SHORT_SLACK)) {
+	if (retrieve_client_size_cut_short(msg->size, pc->received)) {
 		pop3_retr_broken(pc, idx, t_strdup_printf(
 			"ended after %"PRIuUOFF_T" of %"PRIuUOFF_T
 			" announced bytes", pc->received, msg->size));

@@ -30,6 +30,8 @@ repeats for later connections:
   garbage           answer SELECT with binary garbage
   bye-fetch         an untagged BYE instead of the first body
   literal-short     BODY[] literals of half the RFC822.SIZE
+  size-estimate     RFC822.SIZE 8% above the real size (Exchange's
+                    estimates without EnableExactRFC822Size)
   literal-huge      the first body literal announced as {99999999999},
                     streamed until the client goes
   size-lie:MB       the first message's body is MB MiB (served in the
@@ -373,6 +375,8 @@ class Handler(socketserver.StreamRequestHandler):
                 continue
             data = crlf(data)
             size = len(data)
+            if self.mode == "size-estimate":
+                size += len(data) * 8 // 100
             shown_uid = uid
             if body and self.mode == "uid-zero":
                 shown_uid = 0

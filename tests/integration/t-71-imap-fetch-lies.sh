@@ -50,6 +50,17 @@ assert_result retrieve ok
 assert_all_once i71s-dst i71s
 echo "scenario literal-short: refused, kept, recovered" >&2
 
+# a server whose RFC822.SIZE is an estimate a little above the real size
+# (Exchange): retrieved and expunged as usual, byte for byte
+hostile_msgs i71e
+fake_imap_start i71e size-estimate "${HOSTILE_FILES[@]}"
+local_user i71e-dst $(fake_imap_acct retrieve retrieve_keep=no)
+retrieve_run i71e-dst
+assert_result retrieve ok
+assert_all_once i71e-dst i71e
+assert_eq 0 "$(fake_count i71e)" "size-estimate: messages left"
+echo "scenario size-estimate: retrieved" >&2
+
 # another message's body under a requested UID: its size gives it away
 hostile_scenario i71t uid-steal ok
 hostile_scenario i71z uid-zero "ok|remote_error|remote_tempfail"
