@@ -14,16 +14,21 @@
 # Usage (as root, plugin and service installed):
 #   bench/service/run.sh [-n USERS] [-s SECS] [-p PARALLEL] [-k]
 #     -k  keep the work dir
+#     -u  single-uid setup: the workers run as the users' uid (mail), not
+#         root, so a run's process is reused for the next job
 set -u
 set -o pipefail
+# the uid of every bench user (and of the workers with -u)
+MAIL_USER_DEFAULT=mail
 
-USERS=10000 SECS=60 PARALLEL=10 KEEP=no
-while getopts n:s:p:k opt; do
+USERS=10000 SECS=60 PARALLEL=10 KEEP=no WORKER_USER=
+while getopts n:s:p:ku opt; do
 	case $opt in
 	n) USERS=$OPTARG ;;
 	s) SECS=$OPTARG ;;
 	p) PARALLEL=$OPTARG ;;
 	k) KEEP=yes ;;
+	u) WORKER_USER=$MAIL_USER_DEFAULT ;;
 	*) exit 2 ;;
 	esac
 done
@@ -157,6 +162,7 @@ mail_plugins = \$mail_plugins retrieve
 log_debug = category=retrieve-service
 service retrieve-worker {
   process_limit = $((PARALLEL + 6))
+${WORKER_USER:+  user = $WORKER_USER}
 }
 plugin {
   retrieve_min_interval = 1s
@@ -164,6 +170,14 @@ plugin {
   retrieve_max_parallel = $PARALLEL
   retrieve_max_per_host = $PARALLEL
   retrieve_userdb_scan_interval = 1h
+}
+EOF
+	# -u: the workers list the users (scans) as that uid
+	[[ -n $WORKER_USER ]] && cat <<EOF
+service auth {
+  unix_listener auth-userdb {
+    user = $WORKER_USER
+  }
 }
 EOF
 } >"$W/local/dovecot.conf"

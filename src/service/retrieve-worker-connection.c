@@ -80,10 +80,14 @@ retrieve_worker_lookup(const char *username, bool run, string_t *str,
 			MAIL_STORAGE_SERVICE_FLAG_NO_NAMESPACES;
 	} else {
 		/* A run parses remote data (POP3/IMAP, TLS, Sieve): no root
-		   left to regain. This process can't serve anyone else
-		   afterwards, so it ends with this connection. */
-		master_service_set_service_count(master_service, 1);
-		retrieve_worker_restore_root();
+		   left to regain. A root process can't serve anyone else
+		   afterwards, so it ends with this connection; a worker
+		   running as a single vmail uid has no root to lose and
+		   stays for more. */
+		if (getuid() == 0) {
+			master_service_set_service_count(master_service, 1);
+			retrieve_worker_restore_root();
+		}
 		input.flags_override_remove =
 			MAIL_STORAGE_SERVICE_FLAG_TEMP_PRIV_DROP;
 	}
