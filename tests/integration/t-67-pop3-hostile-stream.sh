@@ -26,7 +26,7 @@ run_measured() {
 	check_run_log
 	PEAK_KB=$(tail -n 1 "$rss")
 	[[ $PEAK_KB =~ ^[0-9]+$ ]] || fail "harness: no peak RSS measured: $(cat "$rss")"
-	((PEAK_KB < MAX_RSS_KB)) || fail "$1: doveadm's peak RSS was $PEAK_KB kB (limit $MAX_RSS_KB kB)"
+	rss_ok "$PEAK_KB" "$MAX_RSS_KB" || fail "$1: doveadm's peak RSS was $PEAK_KB kB (limit $MAX_RSS_KB kB)"
 }
 
 big_conf() { # NAME MAX

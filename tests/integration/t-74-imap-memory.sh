@@ -23,7 +23,7 @@ retrieve_run_rss i74h-dst
 assert_match "$(run_field retrieve result)" "remote_(tempfail|error)" "endless literal: result"
 assert_eq 0 "$(local_find_all i74h-dst "Message-ID: <i74h" | grep -c .)" "endless literal: delivered"
 assert_eq 3 "$(fake_count i74h)" "endless literal: messages left"
-((RUN_RSS < MAX_RSS_KB)) || fail "endless literal: peak RSS ${RUN_RSS} KiB"
+rss_ok "$RUN_RSS" "$MAX_RSS_KB" || fail "endless literal: peak RSS ${RUN_RSS} KiB"
 echo "scenario literal-huge: $(run_field retrieve result), peak RSS ${RUN_RSS} KiB" >&2
 retrieve_run i74h-dst
 assert_result retrieve ok
@@ -48,7 +48,7 @@ assert_result retrieve ok
 assert_eq 1 "$(run_field retrieve skipped)" "500 MiB body: skipped column"
 assert_eq 0 "$(local_find_all i74l-dst "Message-ID: <i74l-1@" | grep -c .)" "500 MiB body: delivered"
 grep -qx i74l-1 "$IT_WORK/fake/i74l.state" || fail "500 MiB body: expunged"
-((RUN_RSS < MAX_RSS_KB)) || fail "500 MiB body: peak RSS ${RUN_RSS} KiB"
+rss_ok "$RUN_RSS" "$MAX_RSS_KB" || fail "500 MiB body: peak RSS ${RUN_RSS} KiB"
 echo "scenario size-lie 500 MiB: left at the cap in ${elapsed}s, peak RSS ${RUN_RSS} KiB" >&2
 RUN_CONF=$RUN_CONF retrieve_run i74l-dst
 assert_result retrieve ok
@@ -83,7 +83,7 @@ assert_result retrieve ok
 assert_eq 1 "$(local_find_all i74dst "Message-ID: <i74big-1@" | grep -c .)" "40 MB: copies"
 size=$(stat -c %s "$(local_find_all i74dst "Message-ID: <i74big-1@")")
 ((size > 40 * 1000 * 1000)) || fail "40 MB: the local copy has $size bytes"
-((RUN_RSS < MAX_RSS_KB)) || fail "40 MB: peak RSS ${RUN_RSS} KiB"
+rss_ok "$RUN_RSS" "$MAX_RSS_KB" || fail "40 MB: peak RSS ${RUN_RSS} KiB"
 echo "scenario 40 MB from Dovecot: peak RSS ${RUN_RSS} KiB" >&2
 
 # bodies of exactly one and two pieces, and one byte more, from real

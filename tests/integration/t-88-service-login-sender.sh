@@ -50,7 +50,7 @@ sched=$(svc_procs retrieve | head -1)
 sleep 3
 kill -0 "$sched" || svc_fail "the scheduler died in the flood"
 rss=$(ps -o rss= -p "$sched" | tr -d ' ')
-((rss < 20000)) || svc_fail "scheduler RSS $rss KiB after the flood"
+rss_ok "$rss" 20000 || svc_fail "scheduler RSS $rss KiB after the flood"
 grep -q 'user lookups wait already: dropping login notices' "$SVC_LOG" ||
 	svc_fail "no warning about the dropped notices"
 # runs go on meanwhile: the interval brings the next one
