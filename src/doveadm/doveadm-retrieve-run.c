@@ -62,8 +62,8 @@ cmd_retrieve_result_mail_error(enum retrieve_result_code code)
 }
 
 /* One row per remote folder: messages, bytes, errors; result "ok",
-   "error" with the first error, or "vanished" (retrieved before, no longer
-   on the remote). */
+   "error" with the first error, "absent" (missing from the remote's folder
+   list for the first time: kept) or "vanished" (missing again: forgotten). */
 static void
 cmd_retrieve_print_folders(struct retrieve_cmd_context *ctx,
 			   struct mail_user *user, const char *key,
@@ -87,6 +87,7 @@ cmd_retrieve_print_folders(struct retrieve_cmd_context *ctx,
 		doveadm_print("0");
 		doveadm_print_num(folder->errors);
 		doveadm_print(folder->vanished ? "vanished" :
+			      folder->absent ? "absent" :
 			      folder->errors == 0 ? "ok" : "error");
 		doveadm_print(folder->error != NULL ? folder->error : "");
 	}

@@ -67,7 +67,8 @@ cmd_retrieve_folder_status_cmp(const struct retrieve_state_folder_status *f1,
 }
 
 /* One row per remote folder, INBOX first, as "retrieve run" prints them:
-   its last run, that run's result ("ok" or "error" with the first error),
+   its last run, that run's result ("ok" or "error" with the first error;
+   "absent" while the remote's folder list lacks it),
    messages and the folder's totals. The account's runs and schedule stay
    empty. */
 static void
@@ -95,7 +96,12 @@ cmd_retrieve_status_folders(struct retrieve_cmd_context *ctx,
 		cmd_retrieve_print_user(ctx, user);
 		doveadm_print(key);
 		cmd_retrieve_print_text(retrieve_imap_folder_display(folder->name));
-		if (folder->last_run == 0) {
+		if (folder->absent_since != 0) {
+			/* kept until a later run's folder list lacks it too */
+			doveadm_print(folder->last_run == 0 ? "never" :
+				      cmd_retrieve_time(folder->last_run));
+			doveadm_print("absent");
+		} else if (folder->last_run == 0) {
 			/* state from before per-folder statistics */
 			doveadm_print("never");
 			doveadm_print("");
@@ -104,7 +110,13 @@ cmd_retrieve_status_folders(struct retrieve_cmd_context *ctx,
 			doveadm_print(folder->last_errors == 0 ?
 				      "ok" : "error");
 		}
-		cmd_retrieve_print_text(folder->last_error);
+		if (folder->absent_since != 0) {
+			doveadm_print(t_strconcat("Missing from the remote's "
+				"folder list since ",
+				cmd_retrieve_time(folder->absent_since), NULL));
+		} else {
+			cmd_retrieve_print_text(folder->last_error);
+		}
 		doveadm_print_num(folder->last_messages);
 		doveadm_print_num(folder->total_messages);
 		doveadm_print_num(folder->total_bytes);

@@ -114,8 +114,9 @@ void retrieve_client_folder_begin(struct retrieve_client *client,
 void retrieve_client_folder_error(struct retrieve_client *client,
 				  const char *error);
 
-/* A folder of the state no longer exists on the remote (name: its remote
-   name; display_name: UTF-8): reported in its own row and forgotten. */
+/* A folder of the state is missing from the remote's folder list (name:
+   its remote name; display_name: UTF-8): reported in its own row, marked
+   absent the first time, forgotten when an earlier run missed it too. */
 void retrieve_client_folder_vanished(struct retrieve_client *client,
 				     const char *name,
 				     const char *display_name);

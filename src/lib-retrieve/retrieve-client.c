@@ -306,8 +306,9 @@ static void retrieve_client_folders_set_result(struct retrieve_client *client)
 	const struct retrieve_folder_result *folder;
 
 	array_foreach(&client->folders, folder) {
-		/* a vanished folder's state is forgotten */
-		if (folder->vanished)
+		/* a vanished folder's state is forgotten; an absent one
+		   keeps its last run */
+		if (folder->vanished || folder->absent)
 			continue;
 		retrieve_state_folder_set_result(client->state,
 			folder->remote_name, client->result.started,
@@ -506,13 +507,24 @@ void retrieve_client_folder_vanished(struct retrieve_client *client,
 
 	display_name = retrieve_client_sanitize(client, display_name,
 						RETRIEVE_FOLDER_NAME_MAX_LEN);
-	e_info(client->event, "Folder %s no longer exists on the remote: "
-	       "forgetting which of its messages were retrieved",
-	       display_name);
-	retrieve_state_forget_folder(client->state, name);
 	folder = array_append_space(&client->folders);
 	folder->name = p_strdup(client->pool, display_name);
 	folder->remote_name = p_strdup(client->pool, name);
+	/* A folder list can be transiently short: forgetting the folder
+	   at once would make the next run deliver it all again (keep=yes).
+	   It goes only when the list of a later run lacks it too. */
+	if (!retrieve_state_mark_folder_absent(client->state, name)) {
+		e_info(client->event, "Folder %s is missing from the remote's "
+		       "folder list: keeping its state until a later run "
+		       "finds it missing too", display_name);
+		folder->absent = TRUE;
+		folder->error = "Missing from the remote's folder list "
+			"(forgotten when the next run misses it too)";
+		return;
+	}
+	e_info(client->event, "Folder %s no longer exists on the remote: "
+	       "forgetting which of its messages were retrieved",
+	       display_name);
 	folder->vanished = TRUE;
 	folder->error = "No longer exists on the remote";
 }

@@ -20,8 +20,12 @@ struct retrieve_folder_result {
 	unsigned int errors;
 	const char *error;
 	/* the folder was retrieved before but no longer exists on the
-	   remote: its state is forgotten (not an error) */
+	   remote (two runs' folder lists lacked it): its state is
+	   forgotten (not an error) */
 	bool vanished;
+	/* this run's folder list lacked it for the first time: its state
+	   is kept, marked (not an error) */
+	bool absent;
 };
 
 /* The outcome of one account's run */

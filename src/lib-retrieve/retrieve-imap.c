@@ -705,23 +705,54 @@ static int imap_folder_cmp(const struct imap_folder *f1,
 }
 
 /* Folders of the state that LIST no longer returns: deleted (or
-   renamed) on the remote. Reported, and their state forgotten. */
+   renamed) on the remote, or a transiently short LIST. Reported; their
+   state is forgotten when the LIST of an earlier run lacked them too. */
 static void imap_folders_vanished(struct imap_client *ic)
 {
-	const char *const *names;
+	const char *const *names, *const *namep;
+	unsigned int listed_other = 0, state_other = 0;
+	struct hash_iterate_context *iter;
+	const char *key, *value;
+
+	iter = hash_table_iterate_init(ic->listed);
+	while (hash_table_iterate(iter, ic->listed, &key, &value)) {
+		if (!retrieve_imap_folder_is_inbox(key))
+			listed_other++;
+	}
+	hash_table_iterate_deinit(&iter);
 
 	names = retrieve_state_get_folders(ic->client.state,
 					   pool_datastack_create());
-	for (; *names != NULL; names++) {
-		if (hash_table_lookup(ic->listed, *names) != NULL ||
-		    (*names)[0] == '\0')
+	for (namep = names; *namep != NULL; namep++) {
+		if ((*namep)[0] == '\0')
 			continue;
-		if (retrieve_imap_folder_is_inbox(*names)) {
-			/* always there, even when LIST (wrongly) omits it */
-			continue;
+		if (hash_table_lookup(ic->listed, *namep) != NULL ||
+		    retrieve_imap_folder_is_inbox(*namep)) {
+			/* INBOX is always there, even when LIST (wrongly)
+			   omits it */
+			retrieve_state_mark_folder_listed(ic->client.state,
+							  *namep);
+		} else {
+			state_other++;
 		}
-		retrieve_client_folder_vanished(&ic->client, *names,
-			retrieve_imap_folder_display(*names));
+	}
+	/* An empty LIST, or one with only INBOX while the state knows
+	   several other folders, is what a server with a transient problem
+	   sends: it proves nothing, so nothing is marked or forgotten. */
+	if (state_other > 0 && listed_other == 0 &&
+	    (hash_table_count(ic->listed) == 0 || state_other > 1)) {
+		e_info(ic->client.event, "LIST returned no folder besides "
+		       "INBOX: keeping the state of the %u other folders",
+		       state_other);
+		return;
+	}
+	for (namep = names; *namep != NULL; namep++) {
+		if ((*namep)[0] == '\0' ||
+		    hash_table_lookup(ic->listed, *namep) != NULL ||
+		    retrieve_imap_folder_is_inbox(*namep))
+			continue;
+		retrieve_client_folder_vanished(&ic->client, *namep,
+			retrieve_imap_folder_display(*namep));
 	}
 }
 

@@ -31,7 +31,7 @@
      journal	<generation>
      folder	<name> <uidvalidity> <last_run> <last_messages>
 		<last_bytes> <last_errors> <last_error> <total_messages>
-		<total_bytes>
+		<total_bytes> <absent_since>
      uid	<uid>[	<fingerprint>]	(belongs to the folder above)
      absent	<uid>	<since>	(a uid above the last listing lacked)
      ...
@@ -41,7 +41,9 @@
    Version 1 files (written before per-folder statistics) are read too:
    their folder records have only <name> and <uidvalidity>, and the
    statistics start from zero. Version 3 added the absent records;
-   versions 1 and 2 have none.
+   versions 1 and 2 have none. Version 4 added the folder's
+   <absent_since>: when the remote's folder list first lacked it (0 while
+   listed); older versions read as listed.
 
    <identity>.log holds records appended after the .state was written:
 
@@ -57,12 +59,13 @@
    over newer state (it could carry an older UIDVALIDITY). */
 
 #define RETRIEVE_STATE_HEADER "dovecot-retrieve-state"
-#define RETRIEVE_STATE_VERSION 3
+#define RETRIEVE_STATE_VERSION 4
 #define RETRIEVE_JOURNAL_HEADER "dovecot-retrieve-journal"
 #define RETRIEVE_STATE_STATUS_FIELDS 10
-/* folder record fields after "folder" in versions 1 and 2 */
+/* folder record fields after "folder" in versions 1, 2-3 and 4 */
 #define RETRIEVE_STATE_FOLDER_V1_FIELDS 2
-#define RETRIEVE_STATE_FOLDER_FIELDS 9
+#define RETRIEVE_STATE_FOLDER_V2_FIELDS 9
+#define RETRIEVE_STATE_FOLDER_FIELDS 10
 /* UIDs are at most 70 bytes (POP3) and errors are one line; anything
    longer is corruption, not data to buffer. */
 #define RETRIEVE_STATE_MAX_LINE_LEN (64*1024)
@@ -104,6 +107,9 @@ struct retrieve_state_folder {
 	HASH_TABLE_TYPE(retrieve_absent) absent;
 	/* committed with the state, never journaled */
 	struct retrieve_state_folder_status status;
+	/* status.absent_since was set since the state was opened (this
+	   run): the folder must not be forgotten yet */
+	bool absent_now;
 };
 
 struct retrieve_state {
@@ -384,6 +390,8 @@ retrieve_state_parse_folder(struct retrieve_state_parser *parser,
 	i_zero(status_r);
 	if (count != (parser->version == 1 ?
 		      RETRIEVE_STATE_FOLDER_V1_FIELDS :
+		      parser->version < 4 ?
+		      RETRIEVE_STATE_FOLDER_V2_FIELDS :
 		      RETRIEVE_STATE_FOLDER_FIELDS) ||
 	    str_to_uint32(args[1], uidvalidity_r) < 0) {
 		*error_r = "invalid folder record";
@@ -405,6 +413,10 @@ retrieve_state_parse_folder(struct retrieve_state_parser *parser,
 		field = "total_messages";
 	else if (str_to_uint64(args[8], &status_r->total_bytes) < 0)
 		field = "total_bytes";
+	else if (parser->version >= 4 &&
+		 (str_to_time(args[9], &status_r->absent_since) < 0 ||
+		  status_r->absent_since < 0))
+		field = "absent_since";
 	if (field != NULL) {
 		*error_r = t_strdup_printf("invalid number in folder field %s",
 					   field);
@@ -1240,6 +1252,38 @@ void retrieve_state_forget_folder(struct retrieve_state *state,
 	hash_table_destroy(&folder->uids);
 }
 
+bool retrieve_state_mark_folder_absent(struct retrieve_state *state,
+				       const char *folder_name)
+{
+	struct retrieve_state_folder *folder;
+
+	folder = retrieve_state_folder_lookup(state, folder_name);
+	if (folder == NULL)
+		return FALSE;
+	if (folder->status.absent_since != 0 && !folder->absent_now) {
+		/* a listing of an earlier run lacked it too */
+		retrieve_state_forget_folder(state, folder_name);
+		return TRUE;
+	}
+	if (folder->status.absent_since == 0) {
+		folder->status.absent_since = I_MAX(ioloop_time, 1);
+		folder->absent_now = TRUE;
+	}
+	return FALSE;
+}
+
+void retrieve_state_mark_folder_listed(struct retrieve_state *state,
+				       const char *folder_name)
+{
+	struct retrieve_state_folder *folder;
+
+	folder = retrieve_state_folder_lookup(state, folder_name);
+	if (folder != NULL) {
+		folder->status.absent_since = 0;
+		folder->absent_now = FALSE;
+	}
+}
+
 void retrieve_state_get_status(struct retrieve_state *state,
 			       struct retrieve_state_status *status_r)
 {
@@ -1337,8 +1381,9 @@ retrieve_state_write_folder(struct retrieve_state_folder *folder,
 		    status->last_errors);
 	if (status->last_error != NULL)
 		str_append_tabescaped(str, status->last_error);
-	str_printfa(str, "\t%"PRIu64"\t%"PRIu64"\n",
-		    status->total_messages, status->total_bytes);
+	str_printfa(str, "\t%"PRIu64"\t%"PRIu64"\t%ld\n",
+		    status->total_messages, status->total_bytes,
+		    (long)status->absent_since);
 	o_stream_nsend(output, str_data(str), str_len(str));
 
 	iter = hash_table_iterate_init(folder->uids);

@@ -63,6 +63,9 @@ struct retrieve_state_folder_status {
 	const char *last_error;
 	uint64_t total_messages;
 	uint64_t total_bytes;
+	/* when the remote's folder list first lacked the folder; 0 while
+	   it is listed */
+	time_t absent_since;
 };
 
 struct retrieve_state;
@@ -146,6 +149,16 @@ retrieve_state_get_folders(struct retrieve_state *state, pool_t pool);
    exists on the remote. Takes effect at the next commit. */
 void retrieve_state_forget_folder(struct retrieve_state *state,
 				  const char *folder);
+
+/* The remote's folder list lacks the folder: the first time it is only
+   marked (kept with its UIDs, a LIST can be transiently short); when the
+   list of an earlier run lacked it too, it is forgotten and TRUE is
+   returned. Takes effect at the next commit. */
+bool retrieve_state_mark_folder_absent(struct retrieve_state *state,
+				       const char *folder);
+/* The remote's folder list has the folder (again): clears its mark. */
+void retrieve_state_mark_folder_listed(struct retrieve_state *state,
+				       const char *folder);
 
 void retrieve_state_get_status(struct retrieve_state *state,
 			       struct retrieve_state_status *status_r);

@@ -85,7 +85,11 @@ static void fuzz_use_state(struct retrieve_state *state,
 		(void)retrieve_state_get_fingerprints(state, *folders, pool);
 		(void)retrieve_state_get_uidvalidity(state, *folders);
 		(void)retrieve_state_have_uid(state, *folders, "1");
+		/* marks the folder absent, or forgets it when the file
+		   marked it already */
+		(void)retrieve_state_mark_folder_absent(state, *folders);
 	}
+	retrieve_state_mark_folder_listed(state, "INBOX");
 	const char *remote = t_strndup(data, size);
 
 	if (retrieve_state_add_uid_fingerprint(state, "INBOX", "42",

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # IMAP: a folder the state knows vanishes from the remote (deleted between
-# runs). The run reports it in its own row (result "vanished"), forgets
-# its state, and the account's result stays ok; the other folders are
-# retrieved as usual. A folder merely excluded is not reported.
+# runs). The first run that misses it reports it in its own row (result
+# "absent") and keeps its state (a LIST can be transiently short: t-29);
+# the next run still missing it reports "vanished" and forgets its state.
+# The account's result stays ok; the other folders are retrieved as usual.
+# A folder merely excluded is not reported.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
@@ -38,6 +40,17 @@ assert_result retrieve ok
 assert_eq 2 "$(run_field retrieve messages)" "second run"
 assert_eq 1 "$(folder_field retrieve Stay messages)" "Stay row"
 assert_eq 1 "$(folder_field retrieve INBOX messages)" "INBOX row"
+assert_eq absent "$(folder_field retrieve Gone result)" "Gone row"
+assert_match "$(folder_field retrieve Gone error)" "missing|folder list" "Gone row error"
+folder_field retrieve Skip result >/dev/null && fail "an excluded folder was reported"
+assert_eq 0 "$(run_field retrieve errors)" "errors"
+grep -F i47dst "$RUN_ERR" | grep -qi "Gone" || fail "the missing folder was not logged"
+
+# missing again: forgotten
+imap_retrieve_run i47dst
+assert_run_ok
+assert_result retrieve ok
+assert_eq 0 "$(run_field retrieve messages)" "third run"
 assert_eq vanished "$(folder_field retrieve Gone result)" "Gone row"
 assert_match "$(folder_field retrieve Gone error)" "no longer|not on|vanish" "Gone row error"
 folder_field retrieve Skip result >/dev/null && fail "an excluded folder was reported"
@@ -51,5 +64,5 @@ imap_retrieve_run i47dst
 assert_run_ok
 assert_result retrieve ok
 folder_field retrieve Gone result >/dev/null && fail "Gone reported again"
-assert_eq 0 "$(run_field retrieve messages)" "third run"
+assert_eq 0 "$(run_field retrieve messages)" "fourth run"
 case_pass

@@ -16,6 +16,8 @@
 /* version 1: the old files must stay readable */
 #define TEST_STATE_HEADER "dovecot-retrieve-state\t1\n"
 #define TEST_STATE_HEADER_V2 "dovecot-retrieve-state\t2\n"
+#define TEST_STATE_HEADER_V3 "dovecot-retrieve-state\t3\n"
+#define TEST_STATE_HEADER_V4 "dovecot-retrieve-state\t4\n"
 #define TEST_STATUS_LINE "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\n"
 
 static char test_root[] = "/tmp/test-retrieve-state.XXXXXX";
@@ -328,7 +330,7 @@ static void test_retrieve_state_folder_status(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t3");
+			   "dovecot-retrieve-state\t4");
 
 	test_assert(test_read_folders(pool, &status, &folders, &count,
 				      &error) == 1);
@@ -411,9 +413,9 @@ static void test_retrieve_state_version1(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 
-	/* rewritten as version 2, nothing lost */
+	/* rewritten as the current version, nothing lost */
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t3");
+			   "dovecot-retrieve-state\t4");
 	state = test_state_open();
 	test_assert(retrieve_state_have_uid(state, "INBOX", "1"));
 	test_assert(retrieve_state_have_uid(state, "", "UIDL-a"));
@@ -525,8 +527,8 @@ static void test_retrieve_state_corrupt(void)
 		  "1: truncated (last line has no newline)" },
 		{ "garbage\n", NULL,
 		  "1: not a dovecot-retrieve state file (bad header)" },
-		{ "dovecot-retrieve-state\t4\n", NULL,
-		  "1: unsupported version '4'" },
+		{ "dovecot-retrieve-state\t5\n", NULL,
+		  "1: unsupported version '5'" },
 		{ "dovecot-retrieve-state\t0\n", NULL,
 		  "1: unsupported version '0'" },
 		/* a version 1 folder record in version 2, and vice versa */
@@ -552,6 +554,17 @@ static void test_retrieve_state_corrupt(void)
 		  "folder\tINBOX\t1\t0\t0\t0\t0\t\t0\t0\n"
 		  "folder\tINBOX\t1\t0\t0\t0\t0\t\t0\t0\nend\t0\n", NULL,
 		  "5: duplicate folder 'INBOX'" },
+		/* version 4 folder records carry absent_since, older ones
+		   don't */
+		{ TEST_STATE_HEADER_V4 TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\t0\t0\t0\t0\t\t0\t0\nend\t0\n", NULL,
+		  "4: invalid folder record" },
+		{ TEST_STATE_HEADER_V3 TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\t0\t0\t0\t0\t\t0\t0\t0\nend\t0\n",
+		  NULL, "4: invalid folder record" },
+		{ TEST_STATE_HEADER_V4 TEST_STATUS_LINE "journal\t1\n"
+		  "folder\tINBOX\t1\t0\t0\t0\t0\t\t0\t0\t-5\nend\t0\n",
+		  NULL, "4: invalid number in folder field absent_since" },
 		{ TEST_STATE_HEADER, NULL,
 		  "2: truncated (no status record)" },
 		{ TEST_STATE_HEADER "folder\tINBOX\t1\n", NULL,
@@ -757,6 +770,96 @@ static void test_retrieve_state_prune(void)
 	test_state_add(state, "Other", "3");
 	test_assert(retrieve_state_have_uid(state, "Other", "3"));
 	retrieve_state_close(&state);
+	test_end();
+}
+
+static void test_retrieve_state_folder_absent(void)
+{
+	const struct retrieve_state_folder_status *folders, *f;
+	struct retrieve_state_status status;
+	struct retrieve_state *state;
+	unsigned int count;
+	const char *error;
+	pool_t pool = pool_alloconly_create("test folder absent", 1024);
+
+	test_begin("retrieve state: folder forgotten after two listings");
+	test_state_reset();
+	state = test_state_open();
+	test_state_add(state, "Work", "1");
+	test_state_add(state, "Work", "2");
+	test_state_add(state, "Old", "7");
+	retrieve_state_folder_set_result(state, "Work", 1700000000, 2, 20,
+					 0, NULL);
+	/* the first listing lacking them only marks them, also when the
+	   same run lists again; an unknown folder is not an error */
+	test_assert(!retrieve_state_mark_folder_absent(state, "Work"));
+	test_assert(!retrieve_state_mark_folder_absent(state, "Work"));
+	test_assert(!retrieve_state_mark_folder_absent(state, "Old"));
+	test_assert(!retrieve_state_mark_folder_absent(state, "Unknown"));
+	test_assert(retrieve_state_have_uid(state, "Work", "2"));
+	test_state_commit(state);
+	retrieve_state_close(&state);
+
+	/* the marks survive the commit and show in the folder status */
+	test_assert(test_read_folders(pool, &status, &folders, &count,
+				      &error) == 1);
+	test_assert(count == 2);
+	f = test_folder_find(folders, count, "Work");
+	test_assert(f != NULL && f->absent_since > 0 &&
+		    f->last_run == 1700000000 && f->total_messages == 2);
+
+	/* the next run: Work is listed again (mark cleared, UIDs kept),
+	   Old is missing again and forgotten */
+	state = test_state_open();
+	retrieve_state_mark_folder_listed(state, "Work");
+	retrieve_state_mark_folder_listed(state, "Unknown");
+	test_assert(retrieve_state_mark_folder_absent(state, "Old"));
+	test_assert(!retrieve_state_have_uid(state, "Old", "7"));
+	test_assert(retrieve_state_have_uid(state, "Work", "1"));
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_assert(test_read_folders(pool, &status, &folders, &count,
+				      &error) == 1);
+	test_assert(count == 1);
+	f = test_folder_find(folders, count, "Work");
+	test_assert(f != NULL && f->absent_since == 0);
+
+	/* Work was listed in between: missing once more only marks it */
+	state = test_state_open();
+	test_assert(!retrieve_state_mark_folder_absent(state, "Work"));
+	test_assert(retrieve_state_have_uid(state, "Work", "2"));
+	retrieve_state_close(&state);
+
+	/* a version 3 file (no absent_since) reads as listed, its UID
+	   marks kept */
+	test_write_file(test_path(".state"), TEST_STATE_HEADER_V3
+			TEST_STATUS_LINE "journal\t1\n"
+			"folder\tWork\t5\t1700000000\t1\t10\t0\t\t1\t10\n"
+			"uid\t1\nuid\t2\nabsent\t2\t1700000000\nend\t2\n",
+			FALSE);
+	test_assert(test_read_folders(pool, &status, &folders, &count,
+				      &error) == 1);
+	f = test_folder_find(folders, count, "Work");
+	test_assert(f != NULL && f->absent_since == 0 &&
+		    f->total_bytes == 10);
+	state = test_state_open();
+	test_assert(retrieve_state_get_uidvalidity(state, "Work") == 5);
+	test_assert(!retrieve_state_mark_folder_absent(state, "Work"));
+	{
+		static const char *const present[] = { "1", NULL };
+		/* uid 2 was marked by the version 3 run: forgotten now */
+		retrieve_state_prune(state, "Work", present);
+	}
+	test_assert(retrieve_state_have_uid(state, "Work", "1"));
+	test_assert(!retrieve_state_have_uid(state, "Work", "2"));
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
+			   "dovecot-retrieve-state\t4");
+	state = test_state_open();
+	test_assert(retrieve_state_mark_folder_absent(state, "Work"));
+	retrieve_state_close(&state);
+	pool_unref(&pool);
 	test_end();
 }
 
@@ -1081,6 +1184,7 @@ int main(void)
 		test_retrieve_state_torn_journal,
 		test_retrieve_state_corrupt,
 		test_retrieve_state_prune,
+		test_retrieve_state_folder_absent,
 		test_retrieve_state_uidvalidity,
 		test_retrieve_state_lock,
 		test_retrieve_state_large,
