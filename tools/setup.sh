@@ -35,4 +35,5 @@ cd build
 [ -f Makefile ] || ../configure --with-dovecot=/usr/lib/dovecot >/dev/null
 make -j"$(nproc)" >/dev/null
 make install >/dev/null
-echo "setup: dovecot-retrieve built and installed"
+echo "setup: dovecot-retrieve built and installed (the automatic retrieval"
+echo "       service is not enabled: README.md, \"Automatic retrieval\")"

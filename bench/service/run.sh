@@ -33,8 +33,9 @@ while getopts n:s:p:ku opt; do
 	esac
 done
 
-# RETRIEVE_SNIPPET: another copy of the service config (e.g. a build's)
-SNIPPET=${RETRIEVE_SNIPPET:-/etc/dovecot/conf.d/95-retrieve-service.conf}
+# RETRIEVE_SNIPPET: another copy of the service config; by default this
+# tree's (the one "make install" ships as an example, not enabled)
+SNIPPET=${RETRIEVE_SNIPPET:-$(cd "$(dirname "$0")/../../src/service" && pwd)/95-retrieve-service.conf}
 MAIL_USER=mail
 W=$(mktemp -d /tmp/retrieve-bench.XXXXXX)
 chmod 755 "$W"

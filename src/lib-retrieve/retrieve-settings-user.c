@@ -35,7 +35,8 @@ struct retrieve_admin_getenv_context {
 	bool admin_set_read;
 };
 
-bool retrieve_setting_is_admin_only(const char *name)
+/* TRUE for the retrieve_* settings only the administrator may set */
+static bool retrieve_setting_is_admin_only(const char *name)
 {
 	return str_array_find(retrieve_admin_only_settings, name);
 }

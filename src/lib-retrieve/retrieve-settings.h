@@ -106,8 +106,6 @@ int retrieve_global_settings_check_ip(const struct retrieve_global_settings *set
 				      const char **error_r);
 
 struct mail_user;
-/* TRUE for the retrieve_* settings only the administrator may set */
-bool retrieve_setting_is_admin_only(const char *name);
 /* The administrator-wide settings for user, as every host program reads
    them: from the user's plugin settings, except that a userdb field (a
    user's SQL/LDAP row) carrying an administrator-only name is ignored with

@@ -28,7 +28,11 @@
 
 #define RETRIEVE_SIEVE_PLUGIN_NAME "sieve"
 
-bool retrieve_sieve_is_loaded(void)
+/* TRUE when the sieve plugin is currently loaded in this process.
+   mail_storage_service_deinit() unloads all mail plugins, so a process
+   that runs several storage services (doveadm-server) may need
+   retrieve_sieve_load() again. */
+static bool retrieve_sieve_is_loaded(void)
 {
 	return module_dir_find(mail_storage_service_modules,
 			       RETRIEVE_SIEVE_PLUGIN_NAME) != NULL;

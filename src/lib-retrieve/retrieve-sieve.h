@@ -9,10 +9,4 @@
    Returns 0 when loaded, -1 with error_r when not. */
 int retrieve_sieve_load(const char **error_r);
 
-/* TRUE when the sieve plugin is currently loaded in this process.
-   mail_storage_service_deinit() unloads all mail plugins, so a process
-   that runs several storage services (doveadm-server) may need
-   retrieve_sieve_load() again. */
-bool retrieve_sieve_is_loaded(void);
-
 #endif

@@ -591,11 +591,6 @@ unsigned int retrieve_queue_count_accounts(struct retrieve_queue *queue)
 	return queue->account_count;
 }
 
-unsigned int retrieve_queue_count_running(struct retrieve_queue *queue)
-{
-	return queue->running;
-}
-
 void retrieve_queue_deinit(struct retrieve_queue **_queue)
 {
 	struct retrieve_queue *queue = *_queue;

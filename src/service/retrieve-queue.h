@@ -72,6 +72,5 @@ void retrieve_queue_login_refused(struct retrieve_queue *queue,
 
 unsigned int retrieve_queue_count_users(struct retrieve_queue *queue);
 unsigned int retrieve_queue_count_accounts(struct retrieve_queue *queue);
-unsigned int retrieve_queue_count_running(struct retrieve_queue *queue);
 
 #endif

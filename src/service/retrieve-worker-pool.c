@@ -478,12 +478,6 @@ void retrieve_worker_pool_scan(struct retrieve_worker_pool *pool,
 	} T_END;
 }
 
-bool retrieve_worker_pool_is_busy(struct retrieve_worker_pool *pool)
-{
-	return pool->conns->connections_count > 0 ||
-		pool->pending_head != NULL || pool->failed_head != NULL;
-}
-
 void retrieve_worker_pool_deinit(struct retrieve_worker_pool **_pool)
 {
 	struct retrieve_worker_pool *pool = *_pool;

@@ -37,6 +37,4 @@ void retrieve_worker_pool_scan(struct retrieve_worker_pool *pool,
 			       retrieve_worker_pool_scan_callback_t *callback,
 			       void *context);
 
-bool retrieve_worker_pool_is_busy(struct retrieve_worker_pool *pool);
-
 #endif

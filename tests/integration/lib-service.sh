@@ -3,7 +3,7 @@
 # (t-5X-service-*.sh). Source after lib.sh and case_begin.
 #
 # Each case starts its own Dovecot instance "svc" (svc_start) that
-# includes the installed conf.d snippet 95-retrieve-service.conf, so the
+# includes the shipped snippet 95-retrieve-service.conf, so the
 # master runs the retrieve scheduler and its workers exactly as an
 # administrator's would. It has its own single passwd-file (the scheduler
 # iterates the userdb, and per-user files cannot be iterated) and its own
@@ -15,7 +15,8 @@ if [[ -z ${SERVICE_CONF_SNIPPET:-} && -n ${BUILD_DIR:-} &&
 	-e $BUILD_DIR/../src/service/95-retrieve-service.conf ]]; then
 	SERVICE_CONF_SNIPPET=$(cd "$BUILD_DIR/../src/service" && pwd)/95-retrieve-service.conf
 fi
-SERVICE_CONF_SNIPPET=${SERVICE_CONF_SNIPPET:-/etc/dovecot/conf.d/95-retrieve-service.conf}
+# Else this tree's copy ("make install" puts it nowhere Dovecot reads).
+SERVICE_CONF_SNIPPET=${SERVICE_CONF_SNIPPET:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../src/service" && pwd)/95-retrieve-service.conf}
 
 # svc_init: this case's directories and config paths; the stop at exit.
 svc_init() {

@@ -12,9 +12,6 @@
 #include "retrieve-client.h"
 #include "retrieve-plugin.h"
 
-#define RETRIEVE_USER_CONTEXT(obj) \
-	MODULE_CONTEXT(obj, retrieve_user_module)
-
 struct retrieve_user {
 	union mail_user_module_context module_ctx;
 
@@ -151,28 +148,6 @@ static void retrieve_mail_user_created(struct mail_user *user)
 			retrieve_user_notify_login(user, ruser, event);
 	} T_END;
 	event_unref(&event);
-}
-
-const struct retrieve_global_settings *
-retrieve_user_get_global_settings(struct mail_user *user)
-{
-	struct retrieve_user *ruser = RETRIEVE_USER_CONTEXT(user);
-
-	if (ruser == NULL || !ruser->settings_valid)
-		return NULL;
-	return &ruser->global;
-}
-
-const struct retrieve_account_settings *const *
-retrieve_user_get_accounts(struct mail_user *user, unsigned int *count_r)
-{
-	struct retrieve_user *ruser = RETRIEVE_USER_CONTEXT(user);
-
-	if (ruser == NULL) {
-		*count_r = 0;
-		return NULL;
-	}
-	return array_get(&ruser->accounts, count_r);
 }
 
 static struct mail_storage_hooks retrieve_mail_storage_hooks = {
