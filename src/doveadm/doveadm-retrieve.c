@@ -11,7 +11,7 @@
 #include "mail-user.h"
 #include "doveadm-settings.h"
 #include "doveadm-print.h"
-#include "retrieve-settings.h"
+#include "retrieve-user.h"
 #include "retrieve-client.h"
 #include "doveadm-retrieve.h"
 
@@ -26,13 +26,6 @@ static struct doveadm_cmd_ver2 *const retrieve_commands[] = {
 	&doveadm_cmd_retrieve_list_ver2,
 };
 
-static const char *cmd_retrieve_getenv(const char *name, void *context)
-{
-	struct mail_user *user = context;
-
-	return mail_user_plugin_getenv(user, name);
-}
-
 struct event *cmd_retrieve_event_create(struct mail_user *user)
 {
 	struct event *event = event_create(user->event);
@@ -43,17 +36,16 @@ struct event *cmd_retrieve_event_create(struct mail_user *user)
 }
 
 static bool
-cmd_retrieve_account_match(const char *filter, unsigned int idx,
-			   const char *key,
-			   const struct retrieve_account_settings *set)
+cmd_retrieve_account_match(const char *filter,
+			   const struct retrieve_user_account *account)
 {
 	unsigned int num;
 
-	if (filter == NULL || strcmp(filter, key) == 0)
+	if (filter == NULL || strcmp(filter, account->key) == 0)
 		return TRUE;
-	if (str_to_uint(filter, &num) == 0 && num == idx)
+	if (str_to_uint(filter, &num) == 0 && num == account->idx)
 		return TRUE;
-	return set != NULL && strcmp(filter, set->url) == 0;
+	return account->set != NULL && strcmp(filter, account->set->url) == 0;
 }
 
 /* Calls account_func for each configured account of the user that -a
@@ -63,57 +55,48 @@ static int
 cmd_retrieve_foreach_account(struct retrieve_cmd_context *ctx,
 			     struct mail_user *user)
 {
-	struct retrieve_global_settings global;
-	struct retrieve_account_settings *set;
+	struct retrieve_user_settings *uset;
+	const struct retrieve_user_account *account;
 	struct event *event;
-	const char *state_dir, *key, *error;
+	const char *error;
 	bool found = FALSE;
-	unsigned int idx;
-	pool_t pool;
-	int ret = 0;
+	pool_t set_pool, pool;
 
 	event = cmd_retrieve_event_create(user);
-	if (retrieve_global_settings_read(user, &global, &error) < 0) {
+	/* _clean: the account settings hold passwords, zeroed on free */
+	set_pool = pool_alloconly_create_clean("doveadm retrieve settings",
+					       1024);
+	if (retrieve_user_settings_read(user, set_pool, &uset, &error) < 0) {
 		e_error(event, "Invalid settings of user %s: %s",
 			user->username, error);
 		doveadm_mail_failed_error(&ctx->ctx, MAIL_ERROR_PERM);
+		pool_unref(&set_pool);
 		event_unref(&event);
 		return -1;
 	}
-	/* the client uses state_dir as it is */
-	state_dir = global.state_dir;
-	if (mail_user_try_home_expand(user, &state_dir) < 0) {
-		e_error(event, "retrieve_state_dir %s of user %s needs a home "
-			"directory", global.state_dir, user->username);
-		doveadm_mail_failed_error(&ctx->ctx, MAIL_ERROR_PERM);
-		event_unref(&event);
-		return -1;
-	}
-	global.state_dir = state_dir;
 
 	pool = pool_alloconly_create("doveadm retrieve", 1024);
-	for (idx = 1; !doveadm_is_killed(); idx++) {
-		ret = retrieve_account_settings_parse(pool, &global,
-			cmd_retrieve_getenv, user, idx, &set, &error);
-		if (ret == 0)
+	array_foreach(&uset->accounts, account) {
+		if (doveadm_is_killed())
 			break;
-		key = retrieve_account_key(idx);
-		if (!cmd_retrieve_account_match(ctx->account, idx, key, set))
+		if (!cmd_retrieve_account_match(ctx->account, account))
 			continue;
 		found = TRUE;
-		if (ret < 0) {
+		if (account->set == NULL) {
 			/* the error names the account key and the field */
 			e_error(event, "Malformed account of user %s: %s",
-				user->username, error);
+				user->username, account->error);
 			doveadm_mail_failed_error(&ctx->ctx, MAIL_ERROR_PERM);
 		}
 		T_BEGIN {
-			ctx->account_func(ctx, user, &global, key, set,
-					  error, pool);
+			ctx->account_func(ctx, user, &uset->global,
+					  account->key, account->set,
+					  account->error, pool);
 		} T_END;
 		p_clear(pool);
 	}
 	pool_unref(&pool);
+	pool_unref(&set_pool);
 
 	if (ctx->account != NULL && !found) {
 		if (ctx->ctx.iterate_single_user) {

@@ -2,143 +2,29 @@
 
 #include "lib.h"
 #include "str.h"
-#include "strnum.h"
 #include "str-sanitize.h"
 #include "unichar.h"
 #include "net.h"
 #include "sha2.h"
 #include "hex-binary.h"
-#include "settings-parser.h"
 #include "retrieve-settings.h"
 
 #include <ctype.h>
 
-#define RETRIEVE_SETTING_PREFIX "retrieve"
+#define RETRIEVE_ACCOUNT_KEY_PREFIX "retrieve"
 #define RETRIEVE_DEFAULT_INTERVAL_SECS (10*60)
-#define RETRIEVE_DEFAULT_MIN_INTERVAL_SECS 60
 #define RETRIEVE_DEFAULT_TIMEOUT_SECS 60
 #define RETRIEVE_DEFAULT_STATE_DIR "~/.dovecot-retrieve"
 #define RETRIEVE_DEFAULT_MAX_MESSAGE_SIZE (512ULL*1024*1024)
-#define RETRIEVE_DEFAULT_RUN_TIMEOUT_SECS (30*60)
 #define RETRIEVE_DEFAULT_MESSAGE_TIMEOUT_SECS (10*60)
 #define RETRIEVE_DEFAULT_FOLDER "INBOX"
 
-/* Quoted values are cut so that an error stays a readable single line */
-#define RETRIEVE_ERROR_VALUE_MAX_LEN 128
+/* A quoted URL is cut so that an error stays a readable single line */
+#define RETRIEVE_URL_ERROR_MAX_LEN 128
 /* Longer identities get a hash tail, so that "<identity>.state.tmp"
    stays well within NAME_MAX (255). */
 #define RETRIEVE_IDENTITY_MAX_LEN 200
 #define RETRIEVE_IDENTITY_KEEP_LEN 150
-
-struct retrieve_settings_parser {
-	retrieve_getenv_t *getenv;
-	void *context;
-	/* the account key, or NULL for global settings */
-	const char *key;
-};
-
-static const char *
-retrieve_setting_name(const struct retrieve_settings_parser *parser,
-		      const char *field)
-{
-	if (parser->key == NULL)
-		return t_strconcat(RETRIEVE_SETTING_PREFIX"_", field, NULL);
-	return t_strconcat(parser->key, "_", field, NULL);
-}
-
-static const char *
-retrieve_setting_get(const struct retrieve_settings_parser *parser,
-		     const char *field)
-{
-	return parser->getenv(retrieve_setting_name(parser, field),
-			      parser->context);
-}
-
-/* "<key>: <field>: <reason> (value '<value>')"; value NULL leaves the
-   value out (passwords, missing settings). */
-static const char *
-retrieve_setting_error(const struct retrieve_settings_parser *parser,
-		       const char *field, const char *reason,
-		       const char *value)
-{
-	string_t *str = t_str_new(128);
-
-	if (parser->key == NULL)
-		str_append(str, retrieve_setting_name(parser, field));
-	else
-		str_printfa(str, "%s: %s", parser->key, field);
-	str_printfa(str, ": %s", reason);
-	if (value != NULL) {
-		str_append(str, " (value '");
-		str_sanitize_append(str, value, RETRIEVE_ERROR_VALUE_MAX_LEN);
-		str_append(str, "')");
-	}
-	return str_c(str);
-}
-
-static bool retrieve_bool_parse(const char *value, bool *result_r)
-{
-	/* yes/no like Dovecot's own settings, plus the spellings people
-	   bring from other configuration languages */
-	if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "y") == 0 ||
-	    strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0)
-		*result_r = TRUE;
-	else if (strcasecmp(value, "no") == 0 || strcasecmp(value, "n") == 0 ||
-		 strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0)
-		*result_r = FALSE;
-	else
-		return FALSE;
-	return TRUE;
-}
-
-static int
-retrieve_setting_get_bool(const struct retrieve_settings_parser *parser,
-			  const char *field, bool default_value,
-			  bool *result_r, const char **error_r)
-{
-	const char *value = retrieve_setting_get(parser, field);
-
-	if (value == NULL) {
-		*result_r = default_value;
-		return 0;
-	}
-	if (!retrieve_bool_parse(value, result_r)) {
-		*error_r = retrieve_setting_error(parser, field,
-			"invalid boolean (use yes or no)", value);
-		return -1;
-	}
-	return 0;
-}
-
-static int retrieve_time_parse(const char *value, unsigned int *secs_r,
-			       const char **error_r)
-{
-	/* settings_get_time() wants a unit for non-zero values, but a bare
-	   number of seconds is what people write in userdb fields */
-	if (str_to_uint(value, secs_r) == 0)
-		return 0;
-	return settings_get_time(value, secs_r, error_r);
-}
-
-static int
-retrieve_setting_get_time(const struct retrieve_settings_parser *parser,
-			  const char *field, unsigned int default_secs,
-			  unsigned int *secs_r, const char **error_r)
-{
-	const char *value = retrieve_setting_get(parser, field);
-	const char *error;
-
-	if (value == NULL) {
-		*secs_r = default_secs;
-		return 0;
-	}
-	if (retrieve_time_parse(value, secs_r, &error) < 0) {
-		*error_r = retrieve_setting_error(parser, field,
-			"invalid time interval (e.g. 30s, 15m, 1h)", value);
-		return -1;
-	}
-	return 0;
-}
 
 /* Always denied unless retrieve_allow_networks lists them: where an
    account's host could reach the local machine or its private networks
@@ -164,11 +50,11 @@ static const char *const *retrieve_networks_split(const char *value)
 }
 
 static int
-retrieve_setting_get_networks(const struct retrieve_settings_parser *parser,
+retrieve_setting_get_networks(const struct retrieve_setting_source *src,
 			      const char *field, const char **value_r,
 			      const char **error_r)
 {
-	const char *value = retrieve_setting_get(parser, field);
+	const char *value = retrieve_setting_get(src, field);
 	const char *const *nets;
 	struct ip_addr ip;
 	unsigned int bits;
@@ -176,7 +62,7 @@ retrieve_setting_get_networks(const struct retrieve_settings_parser *parser,
 	*value_r = value == NULL ? "" : value;
 	for (nets = retrieve_networks_split(*value_r); *nets != NULL; nets++) {
 		if (net_parse_range(*nets, &ip, &bits) < 0) {
-			*error_r = retrieve_setting_error(parser, field,
+			*error_r = retrieve_setting_error(src, field,
 				"invalid network (use CIDR, e.g. 10.0.0.0/8 "
 				"or fd00::/8)", *nets);
 			return -1;
@@ -240,84 +126,49 @@ int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
 				   struct retrieve_global_settings *set_r,
 				   const char **error_r)
 {
-	struct retrieve_settings_parser parser = {
+	struct retrieve_setting_source src = {
 		.getenv = getenv,
 		.context = context,
 	};
-	const char *value, *error;
+	const char *value;
 
 	i_zero(set_r);
-	if (retrieve_setting_get_bool(&parser, "allow_plaintext", FALSE,
-				      &set_r->allow_plaintext, error_r) < 0)
-		return -1;
-	if (retrieve_setting_get_time(&parser, "default_interval",
-				      RETRIEVE_DEFAULT_INTERVAL_SECS,
+	if (retrieve_setting_get_bool(&src, "allow_plaintext", FALSE,
+				      &set_r->allow_plaintext, error_r) < 0 ||
+	    retrieve_setting_get_time(&src, "default_interval",
+				      RETRIEVE_DEFAULT_INTERVAL_SECS, TRUE,
 				      &set_r->default_interval_secs,
-				      error_r) < 0)
-		return -1;
-	if (set_r->default_interval_secs == 0) {
-		*error_r = retrieve_setting_error(&parser, "default_interval",
-			"must be greater than zero",
-			retrieve_setting_get(&parser, "default_interval"));
-		return -1;
-	}
-	if (retrieve_setting_get_time(&parser, "min_interval",
-				      RETRIEVE_DEFAULT_MIN_INTERVAL_SECS,
-				      &set_r->min_interval_secs, error_r) < 0)
-		return -1;
-	if (retrieve_setting_get_time(&parser, "timeout",
-				      RETRIEVE_DEFAULT_TIMEOUT_SECS,
-				      &set_r->timeout_secs, error_r) < 0)
-		return -1;
-	if (set_r->timeout_secs == 0) {
-		*error_r = retrieve_setting_error(&parser, "timeout",
-			"must be greater than zero",
-			retrieve_setting_get(&parser, "timeout"));
-		return -1;
-	}
-
-	if (retrieve_setting_get_time(&parser, "run_timeout",
-				      RETRIEVE_DEFAULT_RUN_TIMEOUT_SECS,
-				      &set_r->run_timeout_secs, error_r) < 0 ||
-	    retrieve_setting_get_time(&parser, "message_timeout",
+				      error_r) < 0 ||
+	    retrieve_setting_get_min_interval(&src, &set_r->min_interval_secs,
+					      error_r) < 0 ||
+	    retrieve_setting_get_time(&src, "timeout",
+				      RETRIEVE_DEFAULT_TIMEOUT_SECS, TRUE,
+				      &set_r->timeout_secs, error_r) < 0 ||
+	    retrieve_setting_get_run_timeout(&src, &set_r->run_timeout_secs,
+					     error_r) < 0 ||
+	    retrieve_setting_get_time(&src, "message_timeout",
 				      RETRIEVE_DEFAULT_MESSAGE_TIMEOUT_SECS,
-				      &set_r->message_timeout_secs,
-				      error_r) < 0)
-		return -1;
-	if (set_r->run_timeout_secs == 0 || set_r->message_timeout_secs == 0) {
-		const char *field = set_r->run_timeout_secs == 0 ?
-			"run_timeout" : "message_timeout";
-		*error_r = retrieve_setting_error(&parser, field,
-			"must be greater than zero",
-			retrieve_setting_get(&parser, field));
-		return -1;
-	}
-	if (retrieve_setting_get_bool(&parser, "allow_ssl_verify_no", FALSE,
+				      TRUE, &set_r->message_timeout_secs,
+				      error_r) < 0 ||
+	    retrieve_setting_get_bool(&src, "allow_ssl_verify_no", FALSE,
 				      &set_r->allow_ssl_verify_no,
-				      error_r) < 0)
-		return -1;
-	value = retrieve_setting_get(&parser, "max_message_size");
-	if (value == NULL)
-		set_r->max_message_size = RETRIEVE_DEFAULT_MAX_MESSAGE_SIZE;
-	else if (settings_get_size(value, &set_r->max_message_size,
-				   &error) < 0 ||
-		 set_r->max_message_size == 0) {
-		*error_r = retrieve_setting_error(&parser, "max_message_size",
-			"invalid size (e.g. 100M, 1G; not 0)", value);
-		return -1;
-	}
-
-	if (retrieve_setting_get_networks(&parser, "deny_networks",
+				      error_r) < 0 ||
+	    retrieve_setting_get_size(&src, "max_message_size",
+				      RETRIEVE_DEFAULT_MAX_MESSAGE_SIZE, FALSE,
+				      &set_r->max_message_size, error_r) < 0 ||
+	    retrieve_setting_get_networks(&src, "deny_networks",
 					  &set_r->deny_networks, error_r) < 0 ||
-	    retrieve_setting_get_networks(&parser, "allow_networks",
-					  &set_r->allow_networks, error_r) < 0)
+	    retrieve_setting_get_networks(&src, "allow_networks",
+					  &set_r->allow_networks, error_r) < 0 ||
+	    retrieve_setting_get_bool(&src, "on_login", TRUE,
+				      &set_r->on_login, error_r) < 0)
 		return -1;
 
-	value = retrieve_setting_get(&parser, "state_dir");
+	value = retrieve_setting_get(&src, "state_dir");
 	if (value == NULL)
 		set_r->state_dir = RETRIEVE_DEFAULT_STATE_DIR;
 	else if (*value == '\0') {
-		*error_r = retrieve_setting_error(&parser, "state_dir",
+		*error_r = retrieve_setting_error(&src, "state_dir",
 						  "must not be empty", value);
 		return -1;
 	} else {
@@ -331,8 +182,8 @@ const char *retrieve_account_key(unsigned int idx)
 	i_assert(idx >= 1);
 
 	if (idx == 1)
-		return RETRIEVE_SETTING_PREFIX;
-	return t_strdup_printf(RETRIEVE_SETTING_PREFIX"%u", idx);
+		return RETRIEVE_ACCOUNT_KEY_PREFIX;
+	return t_strdup_printf(RETRIEVE_ACCOUNT_KEY_PREFIX"%u", idx);
 }
 
 /* The URL for error messages: everything up to the last '@' may be a
@@ -360,7 +211,7 @@ static bool retrieve_str_has_control_chars(const char *str)
 }
 
 static int
-retrieve_account_parse_url(const struct retrieve_settings_parser *parser,
+retrieve_account_parse_url(const struct retrieve_setting_source *src,
 			   pool_t pool, const char *value,
 			   struct retrieve_url *url_r, const char **error_r)
 {
@@ -368,16 +219,16 @@ retrieve_account_parse_url(const struct retrieve_settings_parser *parser,
 
 	if (retrieve_url_parse(value, pool, url_r, &error) < 0) {
 		*error_r = t_strdup_printf("%s: url: %s (value '%s')",
-			parser->key, error,
+			src->key, error,
 			str_sanitize(retrieve_url_display(value),
-				     RETRIEVE_ERROR_VALUE_MAX_LEN));
+				     RETRIEVE_URL_ERROR_MAX_LEN));
 		return -1;
 	}
 	return 0;
 }
 
 static int
-retrieve_account_parse_credentials(const struct retrieve_settings_parser *parser,
+retrieve_account_parse_credentials(const struct retrieve_setting_source *src,
 				   pool_t pool, const struct retrieve_url *url,
 				   struct retrieve_account_settings *set,
 				   const char **error_r)
@@ -387,16 +238,16 @@ retrieve_account_parse_credentials(const struct retrieve_settings_parser *parser
 	if (url->user != NULL)
 		set->username = url->user;
 	else {
-		value = retrieve_setting_get(parser, "user");
+		value = retrieve_setting_get(src, "user");
 		if (value == NULL || *value == '\0') {
-			*error_r = retrieve_setting_error(parser, "user",
+			*error_r = retrieve_setting_error(src, "user",
 				t_strdup_printf("no user: put it in the URL or "
-						"set %s_user", parser->key),
+						"set %s_user", src->key),
 				NULL);
 			return -1;
 		}
 		if (retrieve_str_has_control_chars(value)) {
-			*error_r = retrieve_setting_error(parser, "user",
+			*error_r = retrieve_setting_error(src, "user",
 				"contains control characters", value);
 			return -1;
 		}
@@ -404,16 +255,16 @@ retrieve_account_parse_credentials(const struct retrieve_settings_parser *parser
 	}
 
 	/* The value is never quoted in errors */
-	value = retrieve_setting_get(parser, "password");
+	value = retrieve_setting_get(src, "password");
 	if (value == NULL || *value == '\0') {
-		*error_r = retrieve_setting_error(parser, "password",
+		*error_r = retrieve_setting_error(src, "password",
 			t_strdup_printf("missing: set %s_password",
-					parser->key), NULL);
+					src->key), NULL);
 		return -1;
 	}
 	if (retrieve_str_has_control_chars(value)) {
 		/* CR/LF would end the protocol command early */
-		*error_r = retrieve_setting_error(parser, "password",
+		*error_r = retrieve_setting_error(src, "password",
 			"contains control characters", NULL);
 		return -1;
 	}
@@ -422,7 +273,7 @@ retrieve_account_parse_credentials(const struct retrieve_settings_parser *parser
 }
 
 static int
-retrieve_account_parse_interval(const struct retrieve_settings_parser *parser,
+retrieve_account_parse_interval(const struct retrieve_setting_source *src,
 				const struct retrieve_global_settings *global,
 				struct retrieve_account_settings *set,
 				const char **error_r)
@@ -430,20 +281,20 @@ retrieve_account_parse_interval(const struct retrieve_settings_parser *parser,
 	const char *value, *error;
 	unsigned int secs;
 
-	value = retrieve_setting_get(parser, "interval");
+	value = retrieve_setting_get(src, "interval");
 	if (value == NULL || strcasecmp(value, "auto") == 0)
 		secs = global->default_interval_secs;
 	else if (strcasecmp(value, "manual") == 0) {
 		set->interval_manual = TRUE;
 		set->interval_secs = 0;
 		return 0;
-	} else if (retrieve_time_parse(value, &secs, &error) < 0) {
-		*error_r = retrieve_setting_error(parser, "interval",
+	} else if (retrieve_setting_time_parse(value, &secs, &error) < 0) {
+		*error_r = retrieve_setting_error(src, "interval",
 			"invalid interval (use manual, auto or a time "
 			"like 15m)", value);
 		return -1;
 	} else if (secs == 0) {
-		*error_r = retrieve_setting_error(parser, "interval",
+		*error_r = retrieve_setting_error(src, "interval",
 			"must be greater than zero (use manual to disable "
 			"polling)", value);
 		return -1;
@@ -455,7 +306,7 @@ retrieve_account_parse_interval(const struct retrieve_settings_parser *parser,
 }
 
 static int
-retrieve_account_parse_ssl(const struct retrieve_settings_parser *parser,
+retrieve_account_parse_ssl(const struct retrieve_setting_source *src,
 			   const struct retrieve_global_settings *global,
 			   const struct retrieve_url *url,
 			   struct retrieve_account_settings *set,
@@ -463,7 +314,7 @@ retrieve_account_parse_ssl(const struct retrieve_settings_parser *parser,
 {
 	const char *value;
 
-	value = retrieve_setting_get(parser, "ssl");
+	value = retrieve_setting_get(src, "ssl");
 	if (value == NULL) {
 		set->ssl_mode = url->implicit_ssl ?
 			RETRIEVE_SSL_MODE_IMPLICIT : RETRIEVE_SSL_MODE_STARTTLS;
@@ -476,13 +327,13 @@ retrieve_account_parse_ssl(const struct retrieve_settings_parser *parser,
 	else if (strcasecmp(value, "no") == 0)
 		set->ssl_mode = RETRIEVE_SSL_MODE_NONE;
 	else {
-		*error_r = retrieve_setting_error(parser, "ssl",
+		*error_r = retrieve_setting_error(src, "ssl",
 			"invalid value (use yes, starttls or no)", value);
 		return -1;
 	}
 
 	if (url->implicit_ssl && set->ssl_mode != RETRIEVE_SSL_MODE_IMPLICIT) {
-		*error_r = retrieve_setting_error(parser, "ssl",
+		*error_r = retrieve_setting_error(src, "ssl",
 			t_strdup_printf("conflicts with the URL scheme %ss://",
 					retrieve_protocol_name(url->protocol)),
 			value);
@@ -490,7 +341,7 @@ retrieve_account_parse_ssl(const struct retrieve_settings_parser *parser,
 	}
 	if (set->ssl_mode == RETRIEVE_SSL_MODE_NONE &&
 	    !global->allow_plaintext) {
-		*error_r = retrieve_setting_error(parser, "ssl",
+		*error_r = retrieve_setting_error(src, "ssl",
 			"ssl=no requires retrieve_allow_plaintext=yes", value);
 		return -1;
 	}
@@ -511,7 +362,7 @@ const char *retrieve_folders_method_name(enum retrieve_folders_method method)
 }
 
 static int
-retrieve_account_parse_folders(const struct retrieve_settings_parser *parser,
+retrieve_account_parse_folders(const struct retrieve_setting_source *src,
 			       pool_t pool, struct retrieve_account_settings *set,
 			       const char **error_r)
 {
@@ -520,12 +371,12 @@ retrieve_account_parse_folders(const struct retrieve_settings_parser *parser,
 	};
 	const char *value, *exclude;
 
-	value = retrieve_setting_get(parser, "folders");
-	exclude = retrieve_setting_get(parser, "folders_exclude");
+	value = retrieve_setting_get(src, "folders");
+	exclude = retrieve_setting_get(src, "folders_exclude");
 	if (set->protocol != RETRIEVE_PROTOCOL_IMAP) {
 		/* a POP3 account has only its maildrop */
 		if (value != NULL || exclude != NULL) {
-			*error_r = retrieve_setting_error(parser,
+			*error_r = retrieve_setting_error(src,
 				value != NULL ? "folders" : "folders_exclude",
 				"exists only in IMAP",
 				value != NULL ? value : exclude);
@@ -541,7 +392,7 @@ retrieve_account_parse_folders(const struct retrieve_settings_parser *parser,
 	else if (strcasecmp(value, "mirror") == 0)
 		set->folders = RETRIEVE_FOLDERS_MIRROR;
 	else {
-		*error_r = retrieve_setting_error(parser, "folders",
+		*error_r = retrieve_setting_error(src, "folders",
 			"invalid value (use inbox, merge or mirror)", value);
 		return -1;
 	}
@@ -549,7 +400,7 @@ retrieve_account_parse_folders(const struct retrieve_settings_parser *parser,
 	if (exclude != NULL) {
 		if (!uni_utf8_str_is_valid(exclude) ||
 		    retrieve_str_has_control_chars(exclude)) {
-			*error_r = retrieve_setting_error(parser,
+			*error_r = retrieve_setting_error(src,
 				"folders_exclude", "not valid UTF-8 text",
 				exclude);
 			return -1;
@@ -565,61 +416,55 @@ retrieve_account_parse_folders(const struct retrieve_settings_parser *parser,
 }
 
 static int
-retrieve_account_parse_options(const struct retrieve_settings_parser *parser,
+retrieve_account_parse_options(const struct retrieve_setting_source *src,
 			       const struct retrieve_global_settings *global,
 			       pool_t pool, struct retrieve_account_settings *set,
 			       const char **error_r)
 {
-	const char *value, *error;
+	const char *value;
 
-	value = retrieve_setting_get(parser, "folder");
+	value = retrieve_setting_get(src, "folder");
 	if (value == NULL)
 		value = RETRIEVE_DEFAULT_FOLDER;
 	if (*value == '\0') {
-		*error_r = retrieve_setting_error(parser, "folder",
+		*error_r = retrieve_setting_error(src, "folder",
 						  "must not be empty", value);
 		return -1;
 	}
 	if (!uni_utf8_str_is_valid(value)) {
-		*error_r = retrieve_setting_error(parser, "folder",
+		*error_r = retrieve_setting_error(src, "folder",
 						  "not valid UTF-8", value);
 		return -1;
 	}
 	set->folder = p_strdup(pool, value);
 
-	if (retrieve_setting_get_bool(parser, "apop", FALSE,
+	if (retrieve_setting_get_bool(src, "apop", FALSE,
 				      &set->apop, error_r) < 0 ||
-	    retrieve_setting_get_bool(parser, "keep", FALSE,
+	    retrieve_setting_get_bool(src, "keep", FALSE,
 				      &set->keep, error_r) < 0 ||
-	    retrieve_setting_get_bool(parser, "filter", TRUE,
+	    retrieve_setting_get_bool(src, "filter", TRUE,
 				      &set->filter, error_r) < 0 ||
-	    retrieve_setting_get_bool(parser, "ssl_verify", TRUE,
+	    retrieve_setting_get_bool(src, "ssl_verify", TRUE,
 				      &set->ssl_verify, error_r) < 0)
 		return -1;
 	if (!set->ssl_verify && !global->allow_ssl_verify_no) {
-		*error_r = retrieve_setting_error(parser, "ssl_verify",
+		*error_r = retrieve_setting_error(src, "ssl_verify",
 			"ssl_verify=no requires retrieve_allow_ssl_verify_no=yes",
-			retrieve_setting_get(parser, "ssl_verify"));
+			retrieve_setting_get(src, "ssl_verify"));
 		return -1;
 	}
 	if (set->apop && set->protocol != RETRIEVE_PROTOCOL_POP3) {
-		*error_r = retrieve_setting_error(parser, "apop",
+		*error_r = retrieve_setting_error(src, "apop",
 			"APOP exists only in POP3",
-			retrieve_setting_get(parser, "apop"));
+			retrieve_setting_get(src, "apop"));
 		return -1;
 	}
 
-	if (retrieve_account_parse_folders(parser, pool, set, error_r) < 0)
+	if (retrieve_account_parse_folders(src, pool, set, error_r) < 0)
 		return -1;
 
-	value = retrieve_setting_get(parser, "max_size");
-	if (value != NULL &&
-	    settings_get_size(value, &set->max_size, &error) < 0) {
-		*error_r = retrieve_setting_error(parser, "max_size",
-			"invalid size (e.g. 500k, 10M, 0 for no limit)", value);
-		return -1;
-	}
-	return 0;
+	return retrieve_setting_get_size(src, "max_size", 0, TRUE,
+					 &set->max_size, error_r);
 }
 
 int retrieve_account_settings_parse(pool_t pool,
@@ -629,7 +474,7 @@ int retrieve_account_settings_parse(pool_t pool,
 				    struct retrieve_account_settings **set_r,
 				    const char **error_r)
 {
-	struct retrieve_settings_parser parser = {
+	struct retrieve_setting_source src = {
 		.getenv = getenv,
 		.context = context,
 		.key = retrieve_account_key(idx),
@@ -639,24 +484,24 @@ int retrieve_account_settings_parse(pool_t pool,
 	const char *value;
 
 	*set_r = NULL;
-	value = getenv(parser.key, context);
+	value = getenv(src.key, context);
 	if (value == NULL || *value == '\0')
 		return 0;
 
-	if (retrieve_account_parse_url(&parser, pool, value, &url, error_r) < 0)
+	if (retrieve_account_parse_url(&src, pool, value, &url, error_r) < 0)
 		return -1;
 
 	set = p_new(pool, struct retrieve_account_settings, 1);
-	set->name = p_strdup(pool, parser.key);
+	set->name = p_strdup(pool, src.key);
 	set->url = p_strdup(pool, value);
 	set->protocol = url.protocol;
 	set->host = url.host;
 
-	if (retrieve_account_parse_credentials(&parser, pool, &url,
+	if (retrieve_account_parse_credentials(&src, pool, &url,
 					       set, error_r) < 0 ||
-	    retrieve_account_parse_interval(&parser, global, set, error_r) < 0 ||
-	    retrieve_account_parse_ssl(&parser, global, &url, set, error_r) < 0 ||
-	    retrieve_account_parse_options(&parser, global, pool, set, error_r) < 0)
+	    retrieve_account_parse_interval(&src, global, set, error_r) < 0 ||
+	    retrieve_account_parse_ssl(&src, global, &url, set, error_r) < 0 ||
+	    retrieve_account_parse_options(&src, global, pool, set, error_r) < 0)
 		return -1;
 
 	set->port = url.port != 0 ? url.port :

@@ -2,10 +2,7 @@
 #define RETRIEVE_SETTINGS_H
 
 #include "retrieve-url.h"
-
-/* Where a setting comes from: mail_user_plugin_getenv() in Dovecot
-   processes, a table in unit tests. Returns NULL when unset. */
-typedef const char *retrieve_getenv_t(const char *name, void *context);
+#include "retrieve-setting-value.h"
 
 enum retrieve_ssl_mode {
 	RETRIEVE_SSL_MODE_IMPLICIT = 0,
@@ -43,6 +40,11 @@ struct retrieve_global_settings {
 	   Space or comma separated, checked when parsed; "" when unset. */
 	const char *deny_networks;
 	const char *allow_networks;
+
+	/* retrieve_on_login (yes): a login runs the accounts that are at
+	   least half an interval old. The user's own choice, not an
+	   administrator-only setting. */
+	bool on_login;
 };
 
 /* retrieveN_folders: which remote folders an IMAP account retrieves */
@@ -104,16 +106,6 @@ struct ip_addr;
 int retrieve_global_settings_check_ip(const struct retrieve_global_settings *set,
 				      const struct ip_addr *ip,
 				      const char **error_r);
-
-struct mail_user;
-/* The administrator-wide settings for user, as every host program reads
-   them: from the user's plugin settings, except that a userdb field (a
-   user's SQL/LDAP row) carrying an administrator-only name is ignored with
-   a warning, and the administrator's plugin {} value (or the default) is
-   used. state_dir is not home-expanded. */
-int retrieve_global_settings_read(struct mail_user *user,
-				  struct retrieve_global_settings *set_r,
-				  const char **error_r);
 
 /* The key of the idx'th account (1-based): "retrieve", "retrieve2", ... */
 const char *retrieve_account_key(unsigned int idx);

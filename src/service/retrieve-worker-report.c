@@ -7,56 +7,31 @@
 #include "ioloop.h"
 #include "mail-user.h"
 #include "retrieve-client.h"
+#include "retrieve-user.h"
 #include "retrieve-schedule.h"
 #include "retrieve-worker-report.h"
-
-static const char *retrieve_worker_getenv(const char *name, void *context)
-{
-	struct mail_user *user = context;
-
-	return mail_user_plugin_getenv(user, name);
-}
 
 int retrieve_worker_user_init(struct mail_user *user, pool_t pool,
 			      struct retrieve_worker_user *wuser_r,
 			      const char **error_r)
 {
-	struct retrieve_account_settings *set;
-	const struct retrieve_account_settings *const_set;
-	const char *state_dir, *value, *error;
-	unsigned int idx;
-	int ret;
+	struct retrieve_user_settings *uset;
+	const struct retrieve_user_account *account;
 
 	i_zero(wuser_r);
 	wuser_r->user = user;
 	p_array_init(&wuser_r->accounts, pool, 4);
-	if (retrieve_global_settings_read(user, &wuser_r->global, error_r) < 0)
+	if (retrieve_user_settings_read(user, pool, &uset, error_r) < 0)
 		return -1;
-	state_dir = wuser_r->global.state_dir;
-	if (mail_user_try_home_expand(user, &state_dir) < 0) {
-		*error_r = t_strdup_printf(
-			"retrieve_state_dir %s needs a home directory",
-			wuser_r->global.state_dir);
-		return -1;
-	}
-	wuser_r->global.state_dir = p_strdup(pool, state_dir);
-	value = mail_user_plugin_getenv(user, "retrieve_on_login");
-	wuser_r->on_login = value == NULL || *value == '\0' ||
-		strcasecmp(value, "yes") == 0;
-
-	for (idx = 1;; idx++) {
-		ret = retrieve_account_settings_parse(pool, &wuser_r->global,
-			retrieve_worker_getenv, user, idx, &set, &error);
-		if (ret == 0)
-			break;
-		if (ret < 0) {
+	wuser_r->global = uset->global;
+	array_foreach(&uset->accounts, account) {
+		if (account->set == NULL) {
 			/* not scheduled; doveadm retrieve run reports it */
 			e_debug(user->event, "retrieve: Not scheduling "
-				"malformed account: %s", error);
+				"malformed account: %s", account->error);
 			continue;
 		}
-		const_set = set;
-		array_push_back(&wuser_r->accounts, &const_set);
+		array_push_back(&wuser_r->accounts, &account->set);
 	}
 	return 0;
 }
@@ -122,7 +97,7 @@ retrieve_worker_report_account(struct retrieve_worker_user *wuser,
 		return;
 	}
 	next_due = sched.next_due;
-	login_due = login && wuser->on_login &&
+	login_due = login && wuser->global.on_login &&
 		retrieve_schedule_login_due(&sched, set->interval_secs,
 					    ioloop_time);
 

@@ -12,9 +12,8 @@ struct retrieve_worker_user {
 	struct mail_user *user;
 	/* state_dir home-expanded */
 	struct retrieve_global_settings global;
+	/* the accounts that parsed */
 	ARRAY(const struct retrieve_account_settings *) accounts;
-	/* retrieve_on_login (yes) */
-	bool on_login;
 };
 
 /* Parses the user's settings (malformed accounts are logged and left

@@ -60,6 +60,7 @@ static void test_retrieve_global_settings_defaults(void)
 	test_assert(global.run_timeout_secs == 30*60);
 	test_assert(global.message_timeout_secs == 10*60);
 	test_assert(!global.allow_ssl_verify_no);
+	test_assert(global.on_login);
 	test_end();
 }
 
@@ -129,6 +130,8 @@ static void test_retrieve_global_settings_invalid(void)
 		  "retrieve_message_timeout: invalid time interval" },
 		{ "retrieve_allow_ssl_verify_no", "perhaps",
 		  "retrieve_allow_ssl_verify_no: invalid boolean" },
+		{ "retrieve_on_login", "on",
+		  "retrieve_on_login: invalid boolean" },
 	};
 	struct retrieve_global_settings global;
 	const char *env[3], *error;

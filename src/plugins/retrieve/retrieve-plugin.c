@@ -8,17 +8,15 @@
 #include "module-context.h"
 #include "mail-user.h"
 #include "mail-storage-hooks.h"
-#include "retrieve-settings.h"
+#include "retrieve-user.h"
 #include "retrieve-client.h"
 #include "retrieve-plugin.h"
 
 struct retrieve_user {
 	union mail_user_module_context module_ctx;
 
-	/* FALSE when the global settings are malformed */
-	bool settings_valid;
-	struct retrieve_global_settings global;
-	ARRAY(const struct retrieve_account_settings *) accounts;
+	/* NULL when the global settings are malformed */
+	struct retrieve_user_settings *set;
 };
 
 const char *retrieve_plugin_version = DOVECOT_ABI_VERSION;
@@ -26,67 +24,40 @@ const char *retrieve_plugin_version = DOVECOT_ABI_VERSION;
 static MODULE_CONTEXT_DEFINE_INIT(retrieve_user_module,
 				  &mail_user_module_register);
 
-static const char *retrieve_user_getenv(const char *name, void *context)
-{
-	struct mail_user *user = context;
-
-	return mail_user_plugin_getenv(user, name);
-}
-
 static void
-retrieve_user_settings_read(struct mail_user *user,
+retrieve_user_settings_load(struct mail_user *user,
 			    struct retrieve_user *ruser, struct event *event)
 {
-	struct retrieve_account_settings *set;
-	const struct retrieve_account_settings *const_set;
-	const char *state_dir, *error;
-	unsigned int idx;
-	int ret;
+	const struct retrieve_user_account *account;
+	const char *error;
+	unsigned int valid_count = 0;
+	bool login;
 
-	if (retrieve_global_settings_read(user, &ruser->global, &error) < 0) {
+	if (retrieve_user_settings_read(user, user->pool, &ruser->set,
+					&error) < 0) {
 		e_error(event, "Retrieval disabled for user %s: %s",
 			user->username, error);
+		ruser->set = NULL;
 		return;
 	}
-	state_dir = ruser->global.state_dir;
-	if (mail_user_try_home_expand(user, &state_dir) < 0) {
-		e_error(event, "Retrieval disabled for user %s: "
-			"retrieve_state_dir %s needs a home directory",
-			user->username, ruser->global.state_dir);
-		return;
-	}
-	ruser->global.state_dir = p_strdup(user->pool, state_dir);
-	ruser->settings_valid = TRUE;
-
-	/* Each account stands alone: one malformed account must not stop
-	   the others. */
-	for (idx = 1;; idx++) {
-		ret = retrieve_account_settings_parse(user->pool,
-			&ruser->global, retrieve_user_getenv, user, idx,
-			&set, &error);
-		if (ret == 0)
-			break;
-		if (ret < 0) {
-			/* the error names the account key and the field.
-			   Reported at the user's logins; doveadm and the
-			   service report it with their own result, and LMTP
-			   would repeat it for every delivery. */
-			if (strcmp(user->service, "imap") == 0 ||
-			    strcmp(user->service, "pop3") == 0) {
-				e_error(event, "Ignoring malformed account "
-					"of user %s: %s", user->username,
-					error);
-			} else {
-				e_debug(event, "Ignoring malformed account: "
-					"%s", error);
-			}
-			continue;
+	/* Reported at the user's logins; doveadm and the service report
+	   it with their own result, and LMTP would repeat it for every
+	   delivery. */
+	login = strcmp(user->service, "imap") == 0 ||
+		strcmp(user->service, "pop3") == 0;
+	array_foreach(&ruser->set->accounts, account) {
+		if (account->set != NULL)
+			valid_count++;
+		else if (login) {
+			e_error(event, "Ignoring malformed account of user "
+				"%s: %s", user->username, account->error);
+		} else {
+			e_debug(event, "Ignoring malformed account: %s",
+				account->error);
 		}
-		const_set = set;
-		array_push_back(&ruser->accounts, &const_set);
 	}
 	e_debug(event, "%u retrieval account(s) configured",
-		array_count(&ruser->accounts));
+		valid_count);
 }
 
 /* Tells the automatic retrieval service (when it runs) that a user with
@@ -97,7 +68,7 @@ static void
 retrieve_user_notify_login(struct mail_user *user, struct retrieve_user *ruser,
 			   struct event *event)
 {
-	const struct retrieve_account_settings *set;
+	const struct retrieve_user_account *account;
 	const char *path, *line;
 	bool scheduled = FALSE;
 	int fd;
@@ -105,8 +76,10 @@ retrieve_user_notify_login(struct mail_user *user, struct retrieve_user *ruser,
 	if (strcmp(user->service, "imap") != 0 &&
 	    strcmp(user->service, "pop3") != 0)
 		return;
-	array_foreach_elem(&ruser->accounts, set)
-		scheduled = scheduled || !set->interval_manual;
+	array_foreach(&ruser->set->accounts, account) {
+		if (account->set != NULL && !account->set->interval_manual)
+			scheduled = TRUE;
+	}
 	if (!scheduled)
 		return;
 
@@ -136,15 +109,14 @@ static void retrieve_mail_user_created(struct mail_user *user)
 		return;
 
 	ruser = p_new(user->pool, struct retrieve_user, 1);
-	p_array_init(&ruser->accounts, user->pool, 4);
 	MODULE_CONTEXT_SET(user, retrieve_user_module, ruser);
 
 	event = event_create(user->event);
 	event_add_category(event, &event_category_retrieve);
 	event_set_append_log_prefix(event, "retrieve: ");
 	T_BEGIN {
-		retrieve_user_settings_read(user, ruser, event);
-		if (ruser->settings_valid)
+		retrieve_user_settings_load(user, ruser, event);
+		if (ruser->set != NULL)
 			retrieve_user_notify_login(user, ruser, event);
 	} T_END;
 	event_unref(&event);

@@ -7,7 +7,7 @@
 #include "mail-user.h"
 #include "mail-storage-settings.h"
 #include "mail-storage-service.h"
-#include "retrieve-settings.h"
+#include "retrieve-user.h"
 
 /* Settings only the administrator may set. Dovecot merges every userdb
    field into the user's plugin settings, so a user's SQL/LDAP row could
@@ -134,14 +134,69 @@ retrieve_admin_getenv(const char *name, void *context)
 	return p_strdup(user->pool, str_c(str));
 }
 
-int retrieve_global_settings_read(struct mail_user *user,
-				  struct retrieve_global_settings *set_r,
-				  const char **error_r)
+int retrieve_user_settings_parse(pool_t pool, retrieve_getenv_t *getenv,
+				 void *context,
+				 struct retrieve_user_settings **set_r,
+				 const char **error_r)
+{
+	struct retrieve_user_settings *set;
+	struct retrieve_user_account *account;
+	struct retrieve_account_settings *account_set;
+	const char *error;
+	unsigned int idx;
+	int ret;
+
+	set = p_new(pool, struct retrieve_user_settings, 1);
+	if (retrieve_global_settings_parse(getenv, context, &set->global,
+					   error_r) < 0)
+		return -1;
+	/* the getenv values may live no longer than this call */
+	set->global.state_dir = p_strdup(pool, set->global.state_dir);
+	set->global.deny_networks = p_strdup(pool, set->global.deny_networks);
+	set->global.allow_networks =
+		p_strdup(pool, set->global.allow_networks);
+
+	p_array_init(&set->accounts, pool, 4);
+	for (idx = 1;; idx++) {
+		ret = retrieve_account_settings_parse(pool, &set->global,
+			getenv, context, idx, &account_set, &error);
+		if (ret == 0)
+			break;
+		account = array_append_space(&set->accounts);
+		account->key = p_strdup(pool, retrieve_account_key(idx));
+		account->idx = idx;
+		if (ret > 0)
+			account->set = account_set;
+		else
+			account->error = p_strdup(pool, error);
+	}
+	*set_r = set;
+	return 0;
+}
+
+int retrieve_user_settings_read(struct mail_user *user, pool_t pool,
+				struct retrieve_user_settings **set_r,
+				const char **error_r)
 {
 	struct retrieve_admin_getenv_context ctx = {
 		.user = user,
 	};
+	struct retrieve_user_settings *set;
+	const char *state_dir;
 
-	return retrieve_global_settings_parse(retrieve_admin_getenv, &ctx,
-					      set_r, error_r);
+	/* account fields never carry an administrator-only name, so the
+	   guarded getenv serves them as mail_user_plugin_getenv() would */
+	if (retrieve_user_settings_parse(pool, retrieve_admin_getenv, &ctx,
+					 &set, error_r) < 0)
+		return -1;
+	state_dir = set->global.state_dir;
+	if (mail_user_try_home_expand(user, &state_dir) < 0) {
+		*error_r = t_strdup_printf(
+			"retrieve_state_dir %s needs a home directory",
+			set->global.state_dir);
+		return -1;
+	}
+	set->global.state_dir = p_strdup(pool, state_dir);
+	*set_r = set;
+	return 0;
 }

@@ -1,0 +1,75 @@
+#ifndef RETRIEVE_SETTING_VALUE_H
+#define RETRIEVE_SETTING_VALUE_H
+
+/* The one parser of retrieve_* setting values (booleans, durations,
+   sizes, counts) with their defaults and zero rules, shared by the core
+   and the scheduler. It needs libdovecot only, so the scheduler compiles
+   it in without linking the core. */
+
+/* Defaults of the settings both the core and the scheduler read */
+#define RETRIEVE_DEFAULT_MIN_INTERVAL_SECS 60
+#define RETRIEVE_DEFAULT_RUN_TIMEOUT_SECS (30*60)
+
+/* Where a setting comes from: mail_user_plugin_getenv() in Dovecot
+   processes, a table in unit tests. Returns NULL when unset. */
+typedef const char *retrieve_getenv_t(const char *name, void *context);
+
+/* The settings of one key */
+struct retrieve_setting_source {
+	retrieve_getenv_t *getenv;
+	void *context;
+	/* an account key ("retrieve", "retrieve2", ...): field f is
+	   <key>_f; NULL: the administrator's retrieve_f */
+	const char *key;
+};
+
+/* yes/y/true/1 or no/n/false/0 (case-insensitive). Returns FALSE for
+   anything else. */
+bool retrieve_setting_bool_parse(const char *value, bool *result_r);
+/* Dovecot's time syntax (30s, 15m, 1h), or a bare number of seconds */
+int retrieve_setting_time_parse(const char *value, unsigned int *secs_r,
+				const char **error_r);
+
+/* The value of a field, or NULL when unset */
+const char *retrieve_setting_get(const struct retrieve_setting_source *src,
+				 const char *field);
+/* "<name>: <reason> (value '<value>')" as one sanitised line; value NULL
+   leaves the value out (passwords, missing settings). */
+const char *
+retrieve_setting_error(const struct retrieve_setting_source *src,
+		       const char *field, const char *reason,
+		       const char *value);
+
+/* The getters below leave the default when the field is unset, and
+   return -1 with error_r naming the field and its value when it is
+   malformed. */
+int retrieve_setting_get_bool(const struct retrieve_setting_source *src,
+			      const char *field, bool default_value,
+			      bool *result_r, const char **error_r);
+/* positive: 0 is an error too */
+int retrieve_setting_get_time(const struct retrieve_setting_source *src,
+			      const char *field, unsigned int default_secs,
+			      bool positive, unsigned int *secs_r,
+			      const char **error_r);
+/* zero_allowed: 0 means "no limit"; otherwise it is an error */
+int retrieve_setting_get_size(const struct retrieve_setting_source *src,
+			      const char *field, uoff_t default_size,
+			      bool zero_allowed, uoff_t *size_r,
+			      const char **error_r);
+/* A positive count: a bare number, 0 is an error */
+int retrieve_setting_get_count(const struct retrieve_setting_source *src,
+			       const char *field, unsigned int default_value,
+			       unsigned int *count_r, const char **error_r);
+
+/* retrieve_min_interval (1m): no account runs more often. 0 means no
+   floor beyond one second, which no interval goes below anyway. */
+int retrieve_setting_get_min_interval(const struct retrieve_setting_source *src,
+				      unsigned int *secs_r,
+				      const char **error_r);
+/* retrieve_run_timeout (30m): wall-clock limit of one account's run;
+   never 0 */
+int retrieve_setting_get_run_timeout(const struct retrieve_setting_source *src,
+				     unsigned int *secs_r,
+				     const char **error_r);
+
+#endif

@@ -1,0 +1,176 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "test-common.h"
+#include "retrieve-user.h"
+
+#define TEST_PASSWORD "Top$ecret-42"
+
+/* context is a NULL-terminated array of "key=value" userdb fields; the
+   first definition wins, as in a userdb reply */
+static const char *test_userdb_getenv(const char *name, void *context)
+{
+	const char *const *fields = context;
+	size_t len = strlen(name);
+
+	for (; *fields != NULL; fields++) {
+		if (strncmp(*fields, name, len) == 0 && (*fields)[len] == '=')
+			return *fields + len + 1;
+	}
+	return NULL;
+}
+
+static int
+test_user_parse(const char *const *fields, struct retrieve_user_settings **set_r,
+		const char **error_r)
+{
+	*error_r = NULL;
+	return retrieve_user_settings_parse(pool_datastack_create(),
+					    test_userdb_getenv,
+					    (void *)fields, set_r, error_r);
+}
+
+static void test_retrieve_user_accounts(void)
+{
+	static const char *const fields[] = {
+		"retrieve=pop3://alice@pop.example.com",
+		"retrieve_password="TEST_PASSWORD,
+		"retrieve2=imap://bob@imap.example.com",
+		/* no password: malformed, but it stays in the list */
+		"retrieve3=imaps://carol@imap.example.org",
+		"retrieve3_password="TEST_PASSWORD,
+		"retrieve3_interval=manual",
+		"retrieve4=nntp://dave@news.example.com",
+		"retrieve4_password="TEST_PASSWORD,
+		/* the list ends at retrieve5 */
+		"retrieve6=pop3://erin@pop.example.com",
+		"retrieve6_password="TEST_PASSWORD,
+		"retrieve_state_dir=/var/lib/retrieve",
+		NULL
+	};
+	struct retrieve_user_settings *set;
+	const struct retrieve_user_account *accounts;
+	const char *error;
+	unsigned int count;
+
+	test_begin("retrieve user settings: accounts and errors");
+	test_assert(test_user_parse(fields, &set, &error) == 0);
+	test_assert_strcmp(set->global.state_dir, "/var/lib/retrieve");
+	test_assert(set->global.on_login);
+	accounts = array_get(&set->accounts, &count);
+	test_assert(count == 4);
+
+	test_assert_strcmp(accounts[0].key, "retrieve");
+	test_assert(accounts[0].idx == 1);
+	test_assert(accounts[0].set != NULL && accounts[0].error == NULL);
+	test_assert_strcmp(accounts[0].set->username, "alice");
+	test_assert_strcmp(accounts[0].set->password, TEST_PASSWORD);
+
+	test_assert_strcmp(accounts[1].key, "retrieve2");
+	test_assert(accounts[1].idx == 2);
+	test_assert(accounts[1].set == NULL);
+	test_assert(accounts[1].error != NULL &&
+		    str_begins(accounts[1].error, "retrieve2: password: "));
+
+	test_assert_strcmp(accounts[2].key, "retrieve3");
+	test_assert(accounts[2].set != NULL &&
+		    accounts[2].set->interval_manual);
+	test_assert(accounts[2].set->protocol == RETRIEVE_PROTOCOL_IMAP);
+
+	test_assert_strcmp(accounts[3].key, "retrieve4");
+	test_assert(accounts[3].set == NULL);
+	test_assert(accounts[3].error != NULL &&
+		    str_begins(accounts[3].error, "retrieve4: url: ") &&
+		    strstr(accounts[3].error, TEST_PASSWORD) == NULL);
+	test_end();
+}
+
+static void test_retrieve_user_none(void)
+{
+	static const char *const none[] = { "mail=maildir:~/Maildir", NULL };
+	static const char *const empty[] = {
+		"retrieve=", "retrieve2=pop3://a@h", NULL
+	};
+	struct retrieve_user_settings *set;
+	const char *error;
+
+	test_begin("retrieve user settings: no accounts");
+	test_assert(test_user_parse(none, &set, &error) == 0);
+	test_assert(array_count(&set->accounts) == 0);
+	test_assert_strcmp(set->global.state_dir, "~/.dovecot-retrieve");
+	/* an empty first key ends the list at once */
+	test_assert(test_user_parse(empty, &set, &error) == 0);
+	test_assert(array_count(&set->accounts) == 0);
+	test_end();
+}
+
+static void test_retrieve_user_global_invalid(void)
+{
+	static const char *const fields[] = {
+		"retrieve=pop3://alice@pop.example.com",
+		"retrieve_password="TEST_PASSWORD,
+		"retrieve_timeout=forever",
+		NULL
+	};
+	struct retrieve_user_settings *set = NULL;
+	const char *error;
+
+	test_begin("retrieve user settings: malformed global settings");
+	test_assert(test_user_parse(fields, &set, &error) == -1);
+	test_assert(set == NULL);
+	test_assert(error != NULL &&
+		    str_begins(error, "retrieve_timeout: invalid time"));
+	test_end();
+}
+
+static void test_retrieve_user_on_login(void)
+{
+	static const struct {
+		const char *value;
+		int ret;
+		bool on_login;
+	} tests[] = {
+		{ NULL, 0, TRUE },
+		{ "yes", 0, TRUE }, { "true", 0, TRUE }, { "1", 0, TRUE },
+		{ "Y", 0, TRUE },
+		{ "no", 0, FALSE }, { "false", 0, FALSE }, { "0", 0, FALSE },
+		{ "NO", 0, FALSE },
+		{ "", -1, FALSE }, { "sometimes", -1, FALSE },
+		{ "2", -1, FALSE },
+	};
+	struct retrieve_user_settings *set;
+	const char *fields[2], *error;
+	unsigned int i;
+	int ret;
+
+	test_begin("retrieve user settings: retrieve_on_login");
+	for (i = 0; i < N_ELEMENTS(tests); i++) {
+		fields[0] = tests[i].value == NULL ? NULL :
+			t_strconcat("retrieve_on_login=", tests[i].value, NULL);
+		fields[1] = NULL;
+		ret = test_user_parse(fields, &set, &error);
+		test_assert_idx(ret == tests[i].ret, i);
+		if (ret == 0)
+			test_assert_idx(set->global.on_login ==
+					tests[i].on_login, i);
+		else {
+			/* a clear configuration error, never "off" */
+			test_assert_idx(error != NULL && str_begins(error,
+				"retrieve_on_login: invalid boolean"), i);
+		}
+	}
+	test_end();
+}
+
+int main(void)
+{
+	static void (*const test_functions[])(void) = {
+		test_retrieve_user_accounts,
+		test_retrieve_user_none,
+		test_retrieve_user_global_invalid,
+		test_retrieve_user_on_login,
+		NULL
+	};
+	return test_run(test_functions);
+}
