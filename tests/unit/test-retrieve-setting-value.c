@@ -4,19 +4,7 @@
 #include "str.h"
 #include "test-common.h"
 #include "retrieve-setting-value.h"
-
-/* context is a NULL-terminated array of key/value pairs */
-static const char *test_getenv(const char *name, void *context)
-{
-	const char *const *env = context;
-	unsigned int i;
-
-	for (i = 0; env[i] != NULL; i += 2) {
-		if (strcmp(env[i], name) == 0)
-			return env[i+1];
-	}
-	return NULL;
-}
+#include "test-retrieve-env.h"
 
 /* A source serving field=value as the administrator's retrieve_<field>
    (key NULL) or as <key>_<field> */
@@ -25,7 +13,7 @@ test_source(const char *key, const char *field, const char *value)
 {
 	const char **env = t_new(const char *, 3);
 	struct retrieve_setting_source src = {
-		.getenv = test_getenv,
+		.getenv = test_env_getenv,
 		.context = env,
 		.key = key,
 	};

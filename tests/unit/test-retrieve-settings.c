@@ -4,21 +4,9 @@
 #include "net.h"
 #include "test-common.h"
 #include "retrieve-settings.h"
+#include "test-retrieve-env.h"
 
 #define TEST_PASSWORD "Top$ecret-42"
-
-/* context is a NULL-terminated array of key/value pairs */
-static const char *test_getenv(const char *name, void *context)
-{
-	const char *const *env = context;
-	unsigned int i;
-
-	for (i = 0; env[i] != NULL; i += 2) {
-		if (strcmp(env[i], name) == 0)
-			return env[i+1];
-	}
-	return NULL;
-}
 
 static struct retrieve_global_settings test_global_defaults(void)
 {
@@ -26,7 +14,7 @@ static struct retrieve_global_settings test_global_defaults(void)
 	struct retrieve_global_settings global;
 	const char *error;
 
-	if (retrieve_global_settings_parse(test_getenv, (void *)empty,
+	if (retrieve_global_settings_parse(test_env_getenv, (void *)empty,
 					   &global, &error) < 0)
 		i_unreached();
 	return global;
@@ -41,7 +29,7 @@ test_parse_account(const struct retrieve_global_settings *global,
 {
 	*error_r = NULL;
 	return retrieve_account_settings_parse(pool_datastack_create(), global,
-					       test_getenv, (void *)env, idx,
+					       test_env_getenv, (void *)env, idx,
 					       set_r, error_r);
 }
 
@@ -82,7 +70,7 @@ static void test_retrieve_global_settings_values(void)
 	const char *error;
 
 	test_begin("retrieve global settings: values");
-	test_assert(retrieve_global_settings_parse(test_getenv, (void *)env,
+	test_assert(retrieve_global_settings_parse(test_env_getenv, (void *)env,
 						   &global, &error) == 0);
 	test_assert(global.allow_plaintext);
 	test_assert(global.default_interval_secs == 300);
@@ -143,7 +131,7 @@ static void test_retrieve_global_settings_invalid(void)
 		env[1] = tests[i].value;
 		env[2] = NULL;
 		error = NULL;
-		test_assert_idx(retrieve_global_settings_parse(test_getenv,
+		test_assert_idx(retrieve_global_settings_parse(test_env_getenv,
 			(void *)env, &global, &error) == -1, i);
 		test_assert_idx(error != NULL &&
 				str_begins(error, tests[i].error), i);
@@ -595,7 +583,7 @@ static void test_retrieve_networks(void)
 	test_end();
 
 	test_begin("retrieve networks: allow wins, deny adds");
-	test_assert(retrieve_global_settings_parse(test_getenv, (void *)env,
+	test_assert(retrieve_global_settings_parse(test_env_getenv, (void *)env,
 						   &global, &error) == 0);
 	test_assert(test_ip_allowed(&global, "127.0.0.1"));
 	test_assert(test_ip_allowed(&global, "::ffff:127.0.0.1"));
@@ -608,7 +596,7 @@ static void test_retrieve_networks(void)
 	test_end();
 
 	test_begin("retrieve networks: malformed list");
-	test_assert(retrieve_global_settings_parse(test_getenv, (void *)bad_env,
+	test_assert(retrieve_global_settings_parse(test_env_getenv, (void *)bad_env,
 						   &global, &error) < 0);
 	test_assert(strstr(error, "retrieve_deny_networks") != NULL);
 	test_assert(strstr(error, "nonsense") != NULL);

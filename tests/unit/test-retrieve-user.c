@@ -4,49 +4,36 @@
 #include "array.h"
 #include "test-common.h"
 #include "retrieve-user.h"
+#include "test-retrieve-env.h"
 
 #define TEST_PASSWORD "Top$ecret-42"
 
-/* context is a NULL-terminated array of "key=value" userdb fields; the
-   first definition wins, as in a userdb reply */
-static const char *test_userdb_getenv(const char *name, void *context)
-{
-	const char *const *fields = context;
-	size_t len = strlen(name);
-
-	for (; *fields != NULL; fields++) {
-		if (strncmp(*fields, name, len) == 0 && (*fields)[len] == '=')
-			return *fields + len + 1;
-	}
-	return NULL;
-}
-
 static int
-test_user_parse(const char *const *fields, struct retrieve_user_settings **set_r,
-		const char **error_r)
+test_user_parse(const char *const *fields,
+		struct retrieve_user_settings **set_r, const char **error_r)
 {
 	*error_r = NULL;
 	return retrieve_user_settings_parse(pool_datastack_create(),
-					    test_userdb_getenv,
+					    test_env_getenv,
 					    (void *)fields, set_r, error_r);
 }
 
 static void test_retrieve_user_accounts(void)
 {
 	static const char *const fields[] = {
-		"retrieve=pop3://alice@pop.example.com",
-		"retrieve_password="TEST_PASSWORD,
-		"retrieve2=imap://bob@imap.example.com",
+		"retrieve", "pop3://alice@pop.example.com",
+		"retrieve_password", TEST_PASSWORD,
+		"retrieve2", "imap://bob@imap.example.com",
 		/* no password: malformed, but it stays in the list */
-		"retrieve3=imaps://carol@imap.example.org",
-		"retrieve3_password="TEST_PASSWORD,
-		"retrieve3_interval=manual",
-		"retrieve4=nntp://dave@news.example.com",
-		"retrieve4_password="TEST_PASSWORD,
+		"retrieve3", "imaps://carol@imap.example.org",
+		"retrieve3_password", TEST_PASSWORD,
+		"retrieve3_interval", "manual",
+		"retrieve4", "nntp://dave@news.example.com",
+		"retrieve4_password", TEST_PASSWORD,
 		/* the list ends at retrieve5 */
-		"retrieve6=pop3://erin@pop.example.com",
-		"retrieve6_password="TEST_PASSWORD,
-		"retrieve_state_dir=/var/lib/retrieve",
+		"retrieve6", "pop3://erin@pop.example.com",
+		"retrieve6_password", TEST_PASSWORD,
+		"retrieve_state_dir", "/var/lib/retrieve",
 		NULL
 	};
 	struct retrieve_user_settings *set;
@@ -88,9 +75,9 @@ static void test_retrieve_user_accounts(void)
 
 static void test_retrieve_user_none(void)
 {
-	static const char *const none[] = { "mail=maildir:~/Maildir", NULL };
+	static const char *const none[] = { "mail", "maildir:~/Maildir", NULL };
 	static const char *const empty[] = {
-		"retrieve=", "retrieve2=pop3://a@h", NULL
+		"retrieve", "", "retrieve2", "pop3://a@h", NULL
 	};
 	struct retrieve_user_settings *set;
 	const char *error;
@@ -108,9 +95,9 @@ static void test_retrieve_user_none(void)
 static void test_retrieve_user_global_invalid(void)
 {
 	static const char *const fields[] = {
-		"retrieve=pop3://alice@pop.example.com",
-		"retrieve_password="TEST_PASSWORD,
-		"retrieve_timeout=forever",
+		"retrieve", "pop3://alice@pop.example.com",
+		"retrieve_password", TEST_PASSWORD,
+		"retrieve_timeout", "forever",
 		NULL
 	};
 	struct retrieve_user_settings *set = NULL;
@@ -140,15 +127,16 @@ static void test_retrieve_user_on_login(void)
 		{ "2", -1, FALSE },
 	};
 	struct retrieve_user_settings *set;
-	const char *fields[2], *error;
+	const char *fields[3], *error;
 	unsigned int i;
 	int ret;
 
 	test_begin("retrieve user settings: retrieve_on_login");
 	for (i = 0; i < N_ELEMENTS(tests); i++) {
 		fields[0] = tests[i].value == NULL ? NULL :
-			t_strconcat("retrieve_on_login=", tests[i].value, NULL);
-		fields[1] = NULL;
+			"retrieve_on_login";
+		fields[1] = tests[i].value;
+		fields[2] = NULL;
 		ret = test_user_parse(fields, &set, &error);
 		test_assert_idx(ret == tests[i].ret, i);
 		if (ret == 0)
