@@ -11,7 +11,7 @@
 /* Quoted values are cut so that an error stays a readable single line */
 #define RETRIEVE_SETTING_ERROR_VALUE_MAX_LEN 128
 
-bool retrieve_setting_bool_parse(const char *value, bool *result_r)
+static bool retrieve_setting_bool_parse(const char *value, bool *result_r)
 {
 	/* yes/no like Dovecot's own settings, plus the spellings people
 	   bring from other configuration languages */
@@ -134,6 +134,36 @@ int retrieve_setting_get_size(const struct retrieve_setting_source *src,
 		return -1;
 	}
 	return 0;
+}
+
+int retrieve_setting_get_keyword(const struct retrieve_setting_source *src,
+				 const char *field, const char *const *names,
+				 unsigned int default_idx, unsigned int *idx_r,
+				 const char **error_r)
+{
+	const char *value = retrieve_setting_get(src, field);
+	string_t *reason;
+	unsigned int i;
+
+	*idx_r = default_idx;
+	if (value == NULL)
+		return 0;
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcasecmp(value, names[i]) == 0) {
+			*idx_r = i;
+			return 0;
+		}
+	}
+	reason = t_str_new(64);
+	str_append(reason, "invalid value (use ");
+	for (i = 0; names[i] != NULL; i++) {
+		if (i > 0)
+			str_append(reason, names[i+1] == NULL ? " or " : ", ");
+		str_append(reason, names[i]);
+	}
+	str_append_c(reason, ')');
+	*error_r = retrieve_setting_error(src, field, str_c(reason), value);
+	return -1;
 }
 
 int retrieve_setting_get_count(const struct retrieve_setting_source *src,

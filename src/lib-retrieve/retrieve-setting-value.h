@@ -23,9 +23,6 @@ struct retrieve_setting_source {
 	const char *key;
 };
 
-/* yes/y/true/1 or no/n/false/0 (case-insensitive). Returns FALSE for
-   anything else. */
-bool retrieve_setting_bool_parse(const char *value, bool *result_r);
 /* Dovecot's time syntax (30s, 15m, 1h), or a bare number of seconds */
 int retrieve_setting_time_parse(const char *value, unsigned int *secs_r,
 				const char **error_r);
@@ -56,6 +53,12 @@ int retrieve_setting_get_size(const struct retrieve_setting_source *src,
 			      const char *field, uoff_t default_size,
 			      bool zero_allowed, uoff_t *size_r,
 			      const char **error_r);
+/* One of names (a NULL-terminated list, matched case-insensitively):
+   idx_r is its index. The error lists them ("use a, b or c"). */
+int retrieve_setting_get_keyword(const struct retrieve_setting_source *src,
+				 const char *field, const char *const *names,
+				 unsigned int default_idx, unsigned int *idx_r,
+				 const char **error_r);
 /* A positive count: a bare number, 0 is an error */
 int retrieve_setting_get_count(const struct retrieve_setting_source *src,
 			       const char *field, unsigned int default_value,

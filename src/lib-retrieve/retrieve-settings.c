@@ -26,6 +26,20 @@
 #define RETRIEVE_IDENTITY_MAX_LEN 200
 #define RETRIEVE_IDENTITY_KEEP_LEN 150
 
+/* The values of ssl and folders, in the order of their enums */
+static const char *const retrieve_ssl_mode_names[] = {
+	[RETRIEVE_SSL_MODE_IMPLICIT] = "yes",
+	[RETRIEVE_SSL_MODE_STARTTLS] = "starttls",
+	[RETRIEVE_SSL_MODE_NONE] = "no",
+	NULL
+};
+static const char *const retrieve_folders_method_names[] = {
+	[RETRIEVE_FOLDERS_INBOX] = "inbox",
+	[RETRIEVE_FOLDERS_MERGE] = "merge",
+	[RETRIEVE_FOLDERS_MIRROR] = "mirror",
+	NULL
+};
+
 /* Always denied unless retrieve_allow_networks lists them: where an
    account's host could reach the local machine or its private networks
    (SSRF), and addresses that are no host at all. */
@@ -313,6 +327,7 @@ retrieve_account_parse_ssl(const struct retrieve_setting_source *src,
 			   const char **error_r)
 {
 	const char *value;
+	unsigned int mode;
 
 	value = retrieve_setting_get(src, "ssl");
 	if (value == NULL) {
@@ -320,17 +335,10 @@ retrieve_account_parse_ssl(const struct retrieve_setting_source *src,
 			RETRIEVE_SSL_MODE_IMPLICIT : RETRIEVE_SSL_MODE_STARTTLS;
 		return 0;
 	}
-	if (strcasecmp(value, "yes") == 0)
-		set->ssl_mode = RETRIEVE_SSL_MODE_IMPLICIT;
-	else if (strcasecmp(value, "starttls") == 0)
-		set->ssl_mode = RETRIEVE_SSL_MODE_STARTTLS;
-	else if (strcasecmp(value, "no") == 0)
-		set->ssl_mode = RETRIEVE_SSL_MODE_NONE;
-	else {
-		*error_r = retrieve_setting_error(src, "ssl",
-			"invalid value (use yes, starttls or no)", value);
+	if (retrieve_setting_get_keyword(src, "ssl", retrieve_ssl_mode_names,
+					 0, &mode, error_r) < 0)
 		return -1;
-	}
+	set->ssl_mode = mode;
 
 	if (url->implicit_ssl && set->ssl_mode != RETRIEVE_SSL_MODE_IMPLICIT) {
 		*error_r = retrieve_setting_error(src, "ssl",
@@ -348,19 +356,6 @@ retrieve_account_parse_ssl(const struct retrieve_setting_source *src,
 	return 0;
 }
 
-const char *retrieve_folders_method_name(enum retrieve_folders_method method)
-{
-	switch (method) {
-	case RETRIEVE_FOLDERS_INBOX:
-		return "inbox";
-	case RETRIEVE_FOLDERS_MERGE:
-		return "merge";
-	case RETRIEVE_FOLDERS_MIRROR:
-		return "mirror";
-	}
-	i_unreached();
-}
-
 static int
 retrieve_account_parse_folders(const struct retrieve_setting_source *src,
 			       pool_t pool, struct retrieve_account_settings *set,
@@ -370,6 +365,7 @@ retrieve_account_parse_folders(const struct retrieve_setting_source *src,
 		"\\Junk", "\\Trash", NULL
 	};
 	const char *value, *exclude;
+	unsigned int method;
 
 	value = retrieve_setting_get(src, "folders");
 	exclude = retrieve_setting_get(src, "folders_exclude");
@@ -385,17 +381,12 @@ retrieve_account_parse_folders(const struct retrieve_setting_source *src,
 		set->folders_exclude = p_new(pool, const char *, 1);
 		return 0;
 	}
-	if (value == NULL || strcasecmp(value, "inbox") == 0)
-		set->folders = RETRIEVE_FOLDERS_INBOX;
-	else if (strcasecmp(value, "merge") == 0)
-		set->folders = RETRIEVE_FOLDERS_MERGE;
-	else if (strcasecmp(value, "mirror") == 0)
-		set->folders = RETRIEVE_FOLDERS_MIRROR;
-	else {
-		*error_r = retrieve_setting_error(src, "folders",
-			"invalid value (use inbox, merge or mirror)", value);
+	if (retrieve_setting_get_keyword(src, "folders",
+					 retrieve_folders_method_names,
+					 RETRIEVE_FOLDERS_INBOX, &method,
+					 error_r) < 0)
 		return -1;
-	}
+	set->folders = method;
 
 	if (exclude != NULL) {
 		if (!uni_utf8_str_is_valid(exclude) ||

@@ -92,8 +92,6 @@ struct retrieve_account_settings {
 	const char *const *folders_exclude;
 };
 
-const char *retrieve_folders_method_name(enum retrieve_folders_method method);
-
 int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
 				   struct retrieve_global_settings *set_r,
 				   const char **error_r);

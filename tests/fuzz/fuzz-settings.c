@@ -2,14 +2,13 @@
 
 /* The settings parser: the input is "key=value" lines, served by the
    getenv callback as userdb fields / plugin settings would be. The
-   administrator's settings and then the accounts are parsed. */
+   administrator's settings and then the accounts are parsed by the
+   loader every host program uses. */
 
 #include "lib.h"
 #include "array.h"
-#include "retrieve-settings.h"
+#include "retrieve-user.h"
 #include "fuzz-common.h"
-
-#define FUZZ_MAX_ACCOUNTS 8
 
 static const char *fuzz_getenv(const char *name, void *context)
 {
@@ -36,26 +35,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	T_BEGIN {
 		const char *const *lines = fuzz_t_lines(data, size, 256);
-		struct retrieve_global_settings global;
-		struct retrieve_account_settings *set;
+		struct retrieve_user_settings *set;
+		const struct retrieve_user_account *account;
 		const char *error, *identity;
-		unsigned int idx;
-		int ret;
 
-		if (retrieve_global_settings_parse(fuzz_getenv, (void *)lines,
-						   &global, &error) == 0) {
-			for (idx = 1; idx <= FUZZ_MAX_ACCOUNTS; idx++) {
-				ret = retrieve_account_settings_parse(pool,
-					&global, fuzz_getenv, (void *)lines,
-					idx, &set, &error);
-				if (ret <= 0)
-					break;
-				identity = retrieve_account_identity(set);
+		if (retrieve_user_settings_parse(pool, fuzz_getenv,
+						 (void *)lines, &set,
+						 &error) == 0) {
+			array_foreach(&set->accounts, account) {
+				i_assert((account->set == NULL) !=
+					 (account->error == NULL));
+				if (account->set == NULL)
+					continue;
+				identity = retrieve_account_identity(
+					account->set);
 				/* it names a file in the state dir */
 				i_assert(identity[0] != '\0' &&
 					 identity[0] != '.' &&
 					 strchr(identity, '/') == NULL);
-				(void)retrieve_folders_method_name(set->folders);
 			}
 		}
 	} T_END;

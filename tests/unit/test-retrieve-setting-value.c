@@ -27,180 +27,163 @@ test_source(const char *key, const char *field, const char *value)
 	return src;
 }
 
-static void test_retrieve_setting_bool(void)
-{
-	static const struct {
-		const char *value;
-		bool valid, result;
-	} tests[] = {
-		{ "yes", TRUE, TRUE }, { "YES", TRUE, TRUE },
-		{ "y", TRUE, TRUE }, { "true", TRUE, TRUE },
-		{ "True", TRUE, TRUE }, { "1", TRUE, TRUE },
-		{ "no", TRUE, FALSE }, { "No", TRUE, FALSE },
-		{ "n", TRUE, FALSE }, { "false", TRUE, FALSE },
-		{ "FALSE", TRUE, FALSE }, { "0", TRUE, FALSE },
-		{ "", FALSE, FALSE }, { "maybe", FALSE, FALSE },
-		{ "2", FALSE, FALSE }, { "yes ", FALSE, FALSE },
-		{ "on", FALSE, FALSE }, { "-1", FALSE, FALSE },
-	};
-	struct retrieve_setting_source src;
-	const char *error;
-	unsigned int i;
-	bool result;
+enum test_value_kind {
+	TEST_BOOL,
+	TEST_TIME,
+	TEST_TIME_POSITIVE,
+	TEST_SIZE,
+	TEST_SIZE_NONZERO,
+	TEST_COUNT,
+	TEST_KEYWORD,
+};
 
-	test_begin("retrieve setting: booleans");
+/* Parses value as kind: returns the getter's result, *result_r the
+   value (the default, 7, when unset) */
+static int
+test_value_get(enum test_value_kind kind, const char *value,
+	       uintmax_t *result_r, const char **error_r)
+{
+	static const char *const names[] = { "inbox", "merge", "mirror", NULL };
+	struct retrieve_setting_source src = test_source(NULL, "v", value);
+	unsigned int num = 0;
+	uoff_t size = 0;
+	bool flag = FALSE;
+	int ret = -1;
+
+	switch (kind) {
+	case TEST_BOOL:
+		ret = retrieve_setting_get_bool(&src, "v", TRUE, &flag,
+						error_r);
+		num = flag ? 1 : 0;
+		break;
+	case TEST_TIME:
+	case TEST_TIME_POSITIVE:
+		ret = retrieve_setting_get_time(&src, "v", 7,
+				kind == TEST_TIME_POSITIVE, &num, error_r);
+		break;
+	case TEST_SIZE:
+	case TEST_SIZE_NONZERO:
+		ret = retrieve_setting_get_size(&src, "v", 7,
+				kind == TEST_SIZE, &size, error_r);
+		*result_r = size;
+		return ret;
+	case TEST_COUNT:
+		ret = retrieve_setting_get_count(&src, "v", 7, &num, error_r);
+		break;
+	case TEST_KEYWORD:
+		ret = retrieve_setting_get_keyword(&src, "v", names, 7, &num,
+						   error_r);
+		break;
+	}
+	*result_r = num;
+	return ret;
+}
+
+static void test_retrieve_setting_values(void)
+{
+#define BAD_BOOL "retrieve_v: invalid boolean (use yes or no) (value '"
+#define BAD_TIME \
+	"retrieve_v: invalid time interval (e.g. 30s, 15m, 1h) (value '"
+#define BAD_COUNT "retrieve_v: not a positive number (value '"
+	static const struct {
+		enum test_value_kind kind;
+		const char *value;
+		uintmax_t result;
+		/* NULL when valid, else the error's beginning */
+		const char *error;
+	} tests[] = {
+		{ TEST_BOOL, NULL, 1, NULL },
+		{ TEST_BOOL, "yes", 1, NULL }, { TEST_BOOL, "YES", 1, NULL },
+		{ TEST_BOOL, "y", 1, NULL }, { TEST_BOOL, "True", 1, NULL },
+		{ TEST_BOOL, "1", 1, NULL },
+		{ TEST_BOOL, "no", 0, NULL }, { TEST_BOOL, "No", 0, NULL },
+		{ TEST_BOOL, "n", 0, NULL }, { TEST_BOOL, "FALSE", 0, NULL },
+		{ TEST_BOOL, "0", 0, NULL },
+		{ TEST_BOOL, "", 0, BAD_BOOL },
+		{ TEST_BOOL, "maybe", 0, BAD_BOOL },
+		{ TEST_BOOL, "2", 0, BAD_BOOL },
+		{ TEST_BOOL, "yes ", 0, BAD_BOOL },
+		{ TEST_BOOL, "on", 0, BAD_BOOL },
+		{ TEST_BOOL, "-1", 0, BAD_BOOL },
+
+		{ TEST_TIME, NULL, 7, NULL }, { TEST_TIME, "0", 0, NULL },
+		{ TEST_TIME, "30", 30, NULL }, { TEST_TIME, "30s", 30, NULL },
+		{ TEST_TIME, "15m", 15*60, NULL },
+		{ TEST_TIME, "2 mins", 120, NULL },
+		{ TEST_TIME, "1h", 3600, NULL },
+		{ TEST_TIME, "4294967295", 4294967295U, NULL },
+		{ TEST_TIME, "", 0, BAD_TIME },
+		{ TEST_TIME, "soon", 0, BAD_TIME },
+		{ TEST_TIME, "-1", 0, BAD_TIME },
+		{ TEST_TIME, "-1m", 0, BAD_TIME },
+		{ TEST_TIME, "5x", 0, BAD_TIME },
+		{ TEST_TIME, "4294967296", 0, BAD_TIME },
+		{ TEST_TIME_POSITIVE, NULL, 7, NULL },
+		{ TEST_TIME_POSITIVE, "1s", 1, NULL },
+		{ TEST_TIME_POSITIVE, "0s", 0,
+		  "retrieve_v: must be greater than zero (value '0s')" },
+
+		{ TEST_SIZE, NULL, 7, NULL }, { TEST_SIZE, "0", 0, NULL },
+		{ TEST_SIZE, "500k", 500*1024, NULL },
+		{ TEST_SIZE, "huge", 0,
+		  "retrieve_v: invalid size (e.g. 500k, 10M, 0 for no limit)" },
+		{ TEST_SIZE, "-1", 0, "retrieve_v: invalid size (e.g. 500k" },
+		{ TEST_SIZE_NONZERO, "10M", 10*1024*1024, NULL },
+		{ TEST_SIZE_NONZERO, "1G", 1024*1024*1024, NULL },
+		{ TEST_SIZE_NONZERO, "123", 123, NULL },
+		{ TEST_SIZE_NONZERO, "0", 0,
+		  "retrieve_v: invalid size (e.g. 100M, 1G; not 0)" },
+		{ TEST_SIZE_NONZERO, "", 0,
+		  "retrieve_v: invalid size (e.g. 100M" },
+
+		{ TEST_COUNT, NULL, 7, NULL }, { TEST_COUNT, "1", 1, NULL },
+		{ TEST_COUNT, "10", 10, NULL },
+		{ TEST_COUNT, "0", 0, BAD_COUNT },
+		{ TEST_COUNT, "", 0, BAD_COUNT },
+		{ TEST_COUNT, "ten", 0, BAD_COUNT },
+		{ TEST_COUNT, "-3", 0, BAD_COUNT },
+		{ TEST_COUNT, "3s", 0, BAD_COUNT },
+
+		{ TEST_KEYWORD, NULL, 7, NULL },
+		{ TEST_KEYWORD, "inbox", 0, NULL },
+		{ TEST_KEYWORD, "Merge", 1, NULL },
+		{ TEST_KEYWORD, "MIRROR", 2, NULL },
+		{ TEST_KEYWORD, "all", 0,
+		  "retrieve_v: invalid value (use inbox, merge or mirror) "
+		  "(value 'all')" },
+	};
+	const char *error;
+	uintmax_t result;
+	unsigned int i;
+	int ret;
+
+	test_begin("retrieve setting: values");
 	for (i = 0; i < N_ELEMENTS(tests); i++) {
-		result = !tests[i].result;
-		test_assert_idx(retrieve_setting_bool_parse(tests[i].value,
-					&result) == tests[i].valid, i);
-		if (tests[i].valid)
+		error = NULL;
+		ret = test_value_get(tests[i].kind, tests[i].value,
+				     &result, &error);
+		test_assert_idx(ret == (tests[i].error == NULL ? 0 : -1), i);
+		if (tests[i].error == NULL)
 			test_assert_idx(result == tests[i].result, i);
-
-		src = test_source(NULL, "flag", tests[i].value);
-		error = NULL;
-		test_assert_idx(retrieve_setting_get_bool(&src, "flag", TRUE,
-				&result, &error) == (tests[i].valid ? 0 : -1), i);
-		if (!tests[i].valid) {
-			test_assert_idx(error != NULL && str_begins(error,
-				"retrieve_flag: invalid boolean (use yes or "
-				"no) (value '"), i);
-		}
-	}
-	/* unset: the default */
-	src = test_source(NULL, "flag", NULL);
-	test_assert(retrieve_setting_get_bool(&src, "flag", TRUE, &result,
-					      &error) == 0 && result);
-	test_assert(retrieve_setting_get_bool(&src, "flag", FALSE, &result,
-					      &error) == 0 && !result);
-	test_end();
-}
-
-static void test_retrieve_setting_time(void)
-{
-	static const struct {
-		const char *value;
-		int ret;
-		unsigned int secs;
-	} tests[] = {
-		{ "0", 0, 0 }, { "30", 0, 30 }, { "30s", 0, 30 },
-		{ "15m", 0, 15*60 }, { "2 mins", 0, 120 }, { "1h", 0, 3600 },
-		{ "4294967295", 0, 4294967295U },
-		{ "", -1, 0 }, { "soon", -1, 0 }, { "-1", -1, 0 },
-		{ "-1m", -1, 0 }, { "5x", -1, 0 }, { "4294967296", -1, 0 },
-	};
-	struct retrieve_setting_source src;
-	const char *error;
-	unsigned int i, secs;
-
-	test_begin("retrieve setting: durations");
-	for (i = 0; i < N_ELEMENTS(tests); i++) {
-		src = test_source("retrieve2", "interval", tests[i].value);
-		error = NULL;
-		test_assert_idx(retrieve_setting_get_time(&src, "interval",
-				7, FALSE, &secs, &error) == tests[i].ret, i);
-		if (tests[i].ret == 0)
-			test_assert_idx(secs == tests[i].secs, i);
 		else {
-			/* an account's field reads "<key>: <field>" */
-			test_assert_idx(error != NULL && str_begins(error,
-				"retrieve2: interval: invalid time interval "
-				"(e.g. 30s, 15m, 1h) (value '"), i);
-		}
-	}
-	/* positive: zero is refused, naming the value */
-	src = test_source(NULL, "timeout", "0s");
-	test_assert(retrieve_setting_get_time(&src, "timeout", 7, TRUE,
-					      &secs, &error) == -1);
-	test_assert_strcmp(error, "retrieve_timeout: must be greater than "
-			   "zero (value '0s')");
-	src = test_source(NULL, "timeout", NULL);
-	test_assert(retrieve_setting_get_time(&src, "timeout", 7, TRUE,
-					      &secs, &error) == 0 && secs == 7);
-	test_end();
-}
-
-static void test_retrieve_setting_size(void)
-{
-	static const struct {
-		const char *value;
-		bool zero_allowed;
-		int ret;
-		uoff_t size;
-	} tests[] = {
-		{ "0", TRUE, 0, 0 },
-		{ "0", FALSE, -1, 0 },
-		{ "500k", TRUE, 0, 500*1024 },
-		{ "10M", FALSE, 0, 10*1024*1024 },
-		{ "1G", FALSE, 0, 1024*1024*1024 },
-		{ "123", FALSE, 0, 123 },
-		{ "huge", TRUE, -1, 0 },
-		{ "", FALSE, -1, 0 },
-		{ "-1", TRUE, -1, 0 },
-	};
-	struct retrieve_setting_source src;
-	const char *error;
-	unsigned int i;
-	uoff_t size;
-
-	test_begin("retrieve setting: sizes");
-	for (i = 0; i < N_ELEMENTS(tests); i++) {
-		src = test_source(NULL, "max_message_size", tests[i].value);
-		error = NULL;
-		test_assert_idx(retrieve_setting_get_size(&src,
-				"max_message_size", 99, tests[i].zero_allowed,
-				&size, &error) == tests[i].ret, i);
-		if (tests[i].ret == 0)
-			test_assert_idx(size == tests[i].size, i);
-		else {
-			test_assert_idx(error != NULL && str_begins(error,
-				"retrieve_max_message_size: invalid size"), i);
-			/* the hint says whether 0 is allowed */
 			test_assert_idx(error != NULL &&
-				(strstr(error, "0 for no limit") != NULL) ==
-				tests[i].zero_allowed, i);
+					str_begins(error, tests[i].error), i);
 		}
 	}
-	src = test_source(NULL, "max_message_size", NULL);
-	test_assert(retrieve_setting_get_size(&src, "max_message_size", 99,
-					      FALSE, &size, &error) == 0 &&
-		    size == 99);
 	test_end();
 }
 
-static void test_retrieve_setting_count(void)
+static void test_retrieve_setting_time_parse(void)
 {
-	static const struct {
-		const char *value;
-		int ret;
-		unsigned int count;
-	} tests[] = {
-		{ "1", 0, 1 }, { "10", 0, 10 }, { "0", -1, 0 },
-		{ "", -1, 0 }, { "ten", -1, 0 }, { "-3", -1, 0 },
-		{ "3s", -1, 0 },
-	};
-	struct retrieve_setting_source src;
 	const char *error;
-	unsigned int i, count;
+	unsigned int secs;
 
-	test_begin("retrieve setting: counts");
-	for (i = 0; i < N_ELEMENTS(tests); i++) {
-		src = test_source(NULL, "max_parallel", tests[i].value);
-		error = NULL;
-		test_assert_idx(retrieve_setting_get_count(&src,
-				"max_parallel", 4, &count,
-				&error) == tests[i].ret, i);
-		if (tests[i].ret == 0)
-			test_assert_idx(count == tests[i].count, i);
-		else {
-			test_assert_idx(error != NULL && str_begins(error,
-				"retrieve_max_parallel: not a positive "
-				"number (value '"), i);
-		}
-	}
-	src = test_source(NULL, "max_parallel", NULL);
-	test_assert(retrieve_setting_get_count(&src, "max_parallel", 4,
-					       &count, &error) == 0 &&
-		    count == 4);
+	test_begin("retrieve setting: bare durations");
+	test_assert(retrieve_setting_time_parse("90", &secs, &error) == 0 &&
+		    secs == 90);
+	test_assert(retrieve_setting_time_parse("1 hour", &secs,
+						&error) == 0 && secs == 3600);
+	test_assert(retrieve_setting_time_parse("x", &secs, &error) < 0);
 	test_end();
 }
 
@@ -278,10 +261,8 @@ static void test_retrieve_setting_error(void)
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
-		test_retrieve_setting_bool,
-		test_retrieve_setting_time,
-		test_retrieve_setting_size,
-		test_retrieve_setting_count,
+		test_retrieve_setting_values,
+		test_retrieve_setting_time_parse,
 		test_retrieve_setting_shared,
 		test_retrieve_setting_error,
 		NULL
