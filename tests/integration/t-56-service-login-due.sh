@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Case 56: a login runs an account that is nearly due (at least half its
 # interval since the last run) at once, ahead of its interval.
+# retrieve_on_login=true is yes, as every boolean setting reads it.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-service.sh
@@ -10,7 +11,8 @@ svc_init
 
 remote_user svcdue-src
 svc_write_config
-svc_user svcdue-dst $(acct retrieve svcdue-src pop3) retrieve_interval=24s
+svc_user svcdue-dst $(acct retrieve svcdue-src pop3) retrieve_interval=24s \
+	retrieve_on_login=true
 svc_start
 # never ran: the start's scan runs it at once
 wait_until 20 eval '[[ -n $(remote_logins svcdue-src) ]]' ||
