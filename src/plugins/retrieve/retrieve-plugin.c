@@ -25,8 +25,8 @@ static MODULE_CONTEXT_DEFINE_INIT(retrieve_user_module,
 				  &mail_user_module_register);
 
 static void
-retrieve_user_settings_load(struct mail_user *user,
-			    struct retrieve_user *ruser, struct event *event)
+retrieve_plugin_user_load(struct mail_user *user, struct retrieve_user *ruser,
+			  struct event *event)
 {
 	const struct retrieve_user_account *account;
 	const char *error;
@@ -115,7 +115,7 @@ static void retrieve_mail_user_created(struct mail_user *user)
 	event_add_category(event, &event_category_retrieve);
 	event_set_append_log_prefix(event, "retrieve: ");
 	T_BEGIN {
-		retrieve_user_settings_load(user, ruser, event);
+		retrieve_plugin_user_load(user, ruser, event);
 		if (ruser->set != NULL)
 			retrieve_user_notify_login(user, ruser, event);
 	} T_END;
