@@ -92,14 +92,12 @@ static void test_retrieve_setting_values(void)
 		/* NULL when valid, else the error's beginning */
 		const char *error;
 	} tests[] = {
-		{ TEST_BOOL, NULL, 1, NULL },
-		{ TEST_BOOL, "yes", 1, NULL }, { TEST_BOOL, "YES", 1, NULL },
-		{ TEST_BOOL, "y", 1, NULL }, { TEST_BOOL, "True", 1, NULL },
-		{ TEST_BOOL, "1", 1, NULL },
+		{ TEST_BOOL, NULL, 1, NULL }, { TEST_BOOL, "yes", 1, NULL },
+		{ TEST_BOOL, "YES", 1, NULL }, { TEST_BOOL, "y", 1, NULL },
+		{ TEST_BOOL, "True", 1, NULL }, { TEST_BOOL, "1", 1, NULL },
 		{ TEST_BOOL, "no", 0, NULL }, { TEST_BOOL, "No", 0, NULL },
 		{ TEST_BOOL, "n", 0, NULL }, { TEST_BOOL, "FALSE", 0, NULL },
-		{ TEST_BOOL, "0", 0, NULL },
-		{ TEST_BOOL, "", 0, BAD_BOOL },
+		{ TEST_BOOL, "0", 0, NULL }, { TEST_BOOL, "", 0, BAD_BOOL },
 		{ TEST_BOOL, "maybe", 0, BAD_BOOL },
 		{ TEST_BOOL, "2", 0, BAD_BOOL },
 		{ TEST_BOOL, "yes ", 0, BAD_BOOL },
