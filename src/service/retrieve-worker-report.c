@@ -80,7 +80,7 @@ retrieve_worker_pause(struct retrieve_worker_user *wuser,
 {
 	const char *error;
 
-	if (retrieve_schedule_pause(&wuser->global, set, &error) < 0) {
+	if (retrieve_state_pause_write(&wuser->global, set, &error) < 0) {
 		e_error(wuser->user->event, "retrieve(%s): %s",
 			set->name, error);
 		return;
@@ -97,7 +97,7 @@ retrieve_worker_report_account(struct retrieve_worker_user *wuser,
 			       bool login, string_t *str)
 {
 	struct retrieve_schedule sched;
-	enum retrieve_schedule_pause_marker marker;
+	enum retrieve_state_pause_marker marker;
 	const char *error;
 	time_t next_due;
 	bool login_due;
@@ -112,11 +112,11 @@ retrieve_worker_report_account(struct retrieve_worker_user *wuser,
 	}
 	if (sched.state == RETRIEVE_SCHEDULE_STATE_PAUSED) {
 		/* failures recorded by doveadm runs leave no marker yet */
-		if (retrieve_schedule_read_pause(&wuser->global, set, &marker,
-						 &error) < 0) {
+		if (retrieve_state_pause_read(&wuser->global, set, &marker,
+					      &error) < 0) {
 			e_error(wuser->user->event, "retrieve(%s): %s",
 				set->name, error);
-		} else if (marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE) {
+		} else if (marker == RETRIEVE_STATE_PAUSE_MARKER_NONE) {
 			retrieve_worker_pause(wuser, set);
 		}
 		return;
@@ -170,7 +170,7 @@ void retrieve_worker_after_run(struct retrieve_worker_user *wuser,
 	int ret;
 
 	if (result == RETRIEVE_RESULT_OK) {
-		if (retrieve_schedule_unpause(&wuser->global, set, &error) < 0)
+		if (retrieve_state_pause_remove(&wuser->global, set, &error) < 0)
 			e_error(wuser->user->event, "retrieve(%s): %s",
 				set->name, error);
 		return;
