@@ -534,6 +534,8 @@ static int pop3_parse_list_line(struct pop3_client *pc, const char *line)
 static int pop3_parse_listing_line(struct pop3_client *pc,
 				   enum pop3_cmd_type type, const char *line)
 {
+	unsigned int login_delay;
+
 	if (*line == '\0')
 		return 0;
 	switch (type) {
@@ -544,6 +546,8 @@ static int pop3_parse_listing_line(struct pop3_client *pc,
 			return -1;
 		}
 		pc->caps |= pop3_capa_line_parse(line);
+		if (pop3_capa_login_delay_parse(line, &login_delay))
+			retrieve_client_set_login_delay(&pc->client, login_delay);
 		return 0;
 	case POP3_CMD_UIDL:
 		return pop3_parse_uidl_line(pc, line);

@@ -21,9 +21,30 @@ retrieve_schedule_grow(unsigned int base, unsigned int doublings,
 	return secs < max ? secs : max;
 }
 
-static bool retrieve_schedule_error_has(const char *error, const char *code)
+static bool
+retrieve_schedule_resp_code_is(const struct retrieve_state_status *status,
+			       const char *code)
 {
-	return error != NULL && strstr(error, code) != NULL;
+	return status->last_resp_code != NULL &&
+		strcasecmp(status->last_resp_code, code) == 0;
+}
+
+bool retrieve_schedule_status_pauses(const struct retrieve_state_status *status)
+{
+	return status->last_result == RETRIEVE_RESULT_AUTH_FAILED &&
+		status->consecutive_failures >=
+		RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES;
+}
+
+/* How long a [LOGIN-DELAY] refusal waits: what the server announced in
+   CAPA (bounded), or a typical delay when it announced none */
+static unsigned int
+retrieve_schedule_login_delay(const struct retrieve_state_status *status)
+{
+	if (status->login_delay_secs == 0)
+		return RETRIEVE_SCHEDULE_LOGIN_DELAY_SECS;
+	return I_MIN(status->login_delay_secs,
+		     RETRIEVE_SCHEDULE_MAX_LOGIN_DELAY_SECS);
 }
 
 void retrieve_schedule_calc(bool interval_manual, unsigned int interval_secs,
@@ -52,7 +73,7 @@ void retrieve_schedule_calc(bool interval_manual, unsigned int interval_secs,
 
 	sched_r->state = RETRIEVE_SCHEDULE_STATE_BACKOFF;
 	if (status->last_result == RETRIEVE_RESULT_AUTH_FAILED) {
-		if (failures >= RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES) {
+		if (retrieve_schedule_status_pauses(status)) {
 			if (marker == RETRIEVE_STATE_PAUSE_MARKER_CHANGED) {
 				/* one try with the new settings */
 				sched_r->state =
@@ -70,17 +91,14 @@ void retrieve_schedule_calc(bool interval_manual, unsigned int interval_secs,
 		sched_r->backoff_secs = retrieve_schedule_grow(interval_secs,
 			failures, RETRIEVE_SCHEDULE_MAX_AUTH_BACKOFF_SECS);
 		sched_r->reason = "authentication failed";
-	} else if (retrieve_schedule_error_has(status->last_error,
-					       "[LOGIN-DELAY]")) {
+	} else if (retrieve_schedule_resp_code_is(status, "LOGIN-DELAY")) {
 		/* the server told us to come back later, not that anything
 		   is wrong: wait, but don't escalate */
-		sched_r->backoff_secs =
-			I_MAX(interval_secs, RETRIEVE_SCHEDULE_LOGIN_DELAY_SECS);
+		sched_r->backoff_secs = I_MAX(interval_secs,
+			retrieve_schedule_login_delay(status));
 		sched_r->reason = "server asked for a login delay";
-	} else if (retrieve_schedule_error_has(status->last_error,
-					       "[IN-USE]") ||
-		   retrieve_schedule_error_has(status->last_error,
-					       "[INUSE]")) {
+	} else if (retrieve_schedule_resp_code_is(status, "IN-USE") ||
+		   retrieve_schedule_resp_code_is(status, "INUSE")) {
 		/* another session (often the user's own client) holds the
 		   maildrop: the next interval is soon enough */
 		sched_r->backoff_secs = interval_secs;

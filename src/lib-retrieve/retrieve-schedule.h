@@ -18,9 +18,12 @@ struct retrieve_account_settings;
 /* No back-off grows beyond this (unless the interval itself is longer) */
 #define RETRIEVE_SCHEDULE_MAX_BACKOFF_SECS (4*60*60)
 #define RETRIEVE_SCHEDULE_MAX_AUTH_BACKOFF_SECS (24*60*60)
-/* POP3 [LOGIN-DELAY] without a known delay: RFC 2449 servers typically
-   ask for 15 minutes or more */
+/* POP3 [LOGIN-DELAY] when CAPA announced no LOGIN-DELAY: RFC 2449
+   servers typically ask for 15 minutes or more */
 #define RETRIEVE_SCHEDULE_LOGIN_DELAY_SECS (15*60)
+/* The longest announced LOGIN-DELAY honoured: a hostile value can't
+   hold an account back for longer */
+#define RETRIEVE_SCHEDULE_MAX_LOGIN_DELAY_SECS (24*60*60)
 
 enum retrieve_schedule_state {
 	/* runs at next_due on its interval */
@@ -45,7 +48,13 @@ struct retrieve_schedule {
 	const char *reason;
 };
 
-/* The pure rule. status is NULL when the account never ran. */
+/* TRUE when the status calls for pausing the account: the last
+   RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES runs in a row failed to log in */
+bool retrieve_schedule_status_pauses(const struct retrieve_state_status *status);
+
+/* The pure rule, on the status's result and the remote's response code
+   behind it (never on error text). status is NULL when the account
+   never ran. */
 void retrieve_schedule_calc(bool interval_manual, unsigned int interval_secs,
 			    const struct retrieve_state_status *status,
 			    enum retrieve_state_pause_marker marker,

@@ -18,10 +18,10 @@
 /* Layout of <identity>.state, one record per line, fields separated by
    tabs and escaped with str_tabescape():
 
-     dovecot-retrieve-state	2
+     dovecot-retrieve-state	5
      status	<last_run> <duration_msecs> <result> <error> <last_messages>
 		<last_bytes> <total_messages> <total_bytes> <runs>
-		<consecutive_failures>
+		<consecutive_failures> <resp_code> <login_delay_secs>
      journal	<generation>
      folder	<name> <uidvalidity> <last_run> <last_messages>
 		<last_bytes> <last_errors> <last_error> <total_messages>
@@ -37,7 +37,10 @@
    statistics start from zero. Version 3 added the absent records;
    versions 1 and 2 have none. Version 4 added the folder's
    <absent_since>: when the remote's folder list first lacked it (0 while
-   listed); older versions read as listed. */
+   listed); older versions read as listed. Version 5 added the status's
+   <resp_code> (the remote's response code behind the last result, ""
+   for none) and <login_delay_secs> (the POP3 server's announced
+   LOGIN-DELAY, 0 for none); older versions read as none. */
 
 static const char *
 retrieve_state_parser_error(struct retrieve_state_parser *parser,
@@ -58,12 +61,14 @@ retrieve_state_parse_status(struct retrieve_state_parser *parser,
 			    const char *const *args, const char **error_r)
 {
 	struct retrieve_state_status *status = parser->status;
+	unsigned int fields = parser->version < 5 ?
+		RETRIEVE_STATE_STATUS_V1_FIELDS : RETRIEVE_STATE_STATUS_FIELDS;
 	const char *field = NULL;
 
-	if (str_array_length(args) != RETRIEVE_STATE_STATUS_FIELDS) {
+	if (str_array_length(args) != fields) {
 		*error_r = t_strdup_printf(
 			"status record has %u fields, expected %u",
-			str_array_length(args), RETRIEVE_STATE_STATUS_FIELDS);
+			str_array_length(args), fields);
 		return -1;
 	}
 
@@ -88,6 +93,9 @@ retrieve_state_parse_status(struct retrieve_state_parser *parser,
 		field = "runs";
 	else if (str_to_uint(args[9], &status->consecutive_failures) < 0)
 		field = "consecutive_failures";
+	else if (parser->version >= 5 &&
+		 str_to_uint(args[11], &status->login_delay_secs) < 0)
+		field = "login_delay_secs";
 	if (field != NULL) {
 		*error_r = t_strdup_printf("invalid number in status field %s",
 					   field);
@@ -95,6 +103,8 @@ retrieve_state_parse_status(struct retrieve_state_parser *parser,
 	}
 	status->last_error = args[3][0] == '\0' ? NULL :
 		p_strdup(parser->pool, args[3]);
+	if (parser->version >= 5 && args[10][0] != '\0')
+		status->last_resp_code = p_strdup(parser->pool, args[10]);
 	return 0;
 }
 
@@ -440,10 +450,13 @@ retrieve_state_write_status(struct retrieve_state *state, string_t *str)
 		    retrieve_result_code_name(status->last_result));
 	if (status->last_error != NULL)
 		str_append_tabescaped(str, status->last_error);
-	str_printfa(str, "\t%u\t%"PRIuUOFF_T"\t%"PRIu64"\t%"PRIu64"\t%u\t%u\n",
+	str_printfa(str, "\t%u\t%"PRIuUOFF_T"\t%"PRIu64"\t%"PRIu64"\t%u\t%u\t",
 		    status->last_messages, status->last_bytes,
 		    status->total_messages, status->total_bytes,
 		    status->runs, status->consecutive_failures);
+	if (status->last_resp_code != NULL)
+		str_append_tabescaped(str, status->last_resp_code);
+	str_printfa(str, "\t%u\n", status->login_delay_secs);
 }
 
 static void

@@ -442,8 +442,8 @@ void retrieve_state_get_status(struct retrieve_state *state,
 void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 			       unsigned int duration_msecs,
 			       enum retrieve_result_code result,
-			       const char *error, unsigned int messages,
-			       uoff_t bytes)
+			       const char *resp_code, const char *error,
+			       unsigned int messages, uoff_t bytes)
 {
 	struct retrieve_state_status *status = &state->status;
 	enum retrieve_result_code prev_result = status->last_result;
@@ -454,6 +454,8 @@ void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 	status->last_error = error == NULL || error[0] == '\0' ? NULL :
 		p_strdup(state->pool,
 			 retrieve_state_text_cut(error));
+	status->last_resp_code = resp_code == NULL || resp_code[0] == '\0' ?
+		NULL : p_strdup(state->pool, retrieve_state_text_cut(resp_code));
 	status->last_messages = messages;
 	status->last_bytes = bytes;
 	status->total_messages += messages;
@@ -467,6 +469,12 @@ void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 		status->consecutive_failures = 1;
 	} else
 		status->consecutive_failures++;
+}
+
+void retrieve_state_set_login_delay(struct retrieve_state *state,
+				    unsigned int secs)
+{
+	state->status.login_delay_secs = secs;
 }
 
 void retrieve_state_folder_set_result(struct retrieve_state *state,

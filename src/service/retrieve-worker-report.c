@@ -186,9 +186,7 @@ void retrieve_worker_after_run(struct retrieve_worker_user *wuser,
 	if (ret < 0) {
 		e_error(wuser->user->event, "retrieve(%s): %s",
 			set->name, error);
-	} else if (ret > 0 && status.last_result == RETRIEVE_RESULT_AUTH_FAILED &&
-		   status.consecutive_failures >=
-		   RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES) {
+	} else if (ret > 0 && retrieve_schedule_status_pauses(&status)) {
 		retrieve_worker_pause(wuser, set);
 	}
 	pool_unref(&pool);

@@ -79,6 +79,28 @@ static void test_pop3_capa_line_parse(void)
 	test_end();
 }
 
+static void test_pop3_capa_login_delay_parse(void)
+{
+	unsigned int secs = 0;
+
+	test_begin("pop3_capa_login_delay_parse");
+	test_assert(pop3_capa_login_delay_parse("LOGIN-DELAY 120", &secs) &&
+		    secs == 120);
+	test_assert(pop3_capa_login_delay_parse("login-delay 900 USER",
+						&secs) && secs == 900);
+	test_assert(pop3_capa_login_delay_parse("LOGIN-DELAY 0", &secs) &&
+		    secs == 0);
+	/* hostile or malformed values are no delay at all */
+	test_assert(!pop3_capa_login_delay_parse("LOGIN-DELAY", &secs));
+	test_assert(!pop3_capa_login_delay_parse("LOGIN-DELAY -5", &secs));
+	test_assert(!pop3_capa_login_delay_parse("LOGIN-DELAY 12x", &secs));
+	test_assert(!pop3_capa_login_delay_parse(
+		"LOGIN-DELAY 99999999999999999999", &secs));
+	test_assert(!pop3_capa_login_delay_parse("EXPIRE 120", &secs));
+	test_assert(!pop3_capa_login_delay_parse("", &secs));
+	test_end();
+}
+
 static void test_pop3_uidl_line_parse(void)
 {
 	unsigned int num;
@@ -150,6 +172,7 @@ int main(void)
 		test_pop3_reply_parse,
 		test_pop3_apop,
 		test_pop3_capa_line_parse,
+		test_pop3_capa_login_delay_parse,
 		test_pop3_uidl_line_parse,
 		test_pop3_list_line_parse,
 		test_pop3_stat_parse,

@@ -162,6 +162,7 @@ static void test_retrieve_schedule_resp_codes(void)
 	test_begin("retrieve schedule: [LOGIN-DELAY] and [IN-USE]");
 	status = test_status(RETRIEVE_RESULT_REMOTE_TEMPFAIL, 5,
 			     "PASS failed: -ERR [LOGIN-DELAY] wait");
+	status.last_resp_code = "LOGIN-DELAY";
 	retrieve_schedule_calc(FALSE, 60, &status,
 			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_BACKOFF);
@@ -169,13 +170,42 @@ static void test_retrieve_schedule_resp_codes(void)
 	retrieve_schedule_calc(FALSE, 3600, &status,
 			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.backoff_secs == 3600);
+	/* the delay the server announced in CAPA, not a fixed one */
+	status.login_delay_secs = 120;
+	retrieve_schedule_calc(FALSE, 60, &status,
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
+	test_assert(sched.backoff_secs == 120);
+	test_assert(sched.next_due == T0 + 120);
+	retrieve_schedule_calc(FALSE, 600, &status,
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
+	test_assert(sched.backoff_secs == 600);
+	/* a hostile one is bounded */
+	status.login_delay_secs = UINT_MAX;
+	retrieve_schedule_calc(FALSE, 60, &status,
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
+	test_assert(sched.backoff_secs ==
+		    RETRIEVE_SCHEDULE_MAX_LOGIN_DELAY_SECS);
 
 	status = test_status(RETRIEVE_RESULT_REMOTE_TEMPFAIL, 5,
 			     "PASS failed: -ERR [IN-USE] locked");
+	status.last_resp_code = "in-use";
 	retrieve_schedule_calc(FALSE, 600, &status,
 			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.backoff_secs == 600);
 	test_assert(sched.next_due == T0 + 600);
+
+	/* the code, never the error text, decides: text alone is an
+	   ordinary failure (5th in a row: 600 * 2^4) */
+	status.last_resp_code = NULL;
+	retrieve_schedule_calc(FALSE, 600, &status,
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
+	test_assert(sched.backoff_secs == 600 * 16);
+	status.last_resp_code = "SYS/TEMP";
+	status.last_error = "-ERR [LOGIN-DELAY] in the text only";
+	retrieve_schedule_calc(FALSE, 600, &status,
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
+	test_assert(sched.backoff_secs == 600 * 16);
+	test_assert_strcmp(sched.reason, "last run failed");
 	test_end();
 }
 
