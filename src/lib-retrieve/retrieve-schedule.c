@@ -29,7 +29,8 @@ retrieve_schedule_resp_code_is(const struct retrieve_state_status *status,
 		strcasecmp(status->last_resp_code, code) == 0;
 }
 
-bool retrieve_schedule_status_pauses(const struct retrieve_state_status *status)
+bool
+retrieve_schedule_status_pauses(const struct retrieve_state_status *status)
 {
 	return status->last_result == RETRIEVE_RESULT_AUTH_FAILED &&
 		status->consecutive_failures >=

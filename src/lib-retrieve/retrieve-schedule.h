@@ -50,7 +50,8 @@ struct retrieve_schedule {
 
 /* TRUE when the status calls for pausing the account: the last
    RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES runs in a row failed to log in */
-bool retrieve_schedule_status_pauses(const struct retrieve_state_status *status);
+bool
+retrieve_schedule_status_pauses(const struct retrieve_state_status *status);
 
 /* The pure rule, on the status's result and the remote's response code
    behind it (never on error text). status is NULL when the account

@@ -455,7 +455,8 @@ void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 		p_strdup(state->pool,
 			 retrieve_state_text_cut(error));
 	status->last_resp_code = resp_code == NULL || resp_code[0] == '\0' ?
-		NULL : p_strdup(state->pool, retrieve_state_text_cut(resp_code));
+		NULL : p_strdup(state->pool,
+				retrieve_state_text_cut(resp_code));
 	status->last_messages = messages;
 	status->last_bytes = bytes;
 	status->total_messages += messages;

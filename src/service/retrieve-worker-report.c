@@ -170,7 +170,8 @@ void retrieve_worker_after_run(struct retrieve_worker_user *wuser,
 	int ret;
 
 	if (result == RETRIEVE_RESULT_OK) {
-		if (retrieve_state_pause_remove(&wuser->global, set, &error) < 0)
+		if (retrieve_state_pause_remove(&wuser->global, set,
+						&error) < 0)
 			e_error(wuser->user->event, "retrieve(%s): %s",
 				set->name, error);
 		return;

@@ -468,7 +468,8 @@ static void test_retrieve_state_version4(void)
 		i_fatal("mkdir(%s) failed: %m", test_dir);
 	test_write_file(test_path(".state"), TEST_STATE_HEADER_V4
 			"status\t5\t0\tremote_tempfail\t"
-			"PASS failed: -ERR [LOGIN-DELAY] wait\t0\t0\t7\t700\t3\t2\n"
+			"PASS failed: -ERR [LOGIN-DELAY] wait"
+			"\t0\t0\t7\t700\t3\t2\n"
 			"journal\t4\nfolder\t\t0\t0\t0\t0\t0\t\t0\t0\t0\n"
 			"uid\tUIDL-a\nend\t1\n", FALSE);
 	/* no response code recorded: none is guessed from the text */
@@ -1193,8 +1194,8 @@ static void test_retrieve_state_caps(void)
 	retrieve_state_set_uidvalidity(state, long_text, 5);
 	retrieve_state_folder_set_result(state, "INBOX", 1, 1, 1, 1,
 					 long_text);
-	retrieve_state_set_result(state, 1, 1, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
-				  long_text, 0, 0);
+	retrieve_state_set_result(state, 1, 1, RETRIEVE_RESULT_REMOTE_ERROR,
+				  NULL, long_text, 0, 0);
 	test_state_commit(state);
 	retrieve_state_close(&state);
 
