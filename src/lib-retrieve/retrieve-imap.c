@@ -326,28 +326,23 @@ static void imap_disconnect(struct imap_client *ic)
 		imapc_client_deinit(&ic->imapc);
 }
 
-static void
-imap_end(struct imap_client *ic, enum retrieve_result_code code,
-	 const char *resp_code, const char *error)
-{
-	ic->phase = IMAP_PHASE_DONE;
-	timeout_remove(&ic->to_message);
-	retrieve_client_finish(&ic->client, code, resp_code, error);
-}
-
 /* The run failed: code says how */
 static void
 imap_fail(struct imap_client *ic, enum retrieve_result_code code,
 	  const char *resp_code, const char *error)
 {
 	i_assert(code != RETRIEVE_RESULT_OK);
-	imap_end(ic, code, resp_code, error);
+	ic->phase = IMAP_PHASE_DONE;
+	timeout_remove(&ic->to_message);
+	retrieve_client_finish(&ic->client, code, resp_code, error);
 }
 
 /* The normal end: every folder was handled (or a stop was asked) */
 static void imap_finish(struct imap_client *ic)
 {
-	imap_end(ic, RETRIEVE_RESULT_OK, NULL, NULL);
+	ic->phase = IMAP_PHASE_DONE;
+	timeout_remove(&ic->to_message);
+	retrieve_client_finish(&ic->client, RETRIEVE_RESULT_OK, NULL, NULL);
 }
 
 static enum retrieve_result_code

@@ -81,7 +81,11 @@ static void test_pop3_capa_line_parse(void)
 
 static void test_pop3_capa_login_delay_parse(void)
 {
-	unsigned int secs = 0;
+	static const char *const bad[] = {
+		"LOGIN-DELAY", "LOGIN-DELAY -5", "LOGIN-DELAY 12x",
+		"LOGIN-DELAY 99999999999999999999", "EXPIRE 120", "",
+	};
+	unsigned int i, secs = 0;
 
 	test_begin("pop3_capa_login_delay_parse");
 	test_assert(pop3_capa_login_delay_parse("LOGIN-DELAY 120", &secs) &&
@@ -91,13 +95,8 @@ static void test_pop3_capa_login_delay_parse(void)
 	test_assert(pop3_capa_login_delay_parse("LOGIN-DELAY 0", &secs) &&
 		    secs == 0);
 	/* hostile or malformed values are no delay at all */
-	test_assert(!pop3_capa_login_delay_parse("LOGIN-DELAY", &secs));
-	test_assert(!pop3_capa_login_delay_parse("LOGIN-DELAY -5", &secs));
-	test_assert(!pop3_capa_login_delay_parse("LOGIN-DELAY 12x", &secs));
-	test_assert(!pop3_capa_login_delay_parse(
-		"LOGIN-DELAY 99999999999999999999", &secs));
-	test_assert(!pop3_capa_login_delay_parse("EXPIRE 120", &secs));
-	test_assert(!pop3_capa_login_delay_parse("", &secs));
+	for (i = 0; i < N_ELEMENTS(bad); i++)
+		test_assert_idx(!pop3_capa_login_delay_parse(bad[i], &secs), i);
 	test_end();
 }
 

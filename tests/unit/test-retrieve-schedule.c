@@ -31,6 +31,21 @@ test_status(enum retrieve_result_code result, unsigned int failures,
 	return status;
 }
 
+/* The back-off after status; next_due must agree */
+static unsigned int
+test_backoff(unsigned int interval_secs,
+	     const struct retrieve_state_status *status)
+{
+	struct retrieve_schedule sched;
+
+	retrieve_schedule_calc(FALSE, interval_secs, status,
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
+	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_BACKOFF);
+	test_assert(sched.next_due == status->last_run +
+		    (time_t)sched.backoff_secs);
+	return sched.backoff_secs;
+}
+
 static void test_retrieve_schedule_basic(void)
 {
 	struct retrieve_schedule sched;
@@ -156,56 +171,36 @@ static void test_retrieve_schedule_auth(void)
 
 static void test_retrieve_schedule_resp_codes(void)
 {
-	struct retrieve_schedule sched;
 	struct retrieve_state_status status;
 
 	test_begin("retrieve schedule: [LOGIN-DELAY] and [IN-USE]");
 	status = test_status(RETRIEVE_RESULT_REMOTE_TEMPFAIL, 5,
 			     "PASS failed: -ERR [LOGIN-DELAY] wait");
 	status.last_resp_code = "LOGIN-DELAY";
-	retrieve_schedule_calc(FALSE, 60, &status,
-			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
-	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_BACKOFF);
-	test_assert(sched.backoff_secs == RETRIEVE_SCHEDULE_LOGIN_DELAY_SECS);
-	retrieve_schedule_calc(FALSE, 3600, &status,
-			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
-	test_assert(sched.backoff_secs == 3600);
+	test_assert(test_backoff(60, &status) ==
+		    RETRIEVE_SCHEDULE_LOGIN_DELAY_SECS);
+	test_assert(test_backoff(3600, &status) == 3600);
 	/* the delay the server announced in CAPA, not a fixed one */
 	status.login_delay_secs = 120;
-	retrieve_schedule_calc(FALSE, 60, &status,
-			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
-	test_assert(sched.backoff_secs == 120);
-	test_assert(sched.next_due == T0 + 120);
-	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
-	test_assert(sched.backoff_secs == 600);
+	test_assert(test_backoff(60, &status) == 120);
+	test_assert(test_backoff(600, &status) == 600);
 	/* a hostile one is bounded */
 	status.login_delay_secs = UINT_MAX;
-	retrieve_schedule_calc(FALSE, 60, &status,
-			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
-	test_assert(sched.backoff_secs ==
+	test_assert(test_backoff(60, &status) ==
 		    RETRIEVE_SCHEDULE_MAX_LOGIN_DELAY_SECS);
 
 	status = test_status(RETRIEVE_RESULT_REMOTE_TEMPFAIL, 5,
 			     "PASS failed: -ERR [IN-USE] locked");
 	status.last_resp_code = "in-use";
-	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
-	test_assert(sched.backoff_secs == 600);
-	test_assert(sched.next_due == T0 + 600);
+	test_assert(test_backoff(600, &status) == 600);
 
 	/* the code, never the error text, decides: text alone is an
 	   ordinary failure (5th in a row: 600 * 2^4) */
 	status.last_resp_code = NULL;
-	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
-	test_assert(sched.backoff_secs == 600 * 16);
+	test_assert(test_backoff(600, &status) == 600 * 16);
 	status.last_resp_code = "SYS/TEMP";
 	status.last_error = "-ERR [LOGIN-DELAY] in the text only";
-	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
-	test_assert(sched.backoff_secs == 600 * 16);
-	test_assert_strcmp(sched.reason, "last run failed");
+	test_assert(test_backoff(600, &status) == 600 * 16);
 	test_end();
 }
 

@@ -74,6 +74,16 @@ static void test_state_reset(void)
 		i_fatal("%s", error);
 }
 
+/* A fresh state directory whose .state holds data (an old version, or
+   damage) */
+static void test_state_write_state_file(const char *data)
+{
+	test_state_reset();
+	if (mkdir(test_dir, 0700) < 0)
+		i_fatal("mkdir(%s) failed: %m", test_dir);
+	test_write_file(test_path(".state"), data, FALSE);
+}
+
 static struct retrieve_state *test_state_open(void)
 {
 	struct retrieve_state *state;
@@ -402,7 +412,7 @@ static void test_retrieve_state_folder_status(void)
 	test_end();
 }
 
-static void test_retrieve_state_version1(void)
+static void test_retrieve_state_old_versions(void)
 {
 	const struct retrieve_state_folder_status *folders, *f;
 	struct retrieve_state_status status;
@@ -410,16 +420,13 @@ static void test_retrieve_state_version1(void)
 	unsigned int count;
 	const char *error;
 	/* not the data stack: the reader parses in its own frames */
-	pool_t pool = pool_alloconly_create("test version 1", 1024);
+	pool_t pool = pool_alloconly_create("test old versions", 1024);
 
-	test_begin("retrieve state: version 1 files");
-	test_state_reset();
-	if (mkdir(test_dir, 0700) < 0)
-		i_fatal("mkdir(%s) failed: %m", test_dir);
-	test_write_file(test_path(".state"), TEST_STATE_HEADER
-			"status\t5\t0\tok\t\t0\t0\t7\t700\t3\t0\n"
-			"journal\t4\nfolder\tINBOX\t9\nuid\t1\nuid\t2\n"
-			"folder\t\t0\nuid\tUIDL-a\nend\t3\n", FALSE);
+	test_begin("retrieve state: version 1 and 4 files");
+	test_state_write_state_file(TEST_STATE_HEADER
+		"status\t5\t0\tok\t\t0\t0\t7\t700\t3\t0\n"
+		"journal\t4\nfolder\tINBOX\t9\nuid\t1\nuid\t2\n"
+		"folder\t\t0\nuid\tUIDL-a\nend\t3\n");
 	test_assert(test_read_folders(pool, &status, &folders, &count,
 				      &error) == 1);
 	test_assert(status.runs == 3 && status.total_messages == 7);
@@ -451,28 +458,15 @@ static void test_retrieve_state_version1(void)
 	test_assert(f != NULL && f->total_bytes == 100 && f->last_errors == 1);
 	test_assert_strcmp(f == NULL ? NULL : f->last_error,
 			   "STORE \\Deleted failed");
-	pool_unref(&pool);
-	test_end();
-}
 
-static void test_retrieve_state_version4(void)
-{
-	struct retrieve_state_status status;
-	struct retrieve_state *state;
-	const char *error;
-	pool_t pool = pool_alloconly_create("test version 4", 1024);
-
-	test_begin("retrieve state: version 4 files");
-	test_state_reset();
-	if (mkdir(test_dir, 0700) < 0)
-		i_fatal("mkdir(%s) failed: %m", test_dir);
-	test_write_file(test_path(".state"), TEST_STATE_HEADER_V4
-			"status\t5\t0\tremote_tempfail\t"
-			"PASS failed: -ERR [LOGIN-DELAY] wait"
-			"\t0\t0\t7\t700\t3\t2\n"
-			"journal\t4\nfolder\t\t0\t0\t0\t0\t0\t\t0\t0\t0\n"
-			"uid\tUIDL-a\nend\t1\n", FALSE);
-	/* no response code recorded: none is guessed from the text */
+	/* version 4: no response code recorded, and none is guessed
+	   from the error text */
+	test_state_write_state_file(TEST_STATE_HEADER_V4
+		"status\t5\t0\tremote_tempfail\t"
+		"PASS failed: -ERR [LOGIN-DELAY] wait"
+		"\t0\t0\t7\t700\t3\t2\n"
+		"journal\t4\nfolder\t\t0\t0\t0\t0\t0\t\t0\t0\t0\n"
+		"uid\tUIDL-a\nend\t1\n");
 	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
 					       &status, &error) == 1);
 	test_assert(status.last_result == RETRIEVE_RESULT_REMOTE_TEMPFAIL);
@@ -736,12 +730,8 @@ static void test_retrieve_state_corrupt(void)
 	}
 
 	/* the status alone is readable when the damage is further on */
-	test_state_reset();
-	if (mkdir(test_dir, 0700) < 0)
-		i_fatal("mkdir(%s) failed: %m", test_dir);
-	test_write_file(test_path(".state"), TEST_STATE_HEADER
-			"status\t5\t0\tok\t\t0\t0\t0\t0\t9\t0\ngarbage\n",
-			FALSE);
+	test_state_write_state_file(TEST_STATE_HEADER
+		"status\t5\t0\tok\t\t0\t0\t0\t0\t9\t0\ngarbage\n");
 	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY,
 					       pool_datastack_create(),
 					       &status, &error) == 1);
@@ -1254,8 +1244,7 @@ int main(void)
 		test_retrieve_state_roundtrip,
 		test_retrieve_state_status,
 		test_retrieve_state_folder_status,
-		test_retrieve_state_version1,
-		test_retrieve_state_version4,
+		test_retrieve_state_old_versions,
 		test_retrieve_state_journal,
 		test_retrieve_state_torn_journal,
 		test_retrieve_state_corrupt,
