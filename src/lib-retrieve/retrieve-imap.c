@@ -918,9 +918,8 @@ static void imap_untagged_search(struct imap_client *ic,
 	for (; imap_arg_get_atom(args, &atom); args++) {
 		if (str_to_uint32(atom, &uid) < 0 || uid == 0)
 			continue;
-		if (!seq_range_exists(&ic->flagged, uid)) {
+		if (!seq_range_exists(&ic->flagged, uid))
 			ic->expunge_unsafe = TRUE;
-		}
 	}
 }
 
