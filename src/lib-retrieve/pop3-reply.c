@@ -91,6 +91,16 @@ enum pop3_capability pop3_capa_line_parse(const char *line)
 	return 0;
 }
 
+bool pop3_capa_login_delay_parse(const char *line, unsigned int *secs_r)
+{
+	const char *const *args = t_strsplit_spaces(line, " ");
+
+	if (args[0] == NULL || strcasecmp(args[0], "LOGIN-DELAY") != 0 ||
+	    args[1] == NULL)
+		return FALSE;
+	return str_to_uint(args[1], secs_r) == 0;
+}
+
 static int pop3_msgnum_parse(const char **p, unsigned int *msgnum_r)
 {
 	const char *end;

@@ -42,6 +42,10 @@ const char *pop3_apop_digest(const char *timestamp, const char *secret);
 
 /* Parses one CAPA response line into capability bits (0 for unknown) */
 enum pop3_capability pop3_capa_line_parse(const char *line);
+/* A CAPA line "LOGIN-DELAY <seconds>[ USER]" (RFC 2449): returns TRUE
+   with the seconds; FALSE for any other line or a malformed or
+   out-of-range number (the caller bounds what it accepts). */
+bool pop3_capa_login_delay_parse(const char *line, unsigned int *secs_r);
 
 /* "msgnum uidl": returns 0; -1 when the message number is malformed;
    -2 (msgnum_r set) when only the uidl is invalid: empty, longer than

@@ -159,6 +159,12 @@ const char *retrieve_client_sanitize(struct retrieve_client *client,
 int retrieve_client_check_ip(struct retrieve_client *client,
 			     const struct ip_addr *ip, const char **error_r);
 
+/* The remote announced a minimum delay between logins (POP3 CAPA
+   LOGIN-DELAY): recorded in the state; a [LOGIN-DELAY] refusal is
+   retried after it (retrieve-schedule.c). */
+void retrieve_client_set_login_delay(struct retrieve_client *client,
+				     unsigned int secs);
+
 /* Ends the run: code/error become the result unless a local failure
    already set one. Safe to call from anywhere in the backend; the
    callback is deferred to the ioloop. */

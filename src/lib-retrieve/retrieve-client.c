@@ -317,6 +317,14 @@ static void retrieve_client_folders_set_result(struct retrieve_client *client)
 	}
 }
 
+void retrieve_client_set_login_delay(struct retrieve_client *client,
+				     unsigned int secs)
+{
+	/* kept with the run's result, for the schedule */
+	if (client->state != NULL)
+		retrieve_state_set_login_delay(client->state, secs);
+}
+
 void retrieve_client_finish(struct retrieve_client *client,
 			    enum retrieve_result_code code,
 			    const char *resp_code, const char *error)
@@ -353,8 +361,8 @@ void retrieve_client_finish(struct retrieve_client *client,
 		retrieve_client_folders_set_result(client);
 		retrieve_state_set_result(client->state, result->started,
 					  result->duration_msecs, result->code,
-					  result->error, result->messages,
-					  result->bytes);
+					  result->resp_code, result->error,
+					  result->messages, result->bytes);
 		if (retrieve_state_commit(client->state, &state_error) < 0) {
 			e_error(client->event, "Couldn't save state: %s",
 				state_error);

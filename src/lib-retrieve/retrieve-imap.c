@@ -148,6 +148,9 @@ struct imap_client {
 	/* flagged \Deleted by this run */
 	ARRAY_TYPE(seq_range) flagged;
 	unsigned int stores_in_flight;
+	/* no UIDPLUS and the folder has \Deleted messages not ours:
+	   EXPUNGE would remove them too */
+	bool expunge_unsafe;
 
 	/* a local failure: fetch no more, still expunge what was stored */
 	bool stopping:1;
@@ -323,13 +326,23 @@ static void imap_disconnect(struct imap_client *ic)
 		imapc_client_deinit(&ic->imapc);
 }
 
+/* The run failed: code says how */
 static void
 imap_fail(struct imap_client *ic, enum retrieve_result_code code,
 	  const char *resp_code, const char *error)
 {
+	i_assert(code != RETRIEVE_RESULT_OK);
 	ic->phase = IMAP_PHASE_DONE;
 	timeout_remove(&ic->to_message);
 	retrieve_client_finish(&ic->client, code, resp_code, error);
+}
+
+/* The normal end: every folder was handled (or a stop was asked) */
+static void imap_finish(struct imap_client *ic)
+{
+	ic->phase = IMAP_PHASE_DONE;
+	timeout_remove(&ic->to_message);
+	retrieve_client_finish(&ic->client, RETRIEVE_RESULT_OK, NULL, NULL);
 }
 
 static enum retrieve_result_code
@@ -827,7 +840,7 @@ static void imap_folder_done(struct imap_client *ic)
 	pool_unref(&ic->folder_pool);
 	ic->folder_idx++;
 	if (ic->stopping || ic->client.finished) {
-		imap_fail(ic, RETRIEVE_RESULT_OK, NULL, NULL);
+		imap_finish(ic);
 		return;
 	}
 	imap_folder_next(ic);
@@ -905,10 +918,8 @@ static void imap_untagged_search(struct imap_client *ic,
 	for (; imap_arg_get_atom(args, &atom); args++) {
 		if (str_to_uint32(atom, &uid) < 0 || uid == 0)
 			continue;
-		if (!seq_range_exists(&ic->flagged, uid)) {
-			/* remembered as a reason not to expunge */
-			ic->stores_in_flight = UINT_MAX;
-		}
+		if (!seq_range_exists(&ic->flagged, uid))
+			ic->expunge_unsafe = TRUE;
 	}
 }
 
@@ -927,9 +938,7 @@ imap_search_deleted_callback(const struct imapc_command_reply *reply,
 				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
 		return;
 	}
-	if (reply->state != IMAPC_COMMAND_STATE_OK ||
-	    ic->stores_in_flight == UINT_MAX) {
-		ic->stores_in_flight = 0;
+	if (reply->state != IMAPC_COMMAND_STATE_OK || ic->expunge_unsafe) {
 		e_warning(ic->client.event, "Folder %s: not expunging: the "
 			  "server has no UIDPLUS and other messages are "
 			  "flagged \\Deleted too; ours stay flagged",
@@ -1691,7 +1700,7 @@ imap_logout_callback(const struct imapc_command_reply *reply ATTR_UNUSED,
 	   disconnection), the run succeeded */
 	if (ic->phase != IMAP_PHASE_LOGOUT)
 		return;
-	imap_fail(ic, RETRIEVE_RESULT_OK, NULL, NULL);
+	imap_finish(ic);
 }
 
 /* A polite end, so the server logs a logout rather than a dropped
@@ -1751,6 +1760,7 @@ static void imap_folder_next(struct imap_client *ic)
 	ic->next_msg = 0;
 	ic->fetches_in_flight = 0;
 	ic->stores_in_flight = 0;
+	ic->expunge_unsafe = FALSE;
 
 	ic->phase = IMAP_PHASE_SELECT;
 	ic->box = imapc_client_mailbox_open(ic->imapc, ic);

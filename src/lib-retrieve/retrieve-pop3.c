@@ -150,8 +150,8 @@ static void pop3_disconnect(struct pop3_client *pc)
 }
 
 static void
-pop3_fail(struct pop3_client *pc, enum retrieve_result_code code,
-	  const char *resp_code, const char *error)
+pop3_end(struct pop3_client *pc, enum retrieve_result_code code,
+	 const char *resp_code, const char *error)
 {
 	if (pc->skip_warnings > POP3_MAX_SKIP_WARNINGS) {
 		e_warning(pc->client.event, "%u more messages were left on "
@@ -161,6 +161,21 @@ pop3_fail(struct pop3_client *pc, enum retrieve_result_code code,
 	}
 	pop3_disconnect(pc);
 	retrieve_client_finish(&pc->client, code, resp_code, error);
+}
+
+/* The run failed: code says how */
+static void
+pop3_fail(struct pop3_client *pc, enum retrieve_result_code code,
+	  const char *resp_code, const char *error)
+{
+	i_assert(code != RETRIEVE_RESULT_OK);
+	pop3_end(pc, code, resp_code, error);
+}
+
+/* The normal end: every message was handled */
+static void pop3_finish(struct pop3_client *pc)
+{
+	pop3_end(pc, RETRIEVE_RESULT_OK, NULL, NULL);
 }
 
 /* Server text for logs and errors: no password form, sanitised, bounded */
@@ -534,6 +549,8 @@ static int pop3_parse_list_line(struct pop3_client *pc, const char *line)
 static int pop3_parse_listing_line(struct pop3_client *pc,
 				   enum pop3_cmd_type type, const char *line)
 {
+	unsigned int login_delay;
+
 	if (*line == '\0')
 		return 0;
 	switch (type) {
@@ -544,6 +561,9 @@ static int pop3_parse_listing_line(struct pop3_client *pc,
 			return -1;
 		}
 		pc->caps |= pop3_capa_line_parse(line);
+		if (pop3_capa_login_delay_parse(line, &login_delay))
+			retrieve_client_set_login_delay(&pc->client,
+							login_delay);
 		return 0;
 	case POP3_CMD_UIDL:
 		return pop3_parse_uidl_line(pc, line);
@@ -1083,7 +1103,7 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 					pc->broken_count - 1));
 			return;
 		}
-		pop3_fail(pc, RETRIEVE_RESULT_OK, NULL, NULL);
+		pop3_finish(pc);
 		break;
 	}
 }

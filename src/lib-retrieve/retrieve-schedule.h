@@ -2,6 +2,7 @@
 #define RETRIEVE_SCHEDULE_H
 
 #include "retrieve-state.h"
+#include "retrieve-state-pause.h"
 
 /* When an account runs next, derived only from its settings and the
    status its state file records (plus a pause marker file), so due
@@ -17,9 +18,12 @@ struct retrieve_account_settings;
 /* No back-off grows beyond this (unless the interval itself is longer) */
 #define RETRIEVE_SCHEDULE_MAX_BACKOFF_SECS (4*60*60)
 #define RETRIEVE_SCHEDULE_MAX_AUTH_BACKOFF_SECS (24*60*60)
-/* POP3 [LOGIN-DELAY] without a known delay: RFC 2449 servers typically
-   ask for 15 minutes or more */
+/* POP3 [LOGIN-DELAY] when CAPA announced no LOGIN-DELAY: RFC 2449
+   servers typically ask for 15 minutes or more */
 #define RETRIEVE_SCHEDULE_LOGIN_DELAY_SECS (15*60)
+/* The longest announced LOGIN-DELAY honoured: a hostile value can't
+   hold an account back for longer */
+#define RETRIEVE_SCHEDULE_MAX_LOGIN_DELAY_SECS (24*60*60)
 
 enum retrieve_schedule_state {
 	/* runs at next_due on its interval */
@@ -33,15 +37,6 @@ enum retrieve_schedule_state {
 	RETRIEVE_SCHEDULE_STATE_MANUAL,
 };
 
-/* What the pause marker file says about the current settings */
-enum retrieve_schedule_pause_marker {
-	RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE = 0,
-	/* written for these very settings */
-	RETRIEVE_SCHEDULE_PAUSE_MARKER_SAME,
-	/* written for other settings (password, ssl, ... changed since) */
-	RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED,
-};
-
 struct retrieve_schedule {
 	enum retrieve_schedule_state state;
 	/* When it should run next; 0 when paused or manual. May be in the
@@ -53,10 +48,17 @@ struct retrieve_schedule {
 	const char *reason;
 };
 
-/* The pure rule. status is NULL when the account never ran. */
+/* TRUE when the status calls for pausing the account: the last
+   RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES runs in a row failed to log in */
+bool
+retrieve_schedule_status_pauses(const struct retrieve_state_status *status);
+
+/* The pure rule, on the status's result and the remote's response code
+   behind it (never on error text). status is NULL when the account
+   never ran. */
 void retrieve_schedule_calc(bool interval_manual, unsigned int interval_secs,
 			    const struct retrieve_state_status *status,
-			    enum retrieve_schedule_pause_marker marker,
+			    enum retrieve_state_pause_marker marker,
 			    struct retrieve_schedule *sched_r);
 
 /* TRUE when a login should run the account right away: it is scheduled
@@ -75,22 +77,5 @@ int retrieve_schedule_get(const struct retrieve_global_settings *global,
 			  const struct retrieve_account_settings *set,
 			  struct retrieve_schedule *sched_r,
 			  const char **error_r);
-
-/* Records that the account is paused for its current settings: writes
-   <identity>.pause holding an HMAC-SHA256 of the settings that matter
-   for logging in (never the password itself), keyed with the random
-   pause.key of the state directory (created 0600 when missing). */
-int retrieve_schedule_pause(const struct retrieve_global_settings *global,
-			    const struct retrieve_account_settings *set,
-			    const char **error_r);
-/* Removes the pause marker (after a successful run) */
-int retrieve_schedule_unpause(const struct retrieve_global_settings *global,
-			      const struct retrieve_account_settings *set,
-			      const char **error_r);
-/* Reads the pause marker and compares it with set */
-int retrieve_schedule_read_pause(const struct retrieve_global_settings *global,
-				 const struct retrieve_account_settings *set,
-				 enum retrieve_schedule_pause_marker *marker_r,
-				 const char **error_r);
 
 #endif

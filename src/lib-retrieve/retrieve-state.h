@@ -46,6 +46,13 @@ struct retrieve_state_status {
 	unsigned int runs;
 	/* failures in a row with the same result code */
 	unsigned int consecutive_failures;
+	/* the remote's response code behind the last result ("IN-USE",
+	   "LOGIN-DELAY", "AUTH", "SYS/TEMP", ...; POP3 RESP-CODE or IMAP
+	   response code), NULL when none: the schedule acts on it */
+	const char *last_resp_code;
+	/* the POP3 server's announced LOGIN-DELAY (CAPA, RFC 2449), as
+	   the last run that saw one read it; 0 = none known */
+	unsigned int login_delay_secs;
 };
 
 /* One remote folder's part of the runs (IMAP) */
@@ -163,12 +170,17 @@ void retrieve_state_mark_folder_listed(struct retrieve_state *state,
 void retrieve_state_get_status(struct retrieve_state *state,
 			       struct retrieve_state_status *status_r);
 /* Records the outcome of a run (updates totals; the failure counter
-   restarts when the kind of failure changes). */
+   restarts when the kind of failure changes). resp_code is the remote's
+   response code behind it, NULL when none. */
 void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 			       unsigned int duration_msecs,
 			       enum retrieve_result_code result,
-			       const char *error, unsigned int messages,
-			       uoff_t bytes);
+			       const char *resp_code, const char *error,
+			       unsigned int messages, uoff_t bytes);
+/* Records the LOGIN-DELAY the server announced (kept until a later run
+   reads another). */
+void retrieve_state_set_login_delay(struct retrieve_state *state,
+				    unsigned int secs);
 
 /* Records a remote folder's part of a run (updates its totals). Like
    the run's result, it is kept by the next commit only. */

@@ -38,7 +38,8 @@ retrieve_listener_input_args(struct connection *conn, const char *const *args)
 		container_of(conn, struct retrieve_listener, conn);
 
 	if (args[0] == NULL || args[1] == NULL ||
-	    strcmp(args[0], "LOGIN") != 0 || args[1][0] == '\0' ||
+	    strcmp(args[0], RETRIEVE_CLIENT_CMD_LOGIN) != 0 ||
+	    args[1][0] == '\0' ||
 	    strlen(args[1]) > RETRIEVE_LISTENER_MAX_USERNAME_LEN) {
 		e_error(conn->event, "Invalid input (sender uid %s)",
 			listener->sender == NULL ? "trusted" :

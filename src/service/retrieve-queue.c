@@ -24,30 +24,30 @@
 /* A login notice seen recently (rate limit) or refused (negative cache).
    The key holds the kind, the sender ("" when trusted, else its uid) and
    the user: a sender can never mute another sender's notices. */
-struct retrieve_login_mark {
+struct retrieve_queue_login_mark {
 	char *key;
 	time_t until;
 };
 
-struct retrieve_host {
+struct retrieve_queue_host {
 	char *name;
 	/* accounts pointing here plus jobs holding a slot here */
 	unsigned int refcount;
 	unsigned int running;
 	/* due accounts waiting for a connection slot on this host */
-	struct retrieve_account *wait_head, *wait_tail;
+	struct retrieve_queue_entry *wait_head, *wait_tail;
 };
 
-struct retrieve_account {
+struct retrieve_queue_entry {
 	/* first: the priority queue works on these */
 	struct priorityq_item item;
 	struct retrieve_queue_account pub;
 
-	struct retrieve_user *user;
-	struct retrieve_host *host;
+	struct retrieve_queue_user *user;
+	struct retrieve_queue_host *host;
 	/* the host whose slot the running job holds */
-	struct retrieve_host *running_host;
-	struct retrieve_account *wait_prev, *wait_next;
+	struct retrieve_queue_host *running_host;
+	struct retrieve_queue_entry *wait_prev, *wait_next;
 
 	char *username;
 	char *key;
@@ -61,9 +61,9 @@ struct retrieve_account {
 	bool removed:1;
 };
 
-struct retrieve_user {
+struct retrieve_queue_user {
 	char *username;
-	ARRAY(struct retrieve_account *) accounts;
+	ARRAY(struct retrieve_queue_entry *) accounts;
 	/* the scan generation that last saw the user */
 	unsigned int generation;
 };
@@ -73,9 +73,9 @@ struct retrieve_queue {
 	retrieve_queue_run_callback_t *run_callback;
 	void *context;
 
-	HASH_TABLE(char *, struct retrieve_user *) users;
-	HASH_TABLE(char *, struct retrieve_host *) hosts;
-	HASH_TABLE(char *, struct retrieve_login_mark *) login_marks;
+	HASH_TABLE(char *, struct retrieve_queue_user *) users;
+	HASH_TABLE(char *, struct retrieve_queue_host *) hosts;
+	HASH_TABLE(char *, struct retrieve_queue_login_mark *) login_marks;
 	struct priorityq *pq;
 	struct timeout *to_dispatch;
 	bool dispatch_pending;
@@ -86,9 +86,9 @@ struct retrieve_queue {
 	unsigned int running;
 };
 
-static int retrieve_account_cmp(const void *p1, const void *p2)
+static int retrieve_queue_entry_cmp(const void *p1, const void *p2)
 {
-	const struct retrieve_account *a1 = p1, *a2 = p2;
+	const struct retrieve_queue_entry *a1 = p1, *a2 = p2;
 
 	if (a1->next_due < a2->next_due)
 		return -1;
@@ -113,18 +113,18 @@ retrieve_queue_init(const struct retrieve_service_settings *set,
 			  strcase_hash, strcasecmp);
 	hash_table_create(&queue->login_marks, default_pool, 0,
 			  str_hash, strcmp);
-	queue->pq = priorityq_init(retrieve_account_cmp, 128);
+	queue->pq = priorityq_init(retrieve_queue_entry_cmp, 128);
 	return queue;
 }
 
-static struct retrieve_host *
-retrieve_host_ref(struct retrieve_queue *queue, const char *name)
+static struct retrieve_queue_host *
+retrieve_queue_host_ref(struct retrieve_queue *queue, const char *name)
 {
-	struct retrieve_host *host;
+	struct retrieve_queue_host *host;
 
 	host = hash_table_lookup(queue->hosts, name);
 	if (host == NULL) {
-		host = i_new(struct retrieve_host, 1);
+		host = i_new(struct retrieve_queue_host, 1);
 		host->name = i_strdup(name);
 		hash_table_insert(queue->hosts, host->name, host);
 	}
@@ -133,10 +133,10 @@ retrieve_host_ref(struct retrieve_queue *queue, const char *name)
 }
 
 static void
-retrieve_host_unref(struct retrieve_queue *queue,
-		    struct retrieve_host **_host)
+retrieve_queue_host_unref(struct retrieve_queue *queue,
+			  struct retrieve_queue_host **_host)
 {
-	struct retrieve_host *host = *_host;
+	struct retrieve_queue_host *host = *_host;
 
 	*_host = NULL;
 	i_assert(host->refcount > 0);
@@ -162,8 +162,8 @@ static void retrieve_queue_kick(struct retrieve_queue *queue)
 }
 
 static void
-retrieve_account_unqueue(struct retrieve_queue *queue,
-			 struct retrieve_account *account)
+retrieve_queue_entry_unqueue(struct retrieve_queue *queue,
+			     struct retrieve_queue_entry *account)
 {
 	if (account->queued) {
 		priorityq_remove(queue->pq, &account->item);
@@ -178,46 +178,46 @@ retrieve_account_unqueue(struct retrieve_queue *queue,
 }
 
 static void
-retrieve_account_enqueue(struct retrieve_queue *queue,
-			 struct retrieve_account *account)
+retrieve_queue_entry_enqueue(struct retrieve_queue *queue,
+			     struct retrieve_queue_entry *account)
 {
 	i_assert(!account->running && !account->removed);
 
-	retrieve_account_unqueue(queue, account);
+	retrieve_queue_entry_unqueue(queue, account);
 	priorityq_add(queue->pq, &account->item);
 	account->queued = TRUE;
 	retrieve_queue_kick(queue);
 }
 
 static void
-retrieve_account_free(struct retrieve_queue *queue,
-		      struct retrieve_account *account)
+retrieve_queue_entry_free(struct retrieve_queue *queue,
+			  struct retrieve_queue_entry *account)
 {
 	i_assert(!account->running);
 
-	retrieve_host_unref(queue, &account->host);
+	retrieve_queue_host_unref(queue, &account->host);
 	i_free(account->username);
 	i_free(account->key);
 	i_free(account);
 }
 
 static void
-retrieve_account_remove(struct retrieve_queue *queue,
-			struct retrieve_account *account)
+retrieve_queue_entry_remove(struct retrieve_queue *queue,
+			    struct retrieve_queue_entry *account)
 {
-	retrieve_account_unqueue(queue, account);
+	retrieve_queue_entry_unqueue(queue, account);
 	account->user = NULL;
 	i_assert(queue->account_count > 0);
 	queue->account_count--;
 	if (account->running)
 		account->removed = TRUE;
 	else
-		retrieve_account_free(queue, account);
+		retrieve_queue_entry_free(queue, account);
 }
 
 static void
-retrieve_account_start(struct retrieve_queue *queue,
-		       struct retrieve_account *account)
+retrieve_queue_entry_start(struct retrieve_queue *queue,
+			   struct retrieve_queue_entry *account)
 {
 	account->running = TRUE;
 	account->running_host = account->host;
@@ -231,7 +231,7 @@ retrieve_account_start(struct retrieve_queue *queue,
 
 static void retrieve_queue_dispatch(struct retrieve_queue *queue)
 {
-	struct retrieve_account *account;
+	struct retrieve_queue_entry *account;
 	struct priorityq_item *item;
 	time_t secs;
 
@@ -240,7 +240,7 @@ static void retrieve_queue_dispatch(struct retrieve_queue *queue)
 
 	while (queue->running < queue->set->max_parallel &&
 	       (item = priorityq_peek(queue->pq)) != NULL) {
-		account = (struct retrieve_account *)item;
+		account = (struct retrieve_queue_entry *)item;
 		if (account->next_due > ioloop_time)
 			break;
 		priorityq_remove(queue->pq, item);
@@ -253,7 +253,7 @@ static void retrieve_queue_dispatch(struct retrieve_queue *queue)
 			account->waiting = TRUE;
 			continue;
 		}
-		retrieve_account_start(queue, account);
+		retrieve_queue_entry_start(queue, account);
 	}
 
 	/* A run that ended during the loop kicked another dispatch: that
@@ -265,7 +265,7 @@ static void retrieve_queue_dispatch(struct retrieve_queue *queue)
 	if (queue->running >= queue->set->max_parallel ||
 	    (item = priorityq_peek(queue->pq)) == NULL)
 		return;
-	account = (struct retrieve_account *)item;
+	account = (struct retrieve_queue_entry *)item;
 	secs = account->next_due - ioloop_time;
 	if (secs < 1)
 		secs = 1;
@@ -275,14 +275,14 @@ static void retrieve_queue_dispatch(struct retrieve_queue *queue)
 					 retrieve_queue_dispatch, queue);
 }
 
-static struct retrieve_user *
-retrieve_user_get(struct retrieve_queue *queue, const char *username)
+static struct retrieve_queue_user *
+retrieve_queue_user_get(struct retrieve_queue *queue, const char *username)
 {
-	struct retrieve_user *user;
+	struct retrieve_queue_user *user;
 
 	user = hash_table_lookup(queue->users, username);
 	if (user == NULL) {
-		user = i_new(struct retrieve_user, 1);
+		user = i_new(struct retrieve_queue_user, 1);
 		user->username = i_strdup(username);
 		i_array_init(&user->accounts, 2);
 		user->generation = queue->generation;
@@ -292,22 +292,24 @@ retrieve_user_get(struct retrieve_queue *queue, const char *username)
 }
 
 static void
-retrieve_user_free(struct retrieve_queue *queue, struct retrieve_user *user)
+retrieve_queue_user_free(struct retrieve_queue *queue,
+			 struct retrieve_queue_user *user)
 {
-	struct retrieve_account *account;
+	struct retrieve_queue_entry *account;
 
 	array_foreach_elem(&user->accounts, account)
-		retrieve_account_remove(queue, account);
+		retrieve_queue_entry_remove(queue, account);
 	hash_table_remove(queue->users, user->username);
 	array_free(&user->accounts);
 	i_free(user->username);
 	i_free(user);
 }
 
-static struct retrieve_account *
-retrieve_user_find_account(struct retrieve_user *user, const char *key)
+static struct retrieve_queue_entry *
+retrieve_queue_user_find_entry(struct retrieve_queue_user *user,
+			       const char *key)
 {
-	struct retrieve_account *account;
+	struct retrieve_queue_entry *account;
 
 	array_foreach_elem(&user->accounts, account) {
 		if (strcmp(account->key, key) == 0)
@@ -319,8 +321,9 @@ retrieve_user_find_account(struct retrieve_user *user, const char *key)
 void retrieve_queue_user_begin(struct retrieve_queue *queue,
 			       const char *username)
 {
-	struct retrieve_user *user = retrieve_user_get(queue, username);
-	struct retrieve_account *account;
+	struct retrieve_queue_user *user =
+		retrieve_queue_user_get(queue, username);
+	struct retrieve_queue_entry *account;
 
 	user->generation = queue->generation;
 	array_foreach_elem(&user->accounts, account)
@@ -332,26 +335,27 @@ void retrieve_queue_account_update(struct retrieve_queue *queue,
 				   const char *host, time_t next_due,
 				   bool login_due)
 {
-	struct retrieve_user *user = retrieve_user_get(queue, username);
-	struct retrieve_account *account;
+	struct retrieve_queue_user *user =
+		retrieve_queue_user_get(queue, username);
+	struct retrieve_queue_entry *account;
 
-	account = retrieve_user_find_account(user, key);
+	account = retrieve_queue_user_find_entry(user, key);
 	if (account == NULL) {
-		account = i_new(struct retrieve_account, 1);
+		account = i_new(struct retrieve_queue_entry, 1);
 		account->user = user;
 		account->username = i_strdup(username);
 		account->key = i_strdup(key);
 		account->pub.username = account->username;
 		account->pub.key = account->key;
-		account->host = retrieve_host_ref(queue, host);
+		account->host = retrieve_queue_host_ref(queue, host);
 		account->pub.host = account->host->name;
 		array_push_back(&user->accounts, &account);
 		queue->account_count++;
 	} else if (strcasecmp(account->host->name, host) != 0) {
 		/* a running job keeps its slot on the old host */
-		retrieve_account_unqueue(queue, account);
-		retrieve_host_unref(queue, &account->host);
-		account->host = retrieve_host_ref(queue, host);
+		retrieve_queue_entry_unqueue(queue, account);
+		retrieve_queue_host_unref(queue, &account->host);
+		account->host = retrieve_queue_host_ref(queue, host);
 		account->pub.host = account->host->name;
 	}
 	account->seen = TRUE;
@@ -363,14 +367,14 @@ void retrieve_queue_account_update(struct retrieve_queue *queue,
 	}
 	account->next_due = next_due;
 	if (!account->running)
-		retrieve_account_enqueue(queue, account);
+		retrieve_queue_entry_enqueue(queue, account);
 }
 
 void retrieve_queue_user_end(struct retrieve_queue *queue,
 			     const char *username)
 {
-	struct retrieve_user *user;
-	struct retrieve_account *account;
+	struct retrieve_queue_user *user;
+	struct retrieve_queue_entry *account;
 	unsigned int i;
 
 	user = hash_table_lookup(queue->users, username);
@@ -382,30 +386,30 @@ void retrieve_queue_user_end(struct retrieve_queue *queue,
 			i++;
 		else {
 			array_delete(&user->accounts, i, 1);
-			retrieve_account_remove(queue, account);
+			retrieve_queue_entry_remove(queue, account);
 		}
 	}
 	if (array_count(&user->accounts) == 0)
-		retrieve_user_free(queue, user);
+		retrieve_queue_user_free(queue, user);
 }
 
 void retrieve_queue_user_remove(struct retrieve_queue *queue,
 				const char *username)
 {
-	struct retrieve_user *user;
+	struct retrieve_queue_user *user;
 
 	user = hash_table_lookup(queue->users, username);
 	if (user != NULL) {
 		e_debug(retrieve_service_event, "User %s is gone from the userdb",
 			username);
-		retrieve_user_free(queue, user);
+		retrieve_queue_user_free(queue, user);
 	}
 }
 
 void retrieve_queue_user_keep(struct retrieve_queue *queue,
 			      const char *username)
 {
-	struct retrieve_user *user;
+	struct retrieve_queue_user *user;
 
 	user = hash_table_lookup(queue->users, username);
 	if (user != NULL)
@@ -416,10 +420,10 @@ void retrieve_queue_account_finished(struct retrieve_queue *queue,
 				     struct retrieve_queue_account *pub,
 				     unsigned int retry_secs)
 {
-	struct retrieve_account *account =
-		container_of(pub, struct retrieve_account, pub);
-	struct retrieve_host *host = account->running_host;
-	struct retrieve_account *next;
+	struct retrieve_queue_entry *account =
+		container_of(pub, struct retrieve_queue_entry, pub);
+	struct retrieve_queue_host *host = account->running_host;
+	struct retrieve_queue_entry *next;
 
 	i_assert(account->running);
 	account->running = FALSE;
@@ -436,16 +440,16 @@ void retrieve_queue_account_finished(struct retrieve_queue *queue,
 		priorityq_add(queue->pq, &next->item);
 		next->queued = TRUE;
 	}
-	retrieve_host_unref(queue, &account->running_host);
+	retrieve_queue_host_unref(queue, &account->running_host);
 
 	if (account->removed)
-		retrieve_account_free(queue, account);
+		retrieve_queue_entry_free(queue, account);
 	else {
 		/* the floor: never twice within retry_secs, whatever the
 		   worker reported (or failed to) */
 		if (account->next_due < ioloop_time + (time_t)retry_secs)
 			account->next_due = ioloop_time + retry_secs;
-		retrieve_account_enqueue(queue, account);
+		retrieve_queue_entry_enqueue(queue, account);
 	}
 	retrieve_queue_kick(queue);
 }
@@ -459,9 +463,9 @@ void retrieve_queue_scan_begin(struct retrieve_queue *queue)
 
 void retrieve_queue_scan_end(struct retrieve_queue *queue, bool success)
 {
-	ARRAY(struct retrieve_user *) gone;
+	ARRAY(struct retrieve_queue_user *) gone;
 	struct hash_iterate_context *iter;
-	struct retrieve_user *user;
+	struct retrieve_queue_user *user;
 	char *username;
 
 	i_assert(queue->scanning);
@@ -479,24 +483,25 @@ void retrieve_queue_scan_end(struct retrieve_queue *queue, bool success)
 	array_foreach_elem(&gone, user) {
 		e_debug(retrieve_service_event, "User %s no longer in the userdb "
 			"(or without accounts)", user->username);
-		retrieve_user_free(queue, user);
+		retrieve_queue_user_free(queue, user);
 	}
 }
 
 static void
-retrieve_login_mark_free(struct retrieve_queue *queue,
-			 struct retrieve_login_mark *mark)
+retrieve_queue_login_mark_free(struct retrieve_queue *queue,
+			       struct retrieve_queue_login_mark *mark)
 {
 	hash_table_remove(queue->login_marks, mark->key);
 	i_free(mark->key);
 	i_free(mark);
 }
 
-static void retrieve_login_marks_purge(struct retrieve_queue *queue, bool all)
+static void
+retrieve_queue_login_marks_purge(struct retrieve_queue *queue, bool all)
 {
-	ARRAY(struct retrieve_login_mark *) old;
+	ARRAY(struct retrieve_queue_login_mark *) old;
 	struct hash_iterate_context *iter;
-	struct retrieve_login_mark *mark;
+	struct retrieve_queue_login_mark *mark;
 	char *key;
 
 	t_array_init(&old, 64);
@@ -507,45 +512,46 @@ static void retrieve_login_marks_purge(struct retrieve_queue *queue, bool all)
 	}
 	hash_table_iterate_deinit(&iter);
 	array_foreach_elem(&old, mark)
-		retrieve_login_mark_free(queue, mark);
+		retrieve_queue_login_mark_free(queue, mark);
 }
 
 static const char *
-retrieve_login_mark_key(char kind, const char *sender, const char *username)
+retrieve_queue_login_mark_key(char kind, const char *sender,
+			      const char *username)
 {
 	return t_strdup_printf("%c%s\t%s", kind, sender == NULL ? "" : sender,
 			       username);
 }
 
-static bool retrieve_login_mark_active(struct retrieve_queue *queue,
-				       const char *key)
+static bool retrieve_queue_login_mark_active(struct retrieve_queue *queue,
+					     const char *key)
 {
-	struct retrieve_login_mark *mark;
+	struct retrieve_queue_login_mark *mark;
 
 	mark = hash_table_lookup(queue->login_marks, key);
 	if (mark == NULL)
 		return FALSE;
 	if (mark->until > ioloop_time)
 		return TRUE;
-	retrieve_login_mark_free(queue, mark);
+	retrieve_queue_login_mark_free(queue, mark);
 	return FALSE;
 }
 
-static void retrieve_login_mark_set(struct retrieve_queue *queue,
-				    const char *key, unsigned int secs)
+static void retrieve_queue_login_mark_set(struct retrieve_queue *queue,
+					  const char *key, unsigned int secs)
 {
-	struct retrieve_login_mark *mark;
+	struct retrieve_queue_login_mark *mark;
 
 	mark = hash_table_lookup(queue->login_marks, key);
 	if (mark == NULL) {
 		if (hash_table_count(queue->login_marks) >=
 		    RETRIEVE_QUEUE_MAX_LOGIN_MARKS) T_BEGIN {
-			retrieve_login_marks_purge(queue, FALSE);
+			retrieve_queue_login_marks_purge(queue, FALSE);
 			if (hash_table_count(queue->login_marks) >=
 			    RETRIEVE_QUEUE_MAX_LOGIN_MARKS)
-				retrieve_login_marks_purge(queue, TRUE);
+				retrieve_queue_login_marks_purge(queue, TRUE);
 		} T_END;
-		mark = i_new(struct retrieve_login_mark, 1);
+		mark = i_new(struct retrieve_queue_login_mark, 1);
 		mark->key = i_strdup(key);
 		hash_table_insert(queue->login_marks, mark->key, mark);
 	}
@@ -558,15 +564,16 @@ bool retrieve_queue_login_allowed(struct retrieve_queue *queue,
 	const char *key;
 
 	/* no such user (for anyone), or not this sender's user */
-	if (retrieve_login_mark_active(queue,
-			retrieve_login_mark_key('N', "", username)) ||
-	    retrieve_login_mark_active(queue,
-			retrieve_login_mark_key('D', sender, username)))
+	if (retrieve_queue_login_mark_active(queue,
+			retrieve_queue_login_mark_key('N', "", username)) ||
+	    retrieve_queue_login_mark_active(queue,
+			retrieve_queue_login_mark_key('D', sender, username)))
 		return FALSE;
-	key = retrieve_login_mark_key('L', sender, username);
-	if (retrieve_login_mark_active(queue, key))
+	key = retrieve_queue_login_mark_key('L', sender, username);
+	if (retrieve_queue_login_mark_active(queue, key))
 		return FALSE;
-	retrieve_login_mark_set(queue, key, RETRIEVE_QUEUE_LOGIN_MIN_SECS);
+	retrieve_queue_login_mark_set(queue, key,
+				      RETRIEVE_QUEUE_LOGIN_MIN_SECS);
 	return TRUE;
 }
 
@@ -575,10 +582,11 @@ void retrieve_queue_login_refused(struct retrieve_queue *queue,
 				  bool no_user)
 {
 	const char *key = no_user ?
-		retrieve_login_mark_key('N', "", username) :
-		retrieve_login_mark_key('D', sender, username);
+		retrieve_queue_login_mark_key('N', "", username) :
+		retrieve_queue_login_mark_key('D', sender, username);
 
-	retrieve_login_mark_set(queue, key, RETRIEVE_QUEUE_LOGIN_REFUSED_SECS);
+	retrieve_queue_login_mark_set(queue, key,
+				      RETRIEVE_QUEUE_LOGIN_REFUSED_SECS);
 }
 
 unsigned int retrieve_queue_count_users(struct retrieve_queue *queue)
@@ -595,7 +603,7 @@ void retrieve_queue_deinit(struct retrieve_queue **_queue)
 {
 	struct retrieve_queue *queue = *_queue;
 	struct hash_iterate_context *iter;
-	struct retrieve_user *user;
+	struct retrieve_queue_user *user;
 	char *username;
 
 	*_queue = NULL;
@@ -604,10 +612,10 @@ void retrieve_queue_deinit(struct retrieve_queue **_queue)
 	i_assert(queue->running == 0);
 	iter = hash_table_iterate_init(queue->users);
 	while (hash_table_iterate(iter, queue->users, &username, &user))
-		retrieve_user_free(queue, user);
+		retrieve_queue_user_free(queue, user);
 	hash_table_iterate_deinit(&iter);
 	T_BEGIN {
-		retrieve_login_marks_purge(queue, TRUE);
+		retrieve_queue_login_marks_purge(queue, TRUE);
 	} T_END;
 	hash_table_destroy(&queue->login_marks);
 	hash_table_destroy(&queue->users);

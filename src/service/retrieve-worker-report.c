@@ -55,7 +55,7 @@ retrieve_worker_pause(struct retrieve_worker_user *wuser,
 {
 	const char *error;
 
-	if (retrieve_schedule_pause(&wuser->global, set, &error) < 0) {
+	if (retrieve_state_pause_write(&wuser->global, set, &error) < 0) {
 		e_error(wuser->user->event, "retrieve(%s): %s",
 			set->name, error);
 		return;
@@ -72,7 +72,7 @@ retrieve_worker_report_account(struct retrieve_worker_user *wuser,
 			       bool login, string_t *str)
 {
 	struct retrieve_schedule sched;
-	enum retrieve_schedule_pause_marker marker;
+	enum retrieve_state_pause_marker marker;
 	const char *error;
 	time_t next_due;
 	bool login_due;
@@ -87,11 +87,11 @@ retrieve_worker_report_account(struct retrieve_worker_user *wuser,
 	}
 	if (sched.state == RETRIEVE_SCHEDULE_STATE_PAUSED) {
 		/* failures recorded by doveadm runs leave no marker yet */
-		if (retrieve_schedule_read_pause(&wuser->global, set, &marker,
-						 &error) < 0) {
+		if (retrieve_state_pause_read(&wuser->global, set, &marker,
+					      &error) < 0) {
 			e_error(wuser->user->event, "retrieve(%s): %s",
 				set->name, error);
-		} else if (marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE) {
+		} else if (marker == RETRIEVE_STATE_PAUSE_MARKER_NONE) {
 			retrieve_worker_pause(wuser, set);
 		}
 		return;
@@ -145,7 +145,8 @@ void retrieve_worker_after_run(struct retrieve_worker_user *wuser,
 	int ret;
 
 	if (result == RETRIEVE_RESULT_OK) {
-		if (retrieve_schedule_unpause(&wuser->global, set, &error) < 0)
+		if (retrieve_state_pause_remove(&wuser->global, set,
+						&error) < 0)
 			e_error(wuser->user->event, "retrieve(%s): %s",
 				set->name, error);
 		return;
@@ -161,9 +162,7 @@ void retrieve_worker_after_run(struct retrieve_worker_user *wuser,
 	if (ret < 0) {
 		e_error(wuser->user->event, "retrieve(%s): %s",
 			set->name, error);
-	} else if (ret > 0 && status.last_result == RETRIEVE_RESULT_AUTH_FAILED &&
-		   status.consecutive_failures >=
-		   RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES) {
+	} else if (ret > 0 && retrieve_schedule_status_pauses(&status)) {
 		retrieve_worker_pause(wuser, set);
 	}
 	pool_unref(&pool);

@@ -7,7 +7,7 @@
 #include "master-service-settings.h"
 #include "mail-storage-service.h"
 #include "retrieve-deliver.h"
-#include "retrieve-worker-connection.h"
+#include "retrieve-master-connection.h"
 
 /* The "retrieve-worker" service: runs as root, one scheduler connection
    at a time (client_limit = 1). Scans and userdb lookups (no remote
@@ -20,7 +20,7 @@ static struct mail_storage_service_ctx *storage_service;
 static void client_connected(struct master_service_connection *conn)
 {
 	master_service_client_connection_accept(conn);
-	if (!retrieve_worker_connection_create(conn)) {
+	if (!retrieve_master_connection_create(conn)) {
 		i_error("retrieve-worker must be configured with "
 			"client_limit=1");
 		i_close_fd(&conn->fd);
@@ -79,12 +79,12 @@ int main(int argc, char *argv[])
 	   password, no ptrace by the user's other processes). */
 	env_remove("PR_SET_DUMPABLE");
 	restrict_access_set_dumpable(FALSE);
-	retrieve_worker_connections_init(storage_service);
+	retrieve_master_connections_init(storage_service);
 	master_service_init_finish(master_service);
 
 	master_service_run(master_service, client_connected);
 
-	retrieve_worker_connections_deinit();
+	retrieve_master_connections_deinit();
 	retrieve_deliver_global_deinit();
 	mail_storage_service_deinit(&storage_service);
 	master_service_deinit(&master_service);

@@ -34,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				}
 			}
 			(void)pop3_capa_line_parse(*lines);
+			(void)pop3_capa_login_delay_parse(*lines, &msgnum);
 			if (pop3_uidl_line_parse(*lines, &msgnum, &uidl) == 0) {
 				/* what the parser promises its callers */
 				i_assert(uidl[0] != '\0');

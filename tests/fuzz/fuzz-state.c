@@ -102,7 +102,7 @@ static void fuzz_use_state(struct retrieve_state *state,
 					       &error) < 0)
 		i_error("add_uid: %s", error);
 	retrieve_state_set_result(state, 1700000000, 5,
-				  RETRIEVE_RESULT_OK, NULL, 1, 10);
+				  RETRIEVE_RESULT_OK, NULL, NULL, 1, 10);
 	if (retrieve_state_commit(state, &error) < 0)
 		i_error("commit: %s", error);
 	pool_unref(&pool);

@@ -23,6 +23,7 @@ one repeats for later connections:
                    command arrives before the reply to the previous one
   login-err:CODE   answer PASS with "-ERR [CODE] ..." even when the
                    password is right (CODE e.g. IN-USE, LOGIN-DELAY, AUTH)
+  login-err:CODE:SECS  the same, and CAPA announces "LOGIN-DELAY SECS"
   slow:SECS        wait SECS before the greeting (keeps sessions open
                    long enough to overlap)
   echo-pass-raw    answer PASS with -ERR echoing the password, its base64
@@ -284,7 +285,10 @@ class Handler(socketserver.StreamRequestHandler):
                 self.line("+OK")
                 for c in ["TOP", "UIDL", "USER", "RESP-CODES"] + \
                         (["STLS"] if args.cert else []) + \
-                        (["SASL PLAIN"] if self.mode == "echo-auth" else []):
+                        (["SASL PLAIN"] if self.mode == "echo-auth" else []) + \
+                        ([f"LOGIN-DELAY {self.marg(1)}"]
+                         if self.is_mode("login-err", "LOGIN-DELAY") and
+                         len(self.mode.split(":")) > 2 else []):
                     self.send(c.encode() + b"\r\n")
                 if self.mode == "endless-capa":
                     n = 0
@@ -320,7 +324,7 @@ class Handler(socketserver.StreamRequestHandler):
                           f"{text} <echo> for {user}")
             elif cmd == "PASS" and user is not None and \
                     self.mode.startswith("login-err:"):
-                code = self.mode.split(":", 1)[1]
+                code = self.mode.split(":")[1]
                 self.line(f"-ERR [{code}] fake server refuses the login")
             elif cmd == "PASS" and user is not None and \
                     self.mode == "echo-pass-raw":

@@ -5,8 +5,11 @@
 #   a growing back-off and never paused;
 # - [LOGIN-DELAY]: waits max(interval, 15 min): no second attempt within
 #   the test window, not even after a login;
+# - [LOGIN-DELAY] from a server whose CAPA announced "LOGIN-DELAY 120":
+#   waits those 120 s instead of 15 min; the state file holds the
+#   response code and the delay (the schedule acts on them, not on text);
 # doveadm retrieve status shows "backoff" and the reason for both.
-# The two accounts (two users) run side by side in one instance.
+# The three accounts (three users) run side by side in one instance.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-service.sh
@@ -19,11 +22,13 @@ fake_pop3_start svcinuse login-err:IN-USE "$(make_msg svcinuse-1 "In use")"
 svc_user svcinuse-dst $(fake_acct retrieve) retrieve_interval=3s
 fake_pop3_start svcdelay login-err:LOGIN-DELAY "$(make_msg svcdelay-1 "Delayed")"
 svc_user svcdelay-dst $(fake_acct retrieve) retrieve_interval=3s
+fake_pop3_start svccapa login-err:LOGIN-DELAY:120 "$(make_msg svccapa-1 "Capa")"
+svc_user svccapa-dst $(fake_acct retrieve) retrieve_interval=3s
 svc_start
 
 # never ran: both are tried at once
-wait_until 20 eval '(($(fake_logins svcinuse) >= 1 && $(fake_logins svcdelay) >= 1))' ||
-	svc_fail "first attempts missing: IN-USE $(fake_logins svcinuse), LOGIN-DELAY $(fake_logins svcdelay)"
+wait_until 20 eval '(($(fake_logins svcinuse) >= 1 && $(fake_logins svcdelay) >= 1 && $(fake_logins svccapa) >= 1))' ||
+	svc_fail "first attempts missing: IN-USE $(fake_logins svcinuse), LOGIN-DELAY $(fake_logins svcdelay), CAPA LOGIN-DELAY $(fake_logins svccapa)"
 t0=$(date +%s)
 # half way through the window a login of the delayed user: backing off,
 # so it must not run the account
@@ -64,8 +69,21 @@ due=$(date -d "$(field retrieve next_due "$RUN_OUT")" +%s) ||
 	fail "[LOGIN-DELAY] next_due unparsable: $(field retrieve next_due "$RUN_OUT")"
 ((due - t0 >= 15 * 60 - 5 && due - t0 <= 15 * 60 + 5)) ||
 	fail "[LOGIN-DELAY] next_due $((due - t0))s after the attempt, want 900s"
-# nothing was retrieved from either
+
+# [LOGIN-DELAY] with CAPA "LOGIN-DELAY 120": due 120 s after the attempt
+assert_eq 1 "$(fake_logins svccapa)" "CAPA LOGIN-DELAY attempts in 16s at interval 3s"
+doveadm_run status "$SVC_CONF" -f tab retrieve status -u svccapa-dst
+assert_eq backoff "$(field retrieve schedule "$RUN_OUT")" "CAPA LOGIN-DELAY status schedule"
+due=$(date -d "$(field retrieve next_due "$RUN_OUT")" +%s) ||
+	fail "CAPA LOGIN-DELAY next_due unparsable: $(field retrieve next_due "$RUN_OUT")"
+((due - t0 >= 120 - 20 && due - t0 <= 120 + 5)) ||
+	fail "CAPA LOGIN-DELAY next_due $((due - t0))s after the attempt, want 120s"
+status_line=$(grep -h '^status' "$(svc_state_dir svccapa-dst)"/*.state)
+[[ $status_line == *$'\tLOGIN-DELAY\t120' ]] ||
+	fail "CAPA LOGIN-DELAY state status record: $status_line"
+# nothing was retrieved from any
 assert_eq 0 "$(svc_count svcinuse-dst)" "[IN-USE] local messages"
 assert_eq 0 "$(svc_count svcdelay-dst)" "[LOGIN-DELAY] local messages"
+assert_eq 0 "$(svc_count svccapa-dst)" "CAPA LOGIN-DELAY local messages"
 svc_check_log
 case_pass

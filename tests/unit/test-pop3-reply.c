@@ -79,6 +79,27 @@ static void test_pop3_capa_line_parse(void)
 	test_end();
 }
 
+static void test_pop3_capa_login_delay_parse(void)
+{
+	static const char *const bad[] = {
+		"LOGIN-DELAY", "LOGIN-DELAY -5", "LOGIN-DELAY 12x",
+		"LOGIN-DELAY 99999999999999999999", "EXPIRE 120", "",
+	};
+	unsigned int i, secs = 0;
+
+	test_begin("pop3_capa_login_delay_parse");
+	test_assert(pop3_capa_login_delay_parse("LOGIN-DELAY 120", &secs) &&
+		    secs == 120);
+	test_assert(pop3_capa_login_delay_parse("login-delay 900 USER",
+						&secs) && secs == 900);
+	test_assert(pop3_capa_login_delay_parse("LOGIN-DELAY 0", &secs) &&
+		    secs == 0);
+	/* hostile or malformed values are no delay at all */
+	for (i = 0; i < N_ELEMENTS(bad); i++)
+		test_assert_idx(!pop3_capa_login_delay_parse(bad[i], &secs), i);
+	test_end();
+}
+
 static void test_pop3_uidl_line_parse(void)
 {
 	unsigned int num;
@@ -150,6 +171,7 @@ int main(void)
 		test_pop3_reply_parse,
 		test_pop3_apop,
 		test_pop3_capa_line_parse,
+		test_pop3_capa_login_delay_parse,
 		test_pop3_uidl_line_parse,
 		test_pop3_list_line_parse,
 		test_pop3_stat_parse,

@@ -31,6 +31,21 @@ test_status(enum retrieve_result_code result, unsigned int failures,
 	return status;
 }
 
+/* The back-off after status; next_due must agree */
+static unsigned int
+test_backoff(unsigned int interval_secs,
+	     const struct retrieve_state_status *status)
+{
+	struct retrieve_schedule sched;
+
+	retrieve_schedule_calc(FALSE, interval_secs, status,
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
+	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_BACKOFF);
+	test_assert(sched.next_due == status->last_run +
+		    (time_t)sched.backoff_secs);
+	return sched.backoff_secs;
+}
+
 static void test_retrieve_schedule_basic(void)
 {
 	struct retrieve_schedule sched;
@@ -38,19 +53,19 @@ static void test_retrieve_schedule_basic(void)
 
 	test_begin("retrieve schedule: manual, never run, ok");
 	retrieve_schedule_calc(TRUE, 600, NULL,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_MANUAL);
 	test_assert(sched.next_due == 0);
 
 	retrieve_schedule_calc(FALSE, 600, NULL,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_SCHEDULED);
 	test_assert(sched.next_due == 0);
 	test_assert(retrieve_schedule_login_due(&sched, 600, T0));
 
 	status = test_status(RETRIEVE_RESULT_OK, 0, NULL);
 	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_SCHEDULED);
 	test_assert(sched.next_due == T0 + 600);
 	test_assert(sched.backoff_secs == 0);
@@ -73,7 +88,7 @@ static void test_retrieve_schedule_backoff(void)
 		status = test_status(RETRIEVE_RESULT_REMOTE_TEMPFAIL, i,
 				     "connect() failed");
 		retrieve_schedule_calc(FALSE, 600, &status,
-			RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
+			RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 		test_assert_idx(sched.state ==
 				RETRIEVE_SCHEDULE_STATE_BACKOFF, i);
 		test_assert_idx(sched.backoff_secs >= prev, i);
@@ -87,23 +102,23 @@ static void test_retrieve_schedule_backoff(void)
 	}
 	status = test_status(RETRIEVE_RESULT_REMOTE_TEMPFAIL, 1, "x");
 	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.backoff_secs == 600);
 	status.consecutive_failures = 3;
 	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.backoff_secs == 2400);
 	test_assert(prev == RETRIEVE_SCHEDULE_MAX_BACKOFF_SECS);
 
 	/* an interval above the cap stays the floor */
 	status.consecutive_failures = 10;
 	retrieve_schedule_calc(FALSE, 86400, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.backoff_secs == 86400);
 	/* no overflow with huge counts */
 	status.consecutive_failures = UINT_MAX;
 	retrieve_schedule_calc(FALSE, 1, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.backoff_secs == RETRIEVE_SCHEDULE_MAX_BACKOFF_SECS);
 	test_end();
 }
@@ -116,10 +131,10 @@ static void test_retrieve_schedule_auth(void)
 	test_begin("retrieve schedule: authentication failures pause");
 	status = test_status(RETRIEVE_RESULT_AUTH_FAILED, 1, "-ERR [AUTH]");
 	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	status.last_result = RETRIEVE_RESULT_REMOTE_TEMPFAIL;
 	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &temp_sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &temp_sched);
 	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_BACKOFF);
 	test_assert(sched.backoff_secs > temp_sched.backoff_secs);
 	test_assert(sched.backoff_secs == 1200);
@@ -127,28 +142,28 @@ static void test_retrieve_schedule_auth(void)
 	status = test_status(RETRIEVE_RESULT_AUTH_FAILED,
 			     RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES - 1, "x");
 	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_BACKOFF);
 
 	status.consecutive_failures = RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES;
 	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
 	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_PAUSED);
 	test_assert(sched.next_due == 0);
 	test_assert(!retrieve_schedule_login_due(&sched, 600, T0 + 100000));
 	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_SAME, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_SAME, &sched);
 	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_PAUSED);
 	/* new password: one try at once */
 	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_CHANGED, &sched);
 	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_SCHEDULED);
 	test_assert(sched.next_due == 0);
 
 	/* a run by hand that succeeds ends the pause */
 	status = test_status(RETRIEVE_RESULT_OK, 0, NULL);
 	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_SAME, &sched);
+			       RETRIEVE_STATE_PAUSE_MARKER_SAME, &sched);
 	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_SCHEDULED);
 	test_assert(sched.next_due == T0 + 600);
 	test_end();
@@ -156,26 +171,36 @@ static void test_retrieve_schedule_auth(void)
 
 static void test_retrieve_schedule_resp_codes(void)
 {
-	struct retrieve_schedule sched;
 	struct retrieve_state_status status;
 
 	test_begin("retrieve schedule: [LOGIN-DELAY] and [IN-USE]");
 	status = test_status(RETRIEVE_RESULT_REMOTE_TEMPFAIL, 5,
 			     "PASS failed: -ERR [LOGIN-DELAY] wait");
-	retrieve_schedule_calc(FALSE, 60, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
-	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_BACKOFF);
-	test_assert(sched.backoff_secs == RETRIEVE_SCHEDULE_LOGIN_DELAY_SECS);
-	retrieve_schedule_calc(FALSE, 3600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
-	test_assert(sched.backoff_secs == 3600);
+	status.last_resp_code = "LOGIN-DELAY";
+	test_assert(test_backoff(60, &status) ==
+		    RETRIEVE_SCHEDULE_LOGIN_DELAY_SECS);
+	test_assert(test_backoff(3600, &status) == 3600);
+	/* the delay the server announced in CAPA, not a fixed one */
+	status.login_delay_secs = 120;
+	test_assert(test_backoff(60, &status) == 120);
+	test_assert(test_backoff(600, &status) == 600);
+	/* a hostile one is bounded */
+	status.login_delay_secs = UINT_MAX;
+	test_assert(test_backoff(60, &status) ==
+		    RETRIEVE_SCHEDULE_MAX_LOGIN_DELAY_SECS);
 
 	status = test_status(RETRIEVE_RESULT_REMOTE_TEMPFAIL, 5,
 			     "PASS failed: -ERR [IN-USE] locked");
-	retrieve_schedule_calc(FALSE, 600, &status,
-			       RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE, &sched);
-	test_assert(sched.backoff_secs == 600);
-	test_assert(sched.next_due == T0 + 600);
+	status.last_resp_code = "in-use";
+	test_assert(test_backoff(600, &status) == 600);
+
+	/* the code, never the error text, decides: text alone is an
+	   ordinary failure (5th in a row: 600 * 2^4) */
+	status.last_resp_code = NULL;
+	test_assert(test_backoff(600, &status) == 600 * 16);
+	status.last_resp_code = "SYS/TEMP";
+	status.last_error = "-ERR [LOGIN-DELAY] in the text only";
+	test_assert(test_backoff(600, &status) == 600 * 16);
 	test_end();
 }
 
@@ -228,7 +253,7 @@ static void test_retrieve_schedule_pause_marker(void)
 {
 	struct retrieve_global_settings global;
 	struct retrieve_account_settings set;
-	enum retrieve_schedule_pause_marker marker;
+	enum retrieve_state_pause_marker marker;
 	const char *dir, *error, *marker_path, *key_path, *data;
 	const char *const *args;
 	struct stat st;
@@ -253,10 +278,10 @@ static void test_retrieve_schedule_pause_marker(void)
 				  ".pause", NULL);
 	key_path = t_strconcat(dir, "/pause.key", NULL);
 
-	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
-						 &error) == 0);
-	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE);
-	test_assert(retrieve_schedule_pause(&global, &set, &error) == 0);
+	test_assert(retrieve_state_pause_read(&global, &set, &marker,
+					      &error) == 0);
+	test_assert(marker == RETRIEVE_STATE_PAUSE_MARKER_NONE);
+	test_assert(retrieve_state_pause_write(&global, &set, &error) == 0);
 
 	/* a random key, 0600, beside the markers */
 	test_assert(stat(key_path, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -272,44 +297,44 @@ static void test_retrieve_schedule_pause_marker(void)
 			test_unkeyed_fingerprint(&set, args[0])) != 0);
 	}
 
-	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
-						 &error) == 0);
-	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_SAME);
+	test_assert(retrieve_state_pause_read(&global, &set, &marker,
+					      &error) == 0);
+	test_assert(marker == RETRIEVE_STATE_PAUSE_MARKER_SAME);
 	/* a new password: one more try */
 	set.password = "Secret-2";
-	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
-						 &error) == 0);
-	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED);
+	test_assert(retrieve_state_pause_read(&global, &set, &marker,
+					      &error) == 0);
+	test_assert(marker == RETRIEVE_STATE_PAUSE_MARKER_CHANGED);
 	set.password = "Secret-1";
 	/* pausing again keeps the key */
-	test_assert(retrieve_schedule_pause(&global, &set, &error) == 0);
-	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
-						 &error) == 0);
-	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_SAME);
+	test_assert(retrieve_state_pause_write(&global, &set, &error) == 0);
+	test_assert(retrieve_state_pause_read(&global, &set, &marker,
+					      &error) == 0);
+	test_assert(marker == RETRIEVE_STATE_PAUSE_MARKER_SAME);
 
 	/* a version 1 marker (salted SHA-256) reads as "changed" */
 	test_write_file(marker_path, t_strdup_printf("0011223344556677\t%s\n",
 		test_unkeyed_fingerprint(&set, "0011223344556677")));
-	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
-						 &error) == 0);
-	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED);
+	test_assert(retrieve_state_pause_read(&global, &set, &marker,
+					      &error) == 0);
+	test_assert(marker == RETRIEVE_STATE_PAUSE_MARKER_CHANGED);
 
 	/* a lost key: "changed" too, never paused forever */
-	test_assert(retrieve_schedule_pause(&global, &set, &error) == 0);
+	test_assert(retrieve_state_pause_write(&global, &set, &error) == 0);
 	i_unlink(key_path);
-	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
-						 &error) == 0);
-	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED);
+	test_assert(retrieve_state_pause_read(&global, &set, &marker,
+					      &error) == 0);
+	test_assert(marker == RETRIEVE_STATE_PAUSE_MARKER_CHANGED);
 	/* a FIFO is no marker and is never waited on */
-	test_assert(retrieve_schedule_unpause(&global, &set, &error) == 0);
+	test_assert(retrieve_state_pause_remove(&global, &set, &error) == 0);
 	test_assert(mkfifo(marker_path, 0600) == 0);
-	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
-						 &error) == 0);
-	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_CHANGED);
-	test_assert(retrieve_schedule_unpause(&global, &set, &error) == 0);
-	test_assert(retrieve_schedule_read_pause(&global, &set, &marker,
-						 &error) == 0);
-	test_assert(marker == RETRIEVE_SCHEDULE_PAUSE_MARKER_NONE);
+	test_assert(retrieve_state_pause_read(&global, &set, &marker,
+					      &error) == 0);
+	test_assert(marker == RETRIEVE_STATE_PAUSE_MARKER_CHANGED);
+	test_assert(retrieve_state_pause_remove(&global, &set, &error) == 0);
+	test_assert(retrieve_state_pause_read(&global, &set, &marker,
+					      &error) == 0);
+	test_assert(marker == RETRIEVE_STATE_PAUSE_MARKER_NONE);
 
 	if (unlink_directory(dir, UNLINK_DIRECTORY_FLAG_RMDIR, &error) < 0)
 		i_error("unlink_directory(%s) failed: %s", dir, error);

@@ -18,6 +18,7 @@
 #define TEST_STATE_HEADER_V2 "dovecot-retrieve-state\t2\n"
 #define TEST_STATE_HEADER_V3 "dovecot-retrieve-state\t3\n"
 #define TEST_STATE_HEADER_V4 "dovecot-retrieve-state\t4\n"
+#define TEST_STATE_HEADER_V5 "dovecot-retrieve-state\t5\n"
 #define TEST_STATUS_LINE "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\n"
 
 static char test_root[] = "/tmp/test-retrieve-state.XXXXXX";
@@ -71,6 +72,16 @@ static void test_state_reset(void)
 	if (unlink_directory(test_dir, UNLINK_DIRECTORY_FLAG_RMDIR,
 			     &error) < 0 && errno != ENOENT)
 		i_fatal("%s", error);
+}
+
+/* A fresh state directory whose .state holds data (an old version, or
+   damage) */
+static void test_state_write_state_file(const char *data)
+{
+	test_state_reset();
+	if (mkdir(test_dir, 0700) < 0)
+		i_fatal("mkdir(%s) failed: %m", test_dir);
+	test_write_file(test_path(".state"), data, FALSE);
 }
 
 static struct retrieve_state *test_state_open(void)
@@ -217,12 +228,12 @@ static void test_retrieve_state_status(void)
 
 	state = test_state_open();
 	retrieve_state_set_result(state, 1700000000, 1500,
-				  RETRIEVE_RESULT_OK, NULL, 3, 3000);
+				  RETRIEVE_RESULT_OK, NULL, NULL, 3, 3000);
 	retrieve_state_set_result(state, 1700000600, 250,
-				  RETRIEVE_RESULT_REMOTE_TEMPFAIL,
+				  RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,
 				  "connect\tfailed:\nrefused", 0, 0);
 	retrieve_state_set_result(state, 1700001200, 42,
-				  RETRIEVE_RESULT_AUTH_FAILED,
+				  RETRIEVE_RESULT_AUTH_FAILED, "AUTH",
 				  "-ERR [AUTH] bad password", 0, 0);
 	retrieve_state_get_status(state, &status);
 	test_assert(status.last_run == 1700001200);
@@ -235,13 +246,13 @@ static void test_retrieve_state_status(void)
 	test_assert(status.total_messages == 3);
 	test_assert(status.total_bytes == 3000);
 	retrieve_state_set_result(state, 1700001300, 42,
-				  RETRIEVE_RESULT_AUTH_FAILED,
+				  RETRIEVE_RESULT_AUTH_FAILED, "AUTH",
 				  "-ERR [AUTH] bad password", 0, 0);
 	retrieve_state_get_status(state, &status);
 	test_assert(status.runs == 4 && status.consecutive_failures == 2);
 
 	retrieve_state_set_result(state, 1700001800, 1000,
-				  RETRIEVE_RESULT_REMOTE_TEMPFAIL,
+				  RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,
 				  "connect\tfailed:\nrefused", 2, 5000000000ULL);
 	test_state_commit(state);
 	retrieve_state_close(&state);
@@ -266,7 +277,7 @@ static void test_retrieve_state_status(void)
 	test_assert(status.runs == 5 && status.consecutive_failures == 1);
 	test_assert_strcmp(status.last_error, "connect\tfailed:\nrefused");
 	retrieve_state_set_result(state, 1700002400, 1, RETRIEVE_RESULT_OK,
-				  "", 0, 0);
+				  NULL, "", 0, 0);
 	retrieve_state_get_status(state, &status);
 	test_assert(status.consecutive_failures == 0 && status.runs == 6);
 	test_assert(status.last_error == NULL);
@@ -275,6 +286,29 @@ static void test_retrieve_state_status(void)
 	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
 					       &status, &error) == 1);
 	test_assert(status.last_error == NULL && status.runs == 6);
+	test_assert(status.last_resp_code == NULL);
+	test_assert(status.login_delay_secs == 0);
+
+	/* the response code and the announced LOGIN-DELAY are kept; the
+	   delay stays when a later run reads none */
+	state = test_state_open();
+	retrieve_state_set_login_delay(state, 120);
+	retrieve_state_set_result(state, 1700003000, 1,
+				  RETRIEVE_RESULT_REMOTE_TEMPFAIL,
+				  "LOGIN-DELAY", "PASS failed", 0, 0);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert_strcmp(status.last_resp_code, "LOGIN-DELAY");
+	test_assert(status.login_delay_secs == 120);
+	state = test_state_open();
+	retrieve_state_set_result(state, 1700004000, 1, RETRIEVE_RESULT_OK,
+				  NULL, NULL, 0, 0);
+	retrieve_state_get_status(state, &status);
+	test_assert(status.last_resp_code == NULL);
+	test_assert(status.login_delay_secs == 120);
+	retrieve_state_close(&state);
 	pool_unref(&pool);
 	test_end();
 }
@@ -326,11 +360,11 @@ static void test_retrieve_state_folder_status(void)
 	retrieve_state_folder_set_result(state, "Work\tX", 1700000000, 1, 10,
 					 2, "UID FETCH failed:\nNO");
 	retrieve_state_set_result(state, 1700000000, 5, RETRIEVE_RESULT_OK,
-				  NULL, 4, 3010);
+				  NULL, NULL, 4, 3010);
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t4");
+			   "dovecot-retrieve-state\t5");
 
 	test_assert(test_read_folders(pool, &status, &folders, &count,
 				      &error) == 1);
@@ -378,7 +412,7 @@ static void test_retrieve_state_folder_status(void)
 	test_end();
 }
 
-static void test_retrieve_state_version1(void)
+static void test_retrieve_state_old_versions(void)
 {
 	const struct retrieve_state_folder_status *folders, *f;
 	struct retrieve_state_status status;
@@ -386,16 +420,13 @@ static void test_retrieve_state_version1(void)
 	unsigned int count;
 	const char *error;
 	/* not the data stack: the reader parses in its own frames */
-	pool_t pool = pool_alloconly_create("test version 1", 1024);
+	pool_t pool = pool_alloconly_create("test old versions", 1024);
 
-	test_begin("retrieve state: version 1 files");
-	test_state_reset();
-	if (mkdir(test_dir, 0700) < 0)
-		i_fatal("mkdir(%s) failed: %m", test_dir);
-	test_write_file(test_path(".state"), TEST_STATE_HEADER
-			"status\t5\t0\tok\t\t0\t0\t7\t700\t3\t0\n"
-			"journal\t4\nfolder\tINBOX\t9\nuid\t1\nuid\t2\n"
-			"folder\t\t0\nuid\tUIDL-a\nend\t3\n", FALSE);
+	test_begin("retrieve state: version 1 and 4 files");
+	test_state_write_state_file(TEST_STATE_HEADER
+		"status\t5\t0\tok\t\t0\t0\t7\t700\t3\t0\n"
+		"journal\t4\nfolder\tINBOX\t9\nuid\t1\nuid\t2\n"
+		"folder\t\t0\nuid\tUIDL-a\nend\t3\n");
 	test_assert(test_read_folders(pool, &status, &folders, &count,
 				      &error) == 1);
 	test_assert(status.runs == 3 && status.total_messages == 7);
@@ -415,7 +446,7 @@ static void test_retrieve_state_version1(void)
 
 	/* rewritten as the current version, nothing lost */
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t4");
+			   "dovecot-retrieve-state\t5");
 	state = test_state_open();
 	test_assert(retrieve_state_have_uid(state, "INBOX", "1"));
 	test_assert(retrieve_state_have_uid(state, "", "UIDL-a"));
@@ -427,6 +458,34 @@ static void test_retrieve_state_version1(void)
 	test_assert(f != NULL && f->total_bytes == 100 && f->last_errors == 1);
 	test_assert_strcmp(f == NULL ? NULL : f->last_error,
 			   "STORE \\Deleted failed");
+
+	/* version 4: no response code recorded, and none is guessed
+	   from the error text */
+	test_state_write_state_file(TEST_STATE_HEADER_V4
+		"status\t5\t0\tremote_tempfail\t"
+		"PASS failed: -ERR [LOGIN-DELAY] wait"
+		"\t0\t0\t7\t700\t3\t2\n"
+		"journal\t4\nfolder\t\t0\t0\t0\t0\t0\t\t0\t0\t0\n"
+		"uid\tUIDL-a\nend\t1\n");
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.last_result == RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+	test_assert(status.consecutive_failures == 2 && status.runs == 3);
+	test_assert(status.last_resp_code == NULL);
+	test_assert(status.login_delay_secs == 0);
+
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "", "UIDL-a"));
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
+			   "dovecot-retrieve-state\t5");
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.consecutive_failures == 2 && status.runs == 3);
+	test_assert_strcmp(status.last_error,
+			   "PASS failed: -ERR [LOGIN-DELAY] wait");
+	test_assert(status.last_resp_code == NULL);
 	pool_unref(&pool);
 	test_end();
 }
@@ -527,8 +586,18 @@ static void test_retrieve_state_corrupt(void)
 		  "1: truncated (last line has no newline)" },
 		{ "garbage\n", NULL,
 		  "1: not a dovecot-retrieve state file (bad header)" },
-		{ "dovecot-retrieve-state\t5\n", NULL,
-		  "1: unsupported version '5'" },
+		{ "dovecot-retrieve-state\t6\n", NULL,
+		  "1: unsupported version '6'" },
+		/* version 5 status records carry resp_code and
+		   login_delay_secs, older ones don't */
+		{ TEST_STATE_HEADER_V5 TEST_STATUS_LINE, NULL,
+		  "2: status record has 10 fields, expected 12" },
+		{ TEST_STATE_HEADER_V4
+		  "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\t\t0\n", NULL,
+		  "2: status record has 12 fields, expected 10" },
+		{ TEST_STATE_HEADER_V5
+		  "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\tIN-USE\t-1\n",
+		  NULL, "2: invalid number in status field login_delay_secs" },
 		{ "dovecot-retrieve-state\t0\n", NULL,
 		  "1: unsupported version '0'" },
 		/* a version 1 folder record in version 2, and vice versa */
@@ -661,12 +730,8 @@ static void test_retrieve_state_corrupt(void)
 	}
 
 	/* the status alone is readable when the damage is further on */
-	test_state_reset();
-	if (mkdir(test_dir, 0700) < 0)
-		i_fatal("mkdir(%s) failed: %m", test_dir);
-	test_write_file(test_path(".state"), TEST_STATE_HEADER
-			"status\t5\t0\tok\t\t0\t0\t0\t0\t9\t0\ngarbage\n",
-			FALSE);
+	test_state_write_state_file(TEST_STATE_HEADER
+		"status\t5\t0\tok\t\t0\t0\t0\t0\t9\t0\ngarbage\n");
 	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY,
 					       pool_datastack_create(),
 					       &status, &error) == 1);
@@ -855,7 +920,7 @@ static void test_retrieve_state_folder_absent(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t4");
+			   "dovecot-retrieve-state\t5");
 	state = test_state_open();
 	test_assert(retrieve_state_mark_folder_absent(state, "Work"));
 	retrieve_state_close(&state);
@@ -1120,7 +1185,7 @@ static void test_retrieve_state_caps(void)
 	retrieve_state_folder_set_result(state, "INBOX", 1, 1, 1, 1,
 					 long_text);
 	retrieve_state_set_result(state, 1, 1, RETRIEVE_RESULT_REMOTE_ERROR,
-				  long_text, 0, 0);
+				  NULL, long_text, 0, 0);
 	test_state_commit(state);
 	retrieve_state_close(&state);
 
@@ -1179,7 +1244,7 @@ int main(void)
 		test_retrieve_state_roundtrip,
 		test_retrieve_state_status,
 		test_retrieve_state_folder_status,
-		test_retrieve_state_version1,
+		test_retrieve_state_old_versions,
 		test_retrieve_state_journal,
 		test_retrieve_state_torn_journal,
 		test_retrieve_state_corrupt,

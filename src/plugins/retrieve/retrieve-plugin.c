@@ -10,6 +10,7 @@
 #include "mail-storage-hooks.h"
 #include "retrieve-user.h"
 #include "retrieve-client.h"
+#include "retrieve-service-protocol.h"
 #include "retrieve-plugin.h"
 
 struct retrieve_user {
@@ -83,14 +84,19 @@ retrieve_user_notify_login(struct mail_user *user, struct retrieve_user *ruser,
 	if (!scheduled)
 		return;
 
-	path = t_strconcat(user->set->base_dir, "/retrieve", NULL);
+	path = t_strconcat(user->set->base_dir, "/",
+			   RETRIEVE_SCHEDULER_SOCKET_NAME, NULL);
 	fd = net_connect_unix(path);
 	if (fd == -1) {
 		e_debug(event, "No login notification: "
 			"net_connect_unix(%s) failed: %m", path);
 		return;
 	}
-	line = t_strdup_printf("VERSION\tretrieve\t1\t0\nLOGIN\t%s\n",
+	line = t_strdup_printf(RETRIEVE_CLIENT_HANDSHAKE_FMT"%s\t%s\n",
+			       RETRIEVE_CLIENT_PROTOCOL_NAME,
+			       RETRIEVE_PROTOCOL_MAJOR_VERSION,
+			       RETRIEVE_PROTOCOL_MINOR_VERSION,
+			       RETRIEVE_CLIENT_CMD_LOGIN,
 			       str_tabescape(user->username));
 	/* a fresh socket's buffer takes these few bytes at once */
 	if (write_full(fd, line, strlen(line)) < 0 && errno != EAGAIN)

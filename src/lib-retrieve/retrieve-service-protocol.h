@@ -3,7 +3,9 @@
 
 /* The lines between the scheduler (retrieve), its workers
    (retrieve-worker) and the mail plugin, all tab-separated and escaped
-   with str_tabescape(), after the usual VERSION handshake.
+   with str_tabescape(), after the usual VERSION handshake. Here in the
+   core's headers so that every end includes the one definition (the
+   scheduler only the header: it links libdovecot alone).
 
    scheduler -> worker, one request per connection:
      SCAN                   every userdb user with accounts
@@ -32,5 +34,9 @@
 #define RETRIEVE_CLIENT_PROTOCOL_NAME "retrieve"
 #define RETRIEVE_PROTOCOL_MAJOR_VERSION 1
 #define RETRIEVE_PROTOCOL_MINOR_VERSION 0
+
+/* The mail plugin's one-shot notice: the handshake, then one command */
+#define RETRIEVE_CLIENT_CMD_LOGIN "LOGIN"
+#define RETRIEVE_CLIENT_HANDSHAKE_FMT "VERSION\t%s\t%u\t%u\n"
 
 #endif

@@ -15,14 +15,14 @@
 #include "retrieve-client.h"
 #include "retrieve-service-protocol.h"
 #include "retrieve-worker-report.h"
-#include "retrieve-worker-connection.h"
+#include "retrieve-master-connection.h"
 
 #include <unistd.h>
 
 /* During a scan, flush the replies whenever this much is buffered */
 #define RETRIEVE_WORKER_SCAN_FLUSH_SIZE (64*1024)
 
-struct retrieve_worker_connection {
+struct retrieve_master_connection {
 	struct connection conn;
 
 	/* the running RUN request */
@@ -33,20 +33,20 @@ struct retrieve_worker_connection {
 	struct retrieve_client *client;
 };
 
-static struct connection_list *worker_connections;
+static struct connection_list *master_connections;
 static struct mail_storage_service_ctx *storage_service;
 
-static void retrieve_worker_send(struct retrieve_worker_connection *wconn,
+static void retrieve_worker_send(struct retrieve_master_connection *mconn,
 				 string_t *str)
 {
-	o_stream_nsend(wconn->conn.output, str_data(str), str_len(str));
+	o_stream_nsend(mconn->conn.output, str_data(str), str_len(str));
 	str_truncate(str, 0);
 }
 
 static void
-retrieve_worker_send_done(struct retrieve_worker_connection *wconn)
+retrieve_worker_send_done(struct retrieve_master_connection *mconn)
 {
-	o_stream_nsend_str(wconn->conn.output, "DONE\n");
+	o_stream_nsend_str(mconn->conn.output, "DONE\n");
 }
 
 /* TEMP_PRIV_DROP leaves the euid of the last user until the next
@@ -101,11 +101,11 @@ retrieve_worker_lookup(const char *username, bool run, string_t *str,
 		return 1;
 	}
 	if (ret == 0) {
-		e_debug(worker_connections->connections->event,
+		e_debug(master_connections->connections->event,
 			"User %s not found in the userdb", username);
 		str_append(str, "NOUSER\t");
 	} else {
-		e_error(worker_connections->connections->event,
+		e_error(master_connections->connections->event,
 			"User %s lookup failed: %s", username, error);
 		str_append(str, "KEEP\t");
 	}
@@ -173,9 +173,9 @@ retrieve_worker_report(const char *username, bool login, const char *sender,
 	retrieve_worker_user_deinit(&user, &service_user);
 }
 
-static int retrieve_worker_scan(struct retrieve_worker_connection *wconn)
+static int retrieve_worker_scan(struct retrieve_master_connection *mconn)
 {
-	struct connection *conn = &wconn->conn;
+	struct connection *conn = &mconn->conn;
 	string_t *str = str_new(default_pool, 1024);
 	const char *username;
 	int ret;
@@ -192,18 +192,18 @@ static int retrieve_worker_scan(struct retrieve_worker_connection *wconn)
 			retrieve_worker_report(username, FALSE, NULL, str);
 		} T_END;
 		if (str_len(str) >= RETRIEVE_WORKER_SCAN_FLUSH_SIZE) {
-			retrieve_worker_send(wconn, str);
+			retrieve_worker_send(mconn, str);
 			if (o_stream_flush(conn->output) < 0)
 				break;
 		}
 	}
-	retrieve_worker_send(wconn, str);
+	retrieve_worker_send(mconn, str);
 	str_free(&str);
 	if (ret < 0) {
 		e_error(conn->event, "Userdb iteration failed");
 		return -1;
 	}
-	retrieve_worker_send_done(wconn);
+	retrieve_worker_send_done(mconn);
 	(void)o_stream_flush(conn->output);
 	net_set_nonblock(conn->fd_out, TRUE);
 	return 0;
@@ -211,126 +211,126 @@ static int retrieve_worker_scan(struct retrieve_worker_connection *wconn)
 
 static void
 retrieve_worker_run_callback(const struct retrieve_result *result,
-			     struct retrieve_worker_connection *wconn)
+			     struct retrieve_master_connection *mconn)
 {
-	struct mail_user *user = wconn->wuser.user;
+	struct mail_user *user = mconn->wuser.user;
 	string_t *str = t_str_new(256);
 
-	retrieve_worker_after_run(&wconn->wuser, wconn->set, result->code);
-	retrieve_worker_report_user(&wconn->wuser, FALSE, str);
+	retrieve_worker_after_run(&mconn->wuser, mconn->set, result->code);
+	retrieve_worker_report_user(&mconn->wuser, FALSE, str);
 	str_append(str, "RESULT\t");
 	str_append_tabescaped(str, user->username);
 	str_append_c(str, '\t');
-	str_append_tabescaped(str, wconn->set->name);
+	str_append_tabescaped(str, mconn->set->name);
 	str_append_c(str, '\t');
 	str_append(str, retrieve_result_code_name(result->code));
 	str_append_c(str, '\n');
 
 	/* done with the user before the scheduler hears of it, so this
 	   process is free for its next job as soon as possible */
-	retrieve_client_deinit(&wconn->client);
-	retrieve_worker_user_deinit(&user, &wconn->service_user);
-	wconn->wuser.user = NULL;
-	pool_unref(&wconn->pool);
-	retrieve_worker_send(wconn, str);
-	retrieve_worker_send_done(wconn);
+	retrieve_client_deinit(&mconn->client);
+	retrieve_worker_user_deinit(&user, &mconn->service_user);
+	mconn->wuser.user = NULL;
+	pool_unref(&mconn->pool);
+	retrieve_worker_send(mconn, str);
+	retrieve_worker_send_done(mconn);
 	/* notice the scheduler closing the connection */
-	connection_input_resume(&wconn->conn);
+	connection_input_resume(&mconn->conn);
 }
 
 static void
-retrieve_worker_run(struct retrieve_worker_connection *wconn,
+retrieve_worker_run(struct retrieve_master_connection *mconn,
 		    const char *username, const char *key)
 {
 	struct mail_user *user;
 	string_t *str = t_str_new(256);
 	const char *error;
 
-	if (retrieve_worker_lookup(username, TRUE, str, &wconn->service_user,
+	if (retrieve_worker_lookup(username, TRUE, str, &mconn->service_user,
 				   &user) <= 0) {
-		retrieve_worker_send(wconn, str);
-		retrieve_worker_send_done(wconn);
+		retrieve_worker_send(mconn, str);
+		retrieve_worker_send_done(mconn);
 		return;
 	}
-	wconn->pool = pool_alloconly_create_clean("retrieve worker run", 2048);
-	if (retrieve_worker_user_init(user, wconn->pool, &wconn->wuser,
+	mconn->pool = pool_alloconly_create_clean("retrieve worker run", 2048);
+	if (retrieve_worker_user_init(user, mconn->pool, &mconn->wuser,
 				      &error) < 0) {
 		e_error(user->event, "retrieve: Not retrieving for user %s: %s",
 			username, error);
 		retrieve_worker_report_empty(username, str);
-	} else if ((wconn->set = retrieve_worker_user_find(&wconn->wuser,
+	} else if ((mconn->set = retrieve_worker_user_find(&mconn->wuser,
 							   key)) == NULL) {
 		/* removed (or broken) since the scheduler learned it */
-		retrieve_worker_report_user(&wconn->wuser, FALSE, str);
+		retrieve_worker_report_user(&mconn->wuser, FALSE, str);
 	} else {
-		connection_input_halt(&wconn->conn);
-		wconn->client = retrieve_client_init(user, &wconn->wuser.global,
-			wconn->set, retrieve_worker_run_callback, wconn);
-		retrieve_client_run(wconn->client);
+		connection_input_halt(&mconn->conn);
+		mconn->client = retrieve_client_init(user, &mconn->wuser.global,
+			mconn->set, retrieve_worker_run_callback, mconn);
+		retrieve_client_run(mconn->client);
 		return;
 	}
-	retrieve_worker_send(wconn, str);
-	retrieve_worker_send_done(wconn);
-	wconn->wuser.user = NULL;
-	pool_unref(&wconn->pool);
-	retrieve_worker_user_deinit(&user, &wconn->service_user);
+	retrieve_worker_send(mconn, str);
+	retrieve_worker_send_done(mconn);
+	mconn->wuser.user = NULL;
+	pool_unref(&mconn->pool);
+	retrieve_worker_user_deinit(&user, &mconn->service_user);
 }
 
 static int
-retrieve_worker_input_args(struct connection *conn, const char *const *args)
+retrieve_master_connection_input_args(struct connection *conn, const char *const *args)
 {
-	struct retrieve_worker_connection *wconn =
-		container_of(conn, struct retrieve_worker_connection, conn);
+	struct retrieve_master_connection *mconn =
+		container_of(conn, struct retrieve_master_connection, conn);
 	string_t *str;
 
-	if (wconn->client != NULL) {
+	if (mconn->client != NULL) {
 		e_error(conn->event, "Request while a run is in progress");
 		return -1;
 	}
 	if (args[0] != NULL && strcmp(args[0], "SCAN") == 0)
-		return retrieve_worker_scan(wconn) < 0 ? -1 : 1;
+		return retrieve_worker_scan(mconn) < 0 ? -1 : 1;
 	if (args[0] != NULL && strcmp(args[0], "USER") == 0 &&
 	    str_array_length(args) >= 3) {
 		str = t_str_new(256);
 		/* USER <user> <login> [<sender uid>] */
 		retrieve_worker_report(args[1], strcmp(args[2], "1") == 0,
 				       args[3], str);
-		retrieve_worker_send(wconn, str);
-		retrieve_worker_send_done(wconn);
+		retrieve_worker_send(mconn, str);
+		retrieve_worker_send_done(mconn);
 		return 1;
 	}
 	if (args[0] != NULL && strcmp(args[0], "RUN") == 0 &&
 	    str_array_length(args) >= 3) {
-		retrieve_worker_run(wconn, args[1], args[2]);
+		retrieve_worker_run(mconn, args[1], args[2]);
 		return 1;
 	}
 	e_error(conn->event, "Invalid request: %s", t_strarray_join(args, " "));
 	return -1;
 }
 
-static void retrieve_worker_destroy(struct connection *conn)
+static void retrieve_master_connection_destroy(struct connection *conn)
 {
-	struct retrieve_worker_connection *wconn =
-		container_of(conn, struct retrieve_worker_connection, conn);
+	struct retrieve_master_connection *mconn =
+		container_of(conn, struct retrieve_master_connection, conn);
 
-	if (wconn->client != NULL) {
+	if (mconn->client != NULL) {
 		/* aborts the run; the state keeps what was delivered */
-		retrieve_client_deinit(&wconn->client);
-		retrieve_worker_user_deinit(&wconn->wuser.user,
-					    &wconn->service_user);
-		pool_unref(&wconn->pool);
+		retrieve_client_deinit(&mconn->client);
+		retrieve_worker_user_deinit(&mconn->wuser.user,
+					    &mconn->service_user);
+		pool_unref(&mconn->pool);
 	}
 	connection_deinit(conn);
-	i_free(wconn);
+	i_free(mconn);
 	master_service_client_connection_destroyed(master_service);
 }
 
-static const struct connection_vfuncs retrieve_worker_vfuncs = {
-	.destroy = retrieve_worker_destroy,
-	.input_args = retrieve_worker_input_args,
+static const struct connection_vfuncs retrieve_master_connection_vfuncs = {
+	.destroy = retrieve_master_connection_destroy,
+	.input_args = retrieve_master_connection_input_args,
 };
 
-static const struct connection_settings retrieve_worker_set = {
+static const struct connection_settings retrieve_master_connection_set = {
 	.service_name_in = RETRIEVE_WORKER_PROTOCOL_NAME,
 	.service_name_out = RETRIEVE_WORKER_PROTOCOL_NAME,
 	.major_version = RETRIEVE_PROTOCOL_MAJOR_VERSION,
@@ -340,26 +340,26 @@ static const struct connection_settings retrieve_worker_set = {
 	.client = FALSE,
 };
 
-bool retrieve_worker_connection_create(struct master_service_connection *conn)
+bool retrieve_master_connection_create(struct master_service_connection *conn)
 {
-	struct retrieve_worker_connection *wconn;
+	struct retrieve_master_connection *mconn;
 
-	if (worker_connections->connections != NULL)
+	if (master_connections->connections != NULL)
 		return FALSE;
-	wconn = i_new(struct retrieve_worker_connection, 1);
-	connection_init_server(worker_connections, &wconn->conn, conn->name,
+	mconn = i_new(struct retrieve_master_connection, 1);
+	connection_init_server(master_connections, &mconn->conn, conn->name,
 			       conn->fd, conn->fd);
 	return TRUE;
 }
 
-void retrieve_worker_connections_init(struct mail_storage_service_ctx *ctx)
+void retrieve_master_connections_init(struct mail_storage_service_ctx *ctx)
 {
 	storage_service = ctx;
-	worker_connections = connection_list_init(&retrieve_worker_set,
-						  &retrieve_worker_vfuncs);
+	master_connections = connection_list_init(&retrieve_master_connection_set,
+						  &retrieve_master_connection_vfuncs);
 }
 
-void retrieve_worker_connections_deinit(void)
+void retrieve_master_connections_deinit(void)
 {
-	connection_list_deinit(&worker_connections);
+	connection_list_deinit(&master_connections);
 }
