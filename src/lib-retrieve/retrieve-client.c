@@ -12,6 +12,7 @@
 #include "mail-user.h"
 #include "retrieve-deliver.h"
 #include "retrieve-secrets.h"
+#include "retrieve-state.h"
 #include "retrieve-client-private.h"
 
 /* Remote text (errors, resp-codes, folder names) in logs, events and the

@@ -19,6 +19,7 @@
 #include "imapc-client.h"
 #include "retrieve-imap-folders.h"
 #include "retrieve-imap-private.h"
+#include "retrieve-state.h"
 #include "retrieve-client-private.h"
 
 #include <unistd.h>

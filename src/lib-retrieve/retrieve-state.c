@@ -167,41 +167,10 @@ typedef int
 retrieve_state_line_callback_t(struct retrieve_state_parser *parser,
 			       const char *const *args, const char **error_r);
 
-static const char *const retrieve_result_code_names[] = {
-	[RETRIEVE_RESULT_OK] = "ok",
-	[RETRIEVE_RESULT_REMOTE_TEMPFAIL] = "remote_tempfail",
-	[RETRIEVE_RESULT_AUTH_FAILED] = "auth_failed",
-	[RETRIEVE_RESULT_REMOTE_ERROR] = "remote_error",
-	[RETRIEVE_RESULT_LOCAL_TEMPFAIL] = "local_tempfail",
-	[RETRIEVE_RESULT_CONFIG_ERROR] = "config_error",
-	[RETRIEVE_RESULT_LOCKED] = "locked",
-	[RETRIEVE_RESULT_INTERNAL_ERROR] = "internal_error",
-};
-
 /* fcntl() locks are per process, and closing any descriptor of the lock
    file drops them, so a second open in this process is refused by
    comparing against the states already open instead. */
 static struct retrieve_state *retrieve_states_open = NULL;
-
-const char *retrieve_result_code_name(enum retrieve_result_code code)
-{
-	i_assert((unsigned int)code < N_ELEMENTS(retrieve_result_code_names));
-	return retrieve_result_code_names[code];
-}
-
-bool retrieve_result_code_parse(const char *name,
-				enum retrieve_result_code *code_r)
-{
-	unsigned int i;
-
-	for (i = 0; i < N_ELEMENTS(retrieve_result_code_names); i++) {
-		if (strcmp(name, retrieve_result_code_names[i]) == 0) {
-			*code_r = (enum retrieve_result_code)i;
-			return TRUE;
-		}
-	}
-	return FALSE;
-}
 
 static const char *
 retrieve_state_path(const char *dir, const char *identity, const char *suffix)
