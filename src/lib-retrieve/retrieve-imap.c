@@ -18,6 +18,7 @@
 #include "mail-storage.h"
 #include "imapc-client.h"
 #include "retrieve-imap-folders.h"
+#include "retrieve-imap-log.h"
 #include "retrieve-imap-private.h"
 #include "retrieve-state.h"
 #include "retrieve-client-private.h"
@@ -88,11 +89,8 @@ struct imap_client {
 	struct imapc_client *imapc;
 	struct imapc_client_mailbox *box;
 	enum imap_phase phase;
-	/* "imapc(host:port): ", how imapc's own log lines begin */
-	const char *imapc_log_prefix;
-	/* the last error imapc logged (i_malloc'd, scrubbed): why it
-	   disconnected */
-	char *imapc_error;
+	/* imapc's error lines, the cause of a disconnection */
+	struct retrieve_imap_log log;
 	/* merge/mirror: every selectable folder LIST returned (remote
 	   names), excluded ones too */
 	HASH_TABLE(const char *, const char *) listed;
@@ -152,27 +150,10 @@ struct imap_client {
 
 	/* a local failure: fetch no more, still expunge what was stored */
 	bool stopping:1;
-	/* LOGOUT sent: the server's goodbye is no error */
-	bool logout_sent:1;
-	/* the login command was answered BAD */
-	bool login_bad:1;
 };
 
 static void imap_folder_next(struct imap_client *ic);
 static void imap_fetch_more(struct imap_client *ic);
-
-/* imapc tells why it disconnected (an untrusted certificate, no STARTTLS,
-   connect() failing) only in its own i_error() lines; its callbacks get
-   just "Disconnected from server". While a client runs, the error lines
-   with its imapc's prefix are taken over, so that the result names the
-   real cause in one line (they are debug-logged as they come, and an error
-   that did not fail the run is logged as a warning at its end). One
-   handler for all clients of the process. */
-static ARRAY(struct imap_client *) imap_log_clients = ARRAY_INIT;
-static failure_callback_t *imap_log_orig_handler = NULL;
-
-#define IMAP_LOGIN_BAD_ERROR \
-	"The server rejected the login command as invalid (BAD)"
 
 /* A server's reply text, fit for logs and the status */
 static const char *
@@ -182,138 +163,14 @@ imap_reply_text(struct imap_client *ic,
 	return retrieve_client_sanitize(&ic->client, reply->text_full, 200);
 }
 
-static void ATTR_FORMAT(2, 3)
-imap_log_orig(const struct failure_context *ctx, const char *format, ...)
-{
-	va_list args;
-
-	va_start(args, format);
-	imap_log_orig_handler(ctx, format, args);
-	va_end(args);
-}
-
-static void ATTR_FORMAT(2, 0)
-imap_log_handler(const struct failure_context *ctx, const char *format,
-		 va_list args)
-{
-	static const char suffix[] = " - disconnecting";
-	const size_t suffix_len = strlen(suffix);
-	struct imap_client *ic;
-	const char *line;
-	size_t len;
-	va_list args2;
-	bool taken = FALSE;
-
-	if ((ctx->type == LOG_TYPE_ERROR || ctx->type == LOG_TYPE_WARNING) &&
-	    array_is_created(&imap_log_clients) &&
-	    array_count(&imap_log_clients) > 0) T_BEGIN {
-		va_copy(args2, args);
-		line = t_strdup_vprintf(format, args2);
-		va_end(args2);
-		array_foreach_elem(&imap_log_clients, ic) {
-			if (!str_begins(line, ic->imapc_log_prefix))
-				continue;
-			line = retrieve_client_hide_secrets(&ic->client,
-				line + strlen(ic->imapc_log_prefix));
-			/* try_reconnect()'s suffix */
-			len = strlen(line);
-			if (len > suffix_len &&
-			    strcmp(line + len - suffix_len, suffix) == 0)
-				line = t_strndup(line, len - suffix_len);
-			taken = TRUE;
-			if (ctx->type == LOG_TYPE_ERROR || ic->logout_sent)
-				e_debug(ic->client.event, "imapc: %s", line);
-			else {
-				imap_log_orig(ctx, "%s%s",
-					      ic->imapc_log_prefix, line);
-			}
-			if (ic->logout_sent) {
-				/* the goodbye after LOGOUT: nothing went
-				   wrong */
-				break;
-			}
-			if (ic->phase == IMAP_PHASE_LOGIN &&
-			    str_begins(line, "Command '")) {
-				/* imapc quotes the whole command, which
-				   is the login's here: never reused */
-				line = IMAP_LOGIN_BAD_ERROR;
-				ic->login_bad = TRUE;
-			}
-			i_free(ic->imapc_error);
-			ic->imapc_error = i_strdup(line);
-			break;
-		}
-	} T_END;
-	if (!taken)
-		imap_log_orig_handler(ctx, format, args);
-}
-
-static void imap_log_capture_start(struct imap_client *ic)
-{
-	failure_callback_t *fatal, *error, *info, *debug;
-
-	if (!array_is_created(&imap_log_clients))
-		i_array_init(&imap_log_clients, 4);
-	if (array_count(&imap_log_clients) == 0) {
-		i_get_failure_handlers(&fatal, &error, &info, &debug);
-		if (error != imap_log_handler) {
-			imap_log_orig_handler = error;
-			i_set_error_handler(imap_log_handler);
-		}
-	}
-	array_push_back(&imap_log_clients, &ic);
-}
-
-static void imap_log_capture_stop(struct imap_client *ic)
-{
-	failure_callback_t *fatal, *error, *info, *debug;
-	struct imap_client *const *icp;
-	unsigned int idx;
-
-	if (!array_is_created(&imap_log_clients))
-		return;
-	array_foreach(&imap_log_clients, icp) {
-		if (*icp == ic) {
-			idx = array_foreach_idx(&imap_log_clients, icp);
-			array_delete(&imap_log_clients, idx, 1);
-			break;
-		}
-	}
-	if (array_count(&imap_log_clients) > 0)
-		return;
-	i_get_failure_handlers(&fatal, &error, &info, &debug);
-	/* put the original back unless someone replaced ours meanwhile
-	   (then ours isn't called anymore anyway) */
-	if (error == imap_log_handler)
-		i_set_error_handler(imap_log_orig_handler);
-	array_free(&imap_log_clients);
-}
-
 /* Why the connection was lost: what imapc logged, else its reply text */
 static const char *
 imap_disconnect_reason(struct imap_client *ic,
 		       const struct imapc_command_reply *reply)
 {
-	if (ic->imapc_error != NULL)
-		return str_sanitize(ic->imapc_error, 300);
+	if (ic->log.error != NULL)
+		return str_sanitize(ic->log.error, 300);
 	return imap_reply_text(ic, reply);
-}
-
-/* A certificate or TLS problem does not fix itself, nor does a server
-   without STARTTLS: remote_error, as in POP3. Network trouble is
-   temporary. */
-static enum retrieve_result_code
-imap_disconnect_code(struct imap_client *ic)
-{
-	const char *error = ic->imapc_error;
-
-	if (error == NULL)
-		return RETRIEVE_RESULT_REMOTE_TEMPFAIL;
-	if (strstr(error, "STARTTLS") != NULL ||
-	    strstr(error, "SSL") != NULL ||
-	    strstr(error, "certificate") != NULL)
-		return RETRIEVE_RESULT_REMOTE_ERROR;
-	return RETRIEVE_RESULT_REMOTE_TEMPFAIL;
 }
 
 static void imap_disconnect(struct imap_client *ic)
@@ -329,6 +186,7 @@ imap_fail(struct imap_client *ic, enum retrieve_result_code code,
 	  const char *resp_code, const char *error)
 {
 	ic->phase = IMAP_PHASE_DONE;
+	ic->log.logging_in = FALSE;
 	timeout_remove(&ic->to_message);
 	retrieve_client_finish(&ic->client, code, resp_code, error);
 }
@@ -1702,7 +1560,7 @@ static void imap_logout(struct imap_client *ic)
 	struct imapc_command *cmd;
 
 	ic->phase = IMAP_PHASE_LOGOUT;
-	ic->logout_sent = TRUE;
+	ic->log.logout_sent = TRUE;
 	cmd = imapc_client_cmd(ic->imapc, imap_logout_callback, ic);
 	imapc_command_set_flags(cmd, IMAPC_COMMAND_FLAG_LOGOUT);
 	imapc_command_send(cmd, "LOGOUT");
@@ -1819,6 +1677,7 @@ imap_login_callback(const struct imapc_command_reply *reply, void *context)
 
 	if (ic->phase != IMAP_PHASE_LOGIN)
 		return;
+	ic->log.logging_in = FALSE;
 	switch (reply->state) {
 	case IMAPC_COMMAND_STATE_OK:
 		break;
@@ -1834,13 +1693,13 @@ imap_login_callback(const struct imapc_command_reply *reply, void *context)
 		/* a BAD reply tends to quote the command, which carries
 		   the password: none of its text is kept */
 		imap_fail(ic, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
-			  "Login failed: "IMAP_LOGIN_BAD_ERROR);
+			  "Login failed: "RETRIEVE_IMAP_LOGIN_BAD_ERROR);
 		return;
 	case IMAPC_COMMAND_STATE_DISCONNECTED:
 		/* connect, TLS (certificate, no STARTTLS offered) or a
 		   dropped connection: imapc logged the cause */
-		imap_fail(ic, ic->login_bad ? RETRIEVE_RESULT_REMOTE_ERROR :
-			  imap_disconnect_code(ic), NULL,
+		imap_fail(ic, ic->log.login_bad ? RETRIEVE_RESULT_REMOTE_ERROR :
+			  retrieve_imap_log_error_code(&ic->log), NULL,
 			  t_strdup_printf("Couldn't log in: %s",
 					  imap_disconnect_reason(ic, reply)));
 		return;
@@ -1916,9 +1775,11 @@ static void imap_run(struct retrieve_client *client)
 	imapc_set.ssl_set.verify_remote_cert = set->ssl_verify;
 	imapc_set.ssl_set.allow_invalid_cert = !set->ssl_verify;
 
-	ic->imapc_log_prefix = p_strdup_printf(client->pool, "imapc(%s:%u): ",
-					       set->host, set->port);
-	imap_log_capture_start(ic);
+	ic->log.client = client;
+	ic->log.prefix = p_strdup_printf(client->pool, "imapc(%s:%u): ",
+					 set->host, set->port);
+	ic->log.logging_in = TRUE;
+	retrieve_imap_log_capture_start(&ic->log);
 	ic->imapc = imapc_client_init(&imapc_set, client->event);
 	imapc_client_register_untagged(ic->imapc, imap_untagged_callback, ic);
 	imapc_client_set_login_callback(ic->imapc, imap_login_callback, ic);
@@ -1947,13 +1808,13 @@ static void imap_deinit(struct retrieve_client *client)
 	timeout_remove(&ic->to_message);
 	imap_disconnect(ic);
 	imap_large_close_all(ic);
-	imap_log_capture_stop(ic);
-	if (ic->imapc_error != NULL &&
+	retrieve_imap_log_capture_stop(&ic->log);
+	if (ic->log.error != NULL &&
 	    client->result.code == RETRIEVE_RESULT_OK) {
 		/* not the cause of a failure, so not in the result line */
-		e_warning(client->event, "imapc: %s", ic->imapc_error);
+		e_warning(client->event, "imapc: %s", ic->log.error);
 	}
-	i_free(ic->imapc_error);
+	i_free(ic->log.error);
 	if (hash_table_is_created(ic->listed))
 		hash_table_destroy(&ic->listed);
 	if (hash_table_is_created(ic->old_fingerprints))
