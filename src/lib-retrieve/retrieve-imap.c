@@ -20,7 +20,6 @@
 #include "retrieve-imap-folders.h"
 #include "retrieve-imap-log.h"
 #include "retrieve-imap-private.h"
-#include "retrieve-state.h"
 #include "retrieve-client-private.h"
 
 #include <unistd.h>
@@ -281,7 +280,7 @@ static void imap_map_settings_init(struct imap_client *ic)
 	i_zero(map_set);
 	map_set->method = set->folders;
 	map_set->dest = set->folder;
-	map_set->local_sep = retrieve_deliver_get_separator(ic->client.deliver);
+	map_set->local_sep = retrieve_client_local_separator(&ic->client);
 	map_set->local_prefix = "";
 	ic->dest_ns = mail_namespace_find(ic->client.user->namespaces,
 					  set->folder);
@@ -389,8 +388,8 @@ imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
 		return;
 	}
 	if (special_use != NULL && set->folders == RETRIEVE_FOLDERS_MIRROR) {
-		local_special = retrieve_deliver_special_use_folder(
-			ic->client.deliver, special_use);
+		local_special = retrieve_client_local_special_use(
+			&ic->client, special_use);
 	}
 
 	folder = array_append_space(&ic->folders);
@@ -580,8 +579,8 @@ static void imap_folders_vanished(struct imap_client *ic)
 	}
 	hash_table_iterate_deinit(&iter);
 
-	names = retrieve_state_get_folders(ic->client.state,
-					   pool_datastack_create());
+	names = retrieve_client_get_folders(&ic->client,
+					    pool_datastack_create());
 	for (namep = names; *namep != NULL; namep++) {
 		if ((*namep)[0] == '\0')
 			continue;
@@ -589,8 +588,7 @@ static void imap_folders_vanished(struct imap_client *ic)
 		    retrieve_imap_folder_is_inbox(*namep)) {
 			/* INBOX is always there, even when LIST (wrongly)
 			   omits it */
-			retrieve_state_mark_folder_listed(ic->client.state,
-							  *namep);
+			retrieve_client_folder_listed(&ic->client, *namep);
 		} else {
 			state_other++;
 		}
@@ -883,11 +881,7 @@ imap_fetch_callback(const struct imapc_command_reply *reply,
    account's max_size below it */
 static uoff_t imap_max_message_size(struct imap_client *ic)
 {
-	uoff_t max_size = ic->client.global_set->max_message_size;
-
-	if (ic->client.set->max_size != 0 && ic->client.set->max_size < max_size)
-		max_size = ic->client.set->max_size;
-	return max_size;
+	return retrieve_client_max_message_size(&ic->client);
 }
 
 static void imap_message_timeout(struct imap_client *ic)
@@ -1083,7 +1077,7 @@ imap_large_callback(const struct imapc_command_reply *reply, void *context)
 		ic->large_idx++;
 	} else if (large->received > imap_max_message_size(ic)) {
 		/* RFC822.SIZE claimed less */
-		ic->client.result.skipped_too_large++;
+		retrieve_client_skipped(&ic->client, 1);
 		e_warning(ic->client.event, "Folder %s: leaving UID %u on the "
 			  "server: it is over the size limit %"PRIuUOFF_T
 			  " bytes", ic->folder->remote.display, large->uid,
@@ -1225,7 +1219,7 @@ static void imap_fetch_deliver_checked(struct imap_client *ic,
 	if (body_size > imap_max_message_size(ic)) {
 		/* RFC822.SIZE claimed less; the partial fetch stopped
 		   it */
-		ic->client.result.skipped_too_large++;
+		retrieve_client_skipped(&ic->client, 1);
 		e_warning(ic->client.event, "Folder %s: leaving UID %u on the "
 			  "server: it is over the size limit %"PRIuUOFF_T
 			  " bytes", folder->remote.display, fetch->uid,
@@ -1352,7 +1346,7 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 	}
 	if (fetch->size != (uoff_t)-1 &&
 	    fetch->size > ic->client.global_set->max_message_size) {
-		ic->client.result.skipped_too_large++;
+		retrieve_client_skipped(&ic->client, 1);
 		e_warning(ic->client.event, "Leaving %s/%s on the server: "
 			  "%"PRIuUOFF_T" bytes is over retrieve_max_message_size "
 			  "%"PRIuUOFF_T, ic->folder->remote.display, uid,
@@ -1457,14 +1451,14 @@ static void imap_uidvalidity_check(struct imap_client *ic)
 	const char *const *fps;
 	uint32_t old;
 
-	old = retrieve_state_get_uidvalidity(ic->client.state, remote_name);
+	old = retrieve_client_get_uidvalidity(&ic->client, remote_name);
 	if (old != 0 && old != ic->uidvalidity) {
 		/* the folder was recreated (or the server migrated): what
 		   was retrieved under the old UIDs is matched by
 		   Message-ID and size instead of fetched again */
-		fps = retrieve_state_get_fingerprints(ic->client.state,
-						      remote_name,
-						      ic->folder_pool);
+		fps = retrieve_client_get_fingerprints(&ic->client,
+						       remote_name,
+						       ic->folder_pool);
 		hash_table_create(&ic->old_fingerprints, ic->folder_pool, 0,
 				  str_hash, strcmp);
 		for (; *fps != NULL; fps++) {
@@ -1586,8 +1580,9 @@ static void imap_folder_next(struct imap_client *ic)
 		error = folder->error;
 		if (error == NULL &&
 		    ic->client.set->folders == RETRIEVE_FOLDERS_MIRROR &&
-		    retrieve_deliver_folder_prepare(ic->client.deliver,
-						    folder->local, &error) < 0)
+		    retrieve_client_local_folder_prepare(&ic->client,
+							 folder->local,
+							 &error) < 0)
 			i_assert(error != NULL);
 		if (error == NULL)
 			break;

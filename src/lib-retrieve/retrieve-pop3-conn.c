@@ -9,7 +9,6 @@
 #include "ostream.h"
 #include "net.h"
 #include "dns-lookup.h"
-#include "mail-user.h"
 #include "retrieve-client-private.h"
 #include "retrieve-pop3-conn.h"
 
@@ -266,9 +265,7 @@ pop3_conn_dns_callback(const struct dns_lookup_result *result,
 	conn->dns_lookup = NULL;
 	if (result->ret != 0) {
 		pop3_conn_fail(conn, RETRIEVE_RESULT_REMOTE_TEMPFAIL,
-			t_strdup_printf("DNS lookup of %s failed: %s",
-					conn->client->set->host,
-					result->error));
+			       retrieve_client_dns_error(conn->client, result));
 		return;
 	}
 	conn->ip = result->ips[0];
@@ -286,11 +283,7 @@ void pop3_conn_connect(struct pop3_conn *conn)
 		pop3_conn_connect_ip(conn);
 		return;
 	}
-	i_zero(&dns_set);
-	dns_set.dns_client_socket_path =
-		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
-	dns_set.timeout_msecs = client->global_set->timeout_secs * 1000;
-	dns_set.event_parent = client->event;
+	retrieve_client_dns_settings(client, &dns_set);
 	if (dns_lookup(client->set->host, &dns_set, pop3_conn_dns_callback,
 		       conn, &conn->dns_lookup) < 0) {
 		/* the callback already failed the run */

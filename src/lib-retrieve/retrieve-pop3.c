@@ -119,7 +119,7 @@ pop3_skip(struct pop3_client *pc, const char *fmt, ...)
 {
 	va_list args;
 
-	pc->client.result.skipped_too_large++;
+	retrieve_client_skipped(&pc->client, 1);
 	if (++pc->skip_warnings > POP3_MAX_SKIP_WARNINGS)
 		return;
 	va_start(args, fmt);
@@ -208,16 +208,6 @@ static void pop3_login(struct pop3_client *pc)
 }
 
 /* --- retrieval --- */
-
-/* The cap on bytes received of one message, whatever LIST announced */
-static uoff_t pop3_max_message_size(struct pop3_client *pc)
-{
-	uoff_t max_size = pc->client.global_set->max_message_size;
-
-	if (pc->client.set->max_size != 0 && pc->client.set->max_size < max_size)
-		max_size = pc->client.set->max_size;
-	return max_size;
-}
 
 static struct pop3_msg *pop3_msg_get(struct pop3_client *pc, unsigned int num)
 {
@@ -475,7 +465,7 @@ static void pop3_check_listing(struct pop3_client *pc)
 		e_warning(pc->client.event, "STAT announced %u messages, "
 			  "but the listings hold only %u",
 			  pc->stat_count, count);
-		pc->client.result.skipped_too_large += pc->stat_count - count;
+		retrieve_client_skipped(&pc->client, pc->stat_count - count);
 	}
 	hash_table_destroy(&seen);
 	array_append_zero(&present);
@@ -585,7 +575,7 @@ static void pop3_multiline_start(struct pop3_client *pc,
 	}
 	msg = array_idx(&pc->msgs, cmd->msg_idx);
 	/* the cap applies to bytes received, whatever LIST said */
-	pc->max_size = pop3_max_message_size(pc);
+	pc->max_size = retrieve_client_max_message_size(&pc->client);
 	limit = msg->size / 2 + POP3_BODY_SLACK;
 	limit = msg->size > UOFF_T_MAX - limit ? UOFF_T_MAX : msg->size + limit;
 	pc->body_limit = I_MIN(limit, pc->max_size);
