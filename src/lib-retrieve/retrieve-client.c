@@ -147,7 +147,7 @@ retrieve_client_dns_callback(const struct dns_lookup_result *result,
    host first, with the same DNS client, and checks every address. imapc's
    own lookup follows within milliseconds: a DNS server answering
    differently the second time (rebinding) is not caught. POP3 checks the
-   address it connects to itself (retrieve-pop3.c). */
+   address it connects to itself (retrieve-pop3-conn.c). */
 static void retrieve_client_backend_run(struct retrieve_client *client)
 {
 	struct dns_lookup_settings dns_set;
