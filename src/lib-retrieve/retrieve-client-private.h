@@ -6,6 +6,8 @@
 #include "retrieve-deliver.h"
 
 struct ssl_iostream;
+struct dns_lookup_settings;
+struct dns_lookup_result;
 struct retrieve_secrets;
 struct ssl_iostream_context;
 struct retrieve_deliver;
@@ -123,6 +125,40 @@ void retrieve_client_folder_vanished(struct retrieve_client *client,
 
 /* Counts a remote deletion */
 void retrieve_client_deleted(struct retrieve_client *client);
+/* Counts messages left on the server (the "skipped" column); the
+   backend logs why */
+void retrieve_client_skipped(struct retrieve_client *client,
+			     unsigned int count);
+/* The most bytes one message may have: retrieve_max_message_size, or the
+   account's max_size when smaller */
+uoff_t retrieve_client_max_message_size(struct retrieve_client *client);
+
+/* The local side, for mapping remote folders (IMAP): the hierarchy
+   separator of the account folder's namespace, the user's folder with a
+   special use ("\\Sent") or NULL, and a local folder created (and
+   subscribed) when missing */
+char retrieve_client_local_separator(struct retrieve_client *client);
+const char *
+retrieve_client_local_special_use(struct retrieve_client *client,
+				  const char *special_use);
+int retrieve_client_local_folder_prepare(struct retrieve_client *client,
+					 const char *folder,
+					 const char **error_r);
+
+/* The state, read by the backends only through these (IMAP): */
+/* The remote folder's recorded UIDVALIDITY, 0 when none */
+uint32_t retrieve_client_get_uidvalidity(struct retrieve_client *client,
+					 const char *folder);
+/* The fingerprints recorded with the folder's UIDs, NULL-terminated */
+const char *const *
+retrieve_client_get_fingerprints(struct retrieve_client *client,
+				 const char *folder, pool_t pool);
+/* The remote folders the state knows, NULL-terminated */
+const char *const *
+retrieve_client_get_folders(struct retrieve_client *client, pool_t pool);
+/* This run's folder list has the folder: an absent mark is dropped */
+void retrieve_client_folder_listed(struct retrieve_client *client,
+				   const char *folder);
 
 /* Spool prefix for message temp files */
 const char *retrieve_client_temp_prefix(struct retrieve_client *client);
@@ -151,6 +187,14 @@ const char *retrieve_client_hide_secrets(struct retrieve_client *client,
    NULL. Data stack. */
 const char *retrieve_client_sanitize(struct retrieve_client *client,
 				     const char *text, size_t max_len);
+
+/* Resolving the account's host: the user's DNS client, within
+   retrieve_timeout; and the error of a failed lookup (data stack) */
+void retrieve_client_dns_settings(struct retrieve_client *client,
+				  struct dns_lookup_settings *set_r);
+const char *
+retrieve_client_dns_error(struct retrieve_client *client,
+			  const struct dns_lookup_result *result);
 
 /* Checks a resolved remote address against the administrator's network
    lists (retrieve_allow_networks, retrieve_deny_networks and the built-in

@@ -12,6 +12,7 @@
 #include "mail-user.h"
 #include "retrieve-deliver.h"
 #include "retrieve-secrets.h"
+#include "retrieve-state.h"
 #include "retrieve-client-private.h"
 
 /* Remote text (errors, resp-codes, folder names) in logs, events and the
@@ -110,6 +111,24 @@ retrieve_client_check_ips_run(struct retrieve_client *client,
 	client->backend->v.run(client);
 }
 
+void retrieve_client_dns_settings(struct retrieve_client *client,
+				  struct dns_lookup_settings *set_r)
+{
+	i_zero(set_r);
+	set_r->dns_client_socket_path =
+		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
+	set_r->timeout_msecs = client->global_set->timeout_secs * 1000;
+	set_r->event_parent = client->event;
+}
+
+const char *
+retrieve_client_dns_error(struct retrieve_client *client,
+			  const struct dns_lookup_result *result)
+{
+	return t_strdup_printf("DNS lookup of %s failed: %s",
+			       client->set->host, result->error);
+}
+
 static void
 retrieve_client_dns_callback(const struct dns_lookup_result *result,
 			     struct retrieve_client *client)
@@ -117,9 +136,7 @@ retrieve_client_dns_callback(const struct dns_lookup_result *result,
 	client->dns_lookup = NULL;
 	if (result->ret != 0) {
 		retrieve_client_finish(client, RETRIEVE_RESULT_REMOTE_TEMPFAIL,
-			NULL, t_strdup_printf("DNS lookup of %s failed: %s",
-					      client->set->host,
-					      result->error));
+			NULL, retrieve_client_dns_error(client, result));
 		return;
 	}
 	retrieve_client_check_ips_run(client, result->ips, result->ips_count);
@@ -130,7 +147,7 @@ retrieve_client_dns_callback(const struct dns_lookup_result *result,
    host first, with the same DNS client, and checks every address. imapc's
    own lookup follows within milliseconds: a DNS server answering
    differently the second time (rebinding) is not caught. POP3 checks the
-   address it connects to itself (retrieve-pop3.c). */
+   address it connects to itself (retrieve-pop3-conn.c). */
 static void retrieve_client_backend_run(struct retrieve_client *client)
 {
 	struct dns_lookup_settings dns_set;
@@ -144,11 +161,7 @@ static void retrieve_client_backend_run(struct retrieve_client *client)
 		retrieve_client_check_ips_run(client, &ip, 1);
 		return;
 	}
-	i_zero(&dns_set);
-	dns_set.dns_client_socket_path =
-		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
-	dns_set.timeout_msecs = client->global_set->timeout_secs * 1000;
-	dns_set.event_parent = client->event;
+	retrieve_client_dns_settings(client, &dns_set);
 	if (dns_lookup(client->set->host, &dns_set,
 		       retrieve_client_dns_callback, client,
 		       &client->dns_lookup) < 0) {
@@ -398,7 +411,7 @@ bool retrieve_client_want(struct retrieve_client *client, const char *folder,
 		return FALSE;
 	}
 	if (client->set->max_size != 0 && size > client->set->max_size) {
-		client->result.skipped_too_large++;
+		retrieve_client_skipped(client, 1);
 		e_warning(client->event, "Leaving %s%s%s on the server: "
 			  "%"PRIuUOFF_T" bytes is over max_size %"PRIuUOFF_T,
 			  folder, *folder == '\0' ? "" : "/", uid,
@@ -546,6 +559,67 @@ void retrieve_client_prune(struct retrieve_client *client, const char *folder,
 void retrieve_client_deleted(struct retrieve_client *client)
 {
 	client->result.deleted++;
+}
+
+void retrieve_client_skipped(struct retrieve_client *client,
+			     unsigned int count)
+{
+	client->result.skipped_too_large += count;
+}
+
+uoff_t retrieve_client_max_message_size(struct retrieve_client *client)
+{
+	uoff_t max_size = client->global_set->max_message_size;
+
+	if (client->set->max_size != 0 && client->set->max_size < max_size)
+		max_size = client->set->max_size;
+	return max_size;
+}
+
+char retrieve_client_local_separator(struct retrieve_client *client)
+{
+	return retrieve_deliver_get_separator(client->deliver);
+}
+
+const char *
+retrieve_client_local_special_use(struct retrieve_client *client,
+				  const char *special_use)
+{
+	return retrieve_deliver_special_use_folder(client->deliver,
+						   special_use);
+}
+
+int retrieve_client_local_folder_prepare(struct retrieve_client *client,
+					 const char *folder,
+					 const char **error_r)
+{
+	return retrieve_deliver_folder_prepare(client->deliver, folder,
+					       error_r);
+}
+
+uint32_t retrieve_client_get_uidvalidity(struct retrieve_client *client,
+					 const char *folder)
+{
+	return retrieve_state_get_uidvalidity(client->state, folder);
+}
+
+const char *const *
+retrieve_client_get_fingerprints(struct retrieve_client *client,
+				 const char *folder, pool_t pool)
+{
+	return retrieve_state_get_fingerprints(client->state, folder, pool);
+}
+
+const char *const *
+retrieve_client_get_folders(struct retrieve_client *client, pool_t pool)
+{
+	return retrieve_state_get_folders(client->state, pool);
+}
+
+void retrieve_client_folder_listed(struct retrieve_client *client,
+				   const char *folder)
+{
+	retrieve_state_mark_folder_listed(client->state, folder);
 }
 
 const char *retrieve_client_temp_prefix(struct retrieve_client *client)

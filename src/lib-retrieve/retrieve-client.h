@@ -1,7 +1,7 @@
 #ifndef RETRIEVE_CLIENT_H
 #define RETRIEVE_CLIENT_H
 
-#include "retrieve-state.h"
+#include "retrieve-result.h"
 
 struct mail_user;
 struct retrieve_account_settings;

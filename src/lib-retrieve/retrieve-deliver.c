@@ -7,15 +7,10 @@
 #include "istream.h"
 #include "istream-concat.h"
 #include "message-date.h"
-#include "settings-parser.h"
-#include "master-service.h"
-#include "master-service-settings.h"
 #include "smtp-address.h"
-#include "smtp-submit-settings.h"
 #include "lda-settings.h"
 #include "mail-storage.h"
 #include "mail-storage-settings.h"
-#include "mail-storage-service.h"
 #include "mail-user.h"
 #include "mail-namespace.h"
 #include "mailbox-list-iter.h"
@@ -24,8 +19,13 @@
 #include "retrieve-settings.h"
 #include "retrieve-sieve.h"
 #include "retrieve-deliver-seen.h"
+#include "retrieve-deliver-settings.h"
 #include "retrieve-deliver.h"
 #include "retrieve-imap-folders.h"
+
+/* Whether lib-lda's hooks are set up: it has no way to undo that, so it
+   is done once per process even across global deinit */
+static bool retrieve_deliver_hooks_initialized = FALSE;
 
 /* The raw mailbox's mbox "From " sender for a null envelope sender, as in
    lda. */
@@ -59,82 +59,16 @@ struct retrieve_deliver {
 	bool special_use_read;
 };
 
-/* lib-lda's settings as the process read them globally, for processes that
-   can't make them per-user settings (doveadm reads them as its own
-   settings roots). Taken at global init, before anything re-reads the
-   process's settings for a user. */
-static struct {
-	pool_t pool;
-	void *lda_set;
-	void *smtp_set;
-	bool hooks_initialized;
-} retrieve_deliver_global;
-
-/* Finds the settings of info among the parser's roots, NULL when the
-   parser doesn't have them. */
-static void *
-retrieve_settings_parser_find(struct setting_parser_context *parser,
-			      const struct setting_parser_info *info)
-{
-	const struct setting_parser_info *const *roots;
-	void **sets;
-	unsigned int i;
-
-	roots = settings_parser_get_roots(parser);
-	sets = settings_parser_get_list(parser);
-	for (i = 0; roots[i] != NULL; i++) {
-		/* by name: settings_parser_dyn_update() copies roots */
-		if (roots[i]->module_name != NULL &&
-		    strcmp(roots[i]->module_name, info->module_name) == 0)
-			return sets[i];
-	}
-	return NULL;
-}
-
-static void retrieve_deliver_global_settings_init(void)
-{
-	struct setting_parser_context *parser;
-	void *lda_set, *smtp_set;
-
-	if (master_service == NULL)
-		return;
-	parser = master_service_get_settings_parser(master_service);
-	if (parser == NULL)
-		return;
-	lda_set = retrieve_settings_parser_find(parser,
-						&lda_setting_parser_info);
-	smtp_set = retrieve_settings_parser_find(parser,
-		&smtp_submit_setting_parser_info);
-	if (lda_set == NULL && smtp_set == NULL)
-		return;
-
-	retrieve_deliver_global.pool =
-		pool_alloconly_create("retrieve deliver settings", 1024);
-	if (lda_set != NULL) {
-		retrieve_deliver_global.lda_set =
-			settings_dup(&lda_setting_parser_info, lda_set,
-				     retrieve_deliver_global.pool);
-	}
-	if (smtp_set != NULL) {
-		retrieve_deliver_global.smtp_set =
-			settings_dup(&smtp_submit_setting_parser_info,
-				     smtp_set, retrieve_deliver_global.pool);
-	}
-}
-
 int retrieve_deliver_global_init(const char **error_r)
 {
 	const char *error;
 
-	if (!retrieve_deliver_global.hooks_initialized) {
-		/* lib-lda has no way to undo this, so it is done once per
-		   process even across global deinit */
-		retrieve_deliver_global.hooks_initialized = TRUE;
+	if (!retrieve_deliver_hooks_initialized) {
+		retrieve_deliver_hooks_initialized = TRUE;
 		mail_deliver_hooks_init();
 		retrieve_deliver_seen_hooks_init();
 	}
-	if (retrieve_deliver_global.pool == NULL)
-		retrieve_deliver_global_settings_init();
+	retrieve_deliver_settings_global_init();
 
 	if (retrieve_sieve_load(&error) < 0) {
 		*error_r = t_strdup_printf("Sieve is not available: %s", error);
@@ -145,82 +79,7 @@ int retrieve_deliver_global_init(const char **error_r)
 
 void retrieve_deliver_global_deinit(void)
 {
-	retrieve_deliver_global.lda_set = NULL;
-	retrieve_deliver_global.smtp_set = NULL;
-	pool_unref(&retrieve_deliver_global.pool);
-}
-
-/* Returns the user's settings of info, expanded for the user: the user's
-   own when the process made info a root of its storage service (userdb
-   fields and protocol filters apply), else what the process read globally,
-   else Dovecot's defaults. */
-static void *
-retrieve_deliver_settings_get(struct retrieve_deliver *deliver,
-			      const struct setting_parser_info *info,
-			      void *global_set, const char **error_r)
-{
-	struct mail_user *user = deliver->user;
-	struct setting_parser_context *parser = NULL;
-	void *src = NULL, *set;
-	const char *error;
-
-	if (user->_service_user != NULL) {
-		src = retrieve_settings_parser_find(
-			mail_storage_service_user_get_settings_parser(
-				user->_service_user), info);
-	}
-	if (src == NULL)
-		src = global_set;
-	if (src == NULL) {
-		/* a parser's copy, since the strings of the defaults lack
-		   the expansion markers that settings_var_expand() wants */
-		parser = settings_parser_init(deliver->pool, info, 0);
-		src = settings_parser_get(parser);
-	}
-	/* expanding works in place, and the source is shared */
-	set = settings_dup(info, src, deliver->pool);
-	if (parser != NULL)
-		settings_parser_deinit(&parser);
-
-	if (settings_var_expand(info, set, deliver->pool,
-				mail_user_var_expand_table(user),
-				&error) <= 0) {
-		*error_r = t_strdup_printf("Failed to expand %s settings: %s",
-					   info->module_name, error);
-		return NULL;
-	}
-	return set;
-}
-
-static int
-retrieve_deliver_settings_init(struct retrieve_deliver *deliver,
-			       const char **error_r)
-{
-	const struct mail_storage_settings *mail_set =
-		mail_user_set_get_storage_set(deliver->user);
-
-	deliver->lda_set = retrieve_deliver_settings_get(deliver,
-		&lda_setting_parser_info, retrieve_deliver_global.lda_set,
-		error_r);
-	if (deliver->lda_set == NULL)
-		return -1;
-	deliver->smtp_set = retrieve_deliver_settings_get(deliver,
-		&smtp_submit_setting_parser_info,
-		retrieve_deliver_global.smtp_set, error_r);
-	if (deliver->smtp_set == NULL)
-		return -1;
-
-	/* These keys are also mail settings, which are always the user's
-	   own, so they win over a global or default copy. */
-	deliver->lda_set->hostname = deliver->hostname;
-	deliver->smtp_set->hostname = deliver->hostname;
-	deliver->lda_set->recipient_delimiter =
-		p_strdup(deliver->pool, mail_set->recipient_delimiter);
-	/* Unlike lda/lmtp, always create missing folders: the account's
-	   folder and Sieve fileinto targets are the user's explicit choice,
-	   and without this a message would silently land in INBOX. */
-	deliver->lda_set->lda_mailbox_autocreate = TRUE;
-	return 0;
+	retrieve_deliver_settings_global_deinit();
 }
 
 static int
@@ -409,7 +268,7 @@ int retrieve_deliver_init(struct mail_user *user,
 	const char *error;
 	pool_t pool;
 
-	i_assert(retrieve_deliver_global.hooks_initialized);
+	i_assert(retrieve_deliver_hooks_initialized);
 
 	pool = pool_alloconly_create("retrieve deliver", 2048);
 	deliver = p_new(pool, struct retrieve_deliver, 1);
@@ -437,7 +296,9 @@ int retrieve_deliver_init(struct mail_user *user,
 		return -1;
 	}
 	if (retrieve_deliver_rcpt_init(deliver, error_r) < 0 ||
-	    retrieve_deliver_settings_init(deliver, error_r) < 0) {
+	    retrieve_deliver_settings_get(user, pool, deliver->hostname,
+					  &deliver->lda_set,
+					  &deliver->smtp_set, error_r) < 0) {
 		retrieve_deliver_deinit(&deliver);
 		return -1;
 	}

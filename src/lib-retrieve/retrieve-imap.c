@@ -17,9 +17,8 @@
 #include "mail-namespace.h"
 #include "mail-storage.h"
 #include "imapc-client.h"
-#include "retrieve-imap-folders.h"
 #include "retrieve-imap-private.h"
-#include "retrieve-client-private.h"
+#include "retrieve-imap-client.h"
 
 #include <unistd.h>
 
@@ -35,146 +34,7 @@
    imapc 2.3 reads every literal into memory, so none is bigger */
 #define IMAP_BODY_CHUNK_SIZE (2*1024*1024)
 
-enum imap_phase {
-	IMAP_PHASE_LOGIN,
-	IMAP_PHASE_NAMESPACE,
-	IMAP_PHASE_LIST,
-	IMAP_PHASE_SELECT,
-	IMAP_PHASE_LIST_MSGS,
-	IMAP_PHASE_FETCH,
-	IMAP_PHASE_EXPUNGE,
-	IMAP_PHASE_LOGOUT,
-	IMAP_PHASE_DONE,
-};
-
-struct imap_msg {
-	uint32_t uid;
-	uoff_t size;
-};
-
-/* A message bigger than one chunk, received into a temp file */
-struct imap_large {
-	uint32_t uid;
-	/* RFC822.SIZE */
-	uoff_t size;
-	time_t internaldate;
-	int internaldate_tz;
-	enum mail_flags flags;
-	const char *const *keywords;
-	int fd;
-	/* bytes in the file; the next chunk begins there */
-	uoff_t received;
-	/* a chunk arrived for the command in flight */
-	bool got_chunk:1;
-	/* a chunk shorter than asked for: the end */
-	bool complete:1;
-};
-
-struct imap_folder {
-	struct retrieve_imap_folder remote;
-	/* the local vname */
-	const char *local;
-	/* INBOX: through Sieve when the account filters */
-	bool inbox;
-	/* why it can't be retrieved (its remote or local name): the folder
-	   fails on its own row, the others go on */
-	const char *error;
-};
-
-struct imap_client {
-	struct retrieve_client client;
-
-	struct imapc_client *imapc;
-	struct imapc_client_mailbox *box;
-	enum imap_phase phase;
-	/* "imapc(host:port): ", how imapc's own log lines begin */
-	const char *imapc_log_prefix;
-	/* the last error imapc logged (i_malloc'd, scrubbed): why it
-	   disconnected */
-	char *imapc_error;
-	/* merge/mirror: every selectable folder LIST returned (remote
-	   names), excluded ones too */
-	HASH_TABLE(const char *, const char *) listed;
-	bool have_special_use;
-	bool list_extended_failed;
-	/* LIST returned more than IMAP_MAX_FOLDERS folders or
-	   IMAP_MAX_LIST_BYTES of names: what it left out is not "vanished" */
-	bool list_truncated;
-	unsigned int list_count;
-	size_t list_bytes;
-	/* NAMESPACE: the personal prefix (remote form, "" for none) and
-	   the other users' and shared prefixes, never retrieved */
-	const char *ns_prefix;
-	ARRAY_TYPE(const_string) ns_others;
-	/* where mirrored folders land */
-	struct retrieve_imap_folder_map_settings map_set;
-	struct mail_namespace *dest_ns;
-
-	ARRAY(struct imap_folder) folders;
-	unsigned int folder_idx;
-	const struct imap_folder *folder;
-
-	/* the selected folder */
-	uint32_t uidvalidity;
-	uint32_t exists;
-	/* UIDVALIDITY changed: fingerprints retrieved under the old one,
-	   each with how many messages carried it (a match consumes one) */
-	HASH_TABLE(const char *, void *) old_fingerprints;
-	pool_t folder_pool;
-	ARRAY(struct imap_msg) msgs;
-	ARRAY_TYPE(uint32_t) present;
-	/* the UIDs the listing returned, each taken once */
-	ARRAY_TYPE(seq_range) listed_uids;
-	/* the listing returned more messages than EXISTS announced */
-	bool listing_overflow;
-	/* UID -> RFC822.SIZE of the listing, of the messages to fetch: a
-	   body must be of the size listed for its UID */
-	HASH_TABLE(void *, struct imap_msg *) listed_sizes;
-	/* UIDs asked for by the UID FETCH commands in flight, not yet
-	   received: a body is accepted only for one of them, once */
-	ARRAY_TYPE(seq_range) requested;
-	/* retrieve_message_timeout: receiving one message, even byte by
-	   byte (imapc's own timeout restarts on any input) */
-	struct timeout *to_message;
-	/* messages of a full first chunk, continued chunk by chunk into
-	   a temp file once the batches are done */
-	ARRAY(struct imap_large) large;
-	unsigned int large_idx;
-	bool large_in_flight;
-	unsigned int next_msg;
-	unsigned int fetches_in_flight;
-	/* keep=no: delivered (now or by an earlier run), not yet flagged */
-	ARRAY_TYPE(seq_range) to_flag;
-	/* flagged \Deleted by this run */
-	ARRAY_TYPE(seq_range) flagged;
-	unsigned int stores_in_flight;
-	/* no UIDPLUS and the folder has \Deleted messages not ours:
-	   EXPUNGE would remove them too */
-	bool expunge_unsafe;
-
-	/* a local failure: fetch no more, still expunge what was stored */
-	bool stopping:1;
-	/* LOGOUT sent: the server's goodbye is no error */
-	bool logout_sent:1;
-	/* the login command was answered BAD */
-	bool login_bad:1;
-};
-
-static void imap_folder_next(struct imap_client *ic);
 static void imap_fetch_more(struct imap_client *ic);
-
-/* imapc tells why it disconnected (an untrusted certificate, no STARTTLS,
-   connect() failing) only in its own i_error() lines; its callbacks get
-   just "Disconnected from server". While a client runs, the error lines
-   with its imapc's prefix are taken over, so that the result names the
-   real cause in one line (they are debug-logged as they come, and an error
-   that did not fail the run is logged as a warning at its end). One
-   handler for all clients of the process. */
-static ARRAY(struct imap_client *) imap_log_clients = ARRAY_INIT;
-static failure_callback_t *imap_log_orig_handler = NULL;
-
-#define IMAP_LOGIN_BAD_ERROR \
-	"The server rejected the login command as invalid (BAD)"
 
 /* A server's reply text, fit for logs and the status */
 static const char *
@@ -184,138 +44,14 @@ imap_reply_text(struct imap_client *ic,
 	return retrieve_client_sanitize(&ic->client, reply->text_full, 200);
 }
 
-static void ATTR_FORMAT(2, 3)
-imap_log_orig(const struct failure_context *ctx, const char *format, ...)
-{
-	va_list args;
-
-	va_start(args, format);
-	imap_log_orig_handler(ctx, format, args);
-	va_end(args);
-}
-
-static void ATTR_FORMAT(2, 0)
-imap_log_handler(const struct failure_context *ctx, const char *format,
-		 va_list args)
-{
-	static const char suffix[] = " - disconnecting";
-	const size_t suffix_len = strlen(suffix);
-	struct imap_client *ic;
-	const char *line;
-	size_t len;
-	va_list args2;
-	bool taken = FALSE;
-
-	if ((ctx->type == LOG_TYPE_ERROR || ctx->type == LOG_TYPE_WARNING) &&
-	    array_is_created(&imap_log_clients) &&
-	    array_count(&imap_log_clients) > 0) T_BEGIN {
-		va_copy(args2, args);
-		line = t_strdup_vprintf(format, args2);
-		va_end(args2);
-		array_foreach_elem(&imap_log_clients, ic) {
-			if (!str_begins(line, ic->imapc_log_prefix))
-				continue;
-			line = retrieve_client_hide_secrets(&ic->client,
-				line + strlen(ic->imapc_log_prefix));
-			/* try_reconnect()'s suffix */
-			len = strlen(line);
-			if (len > suffix_len &&
-			    strcmp(line + len - suffix_len, suffix) == 0)
-				line = t_strndup(line, len - suffix_len);
-			taken = TRUE;
-			if (ctx->type == LOG_TYPE_ERROR || ic->logout_sent)
-				e_debug(ic->client.event, "imapc: %s", line);
-			else {
-				imap_log_orig(ctx, "%s%s",
-					      ic->imapc_log_prefix, line);
-			}
-			if (ic->logout_sent) {
-				/* the goodbye after LOGOUT: nothing went
-				   wrong */
-				break;
-			}
-			if (ic->phase == IMAP_PHASE_LOGIN &&
-			    str_begins(line, "Command '")) {
-				/* imapc quotes the whole command, which
-				   is the login's here: never reused */
-				line = IMAP_LOGIN_BAD_ERROR;
-				ic->login_bad = TRUE;
-			}
-			i_free(ic->imapc_error);
-			ic->imapc_error = i_strdup(line);
-			break;
-		}
-	} T_END;
-	if (!taken)
-		imap_log_orig_handler(ctx, format, args);
-}
-
-static void imap_log_capture_start(struct imap_client *ic)
-{
-	failure_callback_t *fatal, *error, *info, *debug;
-
-	if (!array_is_created(&imap_log_clients))
-		i_array_init(&imap_log_clients, 4);
-	if (array_count(&imap_log_clients) == 0) {
-		i_get_failure_handlers(&fatal, &error, &info, &debug);
-		if (error != imap_log_handler) {
-			imap_log_orig_handler = error;
-			i_set_error_handler(imap_log_handler);
-		}
-	}
-	array_push_back(&imap_log_clients, &ic);
-}
-
-static void imap_log_capture_stop(struct imap_client *ic)
-{
-	failure_callback_t *fatal, *error, *info, *debug;
-	struct imap_client *const *icp;
-	unsigned int idx;
-
-	if (!array_is_created(&imap_log_clients))
-		return;
-	array_foreach(&imap_log_clients, icp) {
-		if (*icp == ic) {
-			idx = array_foreach_idx(&imap_log_clients, icp);
-			array_delete(&imap_log_clients, idx, 1);
-			break;
-		}
-	}
-	if (array_count(&imap_log_clients) > 0)
-		return;
-	i_get_failure_handlers(&fatal, &error, &info, &debug);
-	/* put the original back unless someone replaced ours meanwhile
-	   (then ours isn't called anymore anyway) */
-	if (error == imap_log_handler)
-		i_set_error_handler(imap_log_orig_handler);
-	array_free(&imap_log_clients);
-}
-
 /* Why the connection was lost: what imapc logged, else its reply text */
 static const char *
 imap_disconnect_reason(struct imap_client *ic,
 		       const struct imapc_command_reply *reply)
 {
-	if (ic->imapc_error != NULL)
-		return str_sanitize(ic->imapc_error, 300);
+	if (ic->log.error != NULL)
+		return str_sanitize(ic->log.error, 300);
 	return imap_reply_text(ic, reply);
-}
-
-/* A certificate or TLS problem does not fix itself, nor does a server
-   without STARTTLS: remote_error, as in POP3. Network trouble is
-   temporary. */
-static enum retrieve_result_code
-imap_disconnect_code(struct imap_client *ic)
-{
-	const char *error = ic->imapc_error;
-
-	if (error == NULL)
-		return RETRIEVE_RESULT_REMOTE_TEMPFAIL;
-	if (strstr(error, "STARTTLS") != NULL ||
-	    strstr(error, "SSL") != NULL ||
-	    strstr(error, "certificate") != NULL)
-		return RETRIEVE_RESULT_REMOTE_ERROR;
-	return RETRIEVE_RESULT_REMOTE_TEMPFAIL;
 }
 
 static void imap_disconnect(struct imap_client *ic)
@@ -333,6 +69,7 @@ imap_fail(struct imap_client *ic, enum retrieve_result_code code,
 {
 	i_assert(code != RETRIEVE_RESULT_OK);
 	ic->phase = IMAP_PHASE_DONE;
+	ic->log.logging_in = FALSE;
 	timeout_remove(&ic->to_message);
 	retrieve_client_finish(&ic->client, code, resp_code, error);
 }
@@ -341,6 +78,7 @@ imap_fail(struct imap_client *ic, enum retrieve_result_code code,
 static void imap_finish(struct imap_client *ic)
 {
 	ic->phase = IMAP_PHASE_DONE;
+	ic->log.logging_in = FALSE;
 	timeout_remove(&ic->to_message);
 	retrieve_client_finish(&ic->client, RETRIEVE_RESULT_OK, NULL, NULL);
 }
@@ -365,10 +103,9 @@ imap_reply_code(const struct imapc_command_reply *reply,
 	return def;
 }
 
-static void
-imap_fail_reply(struct imap_client *ic, const char *cmd_name,
-		const struct imapc_command_reply *reply,
-		enum retrieve_result_code def)
+void retrieve_imap_fail_reply(struct imap_client *ic, const char *cmd_name,
+			      const struct imapc_command_reply *reply,
+			      enum retrieve_result_code def)
 {
 	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED) {
 		imap_fail(ic, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,
@@ -401,427 +138,6 @@ static bool imap_have_uidplus(struct imap_client *ic)
 		(caps & IMAPC_CAPABILITY_UIDPLUS) != 0;
 }
 
-/* --- folders --- */
-
-static const char *const imap_special_uses[] = {
-	"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent",
-	"\\Trash", NULL
-};
-
-/* Most folders of one LIST retrieved, and most bytes of their names
-   kept; the rest waits for a later run (after some are excluded or
-   deleted) */
-#define IMAP_MAX_FOLDERS 10000
-#define IMAP_MAX_LIST_BYTES (4*1024*1024)
-/* Longest remote folder name retrieved (Dovecot's own limit for a name):
-   a longer one is an error on its row and never a state key, whose
-   record must stay below the state's line limit */
-#define IMAP_MAX_FOLDER_NAME 4096
-/* Most NAMESPACE entries looked at; a server sending more is odd */
-#define IMAP_NAMESPACE_MAX_ENTRIES 32
-
-/* The local side of mapping: the account folder's namespace, its
-   separators, and the other namespaces' first levels, which a top-level
-   mirror must not create */
-static void imap_map_settings_init(struct imap_client *ic)
-{
-	const struct retrieve_account_settings *set = ic->client.set;
-	struct retrieve_imap_folder_map_settings *map_set = &ic->map_set;
-	struct mail_namespace *ns;
-	ARRAY_TYPE(const_string) reserved;
-	const char *name, *sep;
-	char storage_sep;
-
-	i_zero(map_set);
-	map_set->method = set->folders;
-	map_set->dest = set->folder;
-	map_set->local_sep = retrieve_deliver_get_separator(ic->client.deliver);
-	map_set->local_prefix = "";
-	ic->dest_ns = mail_namespace_find(ic->client.user->namespaces,
-					  set->folder);
-	if (ic->dest_ns != NULL) {
-		map_set->local_prefix = ic->dest_ns->prefix;
-		storage_sep = mailbox_list_get_hierarchy_sep(ic->dest_ns->list);
-		if (storage_sep != map_set->local_sep)
-			map_set->storage_sep = storage_sep;
-	}
-	p_array_init(&reserved, ic->client.pool, 4);
-	for (ns = ic->client.user->namespaces; ns != NULL; ns = ns->next) {
-		if (ns == ic->dest_ns || ns->prefix_len == 0)
-			continue;
-		name = ns->prefix;
-		sep = strchr(name, mail_namespace_get_sep(ns));
-		if (sep != NULL)
-			name = p_strdup_until(ic->client.pool, name, sep);
-		if (name[0] != '\0')
-			array_push_back(&reserved, &name);
-	}
-	array_append_zero(&reserved);
-	map_set->reserved = array_front(&reserved);
-}
-
-/* Whether Dovecot would create the mapped folder, and in the account
-   folder's namespace. Mapping makes names valid; this is what stands
-   between a name it did not foresee and mailbox_alloc()'s assertions. */
-static int
-imap_folder_local_check(struct imap_client *ic, const char *local,
-			const char **error_r)
-{
-	struct mailbox *box;
-	enum mail_error error;
-	int ret = 0;
-
-	if (!uni_utf8_str_is_valid(local)) {
-		*error_r = "Local folder name is not valid UTF-8";
-		return -1;
-	}
-	if (ic->dest_ns == NULL) {
-		*error_r = t_strdup_printf("No namespace for folder %s",
-					   ic->client.set->folder);
-		return -1;
-	}
-	if (mail_namespace_find(ic->client.user->namespaces, local) !=
-	    ic->dest_ns) {
-		*error_r = t_strdup_printf(
-			"Local folder %s is outside the namespace of %s",
-			str_sanitize(local, 200), ic->client.set->folder);
-		return -1;
-	}
-	box = mailbox_alloc(ic->dest_ns->list, local, MAILBOX_FLAG_SAVEONLY);
-	if (mailbox_verify_create_name(box) < 0) {
-		*error_r = t_strdup_printf("Local folder %s refused: %s",
-			str_sanitize(local, 200),
-			mailbox_get_last_error(box, &error));
-		ret = -1;
-	}
-	mailbox_free(&box);
-	return ret;
-}
-
-static void
-imap_folder_add(struct imap_client *ic, const char *remote_name, char sep,
-		const char *special_use)
-{
-	const struct retrieve_account_settings *set = ic->client.set;
-	struct imap_folder *folder;
-	struct retrieve_imap_folder remote;
-	const char *local_special = NULL, *other, *error;
-
-	retrieve_imap_folder_init(&remote, ic->client.pool, remote_name, sep,
-				  special_use, ic->ns_prefix);
-
-	if (!retrieve_imap_folder_is_inbox(remote.name)) {
-		if (set->folders == RETRIEVE_FOLDERS_INBOX)
-			return;
-		/* virtual views of other folders: retrieving them would
-		   duplicate every message */
-		if (special_use != NULL &&
-		    (strcasecmp(special_use, "\\All") == 0 ||
-		     strcasecmp(special_use, "\\Flagged") == 0)) {
-			e_debug(ic->client.event, "Skipping virtual folder %s "
-				"(%s)", remote.display, special_use);
-			return;
-		}
-		/* other users' and shared folders are not the account's
-		   mail */
-		if (array_is_created(&ic->ns_others)) {
-			array_foreach_elem(&ic->ns_others, other) {
-				if (retrieve_imap_folder_has_prefix(
-					remote_name, other)) {
-					e_debug(ic->client.event,
-						"Skipping folder %s of "
-						"another namespace",
-						remote.display);
-					return;
-				}
-			}
-		}
-	}
-	if (retrieve_imap_folder_excluded(&remote, set->folders_exclude)) {
-		e_debug(ic->client.event, "Excluding folder %s",
-			remote.display);
-		return;
-	}
-	if (special_use != NULL && set->folders == RETRIEVE_FOLDERS_MIRROR) {
-		local_special = retrieve_deliver_special_use_folder(
-			ic->client.deliver, special_use);
-	}
-
-	folder = array_append_space(&ic->folders);
-	folder->remote = remote;
-	folder->inbox = retrieve_imap_folder_is_inbox(remote.name);
-	folder->local = p_strdup(ic->client.pool, retrieve_imap_folder_map(
-		&ic->map_set, &remote, local_special));
-	if (strpbrk(remote_name, "\r\n") != NULL) {
-		/* only a literal could carry it, and imapc's SELECT
-		   stalls on one */
-		folder->error = "Folder name contains a line break";
-	} else if (set->folders == RETRIEVE_FOLDERS_MIRROR && !folder->inbox &&
-		   local_special == NULL &&
-		   imap_folder_local_check(ic, folder->local, &error) < 0)
-		folder->error = p_strdup(ic->client.pool, error);
-	e_debug(ic->client.event, "Folder %s%s%s -> %s", remote.display,
-		special_use == NULL ? "" : " ",
-		special_use == NULL ? "" : special_use,
-		str_sanitize(folder->local, 200));
-}
-
-/* A folder whose name is too long to be used or recorded: an error row
-   without a state key ("" is never a remote IMAP folder's name) */
-static void imap_folder_add_too_long(struct imap_client *ic, const char *name)
-{
-	struct imap_folder *folder;
-
-	folder = array_append_space(&ic->folders);
-	folder->remote.remote_name = "";
-	folder->remote.name = folder->remote.path = "";
-	folder->remote.display = p_strdup(ic->client.pool,
-					  retrieve_imap_folder_display(name));
-	folder->local = ic->client.set->folder;
-	folder->error = p_strdup_printf(ic->client.pool,
-		"Folder name too long (%zu bytes)", strlen(name));
-}
-
-/* The reply to NAMESPACE: (("prefix" "sep") ...) for personal, other
-   users' and shared namespaces, each NIL when none */
-static void imap_untagged_namespace(struct imap_client *ic,
-				    const struct imap_arg *args)
-{
-	const struct imap_arg *list, *entry;
-	const char *prefix;
-	unsigned int i, n = 0;
-
-	for (i = 0; i < 3 && !IMAP_ARG_IS_EOL(&args[i]); i++) {
-		if (!imap_arg_get_list(&args[i], &list))
-			continue;
-		for (; !IMAP_ARG_IS_EOL(list) &&
-		       n < IMAP_NAMESPACE_MAX_ENTRIES; list++, n++) {
-			if (!imap_arg_get_list(list, &entry) ||
-			    !imap_arg_get_string(&entry[0], &prefix))
-				continue;
-			if (i == 0) {
-				/* the first personal one is where the
-				   user's folders are */
-				if (ic->ns_prefix == NULL) {
-					ic->ns_prefix = p_strdup(
-						ic->client.pool, prefix);
-				}
-			} else if (prefix[0] != '\0') {
-				prefix = p_strdup(ic->client.pool, prefix);
-				array_push_back(&ic->ns_others, &prefix);
-			}
-		}
-	}
-}
-
-static void imap_list_send(struct imap_client *ic);
-
-static void
-imap_namespace_callback(const struct imapc_command_reply *reply,
-			void *context)
-{
-	struct imap_client *ic = context;
-
-	if (ic->phase != IMAP_PHASE_NAMESPACE)
-		return;
-	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED) {
-		imap_fail_reply(ic, "NAMESPACE", reply,
-				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
-		return;
-	}
-	if (reply->state != IMAPC_COMMAND_STATE_OK) {
-		/* names are then taken as they are */
-		e_debug(ic->client.event, "NAMESPACE failed: %s",
-			str_sanitize(reply->text_full, 200));
-	}
-	if (ic->ns_prefix != NULL && ic->ns_prefix[0] != '\0') {
-		e_debug(ic->client.event, "Personal namespace prefix %s",
-			retrieve_imap_folder_display(ic->ns_prefix));
-	}
-	imap_list_send(ic);
-}
-
-/* Asks for the server's namespaces when it has them, then LISTs */
-static void imap_namespace_send(struct imap_client *ic)
-{
-	enum imapc_capability caps;
-	struct imapc_command *cmd;
-
-	p_array_init(&ic->ns_others, ic->client.pool, 4);
-	if (imapc_client_get_capabilities(ic->imapc, &caps) < 0 ||
-	    (caps & IMAPC_CAPABILITY_NAMESPACE) == 0) {
-		imap_list_send(ic);
-		return;
-	}
-	ic->phase = IMAP_PHASE_NAMESPACE;
-	cmd = imapc_client_cmd(ic->imapc, imap_namespace_callback, ic);
-	imapc_command_send(cmd, "NAMESPACE");
-}
-
-static void imap_untagged_list(struct imap_client *ic,
-			       const struct imap_arg *args)
-{
-	const struct imap_arg *flags;
-	const char *flag, *sep, *name, *special_use = NULL;
-	unsigned int i;
-	size_t name_len;
-
-	if (!imap_arg_get_list(&args[0], &flags) ||
-	    !imap_arg_get_nstring(&args[1], &sep) ||
-	    !imap_arg_get_astring(&args[2], &name)) {
-		e_warning(ic->client.event, "Ignoring an invalid LIST reply");
-		return;
-	}
-	for (; imap_arg_get_atom(flags, &flag); flags++) {
-		if (strcasecmp(flag, "\\Noselect") == 0 ||
-		    strcasecmp(flag, "\\NonExistent") == 0)
-			return;
-		for (i = 0; imap_special_uses[i] != NULL; i++) {
-			if (strcasecmp(flag, imap_special_uses[i]) == 0)
-				special_use = imap_special_uses[i];
-		}
-	}
-	if (hash_table_lookup(ic->listed, name) != NULL) {
-		/* listed twice: retrieved once */
-		return;
-	}
-	name_len = strlen(name);
-	if (ic->list_count >= IMAP_MAX_FOLDERS ||
-	    ic->list_bytes + name_len > IMAP_MAX_LIST_BYTES) {
-		if (!ic->list_truncated) {
-			e_warning(ic->client.event, "The server lists more "
-				  "than %u folders or %u bytes of folder "
-				  "names: retrieving only the first",
-				  IMAP_MAX_FOLDERS, IMAP_MAX_LIST_BYTES);
-		}
-		ic->list_truncated = TRUE;
-		return;
-	}
-	ic->list_count++;
-	ic->list_bytes += name_len;
-	if (name_len > IMAP_MAX_FOLDER_NAME) {
-		imap_folder_add_too_long(ic, name);
-		return;
-	}
-	name = p_strdup(ic->client.pool, name);
-	hash_table_insert(ic->listed, name, name);
-	imap_folder_add(ic, name, sep == NULL ? '\0' : sep[0], special_use);
-}
-
-static int imap_folder_cmp(const struct imap_folder *f1,
-			   const struct imap_folder *f2)
-{
-	/* INBOX first: it is what the user waits for */
-	if (f1->inbox != f2->inbox)
-		return f1->inbox ? -1 : 1;
-	return 0;
-}
-
-/* Folders of the state that LIST no longer returns: deleted (or
-   renamed) on the remote, or a transiently short LIST. Reported; their
-   state is forgotten when the LIST of an earlier run lacked them too. */
-static void imap_folders_vanished(struct imap_client *ic)
-{
-	const char *const *names, *const *namep;
-	unsigned int listed_other = 0, state_other = 0;
-	struct hash_iterate_context *iter;
-	const char *key, *value;
-
-	iter = hash_table_iterate_init(ic->listed);
-	while (hash_table_iterate(iter, ic->listed, &key, &value)) {
-		if (!retrieve_imap_folder_is_inbox(key))
-			listed_other++;
-	}
-	hash_table_iterate_deinit(&iter);
-
-	names = retrieve_state_get_folders(ic->client.state,
-					   pool_datastack_create());
-	for (namep = names; *namep != NULL; namep++) {
-		if ((*namep)[0] == '\0')
-			continue;
-		if (hash_table_lookup(ic->listed, *namep) != NULL ||
-		    retrieve_imap_folder_is_inbox(*namep)) {
-			/* INBOX is always there, even when LIST (wrongly)
-			   omits it */
-			retrieve_state_mark_folder_listed(ic->client.state,
-							  *namep);
-		} else {
-			state_other++;
-		}
-	}
-	/* An empty LIST, or one with only INBOX while the state knows
-	   several other folders, is what a server with a transient problem
-	   sends: it proves nothing, so nothing is marked or forgotten. */
-	if (state_other > 0 && listed_other == 0 &&
-	    (hash_table_count(ic->listed) == 0 || state_other > 1)) {
-		e_info(ic->client.event, "LIST returned no folder besides "
-		       "INBOX: keeping the state of the %u other folders",
-		       state_other);
-		return;
-	}
-	for (namep = names; *namep != NULL; namep++) {
-		if ((*namep)[0] == '\0' ||
-		    hash_table_lookup(ic->listed, *namep) != NULL ||
-		    retrieve_imap_folder_is_inbox(*namep))
-			continue;
-		retrieve_client_folder_vanished(&ic->client, *namep,
-			retrieve_imap_folder_display(*namep));
-	}
-}
-
-static void imap_list_send(struct imap_client *ic);
-
-static void
-imap_list_callback(const struct imapc_command_reply *reply,
-		   void *context)
-{
-	struct imap_client *ic = context;
-
-	if (ic->phase != IMAP_PHASE_LIST)
-		return;
-	if (reply->state == IMAPC_COMMAND_STATE_BAD &&
-	    !ic->list_extended_failed && ic->have_special_use) {
-		/* SPECIAL-USE without LIST-EXTENDED syntax */
-		ic->list_extended_failed = TRUE;
-		ic->list_truncated = FALSE;
-		ic->list_count = 0;
-		ic->list_bytes = 0;
-		array_clear(&ic->folders);
-		imap_list_send(ic);
-		return;
-	}
-	if (reply->state != IMAPC_COMMAND_STATE_OK) {
-		imap_fail_reply(ic, "LIST", reply,
-				RETRIEVE_RESULT_REMOTE_ERROR);
-		return;
-	}
-	if (!ic->list_truncated) T_BEGIN {
-		imap_folders_vanished(ic);
-	} T_END;
-	/* a stable sort: the server's order otherwise */
-	array_sort(&ic->folders, imap_folder_cmp);
-	ic->folder_idx = 0;
-	imap_folder_next(ic);
-}
-
-static void imap_list_send(struct imap_client *ic)
-{
-	struct imapc_command *cmd;
-
-	ic->phase = IMAP_PHASE_LIST;
-	if (hash_table_is_created(ic->listed))
-		hash_table_clear(ic->listed, TRUE);
-	else {
-		hash_table_create(&ic->listed, ic->client.pool, 0,
-				  str_hash, strcmp);
-	}
-	cmd = imapc_client_cmd(ic->imapc, imap_list_callback, ic);
-	if (ic->have_special_use && !ic->list_extended_failed)
-		imapc_command_send(cmd, "LIST \"\" \"*\" RETURN (SPECIAL-USE)");
-	else
-		imapc_command_send(cmd, "LIST \"\" \"*\"");
-}
-
 /* --- the selected folder --- */
 
 static void imap_large_close_all(struct imap_client *ic);
@@ -843,7 +159,7 @@ static void imap_folder_done(struct imap_client *ic)
 		imap_finish(ic);
 		return;
 	}
-	imap_folder_next(ic);
+	retrieve_imap_folder_next(ic);
 }
 
 static void
@@ -856,7 +172,7 @@ imap_expunge_callback(const struct imapc_command_reply *reply,
 		return;
 	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
 	    reply->state == IMAPC_COMMAND_STATE_BAD) {
-		imap_fail_reply(ic, "EXPUNGE", reply,
+		retrieve_imap_fail_reply(ic, "EXPUNGE", reply,
 				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
 		return;
 	}
@@ -934,7 +250,7 @@ imap_search_deleted_callback(const struct imapc_command_reply *reply,
 		return;
 	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
 	    reply->state == IMAPC_COMMAND_STATE_BAD) {
-		imap_fail_reply(ic, "UID SEARCH", reply,
+		retrieve_imap_fail_reply(ic, "UID SEARCH", reply,
 				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
 		return;
 	}
@@ -967,7 +283,7 @@ imap_store_callback(const struct imapc_command_reply *reply,
 	    reply->state == IMAPC_COMMAND_STATE_BAD) {
 		/* nothing more can be sent; what is flagged is expunged
 		   by a later run */
-		imap_fail_reply(ic, "UID STORE", reply,
+		retrieve_imap_fail_reply(ic, "UID STORE", reply,
 				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
 		return;
 	}
@@ -1014,7 +330,7 @@ imap_fetch_callback(const struct imapc_command_reply *reply,
 	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
 	    reply->state == IMAPC_COMMAND_STATE_BAD) {
 		/* imapc drops the connection after a BAD */
-		imap_fail_reply(ic, "UID FETCH", reply,
+		retrieve_imap_fail_reply(ic, "UID FETCH", reply,
 				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
 		return;
 	}
@@ -1033,11 +349,7 @@ imap_fetch_callback(const struct imapc_command_reply *reply,
    account's max_size below it */
 static uoff_t imap_max_message_size(struct imap_client *ic)
 {
-	uoff_t max_size = ic->client.global_set->max_message_size;
-
-	if (ic->client.set->max_size != 0 && ic->client.set->max_size < max_size)
-		max_size = ic->client.set->max_size;
-	return max_size;
+	return retrieve_client_max_message_size(&ic->client);
 }
 
 static void imap_message_timeout(struct imap_client *ic)
@@ -1218,7 +530,7 @@ imap_large_callback(const struct imapc_command_reply *reply, void *context)
 	ic->large_in_flight = FALSE;
 	if (reply->state == IMAPC_COMMAND_STATE_DISCONNECTED ||
 	    reply->state == IMAPC_COMMAND_STATE_BAD) {
-		imap_fail_reply(ic, "UID FETCH", reply,
+		retrieve_imap_fail_reply(ic, "UID FETCH", reply,
 				RETRIEVE_RESULT_REMOTE_TEMPFAIL);
 		return;
 	}
@@ -1233,7 +545,7 @@ imap_large_callback(const struct imapc_command_reply *reply, void *context)
 		ic->large_idx++;
 	} else if (large->received > imap_max_message_size(ic)) {
 		/* RFC822.SIZE claimed less */
-		ic->client.result.skipped_too_large++;
+		retrieve_client_skipped(&ic->client, 1);
 		e_warning(ic->client.event, "Folder %s: leaving UID %u on the "
 			  "server: it is over the size limit %"PRIuUOFF_T
 			  " bytes", ic->folder->remote.display, large->uid,
@@ -1375,7 +687,7 @@ static void imap_fetch_deliver_checked(struct imap_client *ic,
 	if (body_size > imap_max_message_size(ic)) {
 		/* RFC822.SIZE claimed less; the partial fetch stopped
 		   it */
-		ic->client.result.skipped_too_large++;
+		retrieve_client_skipped(&ic->client, 1);
 		e_warning(ic->client.event, "Folder %s: leaving UID %u on the "
 			  "server: it is over the size limit %"PRIuUOFF_T
 			  " bytes", folder->remote.display, fetch->uid,
@@ -1502,7 +814,7 @@ static void imap_list_msgs_fetch(struct imap_client *ic,
 	}
 	if (fetch->size != (uoff_t)-1 &&
 	    fetch->size > ic->client.global_set->max_message_size) {
-		ic->client.result.skipped_too_large++;
+		retrieve_client_skipped(&ic->client, 1);
 		e_warning(ic->client.event, "Leaving %s/%s on the server: "
 			  "%"PRIuUOFF_T" bytes is over retrieve_max_message_size "
 			  "%"PRIuUOFF_T, ic->folder->remote.display, uid,
@@ -1585,7 +897,7 @@ imap_list_msgs_callback(const struct imapc_command_reply *reply,
 	if (ic->phase != IMAP_PHASE_LIST_MSGS)
 		return;
 	if (reply->state != IMAPC_COMMAND_STATE_OK) {
-		imap_fail_reply(ic, "UID FETCH", reply,
+		retrieve_imap_fail_reply(ic, "UID FETCH", reply,
 				RETRIEVE_RESULT_REMOTE_ERROR);
 		return;
 	}
@@ -1607,14 +919,14 @@ static void imap_uidvalidity_check(struct imap_client *ic)
 	const char *const *fps;
 	uint32_t old;
 
-	old = retrieve_state_get_uidvalidity(ic->client.state, remote_name);
+	old = retrieve_client_get_uidvalidity(&ic->client, remote_name);
 	if (old != 0 && old != ic->uidvalidity) {
 		/* the folder was recreated (or the server migrated): what
 		   was retrieved under the old UIDs is matched by
 		   Message-ID and size instead of fetched again */
-		fps = retrieve_state_get_fingerprints(ic->client.state,
-						      remote_name,
-						      ic->folder_pool);
+		fps = retrieve_client_get_fingerprints(&ic->client,
+						       remote_name,
+						       ic->folder_pool);
 		hash_table_create(&ic->old_fingerprints, ic->folder_pool, 0,
 				  str_hash, strcmp);
 		for (; *fps != NULL; fps++) {
@@ -1663,7 +975,7 @@ imap_select_callback(const struct imapc_command_reply *reply,
 		return;
 	}
 	if (reply->state != IMAPC_COMMAND_STATE_OK) {
-		imap_fail_reply(ic, "SELECT", reply,
+		retrieve_imap_fail_reply(ic, "SELECT", reply,
 				RETRIEVE_RESULT_REMOTE_ERROR);
 		return;
 	}
@@ -1710,13 +1022,13 @@ static void imap_logout(struct imap_client *ic)
 	struct imapc_command *cmd;
 
 	ic->phase = IMAP_PHASE_LOGOUT;
-	ic->logout_sent = TRUE;
+	ic->log.logout_sent = TRUE;
 	cmd = imapc_client_cmd(ic->imapc, imap_logout_callback, ic);
 	imapc_command_set_flags(cmd, IMAPC_COMMAND_FLAG_LOGOUT);
 	imapc_command_send(cmd, "LOGOUT");
 }
 
-static void imap_folder_next(struct imap_client *ic)
+void retrieve_imap_folder_next(struct imap_client *ic)
 {
 	const struct imap_folder *folder;
 	struct imapc_command *cmd;
@@ -1736,8 +1048,9 @@ static void imap_folder_next(struct imap_client *ic)
 		error = folder->error;
 		if (error == NULL &&
 		    ic->client.set->folders == RETRIEVE_FOLDERS_MIRROR &&
-		    retrieve_deliver_folder_prepare(ic->client.deliver,
-						    folder->local, &error) < 0)
+		    retrieve_client_local_folder_prepare(&ic->client,
+							 folder->local,
+							 &error) < 0)
 			i_assert(error != NULL);
 		if (error == NULL)
 			break;
@@ -1798,10 +1111,10 @@ imap_untagged_callback(const struct imapc_untagged_reply *reply,
 			imap_capabilities(ic, reply->resp_text_value);
 		} else if (strcasecmp(reply->name, "LIST") == 0) {
 			if (ic->phase == IMAP_PHASE_LIST)
-				imap_untagged_list(ic, reply->args);
+				retrieve_imap_untagged_list(ic, reply->args);
 		} else if (strcasecmp(reply->name, "NAMESPACE") == 0) {
 			if (ic->phase == IMAP_PHASE_NAMESPACE)
-				imap_untagged_namespace(ic, reply->args);
+				retrieve_imap_untagged_namespace(ic, reply->args);
 		} else if (reply->untagged_box_context != ic ||
 			   ic->phase < IMAP_PHASE_SELECT) {
 			/* not about the selected folder */
@@ -1828,6 +1141,7 @@ imap_login_callback(const struct imapc_command_reply *reply, void *context)
 
 	if (ic->phase != IMAP_PHASE_LOGIN)
 		return;
+	ic->log.logging_in = FALSE;
 	switch (reply->state) {
 	case IMAPC_COMMAND_STATE_OK:
 		break;
@@ -1843,13 +1157,13 @@ imap_login_callback(const struct imapc_command_reply *reply, void *context)
 		/* a BAD reply tends to quote the command, which carries
 		   the password: none of its text is kept */
 		imap_fail(ic, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
-			  "Login failed: "IMAP_LOGIN_BAD_ERROR);
+			  "Login failed: "RETRIEVE_IMAP_LOGIN_BAD_ERROR);
 		return;
 	case IMAPC_COMMAND_STATE_DISCONNECTED:
 		/* connect, TLS (certificate, no STARTTLS offered) or a
 		   dropped connection: imapc logged the cause */
-		imap_fail(ic, ic->login_bad ? RETRIEVE_RESULT_REMOTE_ERROR :
-			  imap_disconnect_code(ic), NULL,
+		imap_fail(ic, ic->log.login_bad ? RETRIEVE_RESULT_REMOTE_ERROR :
+			  retrieve_imap_log_error_code(&ic->log), NULL,
 			  t_strdup_printf("Couldn't log in: %s",
 					  imap_disconnect_reason(ic, reply)));
 		return;
@@ -1859,15 +1173,15 @@ imap_login_callback(const struct imapc_command_reply *reply, void *context)
 	    strcasecmp(reply->resp_text_key, "CAPABILITY") == 0)
 		imap_capabilities(ic, reply->resp_text_value);
 
-	imap_map_settings_init(ic);
+	retrieve_imap_map_init(ic);
 	if (ic->client.set->folders == RETRIEVE_FOLDERS_INBOX) {
 		/* no LIST needed, and no special-use lookup */
-		imap_folder_add(ic, "INBOX", '\0', NULL);
+		retrieve_imap_folder_add(ic, "INBOX", '\0', NULL);
 		ic->folder_idx = 0;
-		imap_folder_next(ic);
+		retrieve_imap_folder_next(ic);
 		return;
 	}
-	imap_namespace_send(ic);
+	retrieve_imap_list_start(ic);
 }
 
 /* --- setup --- */
@@ -1925,9 +1239,11 @@ static void imap_run(struct retrieve_client *client)
 	imapc_set.ssl_set.verify_remote_cert = set->ssl_verify;
 	imapc_set.ssl_set.allow_invalid_cert = !set->ssl_verify;
 
-	ic->imapc_log_prefix = p_strdup_printf(client->pool, "imapc(%s:%u): ",
-					       set->host, set->port);
-	imap_log_capture_start(ic);
+	ic->log.client = client;
+	ic->log.prefix = p_strdup_printf(client->pool, "imapc(%s:%u): ",
+					 set->host, set->port);
+	ic->log.logging_in = TRUE;
+	retrieve_imap_log_capture_start(&ic->log);
 	ic->imapc = imapc_client_init(&imapc_set, client->event);
 	imapc_client_register_untagged(ic->imapc, imap_untagged_callback, ic);
 	imapc_client_set_login_callback(ic->imapc, imap_login_callback, ic);
@@ -1956,13 +1272,13 @@ static void imap_deinit(struct retrieve_client *client)
 	timeout_remove(&ic->to_message);
 	imap_disconnect(ic);
 	imap_large_close_all(ic);
-	imap_log_capture_stop(ic);
-	if (ic->imapc_error != NULL &&
+	retrieve_imap_log_capture_stop(&ic->log);
+	if (ic->log.error != NULL &&
 	    client->result.code == RETRIEVE_RESULT_OK) {
 		/* not the cause of a failure, so not in the result line */
-		e_warning(client->event, "imapc: %s", ic->imapc_error);
+		e_warning(client->event, "imapc: %s", ic->log.error);
 	}
-	i_free(ic->imapc_error);
+	i_free(ic->log.error);
 	if (hash_table_is_created(ic->listed))
 		hash_table_destroy(&ic->listed);
 	if (hash_table_is_created(ic->old_fingerprints))

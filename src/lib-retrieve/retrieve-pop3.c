@@ -5,21 +5,15 @@
 #include "base64.h"
 #include "ioloop.h"
 #include "istream.h"
-#include "istream-dot.h"
-#include "iostream-ssl.h"
 #include "iostream-temp.h"
 #include "ostream.h"
 #include "str.h"
 #include "str-sanitize.h"
 #include "hash.h"
-#include "net.h"
-#include "dns-lookup.h"
-#include "mail-user.h"
 #include "pop3-reply.h"
 #include "retrieve-client-private.h"
+#include "retrieve-pop3-conn.h"
 
-/* RFC 2449 allows 512 bytes; real servers are looser. */
-#define POP3_MAX_LINE_LENGTH 8192
 /* CAPA, UIDL and LIST responses are held in memory */
 #define POP3_MAX_LIST_SIZE (64 * 1024 * 1024)
 /* Commands in flight when the server offers PIPELINING */
@@ -35,33 +29,6 @@
 /* Per-message warnings logged individually, then only summed */
 #define POP3_MAX_SKIP_WARNINGS 10
 
-enum pop3_cmd_type {
-	POP3_CMD_GREETING,
-	POP3_CMD_CAPA,
-	POP3_CMD_STLS,
-	POP3_CMD_APOP,
-	POP3_CMD_AUTH,
-	POP3_CMD_USER,
-	POP3_CMD_PASS,
-	POP3_CMD_STAT,
-	POP3_CMD_UIDL,
-	POP3_CMD_LIST,
-	POP3_CMD_RETR,
-	POP3_CMD_DELE,
-	POP3_CMD_QUIT,
-};
-
-static const char *const pop3_cmd_names[] = {
-	"greeting", "CAPA", "STLS", "APOP", "AUTH", "USER", "PASS",
-	"STAT", "UIDL", "LIST", "RETR", "DELE", "QUIT",
-};
-
-struct pop3_cmd {
-	enum pop3_cmd_type type;
-	/* index into msgs for RETR and DELE */
-	unsigned int msg_idx;
-};
-
 struct pop3_msg {
 	const char *uidl;
 	uoff_t size;
@@ -76,21 +43,12 @@ struct pop3_msg {
 struct pop3_client {
 	struct retrieve_client client;
 
-	struct dns_lookup *dns_lookup;
-	struct ip_addr ip;
-	int fd;
-	struct istream *input;
-	struct ostream *output;
-	struct ssl_iostream *ssl_io;
-	struct io *io;
-	struct timeout *to;
+	struct pop3_conn *conn;
 
 	enum pop3_capability caps;
 	const char *apop_timestamp;
 
-	/* sent, awaiting replies, oldest first from cmds_head */
-	ARRAY(struct pop3_cmd) cmds;
-	unsigned int cmds_head;
+	/* commands in flight at most */
 	unsigned int window;
 
 	ARRAY(struct pop3_msg) msgs;
@@ -103,7 +61,6 @@ struct pop3_client {
 	unsigned int dele_head;
 
 	/* a multi-line response being read */
-	struct istream *dot_input;
 	struct ostream *spool;
 	string_t *list_buf;
 	unsigned int list_lines;
@@ -121,32 +78,18 @@ struct pop3_client {
 	unsigned int broken_count;
 	const char *broken_error;
 
-	bool tls_started:1;
 	bool quit_sent:1;
 	/* a local failure: retrieve no more, delete what was delivered */
 	bool stopping:1;
 };
 
-static void pop3_input(struct pop3_client *pc);
-
 static void pop3_disconnect(struct pop3_client *pc)
 {
-	if (pc->dns_lookup != NULL)
-		dns_lookup_abort(&pc->dns_lookup);
-	io_remove(&pc->io);
-	timeout_remove(&pc->to);
 	timeout_remove(&pc->to_msg);
-	i_stream_unref(&pc->dot_input);
 	/* an unfinished spool is a half-received message: dropped */
 	o_stream_destroy(&pc->spool);
-	if (pc->ssl_io != NULL)
-		ssl_iostream_destroy(&pc->ssl_io);
-	i_stream_destroy(&pc->input);
-	o_stream_destroy(&pc->output);
-	if (pc->fd != -1) {
-		net_disconnect(pc->fd);
-		pc->fd = -1;
-	}
+	if (pc->conn != NULL)
+		pop3_conn_disconnect(pc->conn);
 }
 
 static void
@@ -191,7 +134,7 @@ pop3_skip(struct pop3_client *pc, const char *fmt, ...)
 {
 	va_list args;
 
-	pc->client.result.skipped_too_large++;
+	retrieve_client_skipped(&pc->client, 1);
 	if (++pc->skip_warnings > POP3_MAX_SKIP_WARNINGS)
 		return;
 	va_start(args, fmt);
@@ -199,112 +142,29 @@ pop3_skip(struct pop3_client *pc, const char *fmt, ...)
 	va_end(args);
 }
 
-/* The TLS handshake failed, or the connection ended in it (a server
-   answering garbage may close before OpenSSL reports the failure) */
-static bool pop3_tls_handshake_failed(struct pop3_client *pc)
+static void
+pop3_conn_failed(enum retrieve_result_code code, const char *error,
+		 void *context)
 {
-	return pc->ssl_io != NULL &&
-		(ssl_iostream_has_handshake_failed(pc->ssl_io) ||
-		 !ssl_iostream_is_handshaked(pc->ssl_io));
+	struct pop3_client *pc = context;
+
+	pop3_fail(pc, code, NULL, error);
 }
 
-static const char *pop3_input_error(struct pop3_client *pc)
+static void pop3_send(struct pop3_client *pc, enum pop3_cmd_type type,
+		      unsigned int msg_idx, const char *line)
 {
-	/* copied: the caller disconnects, which frees the ssl_iostream */
-	if (pc->ssl_io != NULL && ssl_iostream_has_handshake_failed(pc->ssl_io))
-		return t_strdup(ssl_iostream_get_last_error(pc->ssl_io));
-	if (pop3_tls_handshake_failed(pc)) {
-		return t_strdup_printf("TLS handshake failed: %s",
-			pc->input->stream_errno == 0 ?
-			"Connection closed by the server" :
-			i_stream_get_error(pc->input));
-	}
-	if (pc->input->stream_errno == 0 || pc->input->stream_errno == EPIPE)
-		return "Connection closed by the server";
-	return t_strdup_printf("Connection lost: %s",
-			       i_stream_get_error(pc->input));
-}
-
-static void pop3_fail_input(struct pop3_client *pc)
-{
-	enum retrieve_result_code code = RETRIEVE_RESULT_REMOTE_TEMPFAIL;
-
-	/* an untrusted certificate, or a server that can't speak TLS, does
-	   not fix itself */
-	if (pop3_tls_handshake_failed(pc))
-		code = RETRIEVE_RESULT_REMOTE_ERROR;
-	pop3_fail(pc, code, NULL, pop3_input_error(pc));
-}
-
-static void pop3_timeout(struct pop3_client *pc)
-{
-	const struct pop3_cmd *cmd;
-	const char *waiting = "the server";
-
-	if (pc->dns_lookup != NULL)
-		waiting = "DNS";
-	else if (pc->input == NULL)
-		waiting = "connect()";
-	else if (pc->cmds_head < array_count(&pc->cmds)) {
-		cmd = array_idx(&pc->cmds, pc->cmds_head);
-		waiting = t_strdup_printf("the reply to %s",
-					  pop3_cmd_names[cmd->type]);
-	}
-	pop3_fail(pc, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,
-		  t_strdup_printf("Timed out after %u seconds waiting for %s",
-				  pc->client.global_set->timeout_secs, waiting));
+	pop3_conn_send(pc->conn, type, msg_idx, line);
 }
 
 static int pop3_flush(struct pop3_client *pc)
 {
-	if (o_stream_flush(pc->output) < 0) {
-		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,
-			  t_strdup_printf("Connection lost: %s",
-					  o_stream_get_error(pc->output)));
-		return -1;
-	}
-	return 0;
-}
-
-/* line is sent as is and never logged: it may hold a credential */
-static void
-pop3_send(struct pop3_client *pc, enum pop3_cmd_type type,
-	  unsigned int msg_idx, const char *line)
-{
-	struct pop3_cmd *cmd;
-
-	cmd = array_append_space(&pc->cmds);
-	cmd->type = type;
-	cmd->msg_idx = msg_idx;
-	o_stream_nsend_str(pc->output, t_strconcat(line, "\r\n", NULL));
-	if (type != POP3_CMD_PASS && type != POP3_CMD_AUTH &&
-	    type != POP3_CMD_APOP)
-		e_debug(pc->client.event, "C: %s", line);
-}
-
-static unsigned int pop3_cmds_in_flight(struct pop3_client *pc)
-{
-	return array_count(&pc->cmds) - pc->cmds_head;
-}
-
-static const struct pop3_cmd *pop3_cmd_pop(struct pop3_client *pc)
-{
-	const struct pop3_cmd *cmd;
-
-	i_assert(pc->cmds_head < array_count(&pc->cmds));
-	cmd = array_idx(&pc->cmds, pc->cmds_head++);
-	if (pc->cmds_head == array_count(&pc->cmds)) {
-		/* the pointer stays valid: clearing does not free */
-		array_clear(&pc->cmds);
-		pc->cmds_head = 0;
-	}
-	return cmd;
+	return pop3_conn_flush(pc->conn);
 }
 
 static void pop3_send_simple(struct pop3_client *pc, enum pop3_cmd_type type)
 {
-	pop3_send(pc, type, 0, pop3_cmd_names[type]);
-	(void)pop3_flush(pc);
+	pop3_conn_send_simple(pc->conn, type);
 }
 
 /* --- login --- */
@@ -313,7 +173,7 @@ static bool pop3_may_send_password(struct pop3_client *pc)
 {
 	/* ssl=no is only accepted where the administrator allowed
 	   plaintext, so this guards against bugs, not settings */
-	return pc->ssl_io != NULL ||
+	return pop3_conn_has_tls(pc->conn) ||
 		pc->client.set->ssl_mode == RETRIEVE_SSL_MODE_NONE;
 }
 
@@ -362,48 +222,7 @@ static void pop3_login(struct pop3_client *pc)
 	(void)pop3_flush(pc);
 }
 
-static int pop3_start_tls(struct pop3_client *pc);
-
-static int pop3_handshaked(const char **error_r, void *context)
-{
-	struct pop3_client *pc = context;
-
-	return retrieve_client_ssl_check_cert(&pc->client, pc->ssl_io, error_r);
-}
-
-static int pop3_start_tls(struct pop3_client *pc)
-{
-	const char *error;
-
-	io_remove(&pc->io);
-	if (retrieve_client_ssl_wrap(&pc->client, &pc->input, &pc->output,
-				     &pc->ssl_io, &error) < 0) {
-		pop3_fail(pc, RETRIEVE_RESULT_INTERNAL_ERROR, NULL, error);
-		return -1;
-	}
-	ssl_iostream_set_handshake_callback(pc->ssl_io, pop3_handshaked, pc);
-	if (ssl_iostream_handshake(pc->ssl_io) < 0) {
-		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
-			  t_strdup_printf("TLS handshake failed: %s",
-				ssl_iostream_get_last_error(pc->ssl_io)));
-		return -1;
-	}
-	pc->tls_started = TRUE;
-	pc->io = io_add_istream(pc->input, pop3_input, pc);
-	return 0;
-}
-
 /* --- retrieval --- */
-
-/* The cap on bytes received of one message, whatever LIST announced */
-static uoff_t pop3_max_message_size(struct pop3_client *pc)
-{
-	uoff_t max_size = pc->client.global_set->max_message_size;
-
-	if (pc->client.set->max_size != 0 && pc->client.set->max_size < max_size)
-		max_size = pc->client.set->max_size;
-	return max_size;
-}
 
 static struct pop3_msg *pop3_msg_get(struct pop3_client *pc, unsigned int num)
 {
@@ -454,7 +273,8 @@ static void pop3_fill_pipeline(struct pop3_client *pc)
 	unsigned int count, idx;
 
 	count = array_count(&pc->msgs);
-	while (pop3_cmds_in_flight(pc) < pc->window && !pc->quit_sent) {
+	while (pop3_conn_cmds_in_flight(pc->conn) < pc->window &&
+	       !pc->quit_sent) {
 		if (pc->dele_head < array_count(&pc->dele_queue)) {
 			idx = *array_idx(&pc->dele_queue, pc->dele_head);
 			pc->dele_head++;
@@ -472,7 +292,7 @@ static void pop3_fill_pipeline(struct pop3_client *pc)
 			continue;
 		}
 		/* nothing left to send: QUIT commits the deletions */
-		if (pop3_cmds_in_flight(pc) == 0) {
+		if (pop3_conn_cmds_in_flight(pc->conn) == 0) {
 			pop3_send(pc, POP3_CMD_QUIT, 0, "QUIT");
 			pc->quit_sent = TRUE;
 		}
@@ -602,7 +422,7 @@ static int pop3_parse_listing(struct pop3_client *pc, enum pop3_cmd_type type,
 	if (str_len(pc->list_buf) > POP3_MAX_LINE_LENGTH) {
 		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL, t_strdup_printf(
 			"Server sent a too long line in the %s response",
-			pop3_cmd_names[type]));
+			pop3_cmd_name(type)));
 		return -1;
 	}
 	return 0;
@@ -665,7 +485,7 @@ static void pop3_check_listing(struct pop3_client *pc)
 		e_warning(pc->client.event, "STAT announced %u messages, "
 			  "but the listings hold only %u",
 			  pc->stat_count, count);
-		pc->client.result.skipped_too_large += pc->stat_count - count;
+		retrieve_client_skipped(&pc->client, pc->stat_count - count);
 	}
 	hash_table_destroy(&seen);
 	array_append_zero(&present);
@@ -729,7 +549,7 @@ static int pop3_retr_done(struct pop3_client *pc, unsigned int idx,
 
 static void pop3_msg_timeout(struct pop3_client *pc)
 {
-	const struct pop3_cmd *cmd = array_idx(&pc->cmds, pc->cmds_head);
+	const struct pop3_cmd *cmd = pop3_conn_cmd_head(pc->conn);
 	const struct pop3_msg *msg = array_idx(&pc->msgs, cmd->msg_idx);
 
 	pop3_fail(pc, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL, t_strdup_printf(
@@ -747,10 +567,10 @@ static void pop3_msg_deadline_start(struct pop3_client *pc)
 {
 	const struct pop3_cmd *cmd;
 
-	if (pc->to_msg != NULL || pc->cmds_head == array_count(&pc->cmds))
+	if (pc->to_msg != NULL)
 		return;
-	cmd = array_idx(&pc->cmds, pc->cmds_head);
-	if (cmd->type != POP3_CMD_RETR)
+	cmd = pop3_conn_cmd_head(pc->conn);
+	if (cmd == NULL || cmd->type != POP3_CMD_RETR)
 		return;
 	pc->received = 0;
 	pc->to_msg = timeout_add(pc->client.global_set->message_timeout_secs *
@@ -763,7 +583,7 @@ static void pop3_multiline_start(struct pop3_client *pc,
 	const struct pop3_msg *msg;
 	uoff_t limit;
 
-	pc->dot_input = i_stream_create_dot(pc->input, TRUE);
+	pop3_conn_multiline_begin(pc->conn);
 	pc->received = 0;
 	if (cmd->type != POP3_CMD_RETR) {
 		pc->list_buf = str_new(default_pool, 1024);
@@ -775,7 +595,7 @@ static void pop3_multiline_start(struct pop3_client *pc,
 	}
 	msg = array_idx(&pc->msgs, cmd->msg_idx);
 	/* the cap applies to bytes received, whatever LIST said */
-	pc->max_size = pop3_max_message_size(pc);
+	pc->max_size = retrieve_client_max_message_size(&pc->client);
 	limit = msg->size / 2 + POP3_BODY_SLACK;
 	limit = msg->size > UOFF_T_MAX - limit ? UOFF_T_MAX : msg->size + limit;
 	pc->body_limit = I_MIN(limit, pc->max_size);
@@ -789,7 +609,7 @@ static void pop3_multiline_start(struct pop3_client *pc,
 
 static int pop3_multiline_done(struct pop3_client *pc)
 {
-	const struct pop3_cmd *cmd = pop3_cmd_pop(pc);
+	const struct pop3_cmd *cmd = pop3_conn_cmd_pop(pc->conn);
 	struct istream *input;
 	int ret = 0;
 
@@ -825,7 +645,7 @@ static int pop3_multiline_done(struct pop3_client *pc)
 	switch (cmd->type) {
 	case POP3_CMD_CAPA:
 		if (pc->client.set->ssl_mode == RETRIEVE_SSL_MODE_STARTTLS &&
-		    !pc->tls_started) {
+		    !pop3_conn_has_tls(pc->conn)) {
 			if ((pc->caps & POP3_CAP_STLS) == 0) {
 				pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR,
 					  NULL, "ssl=starttls, but the server "
@@ -859,13 +679,13 @@ static int pop3_multiline_done(struct pop3_client *pc)
 
 static void pop3_fail_too_large(struct pop3_client *pc)
 {
-	const struct pop3_cmd *cmd = array_idx(&pc->cmds, pc->cmds_head);
+	const struct pop3_cmd *cmd = pop3_conn_cmd_head(pc->conn);
 	const struct pop3_msg *msg;
 
 	if (cmd->type != POP3_CMD_RETR) {
 		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL, t_strdup_printf(
 			"Server sent an endless %s response",
-			pop3_cmd_names[cmd->type]));
+			pop3_cmd_name(cmd->type)));
 		return;
 	}
 	msg = array_idx(&pc->msgs, cmd->msg_idx);
@@ -890,10 +710,10 @@ static int pop3_read_multiline(struct pop3_client *pc)
 	const struct pop3_cmd *cmd;
 	const unsigned char *data;
 	size_t size;
-	ssize_t ret;
+	int ret;
 
-	cmd = array_idx(&pc->cmds, pc->cmds_head);
-	while ((ret = i_stream_read_more(pc->dot_input, &data, &size)) > 0) {
+	cmd = pop3_conn_cmd_head(pc->conn);
+	while ((ret = pop3_conn_multiline_read(pc->conn, &data, &size)) > 0) {
 		if (size > pc->body_limit - pc->received) {
 			pop3_fail_too_large(pc);
 			return -1;
@@ -903,22 +723,17 @@ static int pop3_read_multiline(struct pop3_client *pc)
 			o_stream_nsend(pc->spool, data, size);
 		else if (pc->list_buf != NULL)
 			str_append_data(pc->list_buf, data, size);
-		i_stream_skip(pc->dot_input, size);
+		pop3_conn_multiline_skip(pc->conn, size);
 		if (pc->list_buf != NULL &&
 		    pop3_parse_listing(pc, cmd->type, FALSE) < 0)
 			return -1;
 	}
 	if (ret == 0)
 		return 0;
-	i_assert(ret == -1);
-	if (pc->dot_input->stream_errno != 0) {
+	if (ret == -2) {
 		/* the half-received message is dropped with the spool */
-		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,
-			  t_strdup_printf("%s in the middle of a response",
-					  pop3_input_error(pc)));
 		return -1;
 	}
-	i_stream_unref(&pc->dot_input);
 	return pop3_multiline_done(pc) < 0 ? -1 : 1;
 }
 
@@ -949,7 +764,7 @@ pop3_fail_reply(struct pop3_client *pc, const struct pop3_cmd *cmd,
 
 	pop3_fail(pc, pop3_err_code(reply, def), reply->resp_code,
 		  t_strdup_printf("%s failed: -ERR %s%s",
-				  pop3_cmd_names[cmd->type], resp,
+				  pop3_cmd_name(cmd->type), resp,
 				  pop3_server_text(pc, reply->text, 160)));
 }
 
@@ -959,17 +774,17 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 	struct pop3_reply reply;
 	struct pop3_msg *msg;
 
-	if (pc->cmds_head == array_count(&pc->cmds)) {
+	cmd = pop3_conn_cmd_head(pc->conn);
+	if (cmd == NULL) {
 		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
 			  t_strdup_printf("Unexpected data from server: %s",
 					  pop3_server_text(pc, line, 80)));
 		return;
 	}
-	cmd = array_idx(&pc->cmds, pc->cmds_head);
 	if (pop3_reply_parse(line, &reply) < 0) {
 		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
 			  t_strdup_printf("Invalid reply to %s: %s",
-					  pop3_cmd_names[cmd->type],
+					  pop3_cmd_name(cmd->type),
 					  pop3_server_text(pc, line, 80)));
 		return;
 	}
@@ -982,7 +797,7 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 		pop3_multiline_start(pc, cmd);
 		return;
 	}
-	cmd = pop3_cmd_pop(pc);
+	cmd = pop3_conn_cmd_pop(pc->conn);
 
 	switch (cmd->type) {
 	case POP3_CMD_GREETING:
@@ -999,7 +814,7 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 		/* an RFC 1939 server without CAPA: no extensions */
 		pc->caps = 0;
 		if (pc->client.set->ssl_mode == RETRIEVE_SSL_MODE_STARTTLS &&
-		    !pc->tls_started) {
+		    !pop3_conn_has_tls(pc->conn)) {
 			pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
 				  "ssl=starttls, but the server does not "
 				  "offer STLS (no CAPA)");
@@ -1013,7 +828,7 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 					RETRIEVE_RESULT_REMOTE_ERROR);
 			return;
 		}
-		if (pop3_start_tls(pc) < 0)
+		if (pop3_conn_start_tls(pc->conn) < 0)
 			return;
 		/* RFC 2595: capabilities may change after STLS */
 		pop3_send_simple(pc, POP3_CMD_CAPA);
@@ -1108,134 +923,35 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 	}
 }
 
-static void pop3_input(struct pop3_client *pc)
+static void pop3_input(void *context)
 {
+	struct pop3_client *pc = context;
 	const char *line;
-	ssize_t ret;
 
-	timeout_reset(pc->to);
 	while (!pc->client.finished) {
 		pop3_msg_deadline_start(pc);
-		if (pc->dot_input != NULL) {
+		if (pop3_conn_in_multiline(pc->conn)) {
 			if (pop3_read_multiline(pc) <= 0)
 				return;
 			continue;
 		}
-		line = i_stream_next_line(pc->input);
-		if (line != NULL) {
-			T_BEGIN {
-				pop3_reply_line(pc, line);
-			} T_END;
-			continue;
-		}
-		ret = i_stream_read(pc->input);
-		if (ret == 0)
+		if (pop3_conn_next_line(pc->conn, &line) <= 0)
 			return;
-		if (ret == -2) {
-			pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
-				  "Server sent a too long line");
-			return;
-		}
-		if (ret < 0) {
-			pop3_fail_input(pc);
-			return;
-		}
+		T_BEGIN {
+			pop3_reply_line(pc, line);
+		} T_END;
 	}
 }
 
-/* --- connecting --- */
-
-static void pop3_connected(struct pop3_client *pc)
-{
-	struct pop3_cmd *cmd;
-	int err;
-
-	io_remove(&pc->io);
-	err = net_geterror(pc->fd);
-	if (err != 0) {
-		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,
-			  t_strdup_printf("connect(%s:%u) failed: %s",
-					  net_ip2addr(&pc->ip),
-					  pc->client.set->port, strerror(err)));
-		return;
-	}
-	pc->input = i_stream_create_fd(pc->fd, POP3_MAX_LINE_LENGTH);
-	pc->output = o_stream_create_fd(pc->fd, SIZE_MAX);
-	i_stream_set_name(pc->input, pc->client.set->host);
-	o_stream_set_name(pc->output, pc->client.set->host);
-	o_stream_set_no_error_handling(pc->output, TRUE);
-
-	/* the server speaks first */
-	cmd = array_append_space(&pc->cmds);
-	cmd->type = POP3_CMD_GREETING;
-
-	if (pc->client.set->ssl_mode == RETRIEVE_SSL_MODE_IMPLICIT) {
-		if (pop3_start_tls(pc) < 0)
-			return;
-	} else {
-		pc->io = io_add_istream(pc->input, pop3_input, pc);
-	}
-	timeout_reset(pc->to);
-}
-
-static void pop3_connect(struct pop3_client *pc)
-{
-	const char *error;
-
-	/* the administrator's network lists (SSRF) */
-	if (retrieve_client_check_ip(&pc->client, &pc->ip, &error) < 0) {
-		pop3_fail(pc, RETRIEVE_RESULT_CONFIG_ERROR, NULL, error);
-		return;
-	}
-	pc->fd = net_connect_ip(&pc->ip, pc->client.set->port, NULL);
-	if (pc->fd == -1) {
-		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,
-			  t_strdup_printf("connect(%s:%u) failed: %m",
-					  net_ip2addr(&pc->ip),
-					  pc->client.set->port));
-		return;
-	}
-	pc->io = io_add(pc->fd, IO_WRITE, pop3_connected, pc);
-}
-
-static void
-pop3_dns_callback(const struct dns_lookup_result *result,
-		  struct pop3_client *pc)
-{
-	pc->dns_lookup = NULL;
-	if (result->ret != 0) {
-		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,
-			  t_strdup_printf("DNS lookup of %s failed: %s",
-					  pc->client.set->host,
-					  result->error));
-		return;
-	}
-	pc->ip = result->ips[0];
-	pop3_connect(pc);
-}
+/* --- setup --- */
 
 static void pop3_run(struct retrieve_client *client)
 {
 	struct pop3_client *pc = (struct pop3_client *)client;
-	struct dns_lookup_settings dns_set;
 
 	pc->window = 1;
-	pc->to = timeout_add(client->global_set->timeout_secs * 1000,
-			     pop3_timeout, pc);
-	if (net_addr2ip(client->set->host, &pc->ip) == 0) {
-		pop3_connect(pc);
-		return;
-	}
-	i_zero(&dns_set);
-	dns_set.dns_client_socket_path =
-		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
-	dns_set.timeout_msecs = client->global_set->timeout_secs * 1000;
-	dns_set.event_parent = client->event;
-	if (dns_lookup(client->set->host, &dns_set, pop3_dns_callback, pc,
-		       &pc->dns_lookup) < 0) {
-		/* the callback already failed the run */
-		pc->dns_lookup = NULL;
-	}
+	pc->conn = pop3_conn_init(client, pop3_input, pop3_conn_failed, pc);
+	pop3_conn_connect(pc->conn);
 }
 
 static struct retrieve_client *pop3_alloc(void)
@@ -1246,8 +962,6 @@ static struct retrieve_client *pop3_alloc(void)
 	pool = pool_alloconly_create("retrieve pop3 client", 4096);
 	pc = p_new(pool, struct pop3_client, 1);
 	pc->client.pool = pool;
-	pc->fd = -1;
-	p_array_init(&pc->cmds, pool, 32);
 	p_array_init(&pc->msgs, pool, 64);
 	p_array_init(&pc->dele_queue, pool, 32);
 	return &pc->client;
@@ -1258,6 +972,7 @@ static void pop3_deinit(struct retrieve_client *client)
 	struct pop3_client *pc = (struct pop3_client *)client;
 
 	pop3_disconnect(pc);
+	pop3_conn_deinit(&pc->conn);
 	str_free(&pc->list_buf);
 }
 

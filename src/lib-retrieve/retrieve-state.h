@@ -12,27 +12,7 @@
    <identity>.lock is held (fcntl) while the state is open, so two runs
    of one account exclude each other. */
 
-enum retrieve_result_code {
-	RETRIEVE_RESULT_OK = 0,
-	/* network trouble, timeout, [IN-USE], [LOGIN-DELAY], [SYS/TEMP] */
-	RETRIEVE_RESULT_REMOTE_TEMPFAIL,
-	/* the remote refused our credentials */
-	RETRIEVE_RESULT_AUTH_FAILED,
-	/* remote protocol violation or permanent refusal (no STLS, ...) */
-	RETRIEVE_RESULT_REMOTE_ERROR,
-	/* local delivery failed: quota, lock, ...: retry later */
-	RETRIEVE_RESULT_LOCAL_TEMPFAIL,
-	/* malformed settings */
-	RETRIEVE_RESULT_CONFIG_ERROR,
-	/* another run of the account holds its lock */
-	RETRIEVE_RESULT_LOCKED,
-	/* state file unreadable/corrupt, or other local internal error */
-	RETRIEVE_RESULT_INTERNAL_ERROR,
-};
-
-const char *retrieve_result_code_name(enum retrieve_result_code code);
-bool retrieve_result_code_parse(const char *name,
-				enum retrieve_result_code *code_r);
+#include "retrieve-result.h"
 
 struct retrieve_state_status {
 	time_t last_run;	/* 0 = never */

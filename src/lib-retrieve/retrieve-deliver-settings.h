@@ -1,0 +1,28 @@
+#ifndef RETRIEVE_DELIVER_SETTINGS_H
+#define RETRIEVE_DELIVER_SETTINGS_H
+
+struct mail_user;
+struct lda_settings;
+struct smtp_submit_settings;
+
+/* lib-lda's settings (lda_settings, smtp_submit_settings) for a process
+   that is not lda or lmtp: the mail plugin's host, doveadm and the
+   worker each read them differently, and mail_deliver() wants them
+   expanded for the user. */
+
+/* Takes the settings the process read globally, once, before anything
+   re-reads the process's settings for a user. */
+void retrieve_deliver_settings_global_init(void);
+void retrieve_deliver_settings_global_deinit(void);
+
+/* The user's lib-lda settings in pool, expanded for the user: hostname
+   set to the given one, recipient_delimiter from the mail settings and
+   lda_mailbox_autocreate always on. Returns -1 with error_r when
+   expanding fails. */
+int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
+				  const char *hostname,
+				  struct lda_settings **lda_set_r,
+				  struct smtp_submit_settings **smtp_set_r,
+				  const char **error_r);
+
+#endif
