@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # lib-folders.sh - helpers of the IMAP folder-name cases (t-80..t-84);
-# sourced after lib.sh and lib-imap.sh.
+# sourced by lib.sh.
 
 # fake_imap_folders_start NAME PREFIX: the minimal IMAP server of hostile
 # folder names (fake-imap-folders.py), IMAPS; Message-IDs
@@ -78,22 +78,16 @@ CONF
 # separator '.', as Courier names folders: INBOX, INBOX.Work, INBOX.Sent,
 # and a public namespace "Public." holding Public.News (one message,
 # <i82-public@retrieve-it>). Sets IMAPRP_PORT.
-IMAPRP_DIR=$IT_WORK/imapremote-prefix
 imapr_prefix_start() {
-	local i conf=$ETC/imapremote-prefix.conf
+	local conf=$ETC/imapremote-prefix.conf
 	imapr_start
-	if [[ -s $IMAPRP_DIR/run/master.pid ]] &&
-		kill -0 "$(cat "$IMAPRP_DIR/run/master.pid")" 2>/dev/null; then
+	if instance_running imapremote-prefix; then
 		# shellcheck disable=SC1091
 		source "$IMAPRP_DIR/env.sh"
 		return 0
 	fi
-	mkdir -p "$IMAPRP_DIR"/{run,state,log}
-	touch "$IMAPRP_DIR/log/dovecot.log"
-	chmod 666 "$IMAPRP_DIR/log/dovecot.log"
-	IMAPRP_PORT=$(python3 -c '
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	instance_dirs imapremote-prefix
+	IMAPRP_PORT=$(free_ports 1) || fail "harness: no ports"
 	echo "IMAPRP_PORT=$IMAPRP_PORT" >"$IMAPRP_DIR/env.sh"
 	sed -e "s|^instance_name = .*|instance_name = retrieve-it-imapremote-prefix|" \
 		-e "s|$IMAPR_DIR/|$IMAPRP_DIR/|g" \
@@ -117,16 +111,8 @@ namespace public {
   subscriptions = no
 }
 CONF
-	doveconf -c "$conf" -n >/dev/null 2>"$IMAPRP_DIR/doveconf.err" ||
-		fail "harness: bad $conf: $(cat "$IMAPRP_DIR/doveconf.err")"
-	dovecot -c "$conf" 2>>"$IMAPRP_DIR/log/dovecot.log" ||
-		fail "harness: imapremote-prefix failed to start"
-	for i in $(seq 100); do
-		[[ -s $IMAPRP_DIR/run/master.pid ]] && break
-		sleep 0.1
-	done
-	cp "$IMAPRP_DIR/run/master.pid" "$IT_WORK/fake/imapremote-prefix.pid"
-	wait_port "$IMAPRP_PORT" || fail "harness: imapremote-prefix does not listen"
+	conf_check "$conf"
+	instance_start imapremote-prefix "$conf" "$IMAPRP_PORT"
 }
 
 # imapr_prefix_acct KEY USER: userdb fields of an account on
