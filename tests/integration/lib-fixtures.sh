@@ -229,13 +229,24 @@ crlf_to_lf() {
 # Sets FAKE_PORT and FAKE_PASSWORD (a fresh one); messages stay on it until
 # DELE + QUIT. fake_count NAME tells how many it still holds.
 fake_pop3_start() {
-	local name=$1 script=$2 dir=$IT_WORK/fake
+	local name=$1 script=$2
 	shift 2
-	rm -f "$dir/$name".{port,stalled,release}
-	FAKE_PASSWORD=Pw-Zq8v-fake-$name-$RANDOM$RANDOM
+	fake_start "$name" fake-pop3.py "Pw-Zq8v-fake-$name-$RANDOM$RANDOM" \
+		--script "$script" "$@"
+}
+
+# fake_start NAME PROGRAM PASSWORD [ARG...]: one of the scripted fake
+# servers (PROGRAM in this directory) with the test certificate, its
+# files fake/NAME.* (log, port, state; its pid, so world_teardown stops
+# it). Sets FAKE_PORT, and FAKE_PASSWORD, the one it accepts.
+fake_start() {
+	local name=$1 prog=$2 dir=$IT_WORK/fake
+	FAKE_PASSWORD=$3
+	shift 3
+	rm -f "$dir/$name".{port,stalled,release,reload,expunged}
 	note_password "$FAKE_PASSWORD"
-	FAKE_POP3_PASSWORD=$FAKE_PASSWORD python3 "$IT_DIR/fake-pop3.py" \
-		--name "$name" --dir "$dir" --script "$script" \
+	FAKE_POP3_PASSWORD=$FAKE_PASSWORD FAKE_IMAP_PASSWORD=$FAKE_PASSWORD \
+		python3 "$IT_DIR/$prog" --name "$name" --dir "$dir" \
 		--cert "$ETC/server.pem" --key "$ETC/server.key" "$@" \
 		>>"$dir/$name.log" 2>&1 &
 	echo $! >"$dir/$name.pid"

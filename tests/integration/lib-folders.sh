@@ -6,23 +6,13 @@
 # folder names (fake-imap-folders.py), IMAPS; Message-IDs
 # <PREFIX-N@retrieve-it>. Sets FAKE_PORT and FAKE_PASSWORD.
 fake_imap_folders_start() {
-	local name=$1 dir=$IT_WORK/fake
-	rm -f "$dir/$name.port"
-	FAKE_PASSWORD=Pw-Fold-fake-$name-$RANDOM$RANDOM
-	note_password "$FAKE_PASSWORD"
-	FAKE_IMAP_PASSWORD=$FAKE_PASSWORD python3 "$IT_DIR/fake-imap-folders.py" \
-		--name "$name" --dir "$dir" --prefix "$2" \
-		--cert "$ETC/server.pem" --key "$ETC/server.key" \
-		>>"$dir/$name.log" 2>&1 &
-	echo $! >"$dir/$name.pid"
-	CASE_FAKES="${CASE_FAKES:-} $name"
-	wait_file "$dir/$name.port" 10 || fail "harness: fake server $name did not start"
-	FAKE_PORT=$(cat "$dir/$name.port")
+	fake_start "$1" fake-imap-folders.py "Pw-Fold-fake-$1-$RANDOM$RANDOM" \
+		--prefix "$2"
 }
 
-# fake_imap_acct KEY: userdb fields of an account on the last started
+# fake_folders_acct KEY: userdb fields of an account on the last started
 # fake IMAP server.
-fake_imap_acct() {
+fake_folders_acct() {
 	echo "$1=imaps://fakeuser@127.0.0.1:$FAKE_PORT $1_password=$FAKE_PASSWORD"
 }
 

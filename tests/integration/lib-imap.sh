@@ -251,20 +251,12 @@ imapr2_acct() {
 # tells how many messages it still holds. Extra options of fake-imap.py
 # go in FAKE_IMAP_OPTS.
 fake_imap_start() {
-	local name=$1 script=$2 dir=$IT_WORK/fake
+	local name=$1 script=$2
 	shift 2
-	rm -f "$dir/$name".{port,stalled,release,reload,expunged}
-	FAKE_PASSWORD=${FAKE_IMAP_PW:-Pw-Zq8v-fakeimap-$name-$RANDOM$RANDOM}
-	note_password "$FAKE_PASSWORD"
 	# shellcheck disable=SC2086
-	FAKE_IMAP_PASSWORD=$FAKE_PASSWORD python3 "$IT_DIR/fake-imap.py" \
-		--name "$name" --dir "$dir" --script "$script" \
-		--cert "$ETC/server.pem" --key "$ETC/server.key" \
-		${FAKE_IMAP_OPTS:-} "$@" >>"$dir/$name.log" 2>&1 &
-	echo $! >"$dir/$name.pid"
-	CASE_FAKES="${CASE_FAKES:-} $name"
-	wait_file "$dir/$name.port" 10 || fail "harness: fake server $name did not start"
-	FAKE_PORT=$(cat "$dir/$name.port")
+	fake_start "$name" fake-imap.py \
+		"${FAKE_IMAP_PW:-Pw-Zq8v-fakeimap-$name-$RANDOM$RANDOM}" \
+		--script "$script" ${FAKE_IMAP_OPTS:-} "$@"
 }
 
 # fake_imap_acct KEY [FIELD=VALUE...]: userdb fields of an account on the
@@ -298,11 +290,11 @@ PY
 	[[ -z $hit ]] || fail "the password (or a base64 form) appears in: $hit"
 }
 
-# hostile_msgs PREFIX [BIG_KB]: three messages for the fake IMAP server
+# imap_hostile_msgs PREFIX [BIG_KB]: three messages for the fake IMAP server
 # (the second of BIG_KB KiB, 200 by default, so spooled by imapc), each
 # ending in "END-OF-<name>"; their files in HOSTILE_FILES, names in
 # HOSTILE_NAMES.
-hostile_msgs() {
+imap_hostile_msgs() {
 	local p=$1 kb=${2:-200} f
 	HOSTILE_NAMES=("$p-1" "$p-2" "$p-3")
 	HOSTILE_FILES=()
@@ -345,15 +337,15 @@ assert_all_once() {
 	assert_eq 0 "$(fake_count "$2")" "messages left on $2"
 }
 
-# hostile_scenario NAME MODE RESULT_ERE [FIELD=VALUE...]: one fault of
+# imap_hostile_scenario NAME MODE RESULT_ERE [FIELD=VALUE...]: one fault of
 # the fake IMAP server (MODE on the first connection, well-behaved after):
 # the first run ends with a result matching RESULT_ERE within
 # HOSTILE_MAX_SECS (30), logs at most one error line, loses nothing and
 # delivers nothing truncated; a second run recovers every message, once.
-hostile_scenario() {
+imap_hostile_scenario() {
 	local name=$1 mode=$2 want=$3 start elapsed errors got
 	shift 3
-	hostile_msgs "$name"
+	imap_hostile_msgs "$name"
 	fake_imap_start "$name" "$mode,normal" "${HOSTILE_FILES[@]}"
 	local_user "$name-dst" $(fake_imap_acct retrieve retrieve_keep=no "$@")
 	start=$(date +%s)

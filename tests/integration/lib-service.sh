@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # lib-service.sh - helpers for the automatic retrieval service cases
-# (t-5X-service-*.sh). Source after lib.sh and case_begin.
+# (t-5X-service-*.sh); sourced by lib.sh.
 #
 # Each case starts its own Dovecot instance "svc-CASE" (svc_start, by
 # instance_start; stopped when the case ends): the local instances' common

@@ -20,15 +20,16 @@
 # assertions; the first failing assertion prints "FAIL <case>: <reason>"
 # with the relevant log tails and exits 1; case_pass prints "ok <case>".
 #
-# The harness, by concern (sourced here):
+# The harness, by concern (all sourced here):
 #   lib-world.sh     the world: Dovecot instances (instance_start), ports,
 #                    certificates, configs; a case joining or creating it
 #   lib-assert.sh    verdicts, doveadm runs and assertions on them
-#   lib-fixtures.sh  users, messages, accounts, the fake POP3 server, and
+#   lib-fixtures.sh  users, messages, accounts, the fake servers, and
 #                    looking into mailboxes
-# and, sourced by the cases that use them: lib-imap.sh (the IMAP remotes),
-# lib-folders.sh, lib-service.sh (the service instance) and
-# lib-pop3-hostile.sh.
+#   lib-imap.sh      the IMAP remotes and the fake IMAP server's cases
+#   lib-folders.sh   the IMAP folder-name cases
+#   lib-service.sh   the automatic retrieval service's instance
+#   lib-pop3-hostile.sh  the hostile POP3 scenarios
 
 set -u
 set -o pipefail
@@ -56,3 +57,11 @@ source "$IT_DIR/lib-world.sh"
 source "$IT_DIR/lib-assert.sh"
 # shellcheck source=tests/integration/lib-fixtures.sh
 source "$IT_DIR/lib-fixtures.sh"
+# shellcheck source=tests/integration/lib-imap.sh
+source "$IT_DIR/lib-imap.sh"
+# shellcheck source=tests/integration/lib-folders.sh
+source "$IT_DIR/lib-folders.sh"
+# shellcheck source=tests/integration/lib-service.sh
+source "$IT_DIR/lib-service.sh"
+# shellcheck source=tests/integration/lib-pop3-hostile.sh
+source "$IT_DIR/lib-pop3-hostile.sh"

@@ -3,8 +3,6 @@
 # interval since the last run) at once, ahead of its interval.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/lib-service.sh
-source "$(dirname "$0")/lib-service.sh"
 case_begin
 svc_init
 

@@ -9,8 +9,6 @@
 # The two accounts (two users) run side by side in one instance.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/lib-service.sh
-source "$(dirname "$0")/lib-service.sh"
 case_begin
 svc_init
 
