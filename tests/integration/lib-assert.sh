@@ -164,15 +164,28 @@ retrieve_cmd() {
 # retrieve_run_bg USER [ARGS]: retrieve_run in the background; sets
 # BG_PID, BG_OUT, BG_ERR. Collect with retrieve_wait_bg.
 retrieve_run_bg() {
-	local user=$1
-	shift
+	retrieve_spawn bg "$@"
+	BG_PID=$SPAWN_PID BG_OUT=$SPAWN_OUT BG_ERR=$SPAWN_ERR
+}
+
+# retrieve_spawn bg|killable USER [ARGS]: doveadm retrieve run -u USER in
+# the background, output into $CASE_OUT/KIND-<seq>.{out,err}; bg bounded
+# by RUN_TIMEOUT, killable a direct child (its pid is doveadm's). Sets
+# SPAWN_PID, SPAWN_OUT, SPAWN_ERR.
+retrieve_spawn() {
+	local kind=$1 user=$2 cmd
+	shift 2
 	require_plugin
 	RUN_SEQ=$((RUN_SEQ + 1))
-	BG_OUT=$CASE_OUT/bg-$RUN_SEQ.out
-	BG_ERR=$CASE_OUT/bg-$RUN_SEQ.err
-	(timeout "$RUN_TIMEOUT" doveadm -c "${RUN_CONF:-$LOCAL_CONF}" -f tab \
-		retrieve run -u "$user" "$@" >"$BG_OUT" 2>"$BG_ERR"; exit $?) 2>/dev/null &
-	BG_PID=$!
+	SPAWN_OUT=$CASE_OUT/$kind-$RUN_SEQ.out
+	SPAWN_ERR=$CASE_OUT/$kind-$RUN_SEQ.err
+	cmd=(doveadm -c "${RUN_CONF:-$LOCAL_CONF}" -f tab retrieve run -u "$user" "$@")
+	if [[ $kind == killable ]]; then
+		"${cmd[@]}" >"$SPAWN_OUT" 2>"$SPAWN_ERR" &
+	else
+		(timeout "$RUN_TIMEOUT" "${cmd[@]}" >"$SPAWN_OUT" 2>"$SPAWN_ERR"; exit $?) 2>/dev/null &
+	fi
+	SPAWN_PID=$!
 }
 
 # retrieve_wait_bg: wait for the background run; it becomes the "last
@@ -261,13 +274,6 @@ assert_user_result() {
 # background, as a direct child (no timeout wrapper), so that KILL_PID is
 # doveadm itself. Output into KILL_OUT / KILL_ERR.
 retrieve_start_killable() {
-	local user=$1
-	shift
-	require_plugin
-	RUN_SEQ=$((RUN_SEQ + 1))
-	KILL_OUT=$CASE_OUT/killable-$RUN_SEQ.out
-	KILL_ERR=$CASE_OUT/killable-$RUN_SEQ.err
-	doveadm -c "${RUN_CONF:-$LOCAL_CONF}" -f tab retrieve run -u "$user" "$@" \
-		>"$KILL_OUT" 2>"$KILL_ERR" &
-	KILL_PID=$!
+	retrieve_spawn killable "$@"
+	KILL_PID=$SPAWN_PID KILL_OUT=$SPAWN_OUT KILL_ERR=$SPAWN_ERR
 }
