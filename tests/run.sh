@@ -262,9 +262,9 @@ if ((${#cases[@]} > 0)); then
 		esac
 		# A case must not take the servers down for the next ones.
 		for inst in $INSTANCES; do
-			if ! dovecot_running "$inst"; then
+			if ! instance_running "$inst"; then
 				echo "  (dovecot instance $inst had stopped; restarting it)"
-				(dovecot_start "$inst") || echo "  (restart of $inst failed)"
+				(world_instance_start "$inst") || echo "  (restart of $inst failed)"
 				world_record_pids
 			fi
 		done

@@ -40,26 +40,32 @@ MAIL_USER=mail
 W=$(mktemp -d /tmp/retrieve-bench.XXXXXX)
 chmod 755 "$W"
 PIDS=()
+die() { echo "bench: $*" >&2; exit 1; }
+log() { echo "# $*" >&2; }
+# the test harness's instances: instance_start, instance_stop (in $W)
+IT_WORK=$W
+# shellcheck source=tests/integration/lib-world.sh
+source "$(dirname "$0")/../../tests/integration/lib-world.sh"
 cleanup() {
 	local pid
-	[[ -s $W/local/run/master.pid ]] && kill "$(cat "$W/local/run/master.pid")" 2>/dev/null
-	[[ -s $W/remote/run/master.pid ]] && kill "$(cat "$W/remote/run/master.pid")" 2>/dev/null
+	instance_stop local
+	instance_stop remote
 	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	sleep 1
 	[[ $KEEP == yes ]] && echo "work dir kept: $W" >&2 || rm -rf "$W"
 }
 trap cleanup EXIT
-die() { echo "bench: $*" >&2; exit 1; }
-log() { echo "# $*" >&2; }
 
 [[ -e $SNIPPET ]] || die "service not installed ($SNIPPET)"
 FETCHMAIL=yes
 command -v fetchmail >/dev/null || { log "fetchmail not installed: measuring the service only"; FETCHMAIL=no; }
 uid=$(id -u $MAIL_USER) gid=$(id -g $MAIL_USER)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_ports 1) || die "no free port"
 
 # ------------------------------------------------------------ certificates
-mkdir -p "$W"/{etc,remote/{run,state,log,home},local/{run,state,log,home},fetchmail}
+mkdir -p "$W"/{etc,fake,remote/home,local/home,fetchmail}
+instance_dirs remote
+instance_dirs local
 (
 	cd "$W/etc" &&
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
@@ -183,7 +189,6 @@ service auth {
 EOF
 } >"$W/local/dovecot.conf"
 for n in remote local; do
-	touch "$W/$n/log/dovecot.log"; chmod 666 "$W/$n/log/dovecot.log"
 	doveconf -c "$W/$n/dovecot.conf" -n >/dev/null || die "bad $n config"
 done
 
@@ -199,13 +204,12 @@ measure() {
 	echo "$1 polls/s: $(python3 -c "print(round(($b - $a) / $SECS, 1))") ($((b - a)) in ${SECS}s)"
 }
 
-dovecot -c "$W/remote/dovecot.conf" || die "remote did not start"
-sleep 1
+instance_start remote "$W/remote/dovecot.conf" "$port"
 
 # --------------------------------------------------------- dovecot-retrieve
 log "dovecot-retrieve service: $USERS accounts, max_parallel $PARALLEL"
 t0=$(date +%s.%N)
-dovecot -c "$W/local/dovecot.conf" || die "local did not start"
+instance_start local "$W/local/dovecot.conf" retrieve
 for i in $(seq 600); do
 	grep -q 'Userdb scan done' "$W/local/log/dovecot.log" && break
 	sleep 0.5
@@ -221,7 +225,7 @@ rss=$(ps -o rss= -p "$spid" 2>/dev/null | tr -d ' ')
 echo "dovecot-retrieve scheduler RSS: ${rss:-?} KiB ($scan_line; first scan ${scan_secs}s after start)"
 errors=$(grep -c 'Error:' "$W/local/log/dovecot.log")
 echo "dovecot-retrieve errors logged: $errors"
-kill "$(cat "$W/local/run/master.pid")"
+instance_stop local
 sleep 2
 
 # ---------------------------------------------------------------- fetchmail

@@ -1,28 +1,18 @@
 # shellcheck shell=bash
 # lib-folders.sh - helpers of the IMAP folder-name cases (t-80..t-84);
-# sourced after lib.sh and lib-imap.sh.
+# sourced by lib.sh.
 
 # fake_imap_folders_start NAME PREFIX: the minimal IMAP server of hostile
 # folder names (fake-imap-folders.py), IMAPS; Message-IDs
 # <PREFIX-N@retrieve-it>. Sets FAKE_PORT and FAKE_PASSWORD.
 fake_imap_folders_start() {
-	local name=$1 dir=$IT_WORK/fake
-	rm -f "$dir/$name.port"
-	FAKE_PASSWORD=Pw-Fold-fake-$name-$RANDOM$RANDOM
-	note_password "$FAKE_PASSWORD"
-	FAKE_IMAP_PASSWORD=$FAKE_PASSWORD python3 "$IT_DIR/fake-imap-folders.py" \
-		--name "$name" --dir "$dir" --prefix "$2" \
-		--cert "$ETC/server.pem" --key "$ETC/server.key" \
-		>>"$dir/$name.log" 2>&1 &
-	echo $! >"$dir/$name.pid"
-	CASE_FAKES="${CASE_FAKES:-} $name"
-	wait_file "$dir/$name.port" 10 || fail "harness: fake server $name did not start"
-	FAKE_PORT=$(cat "$dir/$name.port")
+	fake_start "$1" fake-imap-folders.py "Pw-Fold-fake-$1-$RANDOM$RANDOM" \
+		--prefix "$2"
 }
 
-# fake_imap_acct KEY: userdb fields of an account on the last started
+# fake_folders_acct KEY: userdb fields of an account on the last started
 # fake IMAP server.
-fake_imap_acct() {
+fake_folders_acct() {
 	echo "$1=imaps://fakeuser@127.0.0.1:$FAKE_PORT $1_password=$FAKE_PASSWORD"
 }
 
@@ -78,22 +68,16 @@ CONF
 # separator '.', as Courier names folders: INBOX, INBOX.Work, INBOX.Sent,
 # and a public namespace "Public." holding Public.News (one message,
 # <i82-public@retrieve-it>). Sets IMAPRP_PORT.
-IMAPRP_DIR=$IT_WORK/imapremote-prefix
 imapr_prefix_start() {
-	local i conf=$ETC/imapremote-prefix.conf
+	local conf=$ETC/imapremote-prefix.conf
 	imapr_start
-	if [[ -s $IMAPRP_DIR/run/master.pid ]] &&
-		kill -0 "$(cat "$IMAPRP_DIR/run/master.pid")" 2>/dev/null; then
+	if instance_running imapremote-prefix; then
 		# shellcheck disable=SC1091
 		source "$IMAPRP_DIR/env.sh"
 		return 0
 	fi
-	mkdir -p "$IMAPRP_DIR"/{run,state,log}
-	touch "$IMAPRP_DIR/log/dovecot.log"
-	chmod 666 "$IMAPRP_DIR/log/dovecot.log"
-	IMAPRP_PORT=$(python3 -c '
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	instance_dirs imapremote-prefix
+	IMAPRP_PORT=$(free_ports 1) || fail "harness: no ports"
 	echo "IMAPRP_PORT=$IMAPRP_PORT" >"$IMAPRP_DIR/env.sh"
 	sed -e "s|^instance_name = .*|instance_name = retrieve-it-imapremote-prefix|" \
 		-e "s|$IMAPR_DIR/|$IMAPRP_DIR/|g" \
@@ -117,16 +101,8 @@ namespace public {
   subscriptions = no
 }
 CONF
-	doveconf -c "$conf" -n >/dev/null 2>"$IMAPRP_DIR/doveconf.err" ||
-		fail "harness: bad $conf: $(cat "$IMAPRP_DIR/doveconf.err")"
-	dovecot -c "$conf" 2>>"$IMAPRP_DIR/log/dovecot.log" ||
-		fail "harness: imapremote-prefix failed to start"
-	for i in $(seq 100); do
-		[[ -s $IMAPRP_DIR/run/master.pid ]] && break
-		sleep 0.1
-	done
-	cp "$IMAPRP_DIR/run/master.pid" "$IT_WORK/fake/imapremote-prefix.pid"
-	wait_port "$IMAPRP_PORT" || fail "harness: imapremote-prefix does not listen"
+	conf_check "$conf"
+	instance_start imapremote-prefix "$conf" "$IMAPRP_PORT"
 }
 
 # imapr_prefix_acct KEY USER: userdb fields of an account on

@@ -1,32 +1,19 @@
 # shellcheck shell=bash
-# lib-imap.sh - IMAP helpers of the integration suite; sourced by the
-# t-4X-imap-*.sh cases after lib.sh (and after case_begin).
+# lib-imap.sh - IMAP helpers of the integration suite (sourced by lib.sh).
 #
 # "imapremote" is one more real Dovecot, started at the first IMAP case and
 # shared by the later ones: IMAP (STARTTLS) and IMAPS, hierarchy separator
-# '.', special-use folders Sent, Drafts, Junk, Trash, Archive. Its master
-# pid is registered among the fake servers, so world_teardown stops it.
+# '.', special-use folders Sent, Drafts, Junk, Trash, Archive. Like every
+# instance it is started by instance_start, so world_teardown stops it.
+# Its paths (IMAPR_DIR, IMAPR_CONF, LOCAL_IMAP_*) are set by world_env.
 #
 # The local side of IMAP cases uses $LOCAL_IMAP_CONF: separator '/' (so the
 # two sides differ) and its own special-use names: "Sent Items" (\Sent),
 # Drafts, Spam (\Junk), Deleted (\Trash), Archive.
 
-IMAPR_DIR=$IT_WORK/imapremote
-IMAPR_CONF=$ETC/imapremote.conf
-LOCAL_IMAP_BASE_CONF=$ETC/local-imap-base.conf
-LOCAL_IMAP_CONF=$ETC/local-imap.conf
-
-imapr_running() {
-	[[ -s $IMAPR_DIR/run/master.pid ]] && kill -0 "$(cat "$IMAPR_DIR/run/master.pid")" 2>/dev/null
-}
-
 imapr_write_configs() {
 	local ports
-	ports=$(python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(" ".join(str(x.getsockname()[1]) for x in s))') || fail "harness: no ports"
+	ports=$(free_ports 2) || fail "harness: no ports"
 	read -r IMAPR_PORT IMAPRS_PORT <<<"$ports"
 	echo "IMAPR_PORT=$IMAPR_PORT IMAPRS_PORT=$IMAPRS_PORT" >"$IMAPR_DIR/env.sh"
 	{
@@ -93,30 +80,16 @@ CONF
 
 # imapr_start: start the IMAP remote unless it runs already.
 imapr_start() {
-	local i
-	if imapr_running; then
+	if instance_running imapremote; then
 		# shellcheck disable=SC1091
 		source "$IMAPR_DIR/env.sh"
 		return 0
 	fi
-	mkdir -p "$IMAPR_DIR"/{run,state,log}
-	touch "$IMAPR_DIR/log/dovecot.log"
-	chmod 666 "$IMAPR_DIR/log/dovecot.log"
+	instance_dirs imapremote
 	imapr_write_configs
-	doveconf -c "$IMAPR_CONF" -n >/dev/null 2>"$IMAPR_DIR/doveconf.err" ||
-		fail "harness: bad $IMAPR_CONF: $(cat "$IMAPR_DIR/doveconf.err")"
-	doveconf -c "$LOCAL_IMAP_CONF" -n >/dev/null 2>"$IMAPR_DIR/doveconf.err" ||
-		fail "harness: bad $LOCAL_IMAP_CONF: $(cat "$IMAPR_DIR/doveconf.err")"
-	dovecot -c "$IMAPR_CONF" 2>>"$IMAPR_DIR/log/dovecot.log" ||
-		fail "harness: imapremote failed to start"
-	for i in $(seq 100); do
-		imapr_running && break
-		sleep 0.1
-	done
-	imapr_running || fail "harness: imapremote did not come up"
-	cp "$IMAPR_DIR/run/master.pid" "$IT_WORK/fake/imapremote.pid"
-	wait_port "$IMAPR_PORT" && wait_port "$IMAPRS_PORT" ||
-		fail "harness: imapremote does not listen"
+	conf_check "$IMAPR_CONF"
+	conf_check "$LOCAL_IMAP_CONF"
+	instance_start imapremote "$IMAPR_CONF" "$IMAPR_PORT" "$IMAPRS_PORT"
 }
 
 # imapr_acct KEY USER [imap|imaps]: userdb fields of an account on it.
@@ -239,22 +212,16 @@ local_msgid_dups() {
 # that does not advertise UIDPLUS (imap_capability override). Sets
 # IMAPR2_PORT. Its imaps listener gets port 0 (deleting it would bring
 # back Dovecot's default, 993, which parallel runs fight over).
-IMAPR2_DIR=$IT_WORK/imapremote2
 imapr2_start() {
-	local i conf=$ETC/imapremote2.conf
+	local conf=$ETC/imapremote2.conf
 	imapr_start
-	if [[ -s $IMAPR2_DIR/run/master.pid ]] &&
-		kill -0 "$(cat "$IMAPR2_DIR/run/master.pid")" 2>/dev/null; then
+	if instance_running imapremote2; then
 		# shellcheck disable=SC1091
 		source "$IMAPR2_DIR/env.sh"
 		return 0
 	fi
-	mkdir -p "$IMAPR2_DIR"/{run,state,log}
-	touch "$IMAPR2_DIR/log/dovecot.log"
-	chmod 666 "$IMAPR2_DIR/log/dovecot.log"
-	IMAPR2_PORT=$(python3 -c '
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	instance_dirs imapremote2
+	IMAPR2_PORT=$(free_ports 1) || fail "harness: no ports"
 	echo "IMAPR2_PORT=$IMAPR2_PORT" >"$IMAPR2_DIR/env.sh"
 	sed -e "s|^instance_name = .*|instance_name = retrieve-it-imapremote2|" \
 		-e "s|$IMAPR_DIR/|$IMAPR2_DIR/|g" \
@@ -266,16 +233,8 @@ protocol imap {
   imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE LIST-EXTENDED SPECIAL-USE
 }
 CONF
-	doveconf -c "$conf" -n >/dev/null 2>"$IMAPR2_DIR/doveconf.err" ||
-		fail "harness: bad $conf: $(cat "$IMAPR2_DIR/doveconf.err")"
-	dovecot -c "$conf" 2>>"$IMAPR2_DIR/log/dovecot.log" ||
-		fail "harness: imapremote2 failed to start"
-	for i in $(seq 100); do
-		[[ -s $IMAPR2_DIR/run/master.pid ]] && break
-		sleep 0.1
-	done
-	cp "$IMAPR2_DIR/run/master.pid" "$IT_WORK/fake/imapremote2.pid"
-	wait_port "$IMAPR2_PORT" || fail "harness: imapremote2 does not listen"
+	conf_check "$conf"
+	instance_start imapremote2 "$conf" "$IMAPR2_PORT"
 }
 
 # imapr2_acct KEY USER: userdb fields of an account on imapremote2
@@ -292,20 +251,12 @@ imapr2_acct() {
 # tells how many messages it still holds. Extra options of fake-imap.py
 # go in FAKE_IMAP_OPTS.
 fake_imap_start() {
-	local name=$1 script=$2 dir=$IT_WORK/fake
+	local name=$1 script=$2
 	shift 2
-	rm -f "$dir/$name".{port,stalled,release,reload,expunged}
-	FAKE_PASSWORD=${FAKE_IMAP_PW:-Pw-Zq8v-fakeimap-$name-$RANDOM$RANDOM}
-	note_password "$FAKE_PASSWORD"
 	# shellcheck disable=SC2086
-	FAKE_IMAP_PASSWORD=$FAKE_PASSWORD python3 "$IT_DIR/fake-imap.py" \
-		--name "$name" --dir "$dir" --script "$script" \
-		--cert "$ETC/server.pem" --key "$ETC/server.key" \
-		${FAKE_IMAP_OPTS:-} "$@" >>"$dir/$name.log" 2>&1 &
-	echo $! >"$dir/$name.pid"
-	CASE_FAKES="${CASE_FAKES:-} $name"
-	wait_file "$dir/$name.port" 10 || fail "harness: fake server $name did not start"
-	FAKE_PORT=$(cat "$dir/$name.port")
+	fake_start "$name" fake-imap.py \
+		"${FAKE_IMAP_PW:-Pw-Zq8v-fakeimap-$name-$RANDOM$RANDOM}" \
+		--script "$script" ${FAKE_IMAP_OPTS:-} "$@"
 }
 
 # fake_imap_acct KEY [FIELD=VALUE...]: userdb fields of an account on the
@@ -339,11 +290,11 @@ PY
 	[[ -z $hit ]] || fail "the password (or a base64 form) appears in: $hit"
 }
 
-# hostile_msgs PREFIX [BIG_KB]: three messages for the fake IMAP server
+# imap_hostile_msgs PREFIX [BIG_KB]: three messages for the fake IMAP server
 # (the second of BIG_KB KiB, 200 by default, so spooled by imapc), each
 # ending in "END-OF-<name>"; their files in HOSTILE_FILES, names in
 # HOSTILE_NAMES.
-hostile_msgs() {
+imap_hostile_msgs() {
 	local p=$1 kb=${2:-200} f
 	HOSTILE_NAMES=("$p-1" "$p-2" "$p-3")
 	HOSTILE_FILES=()
@@ -386,15 +337,15 @@ assert_all_once() {
 	assert_eq 0 "$(fake_count "$2")" "messages left on $2"
 }
 
-# hostile_scenario NAME MODE RESULT_ERE [FIELD=VALUE...]: one fault of
+# imap_hostile_scenario NAME MODE RESULT_ERE [FIELD=VALUE...]: one fault of
 # the fake IMAP server (MODE on the first connection, well-behaved after):
 # the first run ends with a result matching RESULT_ERE within
 # HOSTILE_MAX_SECS (30), logs at most one error line, loses nothing and
 # delivers nothing truncated; a second run recovers every message, once.
-hostile_scenario() {
+imap_hostile_scenario() {
 	local name=$1 mode=$2 want=$3 start elapsed errors got
 	shift 3
-	hostile_msgs "$name"
+	imap_hostile_msgs "$name"
 	fake_imap_start "$name" "$mode,normal" "${HOSTILE_FILES[@]}"
 	local_user "$name-dst" $(fake_imap_acct retrieve retrieve_keep=no "$@")
 	start=$(date +%s)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile POP3 scenarios (cases t-60..t-69), sourced after lib.sh: one
+# Hostile POP3 scenarios (cases t-60..t-69), sourced by lib.sh: one
 # fake-pop3.py server per scenario, hostile for its first connection(s),
 # then well-behaved ("normal"), and a local user with a keep=no account
 # on it. Every scenario checks that nothing is lost (a message gone from

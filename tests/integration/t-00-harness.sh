@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 case_begin
 
 for name in $INSTANCES; do
-	dovecot_running "$name" || fail "dovecot instance $name is not running"
+	instance_running "$name" || fail "dovecot instance $name is not running"
 done
 
 # s_client PORT [ARGS]: TLS handshake result on 127.0.0.1:PORT, verified

@@ -5,8 +5,6 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
-# shellcheck source=tests/integration/lib-imap.sh
-source "$(dirname "$0")/lib-imap.sh"
 imapr_start
 
 remote_user i43src

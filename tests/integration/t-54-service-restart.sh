@@ -4,8 +4,6 @@
 # service.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/lib-service.sh
-source "$(dirname "$0")/lib-service.sh"
 case_begin
 svc_init
 

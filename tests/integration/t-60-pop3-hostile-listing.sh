@@ -8,8 +8,6 @@
 # count of 10,000,000: the run fails cleanly. Each then recovers.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/lib-pop3-hostile.sh
-source "$(dirname "$0")/lib-pop3-hostile.sh"
 case_begin
 hostile_conf
 

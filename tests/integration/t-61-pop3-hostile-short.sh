@@ -6,8 +6,6 @@
 # error names the message; the healthy run brings it whole.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/lib-pop3-hostile.sh
-source "$(dirname "$0")/lib-pop3-hostile.sh"
 case_begin
 hostile_conf
 

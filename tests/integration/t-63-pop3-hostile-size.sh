@@ -9,8 +9,6 @@
 # without end: a clear error, not a growing buffer.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/lib-pop3-hostile.sh
-source "$(dirname "$0")/lib-pop3-hostile.sh"
 case_begin
 hostile_conf
 

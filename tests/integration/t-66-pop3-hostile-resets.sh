@@ -8,8 +8,6 @@
 # (Resets at PASS, DELE and QUIT: cases 65 and 62; stalls: 34 and 64.)
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/lib-pop3-hostile.sh
-source "$(dirname "$0")/lib-pop3-hostile.sh"
 case_begin
 hostile_conf
 

@@ -6,8 +6,6 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
-# shellcheck source=tests/integration/lib-imap.sh
-source "$(dirname "$0")/lib-imap.sh"
 
 check_login() { # MODE PASSWORD-KIND RESULT
 	local mode=$1 kind=$2 name=i70-$1-$2 user

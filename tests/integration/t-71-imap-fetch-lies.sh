@@ -11,12 +11,10 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
-# shellcheck source=tests/integration/lib-imap.sh
-source "$(dirname "$0")/lib-imap.sh"
 
 # uid-unrequested: the big message (UID 3, over max_size) is not asked
 # for; the fake labels the small ones' bodies UID 3
-hostile_msgs i71u
+imap_hostile_msgs i71u
 files=("${HOSTILE_FILES[0]}" "${HOSTILE_FILES[2]}" "${HOSTILE_FILES[1]}")
 fake_imap_start i71u uid-unrequested,normal "${files[@]}"
 local_user i71u-dst $(fake_imap_acct retrieve retrieve_keep=no retrieve_max_size=100k)
@@ -35,7 +33,7 @@ assert_eq 1 "$(fake_count i71u)" "uid-unrequested: messages left (the big one)"
 echo "scenario uid-unrequested: ignored, nothing expunged unread" >&2
 
 # literal-short: never delivered, never expunged
-hostile_msgs i71s
+imap_hostile_msgs i71s
 fake_imap_start i71s literal-short,normal "${HOSTILE_FILES[@]}"
 local_user i71s-dst $(fake_imap_acct retrieve retrieve_keep=no)
 retrieve_run i71s-dst
@@ -52,7 +50,7 @@ echo "scenario literal-short: refused, kept, recovered" >&2
 
 # a server whose RFC822.SIZE is an estimate a little above the real size
 # (Exchange): retrieved and expunged as usual, byte for byte
-hostile_msgs i71e
+imap_hostile_msgs i71e
 fake_imap_start i71e size-estimate "${HOSTILE_FILES[@]}"
 local_user i71e-dst $(fake_imap_acct retrieve retrieve_keep=no)
 retrieve_run i71e-dst
@@ -62,8 +60,8 @@ assert_eq 0 "$(fake_count i71e)" "size-estimate: messages left"
 echo "scenario size-estimate: retrieved" >&2
 
 # another message's body under a requested UID: its size gives it away
-hostile_scenario i71t uid-steal ok
-hostile_scenario i71z uid-zero "ok|remote_error|remote_tempfail"
-hostile_scenario i71d uid-dup ok
+imap_hostile_scenario i71t uid-steal ok
+imap_hostile_scenario i71z uid-zero "ok|remote_error|remote_tempfail"
+imap_hostile_scenario i71d uid-dup ok
 
 case_pass

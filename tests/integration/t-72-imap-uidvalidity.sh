@@ -8,8 +8,6 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
-# shellcheck source=tests/integration/lib-imap.sh
-source "$(dirname "$0")/lib-imap.sh"
 
 a=$(make_msg i72-dup "Twin" "Body A of the twin.")
 b=$IT_WORK/msgs/i72-dup-b

@@ -9,25 +9,23 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
-# shellcheck source=tests/integration/lib-imap.sh
-source "$(dirname "$0")/lib-imap.sh"
 
 for stage in greeting capability starttls login select fetch-header fetch-mid; do
-	hostile_scenario "i73-$stage" "reset-$stage" "remote_tempfail|remote_error"
+	imap_hostile_scenario "i73-$stage" "reset-$stage" "remote_tempfail|remote_error"
 done
 # the connection lost after delivery: flagged/expunged by the next run
-hostile_scenario i73-store reset-store "remote_tempfail"
-hostile_scenario i73-expunge reset-expunge "remote_tempfail"
-hostile_scenario i73-tls tls-fail "remote_error|remote_tempfail"
-hostile_scenario i73-garbage garbage "remote_error|remote_tempfail"
-hostile_scenario i73-bye bye-fetch "remote_tempfail"
-hostile_scenario i73-exists exists-lie "ok"
-hostile_scenario i73-zero exists-zero "ok"
-hostile_scenario i73-fno fetch-no "ok|remote_error"
-hostile_scenario i73-fbad fetch-bad "remote_tempfail|remote_error"
-hostile_scenario i73-long long-line "remote_tempfail|remote_error"
+imap_hostile_scenario i73-store reset-store "remote_tempfail"
+imap_hostile_scenario i73-expunge reset-expunge "remote_tempfail"
+imap_hostile_scenario i73-tls tls-fail "remote_error|remote_tempfail"
+imap_hostile_scenario i73-garbage garbage "remote_error|remote_tempfail"
+imap_hostile_scenario i73-bye bye-fetch "remote_tempfail"
+imap_hostile_scenario i73-exists exists-lie "ok"
+imap_hostile_scenario i73-zero exists-zero "ok"
+imap_hostile_scenario i73-fno fetch-no "ok|remote_error"
+imap_hostile_scenario i73-fbad fetch-bad "remote_tempfail|remote_error"
+imap_hostile_scenario i73-long long-line "remote_tempfail|remote_error"
 # 200,000 listed messages more than EXISTS: ignored, never fetched
-HOSTILE_MAX_SECS=15 hostile_scenario i73-flood uid-flood "ok"
+HOSTILE_MAX_SECS=15 imap_hostile_scenario i73-flood uid-flood "ok"
 grep -q "UID FETCH 1:3 (UID RFC822.SIZE INTERNALDATE" "$IT_WORK/fake/i73-flood.log" ||
 	fail "uid-flood: not just the real messages were fetched"
 grep -q "more messages than EXISTS" "$CASE_OUT/run-$((RUN_SEQ - 1)).err" ||
@@ -39,7 +37,7 @@ plugin {
 }
 CONF
 )
-RUN_CONF=$RUN_CONF hostile_scenario i73-stall stall-fetch "remote_tempfail"
+RUN_CONF=$RUN_CONF imap_hostile_scenario i73-stall stall-fetch "remote_tempfail"
 # a trickle resets imapc's timeout on every byte: the per-message
 # deadline (retrieve_message_timeout, an admin setting) ends it
 RUN_CONF=$(local_conf_variant i73-msgtimeout <<'CONF'
@@ -48,7 +46,7 @@ plugin {
 }
 CONF
 )
-HOSTILE_MAX_SECS=12 RUN_CONF=$RUN_CONF hostile_scenario i73-trickle trickle-fetch "remote_tempfail"
+HOSTILE_MAX_SECS=12 RUN_CONF=$RUN_CONF imap_hostile_scenario i73-trickle trickle-fetch "remote_tempfail"
 grep -q "retrieve_message_timeout" "$CASE_OUT/run-$((RUN_SEQ - 1)).err" ||
 	fail "trickle: the error does not name retrieve_message_timeout"
 

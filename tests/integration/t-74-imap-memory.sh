@@ -11,12 +11,10 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
-# shellcheck source=tests/integration/lib-imap.sh
-source "$(dirname "$0")/lib-imap.sh"
 MAX_RSS_KB=$((64 * 1024))
 
 # the endless literal: imapc's line limit ends it
-hostile_msgs i74h
+imap_hostile_msgs i74h
 fake_imap_start i74h literal-huge,normal "${HOSTILE_FILES[@]}"
 local_user i74h-dst $(fake_imap_acct retrieve retrieve_keep=no)
 retrieve_run_rss i74h-dst
@@ -38,7 +36,7 @@ plugin {
 }
 CONF
 )
-hostile_msgs i74l
+imap_hostile_msgs i74l
 fake_imap_start i74l size-lie:500,normal "${HOSTILE_FILES[@]}"
 local_user i74l-dst $(fake_imap_acct retrieve retrieve_keep=no)
 start=$(date +%s)
@@ -61,7 +59,7 @@ plugin {
 }
 CONF
 )
-hostile_msgs i74c
+imap_hostile_msgs i74c
 fake_imap_start i74c normal "${HOSTILE_FILES[@]}"
 local_user i74c-dst $(fake_imap_acct retrieve retrieve_keep=no)
 RUN_CONF=$RUN_CONF retrieve_run i74c-dst

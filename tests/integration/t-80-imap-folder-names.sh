@@ -11,10 +11,6 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
-# shellcheck source=tests/integration/lib-imap.sh
-source "$(dirname "$0")/lib-imap.sh"
-# shellcheck source=tests/integration/lib-folders.sh
-source "$(dirname "$0")/lib-folders.sh"
 imapr_start
 
 fake_imap_folders_start f80 i80
@@ -24,7 +20,7 @@ fake_imap_folders_start f80 i80
 # name, never a state key): each fails on its row, the others go on
 expected=$(for i in $(seq 0 13); do [[ $i == 10 ]] || echo "<i80-$i@retrieve-it>"; done | sort)
 
-local_user i80dst $(fake_imap_acct retrieve) retrieve_folders=mirror \
+local_user i80dst $(fake_folders_acct retrieve) retrieve_folders=mirror \
 	retrieve_folder=Imp retrieve_keep=yes
 imap_retrieve_run i80dst
 assert_run_ok
@@ -68,7 +64,7 @@ retrieve_cmd status i80dst
 assert_clean_output "$RUN_OUT" 16
 
 # merge: everything into one folder, same names in the rows
-local_user i80merge $(fake_imap_acct retrieve) retrieve_folders=merge \
+local_user i80merge $(fake_folders_acct retrieve) retrieve_folders=merge \
 	retrieve_folder=Merged retrieve_keep=yes
 imap_retrieve_run i80merge
 assert_run_ok

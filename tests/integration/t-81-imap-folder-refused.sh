@@ -13,10 +13,6 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
-# shellcheck source=tests/integration/lib-imap.sh
-source "$(dirname "$0")/lib-imap.sh"
-# shellcheck source=tests/integration/lib-folders.sh
-source "$(dirname "$0")/lib-folders.sh"
 imapr_start
 folders_public_confs
 

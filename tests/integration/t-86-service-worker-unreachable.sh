@@ -7,8 +7,6 @@
 # is back.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/lib-service.sh
-source "$(dirname "$0")/lib-service.sh"
 case_begin
 svc_init
 

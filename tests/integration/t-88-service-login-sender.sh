@@ -10,8 +10,6 @@
 #   scheduler stays up and bounded, runs go on.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/lib-service.sh
-source "$(dirname "$0")/lib-service.sh"
 case_begin
 svc_init
 

@@ -13,8 +13,6 @@
 source "$(dirname "$0")/lib.sh"
 case_begin
 require_plugin
-# shellcheck source=tests/integration/lib-imap.sh
-source "$(dirname "$0")/lib-imap.sh"
 imapr_start
 
 KILLS_PER=${KILLS_PER:-13}

@@ -1,0 +1,494 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "ioloop.h"
+#include "istream.h"
+#include "unlink-directory.h"
+#include "mail-user.h"
+#include "test-common.h"
+#include "retrieve-state.h"
+#include "retrieve-client-private.h"
+
+#include <stdlib.h>
+
+/* The client's rules, with a stub backend that plays a scripted run and a
+   stub delivery that can be made to fail: what is counted, what is
+   recorded in the state, and when the backend may delete (or has to
+   stop), for deliveries that succeed, fail, and runs that end early. The
+   state is the real one, in a temporary directory. */
+
+#define TEST_PASSWORD "Pw-secret-42"
+
+/* --- stub delivery --- */
+
+struct retrieve_deliver {
+	unsigned int unused;
+};
+
+/* deliveries the stub made; it fails the one numbered fail_at (1-based,
+   0 = never) */
+static unsigned int test_delivered;
+static unsigned int test_deliver_fail_at;
+
+int retrieve_deliver_init(struct mail_user *user ATTR_UNUSED,
+			  const struct retrieve_account_settings *set ATTR_UNUSED,
+			  struct event *event_parent ATTR_UNUSED,
+			  struct retrieve_deliver **deliver_r,
+			  const char **error_r ATTR_UNUSED)
+{
+	*deliver_r = i_new(struct retrieve_deliver, 1);
+	return 0;
+}
+
+void retrieve_deliver_deinit(struct retrieve_deliver **deliver)
+{
+	i_free_and_null(*deliver);
+}
+
+int retrieve_deliver_message(struct retrieve_deliver *deliver ATTR_UNUSED,
+			     const struct retrieve_deliver_message *msg ATTR_UNUSED,
+			     const char **error_r)
+{
+	if (test_deliver_fail_at == test_delivered + 1) {
+		test_deliver_fail_at = 0;
+		*error_r = "Quota exceeded";
+		return -1;
+	}
+	test_delivered++;
+	return 0;
+}
+
+const char *retrieve_deliver_temp_prefix(struct retrieve_deliver *deliver ATTR_UNUSED)
+{
+	return "/tmp/test-retrieve-client.";
+}
+
+/* --- stub backend --- */
+
+/* what the backend does when run */
+static void (*test_script)(struct retrieve_client *client);
+/* the backend's deinit calls, and whether the run had finished at the
+   first one */
+static unsigned int test_backend_deinits;
+static bool test_backend_deinit_finished;
+static unsigned int test_runs;
+/* the backend's pending work: a "signal" to come */
+static struct timeout *test_to_signal;
+
+static struct retrieve_client *test_backend_alloc(void)
+{
+	struct retrieve_client *client;
+	pool_t pool;
+
+	pool = pool_alloconly_create("test retrieve client", 1024);
+	client = p_new(pool, struct retrieve_client, 1);
+	client->pool = pool;
+	return client;
+}
+
+static void test_backend_run(struct retrieve_client *client)
+{
+	test_runs++;
+	test_script(client);
+}
+
+static void test_backend_deinit(struct retrieve_client *client)
+{
+	timeout_remove(&test_to_signal);
+	if (test_backend_deinits++ == 0)
+		test_backend_deinit_finished = client->finished;
+}
+
+const struct retrieve_backend retrieve_backend_pop3 = {
+	.name = "pop3",
+	.protocol = RETRIEVE_PROTOCOL_POP3,
+	.v = {
+		.alloc = test_backend_alloc,
+		.run = test_backend_run,
+		.deinit = test_backend_deinit,
+	},
+};
+const struct retrieve_backend retrieve_backend_imap = {
+	.name = "imap",
+	.protocol = RETRIEVE_PROTOCOL_IMAP,
+	.v = {
+		.alloc = test_backend_alloc,
+		.run = test_backend_run,
+		.deinit = test_backend_deinit,
+	},
+};
+
+/* --- the world --- */
+
+static char test_root[] = "/tmp/test-retrieve-client.XXXXXX";
+static char *test_state_dir;
+static struct mail_user test_user;
+static struct retrieve_global_settings test_global_set;
+static struct retrieve_account_settings test_set;
+
+/* Delivers uid (a message of len bytes) as a POP3 backend does, deleting
+   it on the remote only when delivery and recording succeeded. Returns
+   the deliver call's result. */
+static int test_deliver(struct retrieve_client *client, const char *uid,
+			size_t len)
+{
+	struct retrieve_deliver_message msg;
+	char *data = i_malloc(len);
+	int ret;
+
+	memset(data, 'x', len);
+	i_zero(&msg);
+	msg.input = i_stream_create_from_data(data, len);
+	msg.protocol = "pop3";
+	msg.remote_folder = "";
+	msg.remote_uid = uid;
+	msg.received_date = (time_t)-1;
+	ret = retrieve_client_deliver(client, &msg);
+	if (ret == 0)
+		retrieve_client_deleted(client);
+	i_stream_unref(&msg.input);
+	i_free(data);
+	return ret;
+}
+
+static void test_client_run(void (*script)(struct retrieve_client *client),
+		     struct retrieve_result *result_r, pool_t pool)
+{
+	test_script = script;
+	test_delivered = 0;
+	test_backend_deinits = 0;
+	test_backend_deinit_finished = FALSE;
+	test_runs = 0;
+	retrieve_client_run_sync(&test_user, &test_global_set, &test_set,
+				 result_r, pool);
+	/* freed exactly once, aborted or not */
+	test_assert(test_backend_deinits == 1);
+	test_assert(test_runs == 1);
+}
+
+static bool test_state_has(const char *uid)
+{
+	struct retrieve_state *state;
+	const char *error;
+	bool ret;
+
+	if (retrieve_state_open(test_global_set.state_dir,
+				retrieve_account_identity(&test_set),
+				&state, &error) <= 0)
+		i_fatal("retrieve_state_open() failed: %s", error);
+	ret = retrieve_state_have_uid(state, "", uid);
+	retrieve_state_close(&state);
+	return ret;
+}
+
+static void test_state_status(pool_t pool,
+			      struct retrieve_state_status *status_r)
+{
+	const char *error;
+
+	if (retrieve_state_read_status(test_global_set.state_dir,
+				       retrieve_account_identity(&test_set),
+				       pool, status_r, &error) <= 0)
+		i_fatal("retrieve_state_read_status() failed: %s", error);
+}
+
+static void test_reset_state(void)
+{
+	const char *error;
+
+	if (unlink_directory(test_global_set.state_dir,
+			     UNLINK_DIRECTORY_FLAG_RMDIR, &error) < 0)
+		i_fatal("%s", error);
+}
+
+/* --- the cases --- */
+
+static void test_script_all_delivered(struct retrieve_client *client)
+{
+	test_assert(test_deliver(client, "u1", 100) == 0);
+	test_assert(test_deliver(client, "u2", 50) == 0);
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+	/* only the first finish counts */
+	retrieve_client_finish(client, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
+			       "too late");
+}
+
+static void test_client_delivered(void)
+{
+	struct retrieve_result result;
+	struct retrieve_state_status status;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("retrieve client: deliveries succeed");
+	test_client_run(test_script_all_delivered, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_OK);
+	test_assert(result.error == NULL);
+	test_assert(result.messages == 2);
+	test_assert(result.bytes == 150);
+	test_assert(result.deleted == 2);
+	test_assert(test_delivered == 2);
+	test_assert(test_state_has("u1"));
+	test_assert(test_state_has("u2"));
+	test_state_status(pool, &status);
+	test_assert(status.last_result == RETRIEVE_RESULT_OK);
+	test_assert(status.last_messages == 2);
+	test_assert(status.last_bytes == 150);
+	test_assert(status.runs == 1);
+	test_reset_state();
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_script_delivery_fails(struct retrieve_client *client)
+{
+	test_assert(test_deliver(client, "u1", 100) == 0);
+	/* the second fails: not deleted, and nothing after it either */
+	test_assert(test_deliver(client, "u2", 100) < 0);
+	test_assert(test_deliver(client, "u3", 100) < 0);
+	test_assert(retrieve_client_record(client, "", "u4", NULL) < 0);
+	/* the backend then ends as it would: the local failure wins */
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+static void test_client_delivery_fails(void)
+{
+	struct retrieve_result result;
+	struct retrieve_state_status status;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("retrieve client: a delivery fails");
+	test_deliver_fail_at = 2;
+	test_expect_error_string("Quota exceeded");
+	test_client_run(test_script_delivery_fails, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_LOCAL_TEMPFAIL);
+	test_assert(result.error != NULL &&
+		    strstr(result.error, "message left on the server") != NULL &&
+		    strstr(result.error, "Quota exceeded") != NULL);
+	/* after the failure delivery is not even tried */
+	test_assert(test_delivered == 1);
+	test_assert(result.messages == 1);
+	test_assert(result.bytes == 100);
+	test_assert(result.deleted == 1);
+	test_assert(test_state_has("u1"));
+	test_assert(!test_state_has("u2"));
+	test_assert(!test_state_has("u3"));
+	test_assert(!test_state_has("u4"));
+	test_state_status(pool, &status);
+	test_assert(status.last_result == RETRIEVE_RESULT_LOCAL_TEMPFAIL);
+	test_assert(status.last_messages == 1);
+	test_assert(status.consecutive_failures == 1);
+	test_reset_state();
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_script_remote_fails(struct retrieve_client *client)
+{
+	test_assert(test_deliver(client, "u1", 10) == 0);
+	/* server text carries the password: never kept or logged */
+	retrieve_client_finish(client, RETRIEVE_RESULT_REMOTE_TEMPFAIL,
+			       "IN-USE", "Mailbox busy, "TEST_PASSWORD"\r\nx");
+}
+
+static void test_client_remote_fails(void)
+{
+	struct retrieve_result result;
+	struct retrieve_state_status status;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("retrieve client: the remote ends the run early");
+	test_expect_error_string("Mailbox busy, <hidden>");
+	test_client_run(test_script_remote_fails, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+	test_assert_strcmp(result.resp_code, "IN-USE");
+	test_assert(result.error != NULL &&
+		    strstr(result.error, TEST_PASSWORD) == NULL &&
+		    strchr(result.error, '\r') == NULL &&
+		    strstr(result.error, "Mailbox busy") != NULL);
+	/* what was delivered before stays delivered and recorded */
+	test_assert(result.messages == 1);
+	test_assert(test_state_has("u1"));
+	test_state_status(pool, &status);
+	test_assert(status.last_result == RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+	test_assert(status.last_error != NULL &&
+		    strstr(status.last_error, TEST_PASSWORD) == NULL);
+	test_reset_state();
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_signal(void *context ATTR_UNUSED)
+{
+	timeout_remove(&test_to_signal);
+	io_loop_stop(current_ioloop);
+}
+
+static void test_script_interrupted(struct retrieve_client *client)
+{
+	test_assert(test_deliver(client, "u1", 10) == 0);
+	/* a signal handler stops the ioloop; the backend never finishes */
+	test_to_signal = timeout_add_short(1, test_signal, NULL);
+}
+
+static void test_script_hangs(struct retrieve_client *client)
+{
+	test_assert(test_deliver(client, "u1", 10) == 0);
+}
+
+static void test_client_ended_early(void)
+{
+	struct retrieve_result result;
+	struct retrieve_state_status status;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("retrieve client: a run interrupted");
+	test_expect_error_string("Run interrupted");
+	test_client_run(test_script_interrupted, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_LOCAL_TEMPFAIL);
+	test_assert(result.error != NULL &&
+		    strstr(result.error, "interrupted") != NULL);
+	/* the backend is freed before the outcome is recorded: nothing
+	   more reaches the remote */
+	test_assert(!test_backend_deinit_finished);
+	test_assert(result.messages == 1);
+	test_assert(test_state_has("u1"));
+	test_state_status(pool, &status);
+	test_assert(status.last_result == RETRIEVE_RESULT_LOCAL_TEMPFAIL);
+	test_reset_state();
+	test_end();
+
+	test_begin("retrieve client: retrieve_run_timeout");
+	test_global_set.run_timeout_secs = 1;
+	test_expect_error_string("Run timeout after 1 s");
+	test_client_run(test_script_hangs, &result, pool);
+	test_global_set.run_timeout_secs = 60;
+	test_assert(result.code == RETRIEVE_RESULT_REMOTE_TEMPFAIL);
+	test_assert(result.error != NULL &&
+		    strstr(result.error, "retrieve_run_timeout") != NULL);
+	test_assert(!test_backend_deinit_finished);
+	test_assert(result.messages == 1);
+	test_assert(test_state_has("u1"));
+	test_reset_state();
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_script_want(struct retrieve_client *client)
+{
+	/* recorded by the first run */
+	test_assert(!retrieve_client_want(client, "", "u1", 10));
+	test_assert(retrieve_client_is_retrieved(client, "", "u1"));
+	test_assert(retrieve_client_want(client, "", "u2", 1000));
+	/* over max_size: left there, counted as skipped */
+	test_assert(!retrieve_client_want(client, "", "u3", 1001));
+	test_assert(!retrieve_client_want(client, "", "u4", 5000));
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+static void test_script_one(struct retrieve_client *client)
+{
+	test_assert(test_deliver(client, "u1", 10) == 0);
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+static void test_client_want(void)
+{
+	struct retrieve_result result;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("retrieve client: which messages are wanted");
+	test_client_run(test_script_one, &result, pool);
+	test_set.max_size = 1000;
+	test_expect_errors(2);
+	test_client_run(test_script_want, &result, pool);
+	test_set.max_size = 0;
+	test_assert(result.code == RETRIEVE_RESULT_OK);
+	test_assert(result.skipped_too_large == 2);
+	test_assert(result.messages == 0);
+	test_reset_state();
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_script_folders(struct retrieve_client *client)
+{
+	retrieve_client_folder_begin(client, "INBOX", "INBOX");
+	test_assert(test_deliver(client, "u1", 10) == 0);
+	retrieve_client_folder_begin(client, "Sent", "Sent");
+	test_assert(test_deliver(client, "u2", 20) == 0);
+	test_assert(test_deliver(client, "u3", 30) == 0);
+	retrieve_client_folder_error(client, "FETCH failed");
+	retrieve_client_folder_error(client, "second error");
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+static void test_client_folders(void)
+{
+	struct retrieve_result result;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("retrieve client: per-folder counts");
+	test_client_run(test_script_folders, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_OK);
+	test_assert(result.messages == 3);
+	test_assert(result.bytes == 60);
+	test_assert(result.folders_count == 2);
+	if (result.folders_count == 2) {
+		test_assert(result.folders[0].messages == 1);
+		test_assert(result.folders[0].bytes == 10);
+		test_assert(result.folders[0].errors == 0);
+		test_assert(result.folders[1].messages == 2);
+		test_assert(result.folders[1].bytes == 50);
+		test_assert(result.folders[1].errors == 2);
+		/* the first error says why */
+		test_assert_strcmp(result.folders[1].error, "FETCH failed");
+	}
+	test_reset_state();
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_retrieve_client(void)
+{
+	struct ioloop *ioloop = io_loop_create();
+
+	if (mkdtemp(test_root) == NULL)
+		i_fatal("mkdtemp() failed: %m");
+	test_user.refcount = 1;
+	test_user.event = event_create(NULL);
+	test_state_dir = i_strconcat(test_root, "/state", NULL);
+	test_global_set.state_dir = test_state_dir;
+	test_global_set.timeout_secs = 60;
+	test_global_set.run_timeout_secs = 60;
+	test_set.name = "retrieve";
+	test_set.protocol = RETRIEVE_PROTOCOL_POP3;
+	test_set.host = "pop.example.org";
+	test_set.port = 110;
+	test_set.username = "alice";
+	test_set.password = TEST_PASSWORD;
+	test_set.keep = FALSE;
+
+	test_client_delivered();
+	test_client_delivery_fails();
+	test_client_remote_fails();
+	test_client_ended_early();
+	test_client_want();
+	test_client_folders();
+
+	/* the clients' references are gone */
+	test_assert(test_user.refcount == 1);
+	event_unref(&test_user.event);
+	(void)rmdir(test_root);
+	i_free(test_state_dir);
+	io_loop_destroy(&ioloop);
+}
+
+int main(void)
+{
+	static void (*const test_functions[])(void) = {
+		test_retrieve_client,
+		NULL
+	};
+	return test_run(test_functions);
+}
