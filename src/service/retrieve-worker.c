@@ -1,25 +1,126 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
+#include "ioloop.h"
+#include "fd-util.h"
+#include "hostpid.h"
+#include "iostream-ssl.h"
 #include "env-util.h"
 #include "restrict-access.h"
+#include "master-interface.h"
+#include "master-service-private.h"
 #include "master-service.h"
 #include "master-service-settings.h"
 #include "mail-storage-service.h"
 #include "retrieve-deliver.h"
 #include "retrieve-worker-connection.h"
 
+#include <unistd.h>
+#include <sys/wait.h>
+
 /* The "retrieve-worker" service: runs as root, one scheduler connection
-   at a time (client_limit = 1). Scans and userdb lookups (no remote
-   data) drop to each user only temporarily (TEMP_PRIV_DROP) and the
-   process is reused; a RUN drops to its user for good (setuid, no way
-   back) before any network input, and the process exits after it. */
+   at a time (client_limit = 1). A root worker is a fork server: it
+   initialises the storage service once and never looks up a user
+   itself; every job runs in a child forked for it, which ends with the
+   job. Scans and userdb lookups (no remote data) drop to each user only
+   temporarily (TEMP_PRIV_DROP); a RUN drops to its user for good
+   (setuid, no way back) before any network input. A worker running as
+   a single vmail uid has no root to lose and serves its jobs itself. */
 
 static struct mail_storage_service_ctx *storage_service;
+
+/* the job's child of a fork server */
+static pid_t child_pid = -1;
+static int child_fd = -1;
+static struct io *child_io;
+
+static void child_ended(void *context ATTR_UNUSED)
+{
+	int status = 0;
+
+	/* EOF: the child and its copy of the pipe are gone */
+	io_remove(&child_io);
+	i_close_fd(&child_fd);
+	while (waitpid(child_pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			i_error("waitpid(%ld) failed: %m", (long)child_pid);
+			break;
+		}
+	}
+	if (WIFSIGNALED(status)) {
+		i_error("Job process %ld killed by signal %d",
+			(long)child_pid, WTERMSIG(status));
+	}
+	child_pid = -1;
+	master_service_client_connection_destroyed(master_service);
+}
+
+static void ATTR_NORETURN
+child_run(struct master_service_connection *conn)
+{
+	unsigned int i, count;
+	struct ioloop *ioloop;
+
+	hostpid_init();
+	master_service_init_log_with_pid(master_service);
+	/* The parent's ioloop (its epoll instance is shared with us) is
+	   never run, changed or freed here; the job gets its own. */
+	ioloop = io_loop_create();
+	/* Nothing of the master's for a process that becomes the user:
+	   no listeners to accept others' jobs on, no status pipe, no
+	   config connection (a lookup reconnects while still root). */
+	count = master_service_get_socket_count(master_service);
+	for (i = 0; i < count; i++)
+		(void)close(MASTER_LISTEN_FD_FIRST + i);
+	(void)close(MASTER_STATUS_FD);
+	master_service_close_config_fd(master_service);
+
+	retrieve_worker_connections_set_forked();
+	if (!retrieve_worker_connection_create(conn))
+		i_unreached();
+	io_loop_run(ioloop);
+	/* The run's user and pools are freed (and the secrets zeroed) when
+	   the connection ends; the parent's state must stay untouched. */
+	_exit(0);
+}
+
+/* Runs the connection's job in a forked child; this process stays busy
+   (its one client) until the child ends. */
+static void client_fork(struct master_service_connection *conn)
+{
+	int fd[2];
+
+	if (pipe(fd) < 0)
+		i_fatal("pipe() failed: %m");
+	child_pid = fork();
+	if (child_pid < 0) {
+		i_error("fork() failed: %m");
+		i_close_fd(&fd[0]);
+		i_close_fd(&fd[1]);
+		i_close_fd(&conn->fd);
+		master_service_client_connection_destroyed(master_service);
+		return;
+	}
+	if (child_pid == 0) {
+		i_close_fd(&fd[0]);
+		/* a program the job runs must not keep the parent busy */
+		fd_close_on_exec(fd[1], TRUE);
+		child_run(conn);
+	}
+	i_close_fd(&fd[1]);
+	i_close_fd(&conn->fd);
+	child_fd = fd[0];
+	child_io = io_add(child_fd, IO_READ, child_ended, NULL);
+}
 
 static void client_connected(struct master_service_connection *conn)
 {
 	master_service_client_connection_accept(conn);
+	if (getuid() == 0) {
+		i_assert(child_pid == -1);
+		client_fork(conn);
+		return;
+	}
 	if (!retrieve_worker_connection_create(conn)) {
 		i_error("retrieve-worker must be configured with "
 			"client_limit=1");
@@ -72,6 +173,10 @@ int main(int argc, char *argv[])
 		i_warning("retrieve: %s (accounts with filter=yes will fail)",
 			  error);
 	}
+	/* a fork server's children inherit TLS (the module and OpenSSL's
+	   init) instead of loading it for every run */
+	if (getuid() == 0 && ssl_module_load(&error) < 0)
+		i_warning("retrieve: %s", error);
 	/* Never dumpable: a root process that will hold remote passwords.
 	   The master's PR_SET_DUMPABLE would let the storage service turn
 	   core dumps back on after each privilege drop; without it a RUN's
@@ -84,6 +189,12 @@ int main(int argc, char *argv[])
 
 	master_service_run(master_service, client_connected);
 
+	if (child_pid != -1) {
+		/* shutting down: the job's child ends with its
+		   connection (the scheduler is going too) */
+		io_remove(&child_io);
+		i_close_fd(&child_fd);
+	}
 	retrieve_worker_connections_deinit();
 	retrieve_deliver_global_deinit();
 	mail_storage_service_deinit(&storage_service);
