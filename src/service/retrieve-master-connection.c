@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
+#include "ioloop.h"
 #include "array.h"
 #include "str.h"
 #include "strescape.h"
@@ -35,6 +36,8 @@ struct retrieve_master_connection {
 
 static struct connection_list *master_connections;
 static struct mail_storage_service_ctx *storage_service;
+/* a fork server's child: one job, then the process ends */
+static bool worker_forked = FALSE;
 
 static void retrieve_worker_send(struct retrieve_master_connection *mconn,
 				 string_t *str)
@@ -85,7 +88,10 @@ retrieve_worker_lookup(const char *username, bool run, string_t *str,
 		   running as a single vmail uid has no root to lose and
 		   stays for more. */
 		if (getuid() == 0) {
-			master_service_set_service_count(master_service, 1);
+			if (!worker_forked) {
+				master_service_set_service_count(
+					master_service, 1);
+			}
 			retrieve_worker_restore_root();
 		}
 		input.flags_override_remove =
@@ -322,6 +328,11 @@ static void retrieve_master_connection_destroy(struct connection *conn)
 	}
 	connection_deinit(conn);
 	i_free(mconn);
+	if (worker_forked) {
+		/* the fork server's master accounting is its own */
+		io_loop_stop(current_ioloop);
+		return;
+	}
 	master_service_client_connection_destroyed(master_service);
 }
 
@@ -357,6 +368,11 @@ void retrieve_master_connections_init(struct mail_storage_service_ctx *ctx)
 	storage_service = ctx;
 	master_connections = connection_list_init(&retrieve_master_connection_set,
 						  &retrieve_master_connection_vfuncs);
+}
+
+void retrieve_master_connections_set_forked(void)
+{
+	worker_forked = TRUE;
 }
 
 void retrieve_master_connections_deinit(void)

@@ -11,6 +11,10 @@ struct mail_storage_service_ctx;
 
 void retrieve_master_connections_init(struct mail_storage_service_ctx *ctx);
 void retrieve_master_connections_deinit(void);
+/* In a fork server's child: the job's end stops the current ioloop
+   instead of telling the master, and the process doesn't set its
+   service count. */
+void retrieve_master_connections_set_forked(void);
 
 /* Returns FALSE when the process already has a connection */
 bool retrieve_master_connection_create(struct master_service_connection *conn);

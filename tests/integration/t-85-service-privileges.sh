@@ -5,7 +5,8 @@
 # fs uid all the user's (not real uid 0 with a temporary euid), and it is
 # not dumpable (/proc/PID/* stay root's: no core with the password in it,
 # no ptrace by the user's other processes). The process is used for that
-# one run only; the stalled run then completes, nothing lost.
+# one run only: a child of a root worker (the fork server), which stays for
+# the next job; the stalled run then completes, nothing lost.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
@@ -29,6 +30,8 @@ assert_eq retrieve-worker "$(cat "/proc/$pid/comm")" "the process connected to t
 assert_eq "$uid $uid $uid $uid" "$(proc_uids "$pid")" \
 	"uids (real effective saved fs) of the worker in the run"
 assert_eq 0 "$(stat -c %u "/proc/$pid/status")" "/proc/$pid/status owner (0: not dumpable)"
+ppid=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
+assert_eq retrieve-worker "$(cat "/proc/$ppid/comm")" "the run's parent (the fork server)"
 
 touch "$IT_WORK/fake/svcpriv.release"
 wait_until 20 eval '[[ $(svc_count svcpriv-dst) == 1 ]]' ||
@@ -36,6 +39,7 @@ wait_until 20 eval '[[ $(svc_count svcpriv-dst) == 1 ]]' ||
 # the process served that run only
 wait_until 10 eval '! kill -0 '"$pid"' 2>/dev/null' ||
 	svc_fail "worker $pid still alive after its run"
+kill -0 "$ppid" 2>/dev/null || svc_fail "fork server $ppid ended with its child's run"
 assert_eq 0 "$(fake_count svcpriv)" "messages left on the remote (keep=no)"
 svc_check_log
 case_pass
