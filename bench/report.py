@@ -87,7 +87,8 @@ def table(ids, ref):
 
 print(f"N = {n} messages ({mb:.1f} MB, {r0['spam']} [SPAM]), {runs} run(s), "
       f"{r0['stamp']}, {os.cpu_count()} CPUs; medians")
-print(f"plugin {r0.get('plugin', '?')}; bench/ from {r0.get('repo', '?')}")
+print(f"plugin {r0.get('plugin', '?')}; bench/ from {r0.get('repo', '?')}; "
+      f"BENCH_DIR on {r0.get('fs', '?')}")
 rank = {c: i for i, c in enumerate(dict.fromkeys(ORDER))}
 if ref_arg:
     print(f"\nratios vs {ref_arg}\n")
@@ -101,3 +102,21 @@ else:
     if any(c != "g3" for c in imap):
         print("\nIMAP, ratios vs i1\n")
         table(imap, "i1")
+
+
+def tls_ratio(implicit, starttls, name):
+    """implicit TLS against STARTTLS (issue 9: within 10%): msgs/s ratio of
+    the medians, and of each round's pair (both ran in the same round)"""
+    if implicit not in cases or starttls not in cases:
+        return
+    ratio = med(cases[starttls], lambda r: r["wall_s"]) / med(cases[implicit], lambda r: r["wall_s"])
+    walls = {r["run"]: r["wall_s"] for r in cases[starttls]}
+    rounds = " / ".join(f"{walls[r['run']] / r['wall_s']:.2f}"
+                        for r in cases[implicit] if r["run"] in walls)
+    print(f"* {name}: {implicit}/{starttls} msgs/s {ratio:.2f} (per round {rounds})")
+
+
+if any(c in cases for c in ("r3", "i3")):
+    print("\nImplicit TLS against STARTTLS (msgs/s ratio, 1.00 = as fast)\n")
+    tls_ratio("r3", "r1", "POP3S against POP3+STLS")
+    tls_ratio("i3", "i1", "IMAPS against IMAP+STARTTLS")

@@ -118,6 +118,8 @@ export POP3_PORT POP3S_PORT IMAP_PORT IMAPS_PORT
 SANDBOX=$SHARED_BENCH/sandbox.sh
 "$SANDBOX" stop >/dev/null          # a leftover of an interrupted run of ours
 mkdir -p "$BENCH_DIR"
+# tmpfs takes the disk out of the measurement (see README.md)
+FS_ID=$(df --output=fstype "$BENCH_DIR" | tail -1)
 trap '"$SANDBOX" stop >/dev/null 2>&1 || true' EXIT
 "$SANDBOX" start >&2
 # shellcheck disable=SC1091
@@ -432,7 +434,7 @@ run_case() {
 	B_STAMP=$STAMP B_N=$N B_ID=$id B_RUN=$run B_NAME=$name B_PROTO=$proto B_PATH=$path \
 	B_SIEVE=$sieve B_OK=$ok B_WHY="${why[*]:-}" B_INBOX=$inbox B_JUNK=$junk B_TOTAL=$total \
 	B_SPAM=$spam B_LEFT=$left B_VERIFY=$verify B_EXACT=$exact B_PROPS=$props B_CMD="${CMD[*]}" \
-	B_PLUGIN=$PLUGIN_ID B_REPO=$REPO_ID \
+	B_PLUGIN=$PLUGIN_ID B_REPO=$REPO_ID B_FS=$FS_ID \
 	python3 - "$json" "$MANIFEST" "$RESULTS" <<'EOF'
 import json, os, sys
 e = os.environ
@@ -444,7 +446,7 @@ r.update(stamp=e["B_STAMP"], n=int(e["B_N"]), case=e["B_ID"], run=int(e["B_RUN"]
          inbox=int(e["B_INBOX"]), junk=int(e["B_JUNK"]), total=int(e["B_TOTAL"]),
          spam=int(e["B_SPAM"]), src_left=int(e["B_LEFT"]), bytes=m["bytes"],
          verify=json.loads(e["B_VERIFY"] or "{}"), exact=json.loads(e["B_EXACT"] or "{}"), kept=json.loads(e["B_PROPS"] or "{}"),
-         cmd=e["B_CMD"], plugin=e["B_PLUGIN"], repo=e["B_REPO"])
+         cmd=e["B_CMD"], plugin=e["B_PLUGIN"], repo=e["B_REPO"], fs=e["B_FS"])
 with open(sys.argv[3], "a") as f:
     f.write(json.dumps(r) + "\n")
 EOF
@@ -477,7 +479,7 @@ write_peer_configs
 read -r -a order <<<"$CASES"
 echo "bench: N=$N runs=$RUNS cases: ${order[*]}  seed: $SEED" >&2
 echo "bench: results $RESULTS, logs $LOGS" >&2
-echo "bench: plugin $PLUGIN_ID; bench from $REPO_ID" >&2
+echo "bench: plugin $PLUGIN_ID; bench from $REPO_ID; BENCH_DIR on $FS_ID" >&2
 for run in $(seq 1 "$RUNS"); do
 	# Odd rounds in the given order, even rounds reversed (position effects).
 	ids=("${order[@]}")
