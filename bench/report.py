@@ -6,7 +6,8 @@ Usage: report.py RESULTS.jsonl [REF_CASE]
 One table for the POP3 contenders (ratios against r1) and one for the IMAP
 contenders (ratios against i1: ours over IMAP+STARTTLS with Sieve); the
 local LMTP floor g3 appears in both. REF_CASE forces one table with that
-reference. Per contender (median over the runs of this file): msgs/s, wall s, CPU s
+reference. The big cases (r9, i9: one large message instead of the N) get a
+table of their own with the same columns, ratios against r9. Per contender (median over the runs of this file): msgs/s, wall s, CPU s
 (tool process tree user+sys plus the Dovecot server processes: pop3, auth,
 lmtp...), peak RSS of the largest process of the tool's tree, and the
 ratios of wall time and CPU to the reference case (default r1: ours over
@@ -19,7 +20,8 @@ import sys
 
 POP3 = "r1 r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls".split()
 IMAP = "i1 i2 i3 c ctls h1 h2 f1 g3 g6 g6tls".split()
-ORDER = POP3 + IMAP
+BIG = "r9 i9".split()
+ORDER = POP3 + IMAP + BIG
 
 path = sys.argv[1]
 ref_arg = sys.argv[2] if len(sys.argv) > 2 else None
@@ -39,7 +41,8 @@ def cpu(r):
     return r["tool_user_s"] + r["tool_sys_s"] + (r["server_cpu_s"] or 0)
 
 
-r0 = rows[0]
+# the header's N and size: those of the N-message cases when there are any
+r0 = next((r for r in rows if r["case"] not in BIG), rows[0])
 n = r0["n"]
 mb = r0["bytes"] / 1e6
 runs = max(r["run"] for r in rows)
@@ -80,8 +83,10 @@ def table(ids, ref):
         tr = f"{wall / ref_wall:.2f}" if ref_wall else "-"
         cr = f"{cpu_ / ref_cpu:.2f}" if (ref_cpu and (cpu_ := med(rs, cpu))) else "-"
         wall_s = f"{wall:.2f}" if len(rs) == 1 else f"{wall:.2f} ({walls})"
+        rate = x["n"] / wall       # per case: the big cases have n = 1
+        rate = f"{rate:.0f}" if rate >= 10 else f"{rate:.3f}"
         print(f"| {c} | {x['tool']} | {x['protocol']} | {x['path']} | {x['sieve_expected']} | "
-              f"{n / wall:.0f} | {wall_s} | {med(rs, cpu):.2f} | {tcpu:.2f} | {scpu:.2f} | "
+              f"{rate} | {wall_s} | {med(rs, cpu):.2f} | {tcpu:.2f} | {scpu:.2f} | "
               f"{rss:.0f} | {tr} | {cr} | {kept(rs)} | {ver} |")
 
 
@@ -96,12 +101,18 @@ if ref_arg:
 else:
     pop3 = [c for c in POP3 if c in cases] + [c for c in cases if c not in ORDER]
     imap = [c for c in IMAP if c in cases]
+    big = [c for c in BIG if c in cases]
     if any(c != "g3" for c in pop3):
         print("\nPOP3, ratios vs r1\n")
         table(pop3, "r1")
     if any(c != "g3" for c in imap):
         print("\nIMAP, ratios vs i1\n")
         table(imap, "i1")
+    if big:
+        b0 = cases[big[0]][0]
+        print(f"\nOne message of {b0['bytes'] / 1e6:.1f} MB ({b0['bytes'] / 2**20:.0f} MiB), "
+              "ratios vs r9 (issue 9: peak RSS at most 32 MB)\n")
+        table(big, "r9")
 
 
 def tls_ratio(implicit, starttls, name):

@@ -18,7 +18,10 @@
 #                 is cached there per N
 #   CASES         contender ids and/or groups (default: all): "pop3" (the
 #                 POP3 contenders), "imap" (the IMAP ones), "floors", "ours",
-#                 "all"; e.g. CASES="r1 imap"; see case_info
+#                 "big" (r9 i9: one large message), "all"; e.g.
+#                 CASES="r1 imap"; see case_info
+#   BIG_MB        size of the one message of the big cases in MiB (default
+#                 200, issue 9's memory target); generated once per size
 #   BENCH_LOCK    lock file held for the whole run (default
 #                 /tmp/retrieve-install.lock, the one `make install` and
 #                 test runs take), so the installed plugin stays put
@@ -41,7 +44,10 @@ BENCH_LOCK=${BENCH_LOCK:-/tmp/retrieve-install.lock}
 CASE_TIMEOUT=${CASE_TIMEOUT:-1800}
 POP3_CASES="r1 r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls"
 IMAP_CASES="i1 i2 i3 c ctls h1 h2 f1 g6 g6tls"
-ALL_CASES="$POP3_CASES $IMAP_CASES"
+# one BIG_MB message instead of the N: memory must not grow with message size
+BIG_CASES="r9 i9"
+BIG_MB=${BIG_MB:-200}
+ALL_CASES="$POP3_CASES $IMAP_CASES $BIG_CASES"
 CASES=${CASES:-all}
 # groups -> ids (first occurrence kept)
 expand_cases() {
@@ -53,6 +59,7 @@ expand_cases() {
 		imap) w="$IMAP_CASES g3" ;;
 		ours) w="r1 r2 r3 i1 i2 i3" ;;
 		floors) w="f1 f2 g3 g5 g5tls g6 g6tls" ;;
+		big) w=$BIG_CASES ;;
 		esac
 		for x in $w; do
 			[[ $seen == *" $x "* ]] || { out+=("$x"); seen+="$x "; }
@@ -67,6 +74,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 [[ -x $SHARED_BENCH/sandbox.sh && -f $SHARED_BENCH/lib/common.sh ]] ||
 	die "no shared bench harness at $SHARED_BENCH (set SHARED_BENCH)"
 [[ $N =~ ^[0-9]+$ && $RUNS =~ ^[0-9]+$ ]] || die "usage: $0 [N] [RUNS]"
+[[ $BIG_MB =~ ^[1-9][0-9]*$ ]] || die "BIG_MB must be a number of MiB"
 
 # ------------------------------------------------------------ peers
 missing=()
@@ -204,6 +212,17 @@ for fn in os.listdir(sys.argv[1]):
         os.utime(p, (t, t))
 EOF
 MANIFEST=$SEED/manifest.json
+# The big cases' seed: one message, cached per size like the N sets.
+BIG_SEED=
+if [[ " $CASES " == *" r9 "* || " $CASES " == *" i9 "* ]]; then
+	BIG_SEED=$BENCH_DIR/seed/big${BIG_MB}-s$SEED_RNG
+	if [[ ! -s $BIG_SEED/manifest.json ]]; then
+		rm -rf "$BIG_SEED"
+		python3 "$HERE/gen_big.py" --out "$BIG_SEED" --mb "$BIG_MB" --seed "$SEED_RNG" >&2 ||
+			die "gen_big.py failed"
+		chown -R "$MAIL_USER:" "$BIG_SEED"
+	fi
+fi
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 T=$BENCH_DIR/tools
 LOGS=$BENCH_DIR/logs/$STAMP
@@ -310,6 +329,8 @@ case_info() {
 	i1) echo "ours: doveadm retrieve|IMAP+STARTTLS|in-process mail_deliver|yes|1" ;;
 	i2) echo "ours: doveadm retrieve filter=no|IMAP+STARTTLS|in-process save|no|1" ;;
 	i3) echo "ours: doveadm retrieve|IMAPS|in-process mail_deliver|yes|1" ;;
+	r9) echo "ours: doveadm retrieve, one ${BIG_MB} MiB message|POP3+STLS|in-process mail_deliver|yes|1" ;;
+	i9) echo "ours: doveadm retrieve, one ${BIG_MB} MiB message|IMAP+STARTTLS|in-process mail_deliver|yes|1" ;;
 	c) echo "fetchmail|IMAP|LMTP|yes|1" ;;
 	ctls) echo "fetchmail|IMAPS|LMTP|yes|1" ;;
 	h1) echo "getmail6|IMAP|LMTP|yes|1" ;;
@@ -325,10 +346,10 @@ case_info() {
 case_cmd() {
 	local fm=(fetchmail --nosyslog --pidfile "$T/fetchmail.pid" -i "$T/fetchids")
 	case $1 in
-	r1) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve -u dst) ;;
+	r1 | r9) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve -u dst) ;;
 	r2) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve2 -u dst) ;;
 	r3) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve3 -u dst) ;;
-	i1) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve4 -u dst) ;;
+	i1 | i9) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve4 -u dst) ;;
 	i2) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve5 -u dst) ;;
 	i3) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve6 -u dst) ;;
 	a | b | btls | c | ctls) CMD=("${fm[@]}" -f "$T/fetchmail-$1.rc") ;;
@@ -357,11 +378,16 @@ run_case() {
 	info=$(case_info "$id") || die "unknown case $id"
 	IFS='|' read -r name proto path sieve delivers <<<"$info"
 	case_cmd "$id"
+	# The mail set of this case: the N generated messages, or the one big one.
+	local N=$N SEED=$SEED MANIFEST=$MANIFEST
+	if [[ $id == [ri]9 ]]; then
+		N=1 SEED=$BIG_SEED MANIFEST=$BIG_SEED/manifest.json
+	fi
 
 	# Same start for everyone: src re-seeded with the same files, dst empty,
 	# no tool state (UIDL caches, our state journal).
 	reset_dst
-	seed_src "$N"
+	seed_src_from "$SEED" "$N"
 	flag_src
 	rm -rf "$T/fetchids" "$T/mpop.uidls" "$T"/getmail/oldmail-* "$T/fetchmail.pid" \
 		"$BENCH_DIR/home/dst/.dovecot-retrieve"
@@ -452,6 +478,20 @@ with open(sys.argv[3], "a") as f:
 EOF
 }
 
+# seed_src_from DIR N: the shared seed_src, for a seed dir that is not the
+# shared one of N messages (the big cases' one).
+seed_src_from() {
+	local dir=$1 n=$2 mb=$BENCH_DIR/home/src/Maildir got
+	"${DOVEADM[@]}" kick src >/dev/null 2>&1 || true
+	rm -rf "$mb"
+	mkdir -p "$mb/new" "$mb/tmp"
+	cp -al "$dir/cur" "$mb/cur"
+	chown -R "$MAIL_USER:" "$BENCH_DIR/home/src"
+	"${DOVEADM[@]}" force-resync -u src INBOX
+	got=$(mailbox_count src INBOX)
+	[[ $got == "$n" ]] || { echo "seed_src_from: src INBOX has $got, expected $n" >&2; return 1; }
+}
+
 # flag_src: after seeding, give 2% of src's messages \Flagged plus the
 # keyword $Bench and another 2% \Seen (by X-Bench-Id: i % 50 == 7 / 32), so
 # verify_props.py can tell which contenders keep flags. POP3 does not see
@@ -467,12 +507,13 @@ for line in open(sys.argv[1]).read().splitlines()[1:]:
     if m:
         i = int(m.group(1))
         (flagged if i % 50 == 7 else seen if i % 50 == 32 else []).append(uid)
-print(",".join(flagged) or "0", ",".join(seen) or "0")
+print(",".join(flagged) or "-", ",".join(seen) or "-")
 EOF
 	)
+	# "-": none to flag (the big cases' one message); doveadm rejects uid 0
 	# shellcheck disable=SC2016 # $Bench is an IMAP keyword, not a variable
-	"${DOVEADM[@]}" flags add -u src '\Flagged $Bench' mailbox INBOX uid "${uids[0]}"
-	"${DOVEADM[@]}" flags add -u src '\Seen' mailbox INBOX uid "${uids[1]}"
+	[[ ${uids[0]} == - ]] || "${DOVEADM[@]}" flags add -u src '\Flagged $Bench' mailbox INBOX uid "${uids[0]}"
+	[[ ${uids[1]} == - ]] || "${DOVEADM[@]}" flags add -u src '\Seen' mailbox INBOX uid "${uids[1]}"
 }
 
 write_peer_configs
