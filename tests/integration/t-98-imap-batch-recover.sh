@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Case 92: IMAP, a mirrored folder other than INBOX: an interrupted batch
+# Case 98: IMAP, a mirrored folder other than INBOX: an interrupted batch
 # of its direct saves is recovered in its local folder. A crash came
 # after the batch's "pending" records (remote folder Work, the local
 # folder it maps to), during the local commit: two of its four messages
