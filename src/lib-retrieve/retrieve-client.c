@@ -237,6 +237,14 @@ void retrieve_client_run(struct retrieve_client *client)
 				       NULL, error);
 		return;
 	}
+	if (client->global_set->spam.scanner[0] != '\0' &&
+	    retrieve_deliver_spam_init(client->deliver,
+				       &client->global_set->spam,
+				       &error) < 0) {
+		retrieve_client_finish(client, RETRIEVE_RESULT_CONFIG_ERROR,
+				       NULL, error);
+		return;
+	}
 	e_debug(client->event, "Retrieving from %s:%u as %s",
 		client->set->host, client->set->port, client->set->username);
 	/* the per-step timeout resets on every byte; this one does not */
@@ -296,7 +304,9 @@ static void retrieve_client_log_result(struct retrieve_client *client)
 		add_int("messages", result->messages)->
 		add_int("bytes", result->bytes)->
 		add_int("skipped", result->skipped_too_large)->
-		add_int("deleted", result->deleted);
+		add_int("deleted", result->deleted)->
+		add_int("spam", result->spam)->
+		add_int("spam_unscanned", result->spam_unscanned);
 
 	if (result->code == RETRIEVE_RESULT_OK) {
 		e_debug(e->event(), "Retrieved %u messages (%"PRIuUOFF_T
@@ -481,6 +491,17 @@ int retrieve_client_deliver_fingerprint(struct retrieve_client *client,
 		size = 0;
 	client->result.bytes += size;
 	client->result.messages++;
+	switch (retrieve_deliver_get_last_spam(client->deliver)) {
+	case RETRIEVE_DELIVER_SPAM_NONE:
+	case RETRIEVE_DELIVER_SPAM_HAM:
+		break;
+	case RETRIEVE_DELIVER_SPAM_SPAM:
+		client->result.spam++;
+		break;
+	case RETRIEVE_DELIVER_SPAM_UNSCANNED:
+		client->result.spam_unscanned++;
+		break;
+	}
 	if (client->cur_folder_idx >= 0) {
 		struct retrieve_folder_result *folder =
 			array_idx_modifiable(&client->folders,
