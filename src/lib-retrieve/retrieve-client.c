@@ -310,9 +310,11 @@ static void retrieve_client_log_result(struct retrieve_client *client)
 
 	if (result->code == RETRIEVE_RESULT_OK) {
 		e_debug(e->event(), "Retrieved %u messages (%"PRIuUOFF_T
-			" bytes), deleted %u, skipped %u too large",
+			" bytes), deleted %u, skipped %u too large, "
+			"%u spam, %u not scanned for spam",
 			result->messages, result->bytes, result->deleted,
-			result->skipped_too_large);
+			result->skipped_too_large, result->spam,
+			result->spam_unscanned);
 		return;
 	}
 	e->add_str("error", result->error);

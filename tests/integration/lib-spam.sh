@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# lib-spam.sh - the spam scanner cases (t-91..t-93), sourced by lib.sh: a
+# lib-spam.sh - the spam scanner cases (t-91..t-94), sourced by lib.sh: a
 # real spamd (SpamAssassin from Debian) on a loopback port with a private
 # configuration (the packaged rules, no network tests, no Bayes, no user
 # preferences, no sa-update), and fake-spamd.py for hostile replies.
@@ -67,19 +67,21 @@ spamd_stop() {
 }
 
 # spam_conf NAME [SETTING=VALUE...]: $ETC/NAME.conf, the retrieval config
-# plus the given plugin settings; sets RUN_CONF to it.
+# ($SPAM_BASE_CONF, default local.conf) plus the given plugin settings;
+# sets RUN_CONF to it.
 spam_conf() {
 	local name=$1 kv
 	shift
-	RUN_CONF=$(
-		{
-			echo "plugin {"
-			for kv in "$@"; do
-				echo "  ${kv%%=*} = ${kv#*=}"
-			done
-			echo "}"
-		} | local_conf_variant "$name"
-	) || exit 1
+	RUN_CONF=$ETC/$name.conf
+	{
+		echo "!include ${SPAM_BASE_CONF:-$LOCAL_CONF}"
+		echo "plugin {"
+		for kv in "$@"; do
+			echo "  ${kv%%=*} = ${kv#*=}"
+		done
+		echo "}"
+	} >"$RUN_CONF"
+	conf_check "$RUN_CONF"
 }
 
 # make_gtube_msg NAME SUBJECT [EXTRA_HEADER]: a message with GTUBE in
