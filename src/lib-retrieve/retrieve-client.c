@@ -237,7 +237,8 @@ void retrieve_client_run(struct retrieve_client *client)
 				       NULL, error);
 		return;
 	}
-	if (client->global_set->spam.scanner[0] != '\0' &&
+	if (client->global_set->spam.scanner != NULL &&
+	    client->global_set->spam.scanner[0] != '\0' &&
 	    retrieve_deliver_spam_init(client->deliver,
 				       &client->global_set->spam,
 				       &error) < 0) {
@@ -388,6 +389,7 @@ void retrieve_client_finish(struct retrieve_client *client,
 					  result->duration_msecs, result->code,
 					  result->resp_code, result->error,
 					  result->messages, result->bytes);
+		retrieve_state_set_spam(client->state, result->spam);
 		if (retrieve_state_commit(client->state, &state_error) < 0) {
 			e_error(client->event, "Couldn't save state: %s",
 				state_error);

@@ -21,7 +21,8 @@ enum retrieve_spam_failure {
 /* The spam scanner of filter=yes deliveries (administrator-only) */
 struct retrieve_spam_settings {
 	/* retrieve_spam_scanner: "<backend>:<address>" ("spamd:127.0.0.1:783",
-	   "spamd:/run/spamd.sock"), checked by its backend; "" = none */
+	   "spamd:/run/spamd.sock"), checked by its backend; "" (or NULL in a
+	   zeroed struct) = none */
 	const char *scanner;
 	/* retrieve_spam_timeout (30s): wall-clock limit of one scan */
 	unsigned int timeout_secs;

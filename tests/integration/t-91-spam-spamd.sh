@@ -43,6 +43,15 @@ ADDED_HEADERS=$SPAM_ADDED_HEADERS strip_added_headers \
 assert_file_same "$CASE_OUT/gtube.expected" "$CASE_OUT/gtube.got" \
 	"GTUBE below the added headers (its own X-Spam-Flag kept)"
 grep -q 'marked as spam' "$RUN_ERR" || fail "the spam verdict was not logged"
+retrieve_cmd status s91-folder
+assert_eq 1 "$(run_field retrieve last_spam)" "status: last_spam"
+assert_eq 1 "$(run_field retrieve total_spam)" "status: total_spam"
+retrieve_run s91-folder
+assert_run_ok
+assert_eq 0 "$(run_field retrieve messages)" "second run: messages column"
+retrieve_cmd status s91-folder
+assert_eq 0 "$(run_field retrieve last_spam)" "second status: last_spam"
+assert_eq 1 "$(run_field retrieve total_spam)" "second status: total_spam"
 
 # no retrieve_spam_folder: the user's Sieve acts on our header
 local_user s91-sieve $(acct retrieve s91-src pop3) retrieve_keep=yes
