@@ -413,6 +413,7 @@ retrieve_deliver_spam_scan(struct retrieve_deliver *deliver,
 	}
 
 	ret = retrieve_spam_scan(deliver->spam, msg->input, size,
+				 smtp_address_encode(deliver->rcpt_to),
 				 &verdict, &error);
 	i_stream_seek(msg->input, start);
 	if (ret < 0) {

@@ -181,6 +181,20 @@ retrieve_spam_settings_parse(const struct retrieve_setting_source *src,
 	} else {
 		set_r->folder = value;
 	}
+
+	value = retrieve_setting_get(src, "spam_settings_id");
+	if (value == NULL || *value == '\0')
+		set_r->settings_id = NULL;
+	else if (strlen(value) > 256 ||
+		 strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789_.-") != strlen(value)) {
+		/* it becomes an HTTP header */
+		*error_r = retrieve_setting_error(src, "spam_settings_id",
+			"use letters, digits, '_', '.' and '-'", value);
+		return -1;
+	} else {
+		set_r->settings_id = value;
+	}
 	return 0;
 }
 

@@ -21,7 +21,7 @@ enum retrieve_spam_failure {
 /* The spam scanner of filter=yes deliveries (administrator-only) */
 struct retrieve_spam_settings {
 	/* retrieve_spam_scanner: "<backend>:<address>" ("spamd:127.0.0.1:783",
-	   "spamd:/run/spamd.sock"), checked by its backend; "" (or NULL in a
+	   "spamd:/run/spamd.sock", "rspamd:http://127.0.0.1:11333"), checked by its backend; "" (or NULL in a
 	   zeroed struct) = none */
 	const char *scanner;
 	/* retrieve_spam_timeout (30s): wall-clock limit of one scan */
@@ -32,6 +32,9 @@ struct retrieve_spam_settings {
 	/* retrieve_spam_folder: where spam is kept when Sieve does not file
 	   it elsewhere; NULL = the account's folder */
 	const char *folder;
+	/* retrieve_spam_settings_id: rspamd's Settings-ID header; NULL =
+	   none */
+	const char *settings_id;
 };
 
 /* Administrator-wide plugin {} settings. Their names are ones no account

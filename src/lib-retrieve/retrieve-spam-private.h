@@ -13,7 +13,8 @@ struct retrieve_spam_vfuncs {
 	/* See retrieve_spam_scan(); the core checks the size and frees the
 	   data stack */
 	int (*scan)(struct retrieve_spam *spam, struct istream *input,
-		    uoff_t size, struct retrieve_spam_verdict *verdict_r,
+		    uoff_t size, const char *rcpt,
+		    struct retrieve_spam_verdict *verdict_r,
 		    const char **error_r);
 };
 
@@ -30,8 +31,11 @@ struct retrieve_spam {
 	/* copied: the settings may be freed first */
 	const char *name;
 	unsigned int timeout_secs;
+	/* retrieve_spam_settings_id, NULL when unset */
+	const char *settings_id;
 };
 
 extern const struct retrieve_spam_backend retrieve_spam_backend_spamd;
+extern const struct retrieve_spam_backend retrieve_spam_backend_rspamd;
 
 #endif

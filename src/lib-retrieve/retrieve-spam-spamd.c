@@ -245,6 +245,7 @@ spamd_conn_read_reply(struct spamd_conn *conn, struct spamd_reply *reply_r,
 
 static int
 spamd_scan(struct retrieve_spam *spam, struct istream *input, uoff_t size,
+	   const char *rcpt ATTR_UNUSED,
 	   struct retrieve_spam_verdict *verdict_r, const char **error_r)
 {
 	struct spamd_conn conn = {

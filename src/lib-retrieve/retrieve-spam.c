@@ -10,6 +10,7 @@
 
 static const struct retrieve_spam_backend *retrieve_spam_backends[] = {
 	&retrieve_spam_backend_spamd,
+	&retrieve_spam_backend_rspamd,
 };
 
 static const struct retrieve_spam_backend *
@@ -41,8 +42,8 @@ retrieve_spam_alloc(const char *value, struct retrieve_spam **spam_r,
 
 	backend = retrieve_spam_backend_find(value, &address);
 	if (backend == NULL) {
-		*error_r = "unknown scanner (use spamd:HOST:PORT or "
-			"spamd:/PATH)";
+		*error_r = "unknown scanner (use spamd:IP[:PORT], "
+			"spamd:/PATH or rspamd:http://IP[:PORT])";
 		return -1;
 	}
 	spam = backend->v.alloc();
@@ -80,6 +81,7 @@ int retrieve_spam_init(const struct retrieve_spam_settings *set,
 		return -1;
 	}
 	spam->timeout_secs = set->timeout_secs;
+	spam->settings_id = p_strdup(spam->pool, set->settings_id);
 	spam->event = event_create(event_parent);
 	event_add_str(spam->event, "spam_scanner", spam->name);
 	*spam_r = spam;
@@ -103,13 +105,15 @@ const char *retrieve_spam_get_name(struct retrieve_spam *spam)
 }
 
 int retrieve_spam_scan(struct retrieve_spam *spam, struct istream *input,
-		       uoff_t size, struct retrieve_spam_verdict *verdict_r,
+		       uoff_t size, const char *rcpt,
+		       struct retrieve_spam_verdict *verdict_r,
 		       const char **error_r)
 {
 	int ret;
 
 	i_zero(verdict_r);
-	ret = spam->backend->v.scan(spam, input, size, verdict_r, error_r);
+	ret = spam->backend->v.scan(spam, input, size, rcpt, verdict_r,
+				    error_r);
 	if (ret == 0) {
 		e_debug(spam->event, "Verdict: %s, score %s, required %s",
 			verdict_r->spam ? "spam" : "not spam",

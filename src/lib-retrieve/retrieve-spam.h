@@ -35,11 +35,13 @@ const char *retrieve_spam_get_name(struct retrieve_spam *spam);
 
 /* Scans input from its current offset to its end (size bytes; the
    caller checked size against retrieve_spam_max_size), streamed, within
-   retrieve_spam_timeout. input is left at its end. Returns 0 with
+   retrieve_spam_timeout. rcpt is the local recipient's address (rspamd's
+   Rcpt header), or NULL. input is left at its end. Returns 0 with
    verdict_r (strings from the data stack), -1 with error_r when the
    scanner failed (unreachable, timeout, error or malformed reply). */
 int retrieve_spam_scan(struct retrieve_spam *spam, struct istream *input,
-		       uoff_t size, struct retrieve_spam_verdict *verdict_r,
+		       uoff_t size, const char *rcpt,
+		       struct retrieve_spam_verdict *verdict_r,
 		       const char **error_r);
 
 /* Appends the verdict's headers (X-Spam-Flag, X-Spam-Score,

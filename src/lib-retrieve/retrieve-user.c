@@ -30,6 +30,7 @@ static const char *const retrieve_admin_only_settings[] = {
 	"retrieve_spam_failure",
 	"retrieve_spam_max_size",
 	"retrieve_spam_folder",
+	"retrieve_spam_settings_id",
 	NULL
 };
 

@@ -107,3 +107,65 @@ spam_header() {
 	[[ -n $f ]] || fail "no local copy of $3 in $2"
 	grep -m1 -i "^$4:" "$f" | tr -d '\r'
 }
+
+# rspamd_start NAME: start (or restart, on the same port) rspamd NAME with
+# Debian's configuration, its normal worker alone on a loopback port, no
+# controller, proxy or fuzzy worker, its files and a DNS server that
+# answers nothing (no lookup leaves the machine) in rspamd/NAME/; waits
+# until /ping answers. Sets RSPAMD_PORT; pid in fake/rspamd-NAME.pid.
+rspamd_start() {
+	local name=$1 dir=$IT_WORK/rspamd/$1 user_opt=() i pid w
+	command -v rspamd >/dev/null ||
+		fail "harness: rspamd is not installed (apt-get install rspamd, see tools/setup.sh)"
+	mkdir -p "$dir"/{local/override.d,db,run,log}
+	[[ -s $dir/port ]] || free_ports 1 >"$dir/port"
+	RSPAMD_PORT=$(cat "$dir/port")
+	cat >"$dir/local/override.d/worker-normal.inc" <<EOF2
+bind_socket = "127.0.0.1:$RSPAMD_PORT";
+count = 1;
+EOF2
+	for w in controller proxy fuzzy; do
+		echo "enabled = false;" >"$dir/local/override.d/worker-$w.inc"
+	done
+	cat >"$dir/local/override.d/logging.inc" <<EOF2
+type = "file";
+filename = "$dir/log/rspamd.log";
+level = "warning";
+EOF2
+	cat >"$dir/local/override.d/options.inc" <<EOF2
+pidfile = "$dir/run/rspamd.pid";
+dns { nameserver = ["127.0.0.1:1"]; timeout = 0.1s; retransmits = 1; }
+EOF2
+	((EUID == 0)) && user_opt=(-u nobody -g nogroup)
+	chmod -R a+rwX "$dir"
+	rspamd -f "${user_opt[@]}" -c /etc/rspamd/rspamd.conf \
+		--var "LOCAL_CONFDIR=$dir/local" --var "DBDIR=$dir/db" \
+		--var "RUNDIR=$dir/run" --var "LOGDIR=$dir/log" \
+		>>"$dir/stderr.log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$IT_WORK/fake/rspamd-$name.pid"
+	for i in $(seq 1200); do
+		if rspamd_ping "$RSPAMD_PORT"; then
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null ||
+			fail "harness: rspamd $name exited: $(tail -5 "$dir/stderr.log" 2>/dev/null)"
+		sleep 0.1
+	done
+	fail "harness: rspamd $name did not answer /ping within 120 s"
+}
+
+rspamd_ping() {
+	python3 - "$1" <<'PY' 2>/dev/null
+import sys, urllib.request
+r = urllib.request.urlopen("http://127.0.0.1:%s/ping" % sys.argv[1], timeout=2)
+sys.exit(0 if r.read().strip() == b"pong" else 1)
+PY
+}
+
+# rspamd_stop NAME: stop rspamd NAME (its port stays free for a restart).
+rspamd_stop() {
+	local pidfile=$IT_WORK/fake/rspamd-$1.pid
+	[[ -e $pidfile ]] && kill_pid "$(cat "$pidfile")"
+	rm -f "$pidfile"
+}

@@ -1,0 +1,161 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
+#include "lib.h"
+#include "str.h"
+#include "istream.h"
+#include "str-sanitize.h"
+#include "json-parser.h"
+#include "spamd-reply.h"
+#include "rspamd-reply.h"
+
+#include <ctype.h>
+
+static const char *const rspamd_spam_actions[] = {
+	"add header", "rewrite subject", "reject", NULL
+};
+static const char *const rspamd_other_actions[] = {
+	"no action", "greylist", "soft reject", NULL
+};
+
+static bool rspamd_symbol_name_is_valid(const char *name)
+{
+	const char *p;
+
+	if (*name == '\0' || strlen(name) > RSPAMD_REPLY_MAX_SYMBOL_NAME)
+		return FALSE;
+	for (p = name; *p != '\0'; p++) {
+		if (!i_isalnum(*p) && *p != '_' && *p != '.' && *p != '-')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* A JSON number as a short decimal: "15", "3.900000", "-0.5" */
+static const char *rspamd_number(const char *value)
+{
+	return spamd_reply_number_is_valid(value) ? value : NULL;
+}
+
+static int
+rspamd_reply_parse_symbols(struct json_parser *parser, string_t *symbols,
+			   const char **error_r)
+{
+	enum json_type type;
+	const char *value;
+	unsigned int count = 0;
+	int ret;
+
+	while ((ret = json_parse_next(parser, &type, &value)) > 0) {
+		if (type == JSON_TYPE_OBJECT_END)
+			return 0;
+		if (type != JSON_TYPE_OBJECT_KEY)
+			break;
+		if (!rspamd_symbol_name_is_valid(value)) {
+			*error_r = t_strdup_printf("Invalid symbol name: %s",
+						   str_sanitize(value, 64));
+			return -1;
+		}
+		if (++count <= RSPAMD_REPLY_MAX_SYMBOLS) {
+			if (str_len(symbols) > 0)
+				str_append_c(symbols, ',');
+			str_append(symbols, value);
+		}
+		json_parse_skip_next(parser);
+	}
+	*error_r = ret < 0 ? "Invalid JSON in symbols" :
+		"Invalid symbols object";
+	return -1;
+}
+
+int rspamd_reply_parse(const unsigned char *data, size_t size,
+		       struct rspamd_reply *reply_r, const char **error_r)
+{
+	struct istream *input;
+	struct json_parser *parser;
+	enum json_type type;
+	const char *value, *key, *error = NULL;
+	string_t *symbols = t_str_new(256);
+	int ret;
+
+	i_zero(reply_r);
+	if (size > RSPAMD_REPLY_MAX_SIZE) {
+		*error_r = t_strdup_printf("Reply over %u bytes",
+					   RSPAMD_REPLY_MAX_SIZE);
+		return -1;
+	}
+	input = i_stream_create_from_data(data, size);
+	parser = json_parser_init(input);
+	while ((ret = json_parse_next(parser, &type, &value)) > 0) {
+		if (type != JSON_TYPE_OBJECT_KEY) {
+			error = "Not a JSON object of verdict fields";
+			break;
+		}
+		key = t_strdup(value);
+		if (strcmp(key, "symbols") == 0) {
+			if (json_parse_next(parser, &type, &value) <= 0 ||
+			    type != JSON_TYPE_OBJECT) {
+				error = "Invalid symbols object";
+				break;
+			}
+			if (rspamd_reply_parse_symbols(parser, symbols,
+						       &error) < 0)
+				break;
+			continue;
+		}
+		if (strcmp(key, "score") != 0 &&
+		    strcmp(key, "required_score") != 0 &&
+		    strcmp(key, "action") != 0) {
+			json_parse_skip_next(parser);
+			continue;
+		}
+		if (json_parse_next(parser, &type, &value) <= 0) {
+			error = "Invalid JSON";
+			break;
+		}
+		if (strcmp(key, "action") == 0) {
+			if (type != JSON_TYPE_STRING ||
+			    reply_r->action != NULL) {
+				error = "Invalid action";
+				break;
+			}
+			reply_r->action = t_strdup(value);
+		} else if (type != JSON_TYPE_NUMBER ||
+			   rspamd_number(value) == NULL) {
+			error = t_strdup_printf("Invalid %s: %s", key,
+						str_sanitize(value, 32));
+			break;
+		} else if (strcmp(key, "score") == 0) {
+			reply_r->score = t_strdup(value);
+		} else {
+			reply_r->required = t_strdup(value);
+		}
+	}
+	if (error == NULL && json_parser_deinit(&parser, &error) < 0)
+		error = t_strdup_printf("Invalid JSON: %s", error);
+	else if (parser != NULL)
+		(void)json_parser_deinit(&parser, &value);
+	i_stream_unref(&input);
+	/* json_parse_next() ends the root object with -1, an error
+	   with it is the deinit's; 0 would be a reply cut short */
+	if (error == NULL && ret == 0)
+		error = "Reply ended early";
+	if (error != NULL) {
+		*error_r = error;
+		return -1;
+	}
+
+	if (reply_r->action == NULL || reply_r->score == NULL ||
+	    reply_r->required == NULL) {
+		*error_r = "Reply without action, score or required_score";
+		return -1;
+	}
+	if (str_array_find(rspamd_spam_actions, reply_r->action))
+		reply_r->spam = TRUE;
+	else if (!str_array_find(rspamd_other_actions, reply_r->action)) {
+		*error_r = t_strdup_printf("Unknown action: %s",
+					   str_sanitize(reply_r->action, 32));
+		return -1;
+	}
+	reply_r->symbols = str_c(symbols);
+	return 0;
+}

@@ -1,0 +1,33 @@
+#ifndef RSPAMD_REPLY_H
+#define RSPAMD_REPLY_H
+
+/* Parsing of rspamd's /checkv2 JSON reply, kept apart from the HTTP
+   exchange so it can be tested and fuzzed on its own. The reply is the
+   scanner's: its size, the symbols kept and their names are bounded, and
+   a reply without score, required_score or action is an error. */
+
+/* the HTTP payload is buffered up to this */
+#define RSPAMD_REPLY_MAX_SIZE (256*1024)
+/* symbols kept for the X-Spam-Status header; the rest are counted out */
+#define RSPAMD_REPLY_MAX_SYMBOLS 100
+#define RSPAMD_REPLY_MAX_SYMBOL_NAME 128
+
+struct rspamd_reply {
+	/* "no action", "greylist", "add header", "rewrite subject",
+	   "soft reject", "reject" */
+	const char *action;
+	/* add header, rewrite subject and reject */
+	bool spam;
+	/* checked decimal numbers, as sent */
+	const char *score;
+	const char *required;
+	/* comma separated symbol names, "" when none */
+	const char *symbols;
+};
+
+/* Returns 0 with reply_r (strings from the data stack), -1 with error_r
+   when the reply is not a usable verdict. */
+int rspamd_reply_parse(const unsigned char *data, size_t size,
+		       struct rspamd_reply *reply_r, const char **error_r);
+
+#endif
