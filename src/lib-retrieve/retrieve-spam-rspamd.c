@@ -1,42 +1,31 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
-/* rspamd's HTTP protocol (POST <base>/checkv2) through Dovecot's
-   http-client. Delivery is synchronous, so each scan runs the client in a
-   private ioloop until the reply is read, within retrieve_spam_timeout
-   (http-client's absolute request timeout plus our own for the payload).
-   The message is the request's payload, streamed from its spool. */
+/* rspamd's HTTP protocol: POST <base>/checkv2 with the message as the
+   body, over retrieve-spam-conn.c's deadline-bounded socket like spamd.
+   Not Dovecot's http-client: its 2.3.19 response parser buffers a header
+   line without end until the timeout (2 GB in 3 s, response_hdr_limits
+   set), and it would need a nested ioloop inside the synchronous
+   delivery. One request per connection (Connection: close), Content-Length
+   framing both ways; the reply is bounded by rspamd-reply.c. */
 
 #include "lib.h"
 #include "str.h"
-#include "buffer.h"
-#include "ioloop.h"
-#include "istream.h"
 #include "net.h"
+#include "istream.h"
 #include "http-url.h"
-#include "http-client.h"
-#include "str-sanitize.h"
 #include "retrieve-spam-private.h"
+#include "retrieve-spam-conn.h"
 #include "rspamd-reply.h"
 
 struct rspamd_scanner {
 	struct retrieve_spam spam;
 
-	/* <base>/checkv2 */
-	const char *check_url;
-};
-
-/* one exchange */
-struct rspamd_request {
-	struct rspamd_scanner *scanner;
-	/* what the callbacks keep: they run in data stack frames of
-	   their own */
-	pool_t pool;
-	struct ioloop *ioloop;
-	struct istream *payload;
-	struct io *io;
-	buffer_t *body;
-	const char *error;
-	bool done;
+	struct ip_addr ip;
+	in_port_t port;
+	/* "127.0.0.1:11333" for the Host header */
+	const char *host;
+	/* <base path>/checkv2 */
+	const char *path;
 };
 
 static struct retrieve_spam *rspamd_alloc(void)
@@ -65,22 +54,22 @@ rspamd_init(struct retrieve_spam *spam, const char *address,
 			"(rspamd:http://127.0.0.1:11333): %s", error);
 		return -1;
 	}
-	/* an IP address: http-client would look a name up blocking */
+	/* an IP address: a DNS lookup would block delivery on its own */
 	if (url->have_ssl || url->host.ip.family == 0 ||
 	    url->enc_query != NULL) {
 		*error_r = "rspamd needs an http:// URL with an IP address "
 			"(rspamd:http://127.0.0.1:11333)";
 		return -1;
 	}
+	scanner->ip = url->host.ip;
+	scanner->port = url->port != 0 ? url->port : 80;
+	scanner->host = p_strdup_printf(spam->pool,
+		scanner->ip.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		net_ip2addr(&scanner->ip), scanner->port);
 	path = url->path == NULL ? "" : url->path;
 	if (path[0] != '\0' && path[strlen(path) - 1] == '/')
 		path = t_strndup(path, strlen(path) - 1);
-	scanner->check_url = p_strdup_printf(spam->pool, "http://%s%s/checkv2",
-		url->host.ip.family == AF_INET6 ?
-		t_strdup_printf("[%s]:%u", net_ip2addr(&url->host.ip),
-				url->port != 0 ? url->port : 80) :
-		t_strdup_printf("%s:%u", net_ip2addr(&url->host.ip),
-				url->port != 0 ? url->port : 80), path);
+	scanner->path = p_strconcat(spam->pool, path, "/checkv2", NULL);
 	return 0;
 }
 
@@ -89,143 +78,75 @@ static void rspamd_deinit(struct retrieve_spam *spam)
 	pool_unref(&spam->pool);
 }
 
-static void rspamd_request_finish(struct rspamd_request *req,
-				  const char *error)
+static int
+rspamd_http_reply_parse_more(const unsigned char *data, size_t size,
+			     bool eof, void *context, const char **error_r)
 {
-	if (req->done)
-		return;
-	req->done = TRUE;
-	req->error = p_strdup(req->pool, error);
-	io_remove(&req->io);
-	io_loop_stop(req->ioloop);
+	return rspamd_http_reply_parse(data, size, eof, context, error_r);
 }
 
-static void rspamd_payload_input(struct rspamd_request *req)
+/* A header value we send: what the administrator or the userdb gave,
+   never with a line break */
+static bool rspamd_header_value_is_safe(const char *value)
 {
-	const unsigned char *data;
-	size_t size;
-	int ret;
-
-	while ((ret = i_stream_read_more(req->payload, &data, &size)) > 0) {
-		if (req->body->used + size > RSPAMD_REPLY_MAX_SIZE) {
-			rspamd_request_finish(req, t_strdup_printf(
-				"Reply over %u bytes", RSPAMD_REPLY_MAX_SIZE));
-			return;
-		}
-		buffer_append(req->body, data, size);
-		i_stream_skip(req->payload, size);
+	for (; *value != '\0'; value++) {
+		if ((unsigned char)*value < 0x20 || *value == 0x7f)
+			return FALSE;
 	}
-	if (ret == 0)
-		return;
-	if (req->payload->stream_errno != 0) {
-		rspamd_request_finish(req, t_strdup_printf(
-			"Reading the reply failed: %s",
-			i_stream_get_error(req->payload)));
-		return;
-	}
-	rspamd_request_finish(req, NULL);
-}
-
-static void
-rspamd_response(const struct http_response *response,
-		struct rspamd_request *req)
-{
-	if (response->status / 100 != 2) {
-		rspamd_request_finish(req, t_strdup_printf("HTTP %u %s",
-			response->status,
-			str_sanitize(response->reason, 128)));
-		return;
-	}
-	if (response->payload == NULL) {
-		rspamd_request_finish(req, "Reply without a body");
-		return;
-	}
-	req->payload = response->payload;
-	i_stream_ref(req->payload);
-	req->io = io_add_istream(req->payload, rspamd_payload_input, req);
-	rspamd_payload_input(req);
-}
-
-static void rspamd_timeout(struct rspamd_request *req)
-{
-	rspamd_request_finish(req, t_strdup_printf(
-		"Timed out after %u s (retrieve_spam_timeout)",
-		req->scanner->spam.timeout_secs));
+	return TRUE;
 }
 
 static int
-rspamd_scan(struct retrieve_spam *spam, struct istream *input,
-	    uoff_t size ATTR_UNUSED, const char *rcpt,
-	    struct retrieve_spam_verdict *verdict_r, const char **error_r)
+rspamd_scan(struct retrieve_spam *spam, struct istream *input, uoff_t size,
+	    const char *rcpt, struct retrieve_spam_verdict *verdict_r,
+	    const char **error_r)
 {
-	struct rspamd_request req;
-	struct http_client_settings http_set;
-	struct http_client *client;
-	struct http_client_request *hreq;
-	struct ioloop *prev_ioloop = current_ioloop;
-	struct timeout *to;
+	struct rspamd_scanner *scanner =
+		container_of(spam, struct rspamd_scanner, spam);
+	struct retrieve_spam_conn *conn;
+	struct rspamd_http_reply http_reply;
 	struct rspamd_reply reply;
-	unsigned int timeout_msecs = spam->timeout_secs * 1000;
+	string_t *request = t_str_new(256);
 	int ret;
 
-	i_zero(&req);
-	req.scanner = container_of(spam, struct rspamd_scanner, spam);
-	req.pool = pool_alloconly_create("rspamd request", 1024);
-	req.body = buffer_create_dynamic(default_pool, 4096);
-
-	i_zero(&http_set);
-	http_set.max_attempts = 1;
-	http_set.max_redirects = 0;
-	http_set.max_idle_time_msecs = 1;
-	http_set.connect_timeout_msecs = timeout_msecs;
-	http_set.request_timeout_msecs = timeout_msecs;
-	http_set.request_absolute_timeout_msecs = timeout_msecs;
-	http_set.event_parent = spam->event;
-	http_set.user_agent = "dovecot-retrieve";
-
-	req.ioloop = io_loop_create();
-	to = timeout_add(timeout_msecs, rspamd_timeout, &req);
-	client = http_client_init(&http_set);
-	hreq = http_client_request_url_str(client, "POST",
-		req.scanner->check_url, rspamd_response, &req);
-	if (rcpt != NULL) {
-		http_client_request_add_header(hreq, "Rcpt", rcpt);
-		http_client_request_add_header(hreq, "Deliver-To", rcpt);
+	str_printfa(request, "POST %s HTTP/1.1\r\nHost: %s\r\n"
+		    "User-Agent: dovecot-retrieve\r\nConnection: close\r\n"
+		    "Content-Length: %"PRIuUOFF_T"\r\n",
+		    scanner->path, scanner->host, size);
+	if (rcpt != NULL && rspamd_header_value_is_safe(rcpt)) {
+		str_printfa(request, "Rcpt: %s\r\nDeliver-To: %s\r\n",
+			    rcpt, rcpt);
 	}
-	if (spam->settings_id != NULL) {
-		http_client_request_add_header(hreq, "Settings-ID",
-					       spam->settings_id);
-	}
-	http_client_request_set_payload(hreq, input, FALSE);
-	http_client_request_submit(hreq);
-	if (!req.done)
-		io_loop_run(req.ioloop);
+	if (spam->settings_id != NULL)
+		str_printfa(request, "Settings-ID: %s\r\n", spam->settings_id);
+	str_append(request, "\r\n");
 
-	/* a timeout may leave the request in flight: aborted here */
-	io_remove(&req.io);
-	if (req.payload != NULL)
-		i_stream_unref(&req.payload);
-	http_client_deinit(&client);
-	timeout_remove(&to);
-	io_loop_destroy(&req.ioloop);
-	i_assert(current_ioloop == prev_ioloop);
-
-	if (req.error != NULL) {
-		*error_r = t_strdup(req.error);
+	if (retrieve_spam_conn_open(NULL, &scanner->ip, scanner->port,
+				    spam->timeout_secs, &conn, error_r) < 0)
+		return -1;
+	if (retrieve_spam_conn_send(conn, str_data(request),
+				    str_len(request), error_r) < 0 ||
+	    retrieve_spam_conn_send_stream(conn, input, size, error_r) < 0 ||
+	    retrieve_spam_conn_read_reply(conn, RSPAMD_HTTP_REPLY_MAX_SIZE,
+					  rspamd_http_reply_parse_more,
+					  &http_reply, error_r) < 0)
+		ret = -1;
+	else if (http_reply.status != 200) {
+		*error_r = t_strdup_printf("HTTP %u %s", http_reply.status,
+					   http_reply.reason);
 		ret = -1;
 	} else {
-		ret = rspamd_reply_parse(req.body->data, req.body->used,
-					 &reply, error_r);
+		ret = rspamd_reply_parse(http_reply.body,
+					 http_reply.body_size, &reply, error_r);
 	}
-	if (ret == 0) {
-		verdict_r->spam = reply.spam;
-		verdict_r->score = reply.score;
-		verdict_r->required = reply.required;
-		verdict_r->tests = reply.symbols;
-	}
-	buffer_free(&req.body);
-	pool_unref(&req.pool);
-	return ret < 0 ? -1 : 0;
+	retrieve_spam_conn_close(&conn);
+	if (ret < 0)
+		return -1;
+	verdict_r->spam = reply.spam;
+	verdict_r->score = reply.score;
+	verdict_r->required = reply.required;
+	verdict_r->tests = reply.symbols;
+	return 0;
 }
 
 const struct retrieve_spam_backend retrieve_spam_backend_rspamd = {

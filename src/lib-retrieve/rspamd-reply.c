@@ -2,6 +2,7 @@
 
 #include "lib.h"
 #include "str.h"
+#include "strnum.h"
 #include "istream.h"
 #include "str-sanitize.h"
 #include "json-parser.h"
@@ -65,6 +66,117 @@ rspamd_reply_parse_symbols(struct json_parser *parser, string_t *symbols,
 	*error_r = ret < 0 ? "Invalid JSON in symbols" :
 		"Invalid symbols object";
 	return -1;
+}
+
+int rspamd_http_reply_parse(const unsigned char *data, size_t size, bool eof,
+			    struct rspamd_http_reply *reply_r,
+			    const char **error_r)
+{
+	const char *line, *p, *name, *value;
+	uoff_t content_length = 0;
+	bool have_length = FALSE;
+	unsigned int headers = 0;
+	size_t pos = 0;
+	int ret;
+
+	i_zero(reply_r);
+	ret = spamd_reply_next_line(data, size, &pos, &line, error_r);
+	if (ret <= 0)
+		goto incomplete;
+	/* "HTTP/1.1 200 OK" */
+	if (!str_begins(line, "HTTP/1.") || !i_isdigit(line[7]) ||
+	    line[8] != ' ' || !i_isdigit(line[9]) || !i_isdigit(line[10]) ||
+	    !i_isdigit(line[11]) || (line[12] != ' ' && line[12] != '\0')) {
+		*error_r = t_strdup_printf("Not an HTTP reply: %s",
+					   str_sanitize(line, 80));
+		return -1;
+	}
+	reply_r->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 +
+		(line[11] - '0');
+	reply_r->reason = str_sanitize(line[12] == '\0' ? "" : line + 13, 128);
+	for (p = reply_r->reason; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) {
+			reply_r->reason = "(unprintable)";
+			break;
+		}
+	}
+
+	for (;;) {
+		ret = spamd_reply_next_line(data, size, &pos, &line, error_r);
+		if (ret <= 0)
+			goto incomplete;
+		if (*line == '\0')
+			break;
+		if (++headers > SPAMD_REPLY_MAX_HEADERS) {
+			*error_r = t_strdup_printf("More than %u reply headers",
+						   SPAMD_REPLY_MAX_HEADERS);
+			return -1;
+		}
+		p = strchr(line, ':');
+		if (p == NULL || p == line) {
+			*error_r = t_strdup_printf("Invalid reply header: %s",
+						   str_sanitize(line, 80));
+			return -1;
+		}
+		name = t_strdup_until(line, p);
+		value = p + 1;
+		while (*value == ' ' || *value == '\t')
+			value++;
+		if (strcasecmp(name, "Content-Length") == 0) {
+			if (have_length ||
+			    str_to_uoff(t_strcut(value, ' '),
+					&content_length) < 0) {
+				*error_r = t_strdup_printf(
+					"Invalid Content-Length: %s",
+					str_sanitize(value, 80));
+				return -1;
+			}
+			have_length = TRUE;
+		} else if (strcasecmp(name, "Transfer-Encoding") == 0) {
+			*error_r = t_strdup_printf(
+				"Unsupported Transfer-Encoding: %s",
+				str_sanitize(value, 80));
+			return -1;
+		}
+	}
+	if (have_length && content_length > RSPAMD_REPLY_MAX_SIZE) {
+		*error_r = t_strdup_printf("Content-Length %"PRIuUOFF_T
+					   " is over %u bytes", content_length,
+					   RSPAMD_REPLY_MAX_SIZE);
+		return -1;
+	}
+	if (size - pos > RSPAMD_REPLY_MAX_SIZE) {
+		*error_r = t_strdup_printf("Reply body over %u bytes",
+					   RSPAMD_REPLY_MAX_SIZE);
+		return -1;
+	}
+	if (!have_length) {
+		/* the body runs to the close */
+		if (!eof)
+			return 0;
+		content_length = size - pos;
+	} else if (size - pos < content_length) {
+		if (!eof)
+			return 0;
+		*error_r = "Reply ended before its Content-Length";
+		return -1;
+	} else if (size - pos > content_length) {
+		*error_r = "Reply longer than its Content-Length";
+		return -1;
+	}
+	reply_r->body = data + pos;
+	reply_r->body_size = content_length;
+	return 1;
+
+incomplete:
+	if (ret < 0)
+		return -1;
+	if (eof) {
+		*error_r = size == 0 ? "Connection closed without a reply" :
+			"Reply ended early";
+		return -1;
+	}
+	return 0;
 }
 
 int rspamd_reply_parse(const unsigned char *data, size_t size,

@@ -40,10 +40,7 @@ static bool spamd_reply_text_is_printable(const char *text)
 	return TRUE;
 }
 
-/* Takes the next line (without CRLF or LF) from *pos. Returns 1 with
-   line_r, 0 when it has not fully arrived, -1 when it is too long or
-   holds a NUL. */
-static int
+int
 spamd_reply_next_line(const unsigned char *data, size_t size, size_t *pos,
 		      const char **line_r, const char **error_r)
 {

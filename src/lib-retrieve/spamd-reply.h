@@ -44,6 +44,14 @@ struct spamd_reply {
 int spamd_reply_parse(const unsigned char *data, size_t size, bool eof,
 		      struct spamd_reply *reply_r, const char **error_r);
 
+/* Takes the next line (without CRLF or LF) from data at *pos. Returns 1
+   with line_r (data stack), 0 when it has not fully arrived, -1 when it
+   is longer than SPAMD_REPLY_MAX_LINE or holds a NUL. Shared with the
+   rspamd HTTP reply's parser. */
+int spamd_reply_next_line(const unsigned char *data, size_t size,
+			  size_t *pos, const char **line_r,
+			  const char **error_r);
+
 /* TRUE for a decimal number spamd may send as a score */
 bool spamd_reply_number_is_valid(const char *str);
 
