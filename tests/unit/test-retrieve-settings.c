@@ -65,11 +65,13 @@ static void test_retrieve_global_settings_spam(void)
 		"retrieve_spam_failure", "accept",
 		"retrieve_spam_max_size", "1M",
 		"retrieve_spam_folder", "Junk",
+		"retrieve_spam_settings_id", "retrieve-1.x",
 		NULL
 	};
 	static const char *const valid[] = {
 		"spamd:127.0.0.1", "spamd:[::1]:783", "spamd:::1",
-		"spamd:/run/spamd.sock",
+		"spamd:/run/spamd.sock", "rspamd:http://127.0.0.1:11333",
+		"rspamd:http://[::1]:11333/", "rspamd:http://127.0.0.1/rspamd",
 	};
 	struct retrieve_global_settings global;
 	const char *env2[3], *error;
@@ -83,6 +85,7 @@ static void test_retrieve_global_settings_spam(void)
 	test_assert(global.spam.failure == RETRIEVE_SPAM_FAILURE_ACCEPT);
 	test_assert(global.spam.max_size == 1024*1024);
 	test_assert_strcmp(global.spam.folder, "Junk");
+	test_assert_strcmp(global.spam.settings_id, "retrieve-1.x");
 	for (i = 0; i < N_ELEMENTS(valid); i++) {
 		env2[0] = "retrieve_spam_scanner";
 		env2[1] = valid[i];
@@ -179,6 +182,16 @@ static void test_retrieve_global_settings_invalid(void)
 		  "retrieve_spam_max_size: invalid size" },
 		{ "retrieve_spam_folder", "Junk\nX",
 		  "retrieve_spam_folder: not a valid folder name" },
+		{ "retrieve_spam_scanner", "rspamd:https://127.0.0.1:11333",
+		  "retrieve_spam_scanner: rspamd needs an http:// URL with an IP" },
+		{ "retrieve_spam_scanner", "rspamd:http://rspamd.example.org",
+		  "retrieve_spam_scanner: rspamd needs an http:// URL with an IP" },
+		{ "retrieve_spam_scanner", "rspamd:127.0.0.1:11333",
+		  "retrieve_spam_scanner: rspamd needs an http:// URL" },
+		{ "retrieve_spam_settings_id", "a b",
+		  "retrieve_spam_settings_id: use letters" },
+		{ "retrieve_spam_settings_id", "a\r\nX-Evil: 1",
+		  "retrieve_spam_settings_id: use letters" },
 	};
 	struct retrieve_global_settings global;
 	const char *env[3], *error;

@@ -124,12 +124,76 @@ static void test_rspamd_reply_parse_bounds(void)
 	test_end();
 }
 
+static int
+test_http_parse(const char *data, bool eof, struct rspamd_http_reply *reply_r,
+		const char **error_r)
+{
+	*error_r = NULL;
+	return rspamd_http_reply_parse((const unsigned char *)data,
+				       strlen(data), eof, reply_r, error_r);
+}
+
+static void test_rspamd_http_reply_parse(void)
+{
+	static const char *ok =
+		"HTTP/1.1 200 OK\r\nConnection: close\r\n"
+		"Server: rspamd/3.4\r\nContent-Length: 2\r\n\r\n{}";
+	static const struct {
+		const char *data, *error;
+	} bad[] = {
+		{ "", "Connection closed without a reply" },
+		{ "SPAMD/1.1 0 EX_OK\r\n", "Not an HTTP reply" },
+		{ "HTTP/1.1 2000 OK\r\n", "Not an HTTP reply" },
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n",
+		  "Unsupported Transfer-Encoding" },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n",
+		  "Content-Length 1000000000000 is over" },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: x\r\n",
+		  "Invalid Content-Length" },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}",
+		  "Reply ended before" },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{}",
+		  "Reply longer than" },
+		{ "HTTP/1.1 200 OK\r\nno colon\r\n", "Invalid reply header" },
+		{ "HTTP/1.1 200 OK\r\n", "Reply ended early" },
+	};
+	struct rspamd_http_reply reply;
+	const char *error;
+	unsigned int i;
+	size_t n;
+
+	test_begin("rspamd_http_reply_parse()");
+	test_assert(test_http_parse(ok, FALSE, &reply, &error) == 1);
+	test_assert(reply.status == 200);
+	test_assert_strcmp(reply.reason, "OK");
+	test_assert(reply.body_size == 2 && memcmp(reply.body, "{}", 2) == 0);
+	for (n = 0; n < strlen(ok); n++) {
+		test_assert_idx(rspamd_http_reply_parse((const void *)ok, n,
+			FALSE, &reply, &error) == 0, n);
+	}
+	/* no Content-Length: the body runs to the close */
+	test_assert(test_http_parse("HTTP/1.0 500 Oops\r\n\r\nx", FALSE,
+				    &reply, &error) == 0);
+	test_assert(test_http_parse("HTTP/1.0 500 Oops\r\n\r\nx", TRUE,
+				    &reply, &error) == 1);
+	test_assert(reply.status == 500 && reply.body_size == 1);
+	test_assert_strcmp(reply.reason, "Oops");
+	for (i = 0; i < N_ELEMENTS(bad); i++) {
+		test_assert_idx(test_http_parse(bad[i].data, TRUE, &reply,
+						&error) == -1, i);
+		test_assert_idx(error != NULL &&
+				str_begins(error, bad[i].error), i);
+	}
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
 		test_rspamd_reply_parse_ok,
 		test_rspamd_reply_parse_bad,
 		test_rspamd_reply_parse_bounds,
+		test_rspamd_http_reply_parse,
 		NULL
 	};
 	return test_run(test_functions);
