@@ -1,8 +1,9 @@
 # shellcheck shell=bash
-# lib-spam.sh - the spam scanner cases (t-91..t-94), sourced by lib.sh: a
+# lib-spam.sh - the spam scanner cases (t-91..t-96), sourced by lib.sh: a
 # real spamd (SpamAssassin from Debian) on a loopback port with a private
 # configuration (the packaged rules, no network tests, no Bayes, no user
-# preferences, no sa-update), and fake-spamd.py for hostile replies.
+# preferences, no sa-update), a real rspamd likewise, and fake-spamd.py
+# and fake-rspamd.py for hostile replies.
 
 # GTUBE: every SpamAssassin scores it 1000
 SPAM_GTUBE='XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'

@@ -30,7 +30,7 @@
 #   lib-folders.sh   the IMAP folder-name cases
 #   lib-service.sh   the automatic retrieval service's instance
 #   lib-pop3-hostile.sh  the hostile POP3 scenarios
-#   lib-spam.sh      the spam scanner cases: a real spamd, a fake one
+#   lib-spam.sh      the spam scanner cases: real spamd and rspamd, fakes
 
 set -u
 set -o pipefail
