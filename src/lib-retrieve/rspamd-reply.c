@@ -6,7 +6,7 @@
 #include "istream.h"
 #include "str-sanitize.h"
 #include "json-parser.h"
-#include "spamd-reply.h"
+#include "spam-reply.h"
 #include "rspamd-reply.h"
 
 #include <ctype.h>
@@ -18,24 +18,6 @@ static const char *const rspamd_other_actions[] = {
 	"no action", "greylist", "soft reject", NULL
 };
 
-static bool rspamd_symbol_name_is_valid(const char *name)
-{
-	const char *p;
-
-	if (*name == '\0' || strlen(name) > RSPAMD_REPLY_MAX_SYMBOL_NAME)
-		return FALSE;
-	for (p = name; *p != '\0'; p++) {
-		if (!i_isalnum(*p) && *p != '_' && *p != '.' && *p != '-')
-			return FALSE;
-	}
-	return TRUE;
-}
-
-/* A JSON number as a short decimal: "15", "3.900000", "-0.5" */
-static const char *rspamd_number(const char *value)
-{
-	return spamd_reply_number_is_valid(value) ? value : NULL;
-}
 
 static int
 rspamd_reply_parse_symbols(struct json_parser *parser, string_t *symbols,
@@ -51,7 +33,7 @@ rspamd_reply_parse_symbols(struct json_parser *parser, string_t *symbols,
 			return 0;
 		if (type != JSON_TYPE_OBJECT_KEY)
 			break;
-		if (!rspamd_symbol_name_is_valid(value)) {
+		if (!spam_reply_rule_name_is_valid(value, strlen(value))) {
 			*error_r = t_strdup_printf("Invalid symbol name: %s",
 						   str_sanitize(value, 64));
 			return -1;
@@ -72,17 +54,16 @@ int rspamd_http_reply_parse(const unsigned char *data, size_t size, bool eof,
 			    struct rspamd_http_reply *reply_r,
 			    const char **error_r)
 {
-	const char *line, *p, *name, *value;
-	uoff_t content_length = 0;
-	bool have_length = FALSE;
-	unsigned int headers = 0;
-	size_t pos = 0;
+	struct spam_reply_frame frame;
+	const char *line, *p;
+	unsigned int count;
+	size_t pos;
 	int ret;
 
 	i_zero(reply_r);
-	ret = spamd_reply_next_line(data, size, &pos, &line, error_r);
+	ret = spam_reply_status_line(data, size, eof, &pos, &line, error_r);
 	if (ret <= 0)
-		goto incomplete;
+		return ret;
 	/* "HTTP/1.1 200 OK" */
 	if (!str_begins(line, "HTTP/1.") || !i_isdigit(line[7]) ||
 	    line[8] != ' ' || !i_isdigit(line[9]) || !i_isdigit(line[10]) ||
@@ -101,82 +82,19 @@ int rspamd_http_reply_parse(const unsigned char *data, size_t size, bool eof,
 		}
 	}
 
-	for (;;) {
-		ret = spamd_reply_next_line(data, size, &pos, &line, error_r);
-		if (ret <= 0)
-			goto incomplete;
-		if (*line == '\0')
-			break;
-		if (++headers > SPAMD_REPLY_MAX_HEADERS) {
-			*error_r = t_strdup_printf("More than %u reply headers",
-						   SPAMD_REPLY_MAX_HEADERS);
-			return -1;
-		}
-		p = strchr(line, ':');
-		if (p == NULL || p == line) {
-			*error_r = t_strdup_printf("Invalid reply header: %s",
-						   str_sanitize(line, 80));
-			return -1;
-		}
-		name = t_strdup_until(line, p);
-		value = p + 1;
-		while (*value == ' ' || *value == '\t')
-			value++;
-		if (strcasecmp(name, "Content-Length") == 0) {
-			if (have_length ||
-			    str_to_uoff(t_strcut(value, ' '),
-					&content_length) < 0) {
-				*error_r = t_strdup_printf(
-					"Invalid Content-Length: %s",
-					str_sanitize(value, 80));
-				return -1;
-			}
-			have_length = TRUE;
-		} else if (strcasecmp(name, "Transfer-Encoding") == 0) {
-			*error_r = t_strdup_printf(
-				"Unsupported Transfer-Encoding: %s",
-				str_sanitize(value, 80));
-			return -1;
-		}
-	}
-	if (have_length && content_length > RSPAMD_REPLY_MAX_SIZE) {
-		*error_r = t_strdup_printf("Content-Length %"PRIuUOFF_T
-					   " is over %u bytes", content_length,
-					   RSPAMD_REPLY_MAX_SIZE);
+	ret = spam_reply_frame_parse(data, size, pos, eof,
+				     RSPAMD_REPLY_MAX_SIZE, &frame, error_r);
+	if (ret <= 0)
+		return ret;
+	p = spam_reply_frame_header(&frame, "Transfer-Encoding", &count);
+	if (p != NULL) {
+		*error_r = t_strdup_printf("Unsupported Transfer-Encoding: %s",
+					   str_sanitize(p, 80));
 		return -1;
 	}
-	if (size - pos > RSPAMD_REPLY_MAX_SIZE) {
-		*error_r = t_strdup_printf("Reply body over %u bytes",
-					   RSPAMD_REPLY_MAX_SIZE);
-		return -1;
-	}
-	if (!have_length) {
-		/* the body runs to the close */
-		if (!eof)
-			return 0;
-		content_length = size - pos;
-	} else if (size - pos < content_length) {
-		if (!eof)
-			return 0;
-		*error_r = "Reply ended before its Content-Length";
-		return -1;
-	} else if (size - pos > content_length) {
-		*error_r = "Reply longer than its Content-Length";
-		return -1;
-	}
-	reply_r->body = data + pos;
-	reply_r->body_size = content_length;
+	reply_r->body = frame.body;
+	reply_r->body_size = frame.body_size;
 	return 1;
-
-incomplete:
-	if (ret < 0)
-		return -1;
-	if (eof) {
-		*error_r = size == 0 ? "Connection closed without a reply" :
-			"Reply ended early";
-		return -1;
-	}
-	return 0;
 }
 
 int rspamd_reply_parse(const unsigned char *data, size_t size,
@@ -232,7 +150,7 @@ int rspamd_reply_parse(const unsigned char *data, size_t size,
 			}
 			reply_r->action = t_strdup(value);
 		} else if (type != JSON_TYPE_NUMBER ||
-			   rspamd_number(value) == NULL) {
+			   !spam_reply_number_is_valid(value)) {
 			error = t_strdup_printf("Invalid %s: %s", key,
 						str_sanitize(value, 32));
 			break;

@@ -1,7 +1,7 @@
 #ifndef RSPAMD_REPLY_H
 #define RSPAMD_REPLY_H
 
-#include "spamd-reply.h"
+#include "spam-reply.h"
 
 /* Parsing of rspamd's /checkv2 JSON reply, kept apart from the HTTP
    exchange so it can be tested and fuzzed on its own. The reply is the
@@ -12,11 +12,9 @@
 #define RSPAMD_REPLY_MAX_SIZE (256*1024)
 /* symbols kept for the X-Spam-Status header; the rest are counted out */
 #define RSPAMD_REPLY_MAX_SYMBOLS 100
-#define RSPAMD_REPLY_MAX_SYMBOL_NAME 128
 /* the whole HTTP response: status line, headers, body */
 #define RSPAMD_HTTP_REPLY_MAX_SIZE \
-	(SPAMD_REPLY_MAX_LINE * (SPAMD_REPLY_MAX_HEADERS + 2) + \
-	 RSPAMD_REPLY_MAX_SIZE)
+	(SPAM_REPLY_MAX_HEAD_SIZE + RSPAMD_REPLY_MAX_SIZE)
 
 struct rspamd_reply {
 	/* "no action", "greylist", "add header", "rewrite subject",
@@ -41,8 +39,8 @@ struct rspamd_http_reply {
 };
 
 /* Parses the HTTP response buffered so far (eof: the scanner closed):
-   status line, at most SPAMD_REPLY_MAX_HEADERS headers of at most
-   SPAMD_REPLY_MAX_LINE bytes, a body of Content-Length bytes (or up to
+   status line, at most SPAM_REPLY_MAX_HEADERS headers of at most
+   SPAM_REPLY_MAX_LINE bytes, a body of Content-Length bytes (or up to
    the close) of at most RSPAMD_REPLY_MAX_SIZE. Returns 1 when complete,
    0 when more is needed, -1 when malformed (error_r). Transfer-Encoding
    is refused: rspamd sends Content-Length. */

@@ -47,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (rspamd_reply_parse(data, size, &reply, &error) == 0) {
 			/* what the parser promises delivery */
-			i_assert(spamd_reply_number_is_valid(reply.score));
-			i_assert(spamd_reply_number_is_valid(reply.required));
+			i_assert(spam_reply_number_is_valid(reply.score));
+			i_assert(spam_reply_number_is_valid(reply.required));
 			i_assert(strpbrk(reply.symbols, "\r\n :") == NULL);
 			i_zero(&verdict);
 			verdict.spam = reply.spam;

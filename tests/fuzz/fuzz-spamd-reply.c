@@ -26,8 +26,8 @@ static void fuzz_check_reply(const struct spamd_reply *reply)
 	if (reply->code != 0)
 		return;
 	/* what the parser promises delivery */
-	i_assert(spamd_reply_number_is_valid(reply->score));
-	i_assert(spamd_reply_number_is_valid(reply->required));
+	i_assert(spam_reply_number_is_valid(reply->score));
+	i_assert(spam_reply_number_is_valid(reply->required));
 	i_assert(strlen(reply->symbols) <= SPAMD_REPLY_MAX_BODY);
 	i_assert(strpbrk(reply->symbols, "\r\n ") == NULL);
 

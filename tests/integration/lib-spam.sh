@@ -2,8 +2,8 @@
 # lib-spam.sh - the spam scanner cases (t-91..t-96), sourced by lib.sh: a
 # real spamd (SpamAssassin from Debian) on a loopback port with a private
 # configuration (the packaged rules, no network tests, no Bayes, no user
-# preferences, no sa-update), a real rspamd likewise, and fake-spamd.py
-# and fake-rspamd.py for hostile replies.
+# preferences, no sa-update), a real rspamd likewise, and fake-scanner.py
+# (both protocols) for hostile replies.
 
 # GTUBE: every SpamAssassin scores it 1000
 SPAM_GTUBE='XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
@@ -15,7 +15,7 @@ SPAM_ADDED_HEADERS="Return-Path Received X-Spam-Flag X-Spam-Score X-Spam-Status"
 # its pid in fake/spamd-NAME.pid, so world_teardown stops it whatever
 # becomes of the case.
 spamd_start() {
-	local name=$1 dir=$IT_WORK/spamd/$1 user_opt=() i pid
+	local name=$1 dir=$IT_WORK/spamd/$1 user_opt=()
 	command -v spamd >/dev/null ||
 		fail "harness: spamd is not installed (apt-get install spamassassin, see tools/setup.sh)"
 	mkdir -p "$dir/home" "$dir/site"
@@ -37,17 +37,24 @@ EOF2
 		--configpath=/usr/share/spamassassin --siteconfigpath="$dir/site" \
 		--helper-home-dir="$dir/home" -s "$dir/spamd.log" \
 		>>"$dir/stderr.log" 2>&1 &
-	pid=$!
-	echo "$pid" >"$IT_WORK/fake/spamd-$name.pid"
-	for i in $(seq 600); do
-		if spamd_ping "$SPAMD_PORT"; then
-			return 0
-		fi
+	echo $! >"$IT_WORK/fake/spamd-$name.pid"
+	scanner_wait "spamd $name" $! spamd_ping "$SPAMD_PORT" 60 \
+		"$dir/stderr.log" "$dir/spamd.log"
+}
+
+# scanner_wait WHAT PID PING PORT SECS LOG...: wait until PING PORT
+# succeeds; fail the case when PID exits first (with the LOGs' tails) or
+# after SECS seconds.
+scanner_wait() {
+	local what=$1 pid=$2 ping=$3 port=$4 secs=$5 i
+	shift 5
+	for i in $(seq $((secs * 10))); do
+		"$ping" "$port" && return 0
 		kill -0 "$pid" 2>/dev/null ||
-			fail "harness: spamd $name exited: $(tail -5 "$dir/stderr.log" "$dir/spamd.log" 2>/dev/null)"
+			fail "harness: $what exited: $(tail -n 5 "$@" 2>/dev/null)"
 		sleep 0.1
 	done
-	fail "harness: spamd $name did not answer PING within 60 s"
+	fail "harness: $what did not answer within $secs s"
 }
 
 # spamd_ping PORT: true when a spamd answers PING on PORT
@@ -115,7 +122,7 @@ spam_header() {
 # answers nothing (no lookup leaves the machine) in rspamd/NAME/; waits
 # until /ping answers. Sets RSPAMD_PORT; pid in fake/rspamd-NAME.pid.
 rspamd_start() {
-	local name=$1 dir=$IT_WORK/rspamd/$1 user_opt=() i pid w
+	local name=$1 dir=$IT_WORK/rspamd/$1 user_opt=() w
 	command -v rspamd >/dev/null ||
 		fail "harness: rspamd is not installed (apt-get install rspamd, see tools/setup.sh)"
 	mkdir -p "$dir"/{local/override.d,db,run,log}
@@ -143,17 +150,9 @@ EOF2
 		--var "LOCAL_CONFDIR=$dir/local" --var "DBDIR=$dir/db" \
 		--var "RUNDIR=$dir/run" --var "LOGDIR=$dir/log" \
 		>>"$dir/stderr.log" 2>&1 &
-	pid=$!
-	echo "$pid" >"$IT_WORK/fake/rspamd-$name.pid"
-	for i in $(seq 1200); do
-		if rspamd_ping "$RSPAMD_PORT"; then
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null ||
-			fail "harness: rspamd $name exited: $(tail -5 "$dir/stderr.log" 2>/dev/null)"
-		sleep 0.1
-	done
-	fail "harness: rspamd $name did not answer /ping within 120 s"
+	echo $! >"$IT_WORK/fake/rspamd-$name.pid"
+	scanner_wait "rspamd $name" $! rspamd_ping "$RSPAMD_PORT" 120 \
+		"$dir/stderr.log" "$dir/log/rspamd.log"
 }
 
 rspamd_ping() {

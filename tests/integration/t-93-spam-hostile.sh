@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Case 93: a hostile or broken spam scanner (fake-spamd.py): an endless
+# Case 93: a hostile or broken spam scanner (fake-scanner.py): an endless
 # line, a huge Content-length with an endless body, headers without end,
 # an HTTP reply with control bytes, a spamd error, a stall, a close
 # without a reply. Each ends the run local_tempfail with one error naming
@@ -16,7 +16,7 @@ seed_remote s93-src "$(make_msg s93-1 "Hostile scanner one")"
 local_user s93-dst $(acct retrieve s93-src pop3)
 
 for mode in endless-line huge-length many-headers garbage error stall close; do
-	fake_start "spamd-$mode" fake-spamd.py "unused-$RANDOM" --script "$mode,ham"
+	fake_start "spamd-$mode" fake-scanner.py "unused-$RANDOM" --protocol spamd --script "$mode,ham"
 	spam_conf "local-spam93-$mode" "retrieve_spam_scanner=spamd:127.0.0.1:$FAKE_PORT" \
 		retrieve_spam_timeout=3s
 	start=$(date +%s)
@@ -38,7 +38,7 @@ assert_match "$(cat "$CASE_OUT"/run-*.out)" "spamd error 76" "error: spamd's cod
 assert_match "$(cat "$CASE_OUT"/run-*.out)" "longer than" "endless-line: bounded"
 
 # a well-behaved (fake) scanner: delivered once, not spam
-fake_start spamd-ham fake-spamd.py "unused-$RANDOM" --script ham
+fake_start spamd-ham fake-scanner.py "unused-$RANDOM" --protocol spamd --script ham
 spam_conf local-spam93-ham "retrieve_spam_scanner=spamd:127.0.0.1:$FAKE_PORT"
 retrieve_run s93-dst
 assert_run_ok

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Case 94: IMAP with a spam scanner (fake-spamd.py calling everything
+# Case 94: IMAP with a spam scanner (fake-scanner.py calling everything
 # spam): the remote INBOX goes through the scanner and Sieve and lands in
 # retrieve_spam_folder; another folder of folders=merge is saved directly,
 # not scanned (no request, no X-Spam headers). A filter=no account is
@@ -17,7 +17,7 @@ if typ != "OK":
 append("INBOX", "s94-in", "inbox message")
 append("Work", "s94-work", "work message")
 PY
-fake_start spamd-94 fake-spamd.py "unused-$RANDOM" --script spam
+fake_start spamd-94 fake-scanner.py "unused-$RANDOM" --protocol spamd --script spam
 SPAM_BASE_CONF=$LOCAL_IMAP_CONF spam_conf local-imap-spam94 \
 	"retrieve_spam_scanner=spamd:127.0.0.1:$FAKE_PORT" retrieve_spam_folder=Junk
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Case 96: a hostile or broken rspamd (fake-rspamd.py): HTTP 500, an HTML
+# Case 96: a hostile or broken rspamd (fake-scanner.py): HTTP 500, an HTML
 # body, a huge body without end, a header line without end, a stall. Each
 # ends the run local_tempfail with one error naming the scanner, in
 # bounded time and memory (peak RSS), without a crash, nothing delivered
@@ -16,7 +16,7 @@ seed_remote r96-src "$(make_msg r96-1 "Hostile rspamd one")"
 local_user r96-dst $(acct retrieve r96-src pop3)
 
 for mode in http-500 garbage huge endless-header stall; do
-	fake_start "rspamd-$mode" fake-rspamd.py "unused-$RANDOM" --script "$mode"
+	fake_start "rspamd-$mode" fake-scanner.py "unused-$RANDOM" --protocol rspamd --script "$mode"
 	spam_conf "local-spam96-$mode" \
 		"retrieve_spam_scanner=rspamd:http://127.0.0.1:$FAKE_PORT" \
 		retrieve_spam_timeout=3s
@@ -38,7 +38,7 @@ for mode in http-500 garbage huge endless-header stall; do
 	fake_pop3_stop "rspamd-$mode"
 done
 
-fake_start rspamd-spam fake-rspamd.py "unused-$RANDOM" --script spam
+fake_start rspamd-spam fake-scanner.py "unused-$RANDOM" --protocol rspamd --script spam
 spam_conf local-spam96-spam "retrieve_spam_scanner=rspamd:http://127.0.0.1:$FAKE_PORT" \
 	retrieve_spam_folder=Junk retrieve_spam_settings_id=retrieve-96
 retrieve_run r96-dst

@@ -90,21 +90,21 @@ static void test_spamd_reply_parse_bad(void)
 		  "Invalid Spam header" },
 		{ "SPAMD/1.1 0 EX_OK\r\nSpam: True ; 1 / 5\r\n"
 		  "Spam: False ; 1 / 5\r\n\r\n", "Duplicate Spam header" },
-		{ "SPAMD/1.1 0 EX_OK\r\nContent-length: 99999999999\r\n",
-		  "Content-length 99999999999 is over" },
-		{ "SPAMD/1.1 0 EX_OK\r\nContent-length: -1\r\n",
-		  "Invalid Content-length" },
+		{ "SPAMD/1.1 0 EX_OK\r\nContent-length: 99999999999\r\n\r\n",
+		  "Content-Length 99999999999 is over" },
+		{ "SPAMD/1.1 0 EX_OK\r\nContent-length: -1\r\n\r\n",
+		  "Invalid Content-Length" },
 		{ "SPAMD/1.1 0 EX_OK\r\nContent-length: 1\r\n"
-		  "Content-length: 1\r\n", "Invalid Content-length" },
+		  "Content-length: 1\r\n\r\nA", "Invalid Content-Length" },
 		{ "SPAMD/1.1 0 EX_OK\r\nno colon\r\n", "Invalid reply header" },
 		{ "SPAMD/1.1 0 EX_OK\r\nContent-length: 5\r\n"
 		  "Spam: True ; 1 / 5\r\n\r\nAB", "Reply ended before" },
 		{ "SPAMD/1.1 0 EX_OK\r\nContent-length: 1\r\n"
 		  "Spam: True ; 1 / 5\r\n\r\nAB", "Reply longer than" },
 		{ "SPAMD/1.1 0 EX_OK\r\nContent-length: 3\r\n"
-		  "Spam: True ; 1 / 5\r\n\r\nA B", "Invalid character" },
+		  "Spam: True ; 1 / 5\r\n\r\nA B", "Invalid rule name" },
 		{ "SPAMD/1.1 0 EX_OK\r\nContent-length: 3\r\n"
-		  "Spam: True ; 1 / 5\r\n\r\nA\rB", "Invalid character" },
+		  "Spam: True ; 1 / 5\r\n\r\nA\rB", "Invalid rule name" },
 	};
 	struct spamd_reply reply;
 	const char *error;
@@ -130,7 +130,7 @@ static void test_spamd_reply_parse_bounds(void)
 	test_begin("spamd_reply_parse: bounds");
 	/* a line without end is an error as soon as it is too long */
 	str_append(str, "SPAMD/1.1 0 EX_OK\r\nSpam: ");
-	for (i = 0; i < SPAMD_REPLY_MAX_LINE; i++)
+	for (i = 0; i < SPAM_REPLY_MAX_LINE; i++)
 		str_append_c(str, 'A');
 	test_assert(spamd_reply_parse(str_data(str), str_len(str), FALSE,
 				      &reply, &error) == -1);
@@ -138,7 +138,7 @@ static void test_spamd_reply_parse_bounds(void)
 
 	str_truncate(str, 0);
 	str_append(str, "SPAMD/1.1 0 EX_OK\r\n");
-	for (i = 0; i <= SPAMD_REPLY_MAX_HEADERS; i++)
+	for (i = 0; i <= SPAM_REPLY_MAX_HEADERS; i++)
 		str_append(str, "X: y\r\n");
 	test_assert(spamd_reply_parse(str_data(str), str_len(str), FALSE,
 				      &reply, &error) == -1);
@@ -146,11 +146,11 @@ static void test_spamd_reply_parse_bounds(void)
 
 	str_truncate(str, 0);
 	str_append(str, "SPAMD/1.1 0 EX_OK\r\nSpam: True ; 1 / 5\r\n\r\n");
-	for (i = 0; i <= SPAMD_REPLY_MAX_RULE_NAME; i++)
+	for (i = 0; i <= SPAM_REPLY_MAX_RULE_NAME; i++)
 		str_append_c(str, 'A');
 	test_assert(spamd_reply_parse(str_data(str), str_len(str), TRUE,
 				      &reply, &error) == -1);
-	test_assert(str_begins(error, "Rule name longer than"));
+	test_assert(str_begins(error, "Invalid rule name"));
 
 	str_truncate(str, 0);
 	str_append(str, "SPAMD/1.1 0 EX_OK\r\nSpam: True ; 1 / 5\r\n\r\n");

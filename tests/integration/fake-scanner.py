@@ -1,11 +1,27 @@
 #!/usr/bin/env python3
-"""Scripted rspamd (HTTP POST /checkv2) for replies a real one does not
-send.
+"""Scripted spam scanners for replies a real one does not send: spamd
+(SPAMC/1.x, --protocol spamd) or rspamd (HTTP POST /checkv2, --protocol
+rspamd).
 
 Listens on 127.0.0.1 (a free port, written to DIR/NAME.port), reads each
-request (headers, then the Content-Length or chunked body) and answers
+request (headers, then its Content-length bytes of message) and answers
 as --script says; the last behaviour of the comma-separated list repeats
-for later connections:
+for later connections.
+
+spamd behaviours:
+  ham           a well-formed verdict: not spam
+  spam          a well-formed verdict: spam (score 1000.0)
+  endless-line  "SPAMD/1.1 0 EX_OK" and then one header line without end
+  huge-length   "Content-length: 99999999999999" with a Spam header,
+                then bytes without end
+  garbage       an HTTP reply instead of SPAMD
+  error         "SPAMD/1.0 76 Bad header line: ..."
+  many-headers  a verdict buried under headers without end
+  stall         read the request, never answer (keep the connection)
+  close         read the request, close without a reply
+Logs one line per request: "request METHOD LENGTH BEHAVIOUR".
+
+rspamd behaviours:
   ham           a well-formed verdict: "no action"
   spam          a well-formed verdict: "reject" (GTUBE)
   http-500      500 Internal Server Error
@@ -14,8 +30,10 @@ for later connections:
   endless-header  a header line without end
   stall         read the request, never answer (keep the connection)
 Logs "request METHOD PATH LENGTH BEHAVIOUR" and "header NAME: VALUE" for
-the Rcpt, Deliver-To and Settings-ID headers to stdout.
---cert, --key are accepted (fake_start passes them) and unused.
+the Rcpt, Deliver-To and Settings-ID headers.
+
+--cert, --key and $FAKE_*_PASSWORD are accepted (fake_start passes them)
+and unused.
 """
 import argparse
 import os
@@ -29,7 +47,77 @@ SPAM = (b'{"is_skipped":true,"score":15.0,"required_score":15.0,'
         b'"action":"reject","symbols":{"GTUBE":{"score":0.0}}}')
 
 
-def read_request(conn, log):
+def spamd_read_request(conn):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None, None, 0
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    lines = head.split(b"\r\n")
+    method = lines[0].split(b" ")[0].decode()
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(rest) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return method, rest, length
+
+
+def endless(conn, piece):
+    try:
+        while True:
+            conn.sendall(piece)
+    except OSError:
+        pass
+
+
+def spamd_serve(conn, behaviour, log):
+    try:
+        method, body, length = spamd_read_request(conn)
+        log("request %s %d %s" % (method, length, behaviour))
+        if method is None:
+            return
+        if behaviour == "ham":
+            conn.sendall(b"SPAMD/1.1 0 EX_OK\r\nContent-length: 5\r\n"
+                         b"Spam: False ; 0.1 / 5.0\r\n\r\nRULE1")
+        elif behaviour == "spam":
+            conn.sendall(b"SPAMD/1.1 0 EX_OK\r\nContent-length: 5\r\n"
+                         b"Spam: True ; 1000.0 / 5.0\r\n\r\nGTUBE")
+        elif behaviour == "endless-line":
+            conn.sendall(b"SPAMD/1.1 0 EX_OK\r\nSpam: ")
+            endless(conn, b"A" * 65536)
+        elif behaviour == "huge-length":
+            conn.sendall(b"SPAMD/1.1 0 EX_OK\r\n"
+                         b"Content-length: 99999999999999\r\n"
+                         b"Spam: True ; 1000.0 / 5.0\r\n\r\n")
+            endless(conn, b"GTUBE," * 10000)
+        elif behaviour == "garbage":
+            conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n"
+                         b"\r\n<html>\x00\x1b[31m</html>\r\n")
+        elif behaviour == "error":
+            conn.sendall(b"SPAMD/1.0 76 Bad header line: (Content-Length "
+                         b"mismatch)\r\n")
+        elif behaviour == "many-headers":
+            conn.sendall(b"SPAMD/1.1 0 EX_OK\r\n")
+            endless(conn, b"X-Filler: yes\r\n" * 1000)
+        elif behaviour == "stall":
+            time.sleep(60)
+        elif behaviour == "close":
+            pass
+    except OSError as e:
+        log("error %s" % e)
+    finally:
+        conn.close()
+
+
+def http_read_request(conn, log):
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(65536)
@@ -65,26 +153,26 @@ def read_request(conn, log):
     return method.decode(), path.decode(), length
 
 
-def reply(conn, status, body):
+def http_reply(conn, status, body):
     conn.sendall(b"HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
                  b"Content-Length: %d\r\nConnection: close\r\n\r\n"
                  % (status, len(body)) + body)
 
 
-def serve(conn, behaviour, log):
+def rspamd_serve(conn, behaviour, log):
     try:
-        method, path, length = read_request(conn, log)
+        method, path, length = http_read_request(conn, log)
         log("request %s %s %d %s" % (method, path, length, behaviour))
         if method is None:
             return
         if behaviour == "ham":
-            reply(conn, b"200 OK", HAM)
+            http_reply(conn, b"200 OK", HAM)
         elif behaviour == "spam":
-            reply(conn, b"200 OK", SPAM)
+            http_reply(conn, b"200 OK", SPAM)
         elif behaviour == "http-500":
-            reply(conn, b"500 Internal Server Error", b"oops")
+            http_reply(conn, b"500 Internal Server Error", b"oops")
         elif behaviour == "garbage":
-            reply(conn, b"200 OK", b"<html>\x00\x1b[31m</html>")
+            http_reply(conn, b"200 OK", b"<html>\x00\x1b[31m</html>")
         elif behaviour == "huge":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: "
                          b"1000000000000\r\n\r\n")
@@ -107,6 +195,8 @@ def main():
     ap.add_argument("--name", required=True)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--script", default="ham")
+    ap.add_argument("--protocol", choices=("spamd", "rspamd"),
+                    default="spamd")
     ap.add_argument("--cert")
     ap.add_argument("--key")
     args = ap.parse_args()
@@ -128,6 +218,7 @@ def main():
         conn, _ = srv.accept()
         behaviour = script[min(n, len(script) - 1)]
         n += 1
+        serve = spamd_serve if args.protocol == "spamd" else rspamd_serve
         threading.Thread(target=serve, args=(conn, behaviour, log),
                          daemon=True).start()
 
