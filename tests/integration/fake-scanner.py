@@ -47,29 +47,6 @@ SPAM = (b'{"is_skipped":true,"score":15.0,"required_score":15.0,'
         b'"action":"reject","symbols":{"GTUBE":{"score":0.0}}}')
 
 
-def spamd_read_request(conn):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None, None, 0
-        data += chunk
-    head, rest = data.split(b"\r\n\r\n", 1)
-    lines = head.split(b"\r\n")
-    method = lines[0].split(b" ")[0].decode()
-    length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(rest) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        rest += chunk
-    return method, rest, length
-
-
 def endless(conn, piece):
     try:
         while True:
@@ -80,7 +57,7 @@ def endless(conn, piece):
 
 def spamd_serve(conn, behaviour, log):
     try:
-        method, body, length = spamd_read_request(conn)
+        method, _, length = read_request(conn, log)
         log("request %s %d %s" % (method, length, behaviour))
         if method is None:
             return
@@ -117,7 +94,7 @@ def spamd_serve(conn, behaviour, log):
         conn.close()
 
 
-def http_read_request(conn, log):
+def read_request(conn, log):
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(65536)
@@ -161,7 +138,7 @@ def http_reply(conn, status, body):
 
 def rspamd_serve(conn, behaviour, log):
     try:
-        method, path, length = http_read_request(conn, log)
+        method, path, length = read_request(conn, log)
         log("request %s %s %d %s" % (method, path, length, behaviour))
         if method is None:
             return
