@@ -22,6 +22,10 @@ struct retrieve_backend_vfuncs {
 	/* Closes connections, frees everything run() allocated; may be
 	   called in the middle of a run (abort). */
 	void (*deinit)(struct retrieve_client *client);
+	/* The message the backend delivered with this id is committed
+	   locally and recorded: it may be deleted on the remote now. Not
+	   called after the run finished. */
+	void (*committed)(struct retrieve_client *client, uint32_t id);
 };
 
 struct retrieve_backend {
@@ -61,6 +65,13 @@ struct retrieve_client {
 	/* IMAP: the core's own lookup of the host, for the network check */
 	struct dns_lookup *dns_lookup;
 
+	/* direct saves not committed yet (retrieve-client-batch.c) */
+	pool_t batch_pool;
+	ARRAY(struct retrieve_client_staged) batch;
+	uoff_t batch_bytes;
+	/* the local folder the batch saves into */
+	const char *batch_folder;
+
 	bool finished:1;
 	/* the backend's deinit ran already (aborted run) */
 	bool backend_freed:1;
@@ -84,19 +95,31 @@ bool retrieve_client_want(struct retrieve_client *client, const char *folder,
 #define RETRIEVE_SIZE_SHORT_SLACK 64
 bool retrieve_client_size_cut_short(uoff_t announced, uoff_t received);
 
-/* Delivers one complete message (msg->input seekable) and records it in
-   the state durably. Returns 0 when done: only then may the backend delete
-   it on the remote. Returns -1 after a local failure: the backend must
-   stop retrieving, delete nothing more and finish; the client has already
-   set the result (retrieve_client_finish() still has to be called, with
-   any code: the local failure wins). */
+/* Delivers one complete message (msg->input seekable), with a
+   fingerprint recorded with the UID (IMAP: matching after a UIDVALIDITY
+   change) or NULL. The backend's v.committed(id) says when the message
+   is committed locally and recorded durably: only then may the backend
+   delete it on the remote. Direct saves are committed in batches
+   (retrieve-client-batch.c), so that may come later, from another
+   retrieve_client_deliver() or retrieve_client_commit(). Returns 0 when
+   the message is on its way; -1 after a local failure: the backend must
+   stop retrieving, delete nothing more than what v.committed() names and
+   finish; the client has already set the result
+   (retrieve_client_finish() still has to be called, with any code: the
+   local failure wins). */
 int retrieve_client_deliver(struct retrieve_client *client,
-			    const struct retrieve_deliver_message *msg);
-/* Like retrieve_client_deliver(), recording a fingerprint with the UID
-   (IMAP: matching after a UIDVALIDITY change) */
-int retrieve_client_deliver_fingerprint(struct retrieve_client *client,
-					const struct retrieve_deliver_message *msg,
-					const char *fingerprint);
+			    const struct retrieve_deliver_message *msg,
+			    const char *fingerprint, uint32_t id);
+/* Commits the batch: v.committed() is called for each of its messages.
+   The backend calls it before it would end the session or the folder
+   (POP3 QUIT, IMAP EXPUNGE). Returns -1 after a local failure, as
+   retrieve_client_deliver() does. */
+int retrieve_client_commit(struct retrieve_client *client);
+/* At the start of a run: messages of a batch that a crash interrupted
+   are looked up locally by GUID; the found ones are recorded. */
+int retrieve_client_batch_recover(struct retrieve_client *client,
+				  const char **error_r);
+void retrieve_client_batch_deinit(struct retrieve_client *client);
 /* Records a message as retrieved without delivering it (it was, under an
    older UIDVALIDITY). Returns -1 after a failure, as deliver does. */
 int retrieve_client_record(struct retrieve_client *client, const char *folder,

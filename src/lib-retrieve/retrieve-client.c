@@ -246,6 +246,11 @@ void retrieve_client_run(struct retrieve_client *client)
 				       NULL, error);
 		return;
 	}
+	if (retrieve_client_batch_recover(client, &error) < 0) {
+		retrieve_client_finish(client, RETRIEVE_RESULT_INTERNAL_ERROR,
+				       NULL, error);
+		return;
+	}
 	e_debug(client->event, "Retrieving from %s:%u as %s",
 		client->set->host, client->set->port, client->set->username);
 	/* the per-step timeout resets on every byte; this one does not */
@@ -362,6 +367,10 @@ void retrieve_client_finish(struct retrieve_client *client,
 		return;
 	client->finished = TRUE;
 	timeout_remove(&client->to_run);
+	/* the batch's messages arrived whole: committed and recorded, they
+	   are deleted on the remote by a later run */
+	if (client->deliver != NULL)
+		(void)retrieve_client_commit(client);
 
 	/* a local failure was already recorded and is the real cause */
 	if (result->code == RETRIEVE_RESULT_OK) {
@@ -435,12 +444,6 @@ bool retrieve_client_want(struct retrieve_client *client, const char *folder,
 	return TRUE;
 }
 
-int retrieve_client_deliver(struct retrieve_client *client,
-			    const struct retrieve_deliver_message *msg)
-{
-	return retrieve_client_deliver_fingerprint(client, msg, NULL);
-}
-
 int retrieve_client_record(struct retrieve_client *client, const char *folder,
 			   const char *uid, const char *fingerprint)
 {
@@ -462,58 +465,6 @@ void retrieve_client_set_uidvalidity(struct retrieve_client *client,
 				     const char *folder, uint32_t uidvalidity)
 {
 	retrieve_state_set_uidvalidity(client->state, folder, uidvalidity);
-}
-
-int retrieve_client_deliver_fingerprint(struct retrieve_client *client,
-					const struct retrieve_deliver_message *msg,
-					const char *fingerprint)
-{
-	const char *error;
-	uoff_t size;
-
-	if (client->result.code != RETRIEVE_RESULT_OK)
-		return -1;
-	if (retrieve_deliver_message(client->deliver, msg, &error) < 0) {
-		client->result.code = RETRIEVE_RESULT_LOCAL_TEMPFAIL;
-		client->result.error = p_strdup_printf(client->pool,
-			"Delivery failed, message left on the server: %s",
-			error);
-		return -1;
-	}
-	/* recorded before the backend may delete it on the remote */
-	if (retrieve_state_add_uid_fingerprint(client->state,
-					       msg->remote_folder,
-					       msg->remote_uid, fingerprint,
-					       &error) < 0) {
-		client->result.code = RETRIEVE_RESULT_INTERNAL_ERROR;
-		client->result.error = p_strdup_printf(client->pool,
-			"Couldn't record a retrieved message "
-			"(it may be retrieved again): %s", error);
-		return -1;
-	}
-	if (i_stream_get_size(msg->input, TRUE, &size) <= 0)
-		size = 0;
-	client->result.bytes += size;
-	client->result.messages++;
-	switch (retrieve_deliver_get_last_spam(client->deliver)) {
-	case RETRIEVE_DELIVER_SPAM_NONE:
-	case RETRIEVE_DELIVER_SPAM_HAM:
-		break;
-	case RETRIEVE_DELIVER_SPAM_SPAM:
-		client->result.spam++;
-		break;
-	case RETRIEVE_DELIVER_SPAM_UNSCANNED:
-		client->result.spam_unscanned++;
-		break;
-	}
-	if (client->cur_folder_idx >= 0) {
-		struct retrieve_folder_result *folder =
-			array_idx_modifiable(&client->folders,
-					     client->cur_folder_idx);
-		folder->messages++;
-		folder->bytes += size;
-	}
-	return 0;
 }
 
 void retrieve_client_folder_begin(struct retrieve_client *client,
@@ -618,6 +569,10 @@ int retrieve_client_local_folder_prepare(struct retrieve_client *client,
 					 const char *folder,
 					 const char **error_r)
 {
+	if (retrieve_client_commit(client) < 0) {
+		*error_r = client->result.error;
+		return -1;
+	}
 	return retrieve_deliver_folder_prepare(client->deliver, folder,
 					       error_r);
 }
@@ -660,6 +615,7 @@ void retrieve_client_deinit(struct retrieve_client **_client)
 	retrieve_client_backend_free(client);
 	timeout_remove(&client->to_finish);
 	timeout_remove(&client->to_run);
+	retrieve_client_batch_deinit(client);
 	if (client->deliver != NULL)
 		retrieve_deliver_deinit(&client->deliver);
 	if (client->state != NULL)

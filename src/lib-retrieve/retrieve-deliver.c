@@ -16,6 +16,9 @@
 #include "mailbox-list-iter.h"
 #include "mail-deliver.h"
 #include "raw-storage.h"
+#include "mail-search-build.h"
+#include "seq-range-array.h"
+#include "hash.h"
 #include "retrieve-settings.h"
 #include "retrieve-sieve.h"
 #include "retrieve-deliver-seen.h"
@@ -23,6 +26,9 @@
 #include "retrieve-deliver.h"
 #include "retrieve-imap-folders.h"
 #include "retrieve-spam.h"
+
+/* GUID (or Received: id) -> its index in the caller's array */
+HASH_TABLE_DEFINE_TYPE(retrieve_guid, const char *, void *);
 
 /* Whether lib-lda's hooks are set up: it has no way to undo that, so it
    is done once per process even across global deinit */
@@ -55,6 +61,10 @@ struct retrieve_deliver {
 	/* the folder of the last direct save, kept open between messages */
 	struct mailbox *box;
 	const char *box_vname;
+	/* the open batch of direct saves into box, and box's UIDNEXT when
+	   it began: what the batch adds gets UIDs from there up */
+	struct mailbox_transaction_context *batch;
+	uint32_t batch_uid_min;
 	/* special use -> local vname, read at the first lookup */
 	ARRAY(const char *) special_use;
 	bool special_use_read;
@@ -160,6 +170,8 @@ retrieve_deliver_box_get(struct retrieve_deliver *deliver, const char *folder,
 
 	if (deliver->box != NULL && strcmp(deliver->box_vname, folder) == 0)
 		return deliver->box;
+	/* the caller commits a batch before the folder changes */
+	i_assert(deliver->batch == NULL);
 	if (deliver->box != NULL)
 		mailbox_free(&deliver->box);
 	if (retrieve_deliver_folder_open(deliver, folder, &box, error_r) < 0) {
@@ -342,6 +354,8 @@ void retrieve_deliver_deinit(struct retrieve_deliver **_deliver)
 		return;
 	*_deliver = NULL;
 
+	if (deliver->batch != NULL)
+		mailbox_transaction_rollback(&deliver->batch);
 	if (deliver->box != NULL)
 		mailbox_free(&deliver->box);
 	retrieve_spam_deinit(&deliver->spam);
@@ -463,12 +477,15 @@ retrieve_deliver_input_create(struct retrieve_deliver *deliver,
 		   and reject never answer retrieved mail. */
 		str_append(hdr, "Return-Path: <>\r\n");
 	}
-	/* names the account, never its credentials */
+	/* names the account, never its credentials; a direct save's id
+	   (RFC 5321's ID clause) is its GUID, which finds it again after a
+	   crash even where the storage did not keep the GUID */
 	str_printfa(hdr, "Received: from %s\r\n"
-		    "\tby %s with %s (dovecot-retrieve account %s)\r\n"
+		    "\tby %s with %s%s%s (dovecot-retrieve account %s)\r\n"
 		    "\tfor <%s>; %s\r\n",
 		    deliver->remote_host, deliver->hostname,
-		    t_str_ucase(protocol), deliver->account,
+		    t_str_ucase(protocol), msg->guid == NULL ? "" : " id ",
+		    msg->guid == NULL ? "" : msg->guid, deliver->account,
 		    smtp_address_encode(deliver->rcpt_to),
 		    message_date_create(ioloop_time));
 	/* below the trace, above every header of the message, so ours
@@ -642,10 +659,8 @@ retrieve_deliver_save(struct retrieve_deliver *deliver,
 		      const struct retrieve_deliver_message *msg,
 		      struct istream *input, const char **error_r)
 {
-	const char *folder = msg->folder != NULL ? msg->folder :
-		deliver->folder;
+	const char *folder = retrieve_deliver_message_folder(deliver, msg);
 	struct mailbox *box;
-	struct mailbox_transaction_context *t;
 	struct mail_save_context *save;
 	struct mail_keywords *keywords = NULL;
 	bool save_failed = FALSE;
@@ -654,9 +669,15 @@ retrieve_deliver_save(struct retrieve_deliver *deliver,
 	box = retrieve_deliver_box_get(deliver, folder, error_r);
 	if (box == NULL)
 		return -1;
-	t = mailbox_transaction_begin(box, MAILBOX_TRANSACTION_FLAG_EXTERNAL,
-				      __func__);
-	save = mailbox_save_alloc(t);
+	if (deliver->batch == NULL) {
+		struct mailbox_status status;
+
+		mailbox_get_open_status(box, STATUS_UIDNEXT, &status);
+		deliver->batch_uid_min = status.uidnext;
+		deliver->batch = mailbox_transaction_begin(box,
+			MAILBOX_TRANSACTION_FLAG_EXTERNAL, __func__);
+	}
+	save = mailbox_save_alloc(deliver->batch);
 	if (msg->keywords != NULL) {
 		/* a remote keyword we can't store shouldn't stop the
 		   message */
@@ -671,10 +692,11 @@ retrieve_deliver_save(struct retrieve_deliver *deliver,
 		mailbox_save_set_received_date(save, msg->received_date,
 					       msg->received_tz_offset);
 	}
+	if (msg->guid != NULL)
+		mailbox_save_set_guid(save, msg->guid);
 
 	if (mailbox_save_begin(&save, input) < 0) {
 		*error_r = t_strdup(mailbox_get_last_internal_error(box, NULL));
-		mailbox_transaction_rollback(&t);
 		return -1;
 	}
 	do {
@@ -697,18 +719,159 @@ retrieve_deliver_save(struct retrieve_deliver *deliver,
 					   i_stream_get_name(input));
 	} else if (mailbox_save_finish(&save) < 0) {
 		*error_r = t_strdup(mailbox_get_last_internal_error(box, NULL));
-	} else if (mailbox_transaction_commit(&t) < 0) {
-		*error_r = t_strdup(mailbox_get_last_internal_error(box, NULL));
 	} else {
-		e_debug(deliver->event, "Saved %s into %s",
+		e_debug(deliver->event, "Saved %s into %s (uncommitted)",
 			retrieve_deliver_msg_name(msg), folder);
 		return 0;
 	}
+	/* the transaction goes on: a cancelled save leaves nothing in it */
 	if (save != NULL)
 		mailbox_save_cancel(&save);
-	if (t != NULL)
-		mailbox_transaction_rollback(&t);
 	return -1;
+}
+
+int retrieve_deliver_commit(struct retrieve_deliver *deliver,
+			    const char **error_r)
+{
+	if (deliver->batch == NULL)
+		return 0;
+	if (mailbox_transaction_commit(&deliver->batch) < 0) {
+		*error_r = t_strdup_printf("Couldn't commit into %s: %s",
+			deliver->box_vname,
+			mailbox_get_last_internal_error(deliver->box, NULL));
+		return -1;
+	}
+	return 0;
+}
+
+void retrieve_deliver_rollback(struct retrieve_deliver *deliver)
+{
+	if (deliver->batch != NULL)
+		mailbox_transaction_rollback(&deliver->batch);
+}
+
+uint32_t retrieve_deliver_batch_uid_min(struct retrieve_deliver *deliver)
+{
+	i_assert(deliver->batch != NULL);
+	return deliver->batch_uid_min;
+}
+
+/* The id in our Received: header ("... with POP3 id <guid> (...") */
+static const char *retrieve_deliver_received_id(const char *value)
+{
+	const char *const *words;
+
+	words = t_strsplit_spaces(value, " \t\r\n");
+	for (; *words != NULL; words++) {
+		if (strcasecmp(*words, "id") == 0 && words[1] != NULL)
+			return words[1];
+	}
+	return NULL;
+}
+
+/* TRUE when mail is one of guids (by its GUID, or by the id of its
+   first Received: header); found[] marks which */
+static int
+retrieve_deliver_mail_match(struct mail *mail,
+			    HASH_TABLE_TYPE(retrieve_guid) guids,
+			    bool *found)
+{
+	const char *guid, *const *received, *id;
+	void *value;
+
+	if (mail_get_special(mail, MAIL_FETCH_GUID, &guid) == 0 &&
+	    hash_table_lookup_full(guids, guid, &guid, &value)) {
+		found[POINTER_CAST_TO(value, unsigned int)] = TRUE;
+		return 0;
+	}
+	if (mail_get_headers(mail, "Received", &received) < 0)
+		return mail->expunged ? 0 : -1;
+	if (received[0] != NULL &&
+	    (id = retrieve_deliver_received_id(received[0])) != NULL &&
+	    hash_table_lookup_full(guids, id, &id, &value))
+		found[POINTER_CAST_TO(value, unsigned int)] = TRUE;
+	return 0;
+}
+
+int retrieve_deliver_find_guids(struct retrieve_deliver *deliver,
+				const char *folder, uint32_t uid_min,
+				const char *const *guids, unsigned int count,
+				bool *found, const char **error_r)
+{
+	HASH_TABLE_TYPE(retrieve_guid) guid_hash;
+	struct mailbox *box;
+	struct mailbox_transaction_context *t;
+	struct mail_search_args *args;
+	struct mail_search_arg *arg;
+	struct mail_search_context *ctx;
+	struct mail *mail;
+	enum mail_error error;
+	unsigned int i;
+	int ret = 0;
+
+	i_assert(deliver->batch == NULL);
+	memset(found, 0, sizeof(*found) * count);
+	if (folder[0] == '\0')
+		return 0;
+	/* not read-only: a commit a crash cut off can leave the files in
+	   place but not indexed, and only a sync that may write the index
+	   adds them */
+	box = mailbox_alloc_for_user(deliver->user, folder, 0);
+	if (mailbox_sync(box, 0) < 0) {
+		(void)mailbox_get_last_internal_error(box, &error);
+		if (error == MAIL_ERROR_NOTFOUND) {
+			mailbox_free(&box);
+			return 0;
+		}
+		*error_r = t_strdup_printf("Couldn't open folder %s: %s",
+			folder, mailbox_get_last_internal_error(box, NULL));
+		mailbox_free(&box);
+		return -1;
+	}
+	hash_table_create(&guid_hash, default_pool, count, str_hash, strcmp);
+	for (i = 0; i < count; i++) {
+		hash_table_update(guid_hash, guids[i],
+				  POINTER_CAST(i));
+	}
+	/* only what came since the batch began: a crash recovery should not
+	   read a whole large folder */
+	args = mail_search_build_init();
+	arg = mail_search_build_add(args, SEARCH_UIDSET);
+	p_array_init(&arg->value.seqset, args->pool, 1);
+	seq_range_array_add_range(&arg->value.seqset, I_MAX(uid_min, 1),
+				  (uint32_t)-1);
+	t = mailbox_transaction_begin(box, 0, __func__);
+	ctx = mailbox_search_init(t, args, NULL,
+				  MAIL_FETCH_GUID, NULL);
+	mail_search_args_unref(&args);
+	while (ret == 0 && mailbox_search_next(ctx, &mail))
+		ret = retrieve_deliver_mail_match(mail, guid_hash, found);
+	if (ret < 0) {
+		*error_r = t_strdup_printf("Couldn't read folder %s: %s",
+			folder, mailbox_get_last_internal_error(box, NULL));
+	}
+	if (mailbox_search_deinit(&ctx) < 0 && ret == 0) {
+		*error_r = t_strdup_printf("Couldn't search folder %s: %s",
+			folder, mailbox_get_last_internal_error(box, NULL));
+		ret = -1;
+	}
+	mailbox_transaction_rollback(&t);
+	mailbox_free(&box);
+	hash_table_destroy(&guid_hash);
+	return ret;
+}
+
+bool retrieve_deliver_is_direct(struct retrieve_deliver *deliver,
+				const struct retrieve_deliver_message *msg)
+{
+	return !deliver->filter || msg->no_filter;
+}
+
+const char *
+retrieve_deliver_message_folder(struct retrieve_deliver *deliver,
+				const struct retrieve_deliver_message *msg)
+{
+	return msg->folder != NULL ? msg->folder : deliver->folder;
 }
 
 int retrieve_deliver_message(struct retrieve_deliver *deliver,
@@ -737,10 +900,14 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 			return -1;
 	}
 	input = retrieve_deliver_input_create(deliver, msg, spam_hdr);
-	if (filter)
+	if (filter) {
+		i_assert(deliver->batch == NULL);
 		ret = retrieve_deliver_sieve(deliver, msg, input, error_r);
-	else
+		if (ret == 0)
+			ret = 1;
+	} else {
 		ret = retrieve_deliver_save(deliver, msg, input, error_r);
+	}
 	i_stream_unref(&input);
 	if (ret < 0)
 		deliver->last_spam = RETRIEVE_DELIVER_SPAM_NONE;

@@ -40,6 +40,9 @@ struct retrieve_deliver_message {
 	/* Save straight into the folder even when the account filters
 	   (IMAP folders other than INBOX) */
 	bool no_filter;
+	/* A direct save is saved with this GUID (recovery after a crash
+	   looks for it), NULL for a generated one */
+	const char *guid;
 };
 
 struct retrieve_deliver;
@@ -60,6 +63,7 @@ int retrieve_deliver_init(struct mail_user *user,
 			  struct event *event_parent,
 			  struct retrieve_deliver **deliver_r,
 			  const char **error_r);
+/* An uncommitted batch is rolled back */
 void retrieve_deliver_deinit(struct retrieve_deliver **deliver);
 
 /* With filter=yes, every message that goes through Sieve is first
@@ -75,15 +79,44 @@ int retrieve_deliver_spam_init(struct retrieve_deliver *deliver,
 enum retrieve_deliver_spam
 retrieve_deliver_get_last_spam(struct retrieve_deliver *deliver);
 
-/* Delivers and commits one message. Returns 0 when the message is
-   committed locally; -1 when not (error_r says why; the caller leaves the
-   message and the rest on the server and retries later). */
+/* Delivers one message. Through Sieve it is committed at once: returns
+   1. A direct save goes into the transaction (the batch) of its folder,
+   which retrieve_deliver_commit() commits: returns 0. Returns -1 when the
+   message is not delivered (error_r says why; the caller leaves it and
+   the rest on the server and retries later); the batch's earlier
+   messages stay in it. */
 int retrieve_deliver_message(struct retrieve_deliver *deliver,
 			     const struct retrieve_deliver_message *msg,
 			     const char **error_r);
+/* TRUE when msg is saved straight into a folder (batched), not through
+   Sieve */
+bool retrieve_deliver_is_direct(struct retrieve_deliver *deliver,
+				const struct retrieve_deliver_message *msg);
+/* The local folder (vname) msg is saved into when direct */
+const char *
+retrieve_deliver_message_folder(struct retrieve_deliver *deliver,
+				const struct retrieve_deliver_message *msg);
+/* Commits the batch: 0 when done (or nothing was in it), -1 when
+   nothing of it was saved. */
+int retrieve_deliver_commit(struct retrieve_deliver *deliver,
+			    const char **error_r);
+/* Drops the batch: nothing of it is saved */
+void retrieve_deliver_rollback(struct retrieve_deliver *deliver);
+/* The folder's UIDNEXT when the open batch began */
+uint32_t retrieve_deliver_batch_uid_min(struct retrieve_deliver *deliver);
+/* Looks for the messages saved with these GUIDs in the local folder,
+   among those with UID uid_min and up: found[i] is set for guids[i] when
+   a message has it as its GUID or as the id of its Received: header
+   (maildir keeps a GUID that is no valid file name only in its uidlist,
+   which a crash can cut off). Returns 0 (also when the folder does not
+   exist), -1 on error. */
+int retrieve_deliver_find_guids(struct retrieve_deliver *deliver,
+				const char *folder, uint32_t uid_min,
+				const char *const *guids, unsigned int count,
+				bool *found, const char **error_r);
 
 /* Creates (and subscribes) the local folder when missing; for mirroring
-   folders that are empty on the remote. */
+   folders that are empty on the remote. No batch may be open. */
 int retrieve_deliver_folder_prepare(struct retrieve_deliver *deliver,
 				    const char *folder, const char **error_r);
 /* The hierarchy separator of the local namespace the account's folder is

@@ -144,6 +144,10 @@ static void imap_large_close_all(struct imap_client *ic);
 
 static void imap_folder_done(struct imap_client *ic)
 {
+	/* recorded before the folder's context goes; flagged by the next
+	   run */
+	if (retrieve_client_commit(&ic->client) < 0)
+		ic->stopping = TRUE;
 	timeout_remove(&ic->to_message);
 	imap_large_close_all(ic);
 	ic->large_idx = 0;
@@ -612,6 +616,11 @@ static void imap_fetch_more(struct imap_client *ic)
 	timeout_remove(&ic->to_message);
 	imap_large_close_all(ic);
 	ic->large_idx = 0;
+	/* the folder's last batch, then its \Deleted flags */
+	if (retrieve_client_commit(&ic->client) < 0)
+		ic->stopping = TRUE;
+	if (!ic->client.set->keep)
+		imap_store_deleted(ic);
 	if (ic->stores_in_flight > 0)
 		return;
 	if (!ic->client.set->keep)
@@ -734,14 +743,21 @@ static void imap_fetch_deliver_checked(struct imap_client *ic,
 	/* Sieve files what arrives in INBOX; other folders keep their
 	   place and flags */
 	dmsg.no_filter = !folder->inbox;
-	if (retrieve_client_deliver_fingerprint(&ic->client, &dmsg,
-						fingerprint) < 0) {
+	if (retrieve_client_deliver(&ic->client, &dmsg, fingerprint,
+				    fetch->uid) < 0) {
 		/* what is delivered is still flagged and expunged */
 		ic->stopping = TRUE;
-		return;
 	}
-	if (!ic->client.set->keep)
-		seq_range_array_add(&ic->to_flag, fetch->uid);
+}
+
+/* Committed locally and recorded (in the selected folder: a batch is
+   committed before the folder ends): it may be flagged now */
+static void imap_committed(struct retrieve_client *client, uint32_t uid)
+{
+	struct imap_client *ic = (struct imap_client *)client;
+
+	if (!ic->client.set->keep && ic->folder != NULL)
+		seq_range_array_add(&ic->to_flag, uid);
 }
 
 static void imap_list_msgs_fetch(struct imap_client *ic,
@@ -1295,5 +1311,6 @@ const struct retrieve_backend retrieve_backend_imap = {
 		.alloc = imap_alloc,
 		.run = imap_run,
 		.deinit = imap_deinit,
+		.committed = imap_committed,
 	},
 };

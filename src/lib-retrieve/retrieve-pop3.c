@@ -291,8 +291,15 @@ static void pop3_fill_pipeline(struct pop3_client *pc)
 			pop3_send_retr_or_dele(pc, pc->next_msg++);
 			continue;
 		}
-		/* nothing left to send: QUIT commits the deletions */
+		/* nothing left to send: QUIT commits the deletions, of the
+		   last batch too once it is committed */
 		if (pop3_conn_cmds_in_flight(pc->conn) == 0) {
+			unsigned int queued = array_count(&pc->dele_queue);
+
+			if (retrieve_client_commit(&pc->client) < 0)
+				pc->stopping = TRUE;
+			if (array_count(&pc->dele_queue) > queued)
+				continue;
 			pop3_send(pc, POP3_CMD_QUIT, 0, "QUIT");
 			pc->quit_sent = TRUE;
 		}
@@ -533,16 +540,23 @@ static int pop3_retr_done(struct pop3_client *pc, unsigned int idx,
 	dmsg.remote_folder = "";
 	dmsg.remote_uid = msg->uidl;
 	dmsg.received_date = (time_t)-1;
-	if (retrieve_client_deliver(&pc->client, &dmsg) < 0) {
+	if (retrieve_client_deliver(&pc->client, &dmsg, NULL, idx) < 0) {
 		/* keep the connection so that QUIT commits the deletions
 		   of what was delivered before */
 		pc->stopping = TRUE;
-		return 0;
 	}
+	return 0;
+}
+
+/* Committed locally and recorded: it may be deleted now */
+static void pop3_committed(struct retrieve_client *client, uint32_t idx)
+{
+	struct pop3_client *pc = (struct pop3_client *)client;
+	struct pop3_msg *msg = array_idx_modifiable(&pc->msgs, idx);
+
 	msg->retrieved = TRUE;
 	if (!pc->client.set->keep)
 		array_push_back(&pc->dele_queue, &idx);
-	return 0;
 }
 
 /* --- replies --- */
@@ -983,5 +997,6 @@ const struct retrieve_backend retrieve_backend_pop3 = {
 		.alloc = pop3_alloc,
 		.run = pop3_run,
 		.deinit = pop3_deinit,
+		.committed = pop3_committed,
 	},
 };

@@ -16,9 +16,15 @@
      dovecot-retrieve-journal	<generation>
      uidvalidity	<folder>	<uidvalidity>
      uid	<folder>	<uid>[	<fingerprint>]
+     pending	<folder>	<uid>	<fingerprint>	<local folder>	<guid>	<uid min>
 
    A fingerprint (IMAP: Message-ID and size) lets a folder whose
    UIDVALIDITY changed be matched against what was retrieved before.
+
+   "pending" names a message saved in a batch whose local commit was
+   about to happen (retrieve-client-batch.c): when no uid record follows,
+   a crash came between the commit and the uid records, and the next run
+   looks for the GUID in the local folder to tell which.
 
    Each commit increments the generation, so a journal whose unlink was
    lost in a crash is recognized as already merged and is not replayed
@@ -44,6 +50,18 @@ retrieve_state_parse_journal_line(struct retrieve_state_parser *parser,
 			parser->journal_stale = TRUE;
 			return 0;
 		}
+		return 1;
+	}
+	if (args[0] != NULL && strcmp(args[0], "pending") == 0) {
+		uint32_t uid_min;
+
+		if (str_array_length(args) != 7 || args[2][0] == '\0' ||
+		    str_to_uint32(args[6], &uid_min) < 0) {
+			*error_r = "invalid pending record";
+			return -1;
+		}
+		retrieve_state_pending_add(parser->state, args[1], args[2],
+					   args[3], args[4], args[5], uid_min);
 		return 1;
 	}
 	if (str_array_length(args) != 3 &&
@@ -154,15 +172,23 @@ retrieve_state_journal_create(struct retrieve_state *state,
 	return 0;
 }
 
-static int
-retrieve_state_journal_append(struct retrieve_state *state,
-			      const string_t *record, const char **error_r)
+int retrieve_state_journal_append(struct retrieve_state *state,
+				  string_t *records, const char **error_r)
 {
+	const char *header;
+	string_t *record = records;
 	ssize_t ret;
 
 	if (state->journal_fd == -1 &&
 	    retrieve_state_journal_create(state, error_r) < 0)
 		return -1;
+	if (state->journal_size == 0) {
+		header = t_strdup_printf(RETRIEVE_JOURNAL_HEADER"\t%"PRIu64"\n",
+					 state->generation);
+		record = t_str_new(strlen(header) + str_len(records));
+		str_append(record, header);
+		str_append_str(record, records);
+	}
 
 	/* One write(): a crash leaves at most this record torn, and the
 	   next open drops a torn last line. */
@@ -196,34 +222,42 @@ retrieve_state_journal_append(struct retrieve_state *state,
 	return 0;
 }
 
-int
-retrieve_state_journal_add_uid(struct retrieve_state *state,
-			       struct retrieve_state_folder *folder,
-			       const char *uid, const char *fingerprint,
-			       const char **error_r)
+void retrieve_state_journal_uid_record(struct retrieve_state_folder *folder,
+				       const char *uid,
+				       const char *fingerprint,
+				       string_t *records)
 {
-	string_t *record;
-
-	record = t_str_new(128);
-	if (state->journal_size == 0) {
-		str_printfa(record, RETRIEVE_JOURNAL_HEADER"\t%"PRIu64"\n",
-			    state->generation);
-	}
 	if (folder->uidvalidity_unjournaled) {
-		str_append(record, "uidvalidity\t");
-		str_append_tabescaped(record, folder->name);
-		str_printfa(record, "\t%u\n", folder->uidvalidity);
+		str_append(records, "uidvalidity\t");
+		str_append_tabescaped(records, folder->name);
+		str_printfa(records, "\t%u\n", folder->uidvalidity);
 	}
-	str_append(record, "uid\t");
-	str_append_tabescaped(record, folder->name);
-	str_append_c(record, '\t');
-	str_append_tabescaped(record, uid);
+	str_append(records, "uid\t");
+	str_append_tabescaped(records, folder->name);
+	str_append_c(records, '\t');
+	str_append_tabescaped(records, uid);
 	if (fingerprint != NULL && fingerprint[0] != '\0') {
-		str_append_c(record, '\t');
-		str_append_tabescaped(record, fingerprint);
+		str_append_c(records, '\t');
+		str_append_tabescaped(records, fingerprint);
 	}
-	str_append_c(record, '\n');
-	return retrieve_state_journal_append(state, record, error_r);
+	str_append_c(records, '\n');
+}
+
+void retrieve_state_journal_pending_record(
+	const struct retrieve_state_pending *msg, string_t *records)
+{
+	str_append(records, "pending\t");
+	str_append_tabescaped(records, msg->folder);
+	str_append_c(records, '\t');
+	str_append_tabescaped(records, msg->uid);
+	str_append_c(records, '\t');
+	if (msg->fingerprint != NULL)
+		str_append_tabescaped(records, msg->fingerprint);
+	str_append_c(records, '\t');
+	str_append_tabescaped(records, msg->local_folder);
+	str_append_c(records, '\t');
+	str_append_tabescaped(records, msg->guid);
+	str_printfa(records, "\t%u\n", msg->uid_min);
 }
 
 void retrieve_state_journal_committed(struct retrieve_state *state)

@@ -27,6 +27,9 @@
 	RETRIEVE_STATE_MAX_LINE_LEN
 #  error state lines could exceed what reading accepts
 #endif
+/* pending records kept from one journal: a crash leaves at most one
+   batch of them */
+#define RETRIEVE_STATE_MAX_PENDING 10000
 #define RETRIEVE_STATE_LOCKED_ERROR \
 	"another retrieval of this account is running"
 
@@ -89,6 +92,9 @@ struct retrieve_state {
 
 	struct retrieve_state_status status;
 	HASH_TABLE(char *, struct retrieve_state_folder *) folders;
+	/* the journal's pending records (a batch whose commit a crash
+	   may have cut off), resolved by the client at its start */
+	ARRAY(struct retrieve_state_pending) pending;
 };
 
 struct retrieve_state_parser {
@@ -129,6 +135,12 @@ retrieve_state_folder_get(struct retrieve_state *state, const char *name);
 void retrieve_state_folder_add_uid(struct retrieve_state *state,
 				   struct retrieve_state_folder *folder,
 				   const char *uid, const char *fingerprint);
+/* A pending record read from the journal */
+void retrieve_state_pending_add(struct retrieve_state *state,
+				const char *folder, const char *uid,
+				const char *fingerprint,
+				const char *local_folder, const char *guid,
+				uint32_t uid_min);
 void retrieve_state_folder_set_uidvalidity(struct retrieve_state_folder *folder,
 					   uint32_t uidvalidity,
 					   bool journaled);
@@ -153,11 +165,18 @@ int retrieve_state_write_state_file(struct retrieve_state *state,
    removed, a torn last record cut off). */
 int retrieve_state_journal_replay(struct retrieve_state *state,
 				  const char **error_r);
-/* Appends a uid record durably */
-int retrieve_state_journal_add_uid(struct retrieve_state *state,
-				   struct retrieve_state_folder *folder,
-				   const char *uid, const char *fingerprint,
-				   const char **error_r);
+/* Appends records (lines) with one write() and one fdatasync(); the
+   journal's header goes first into a new journal. */
+int retrieve_state_journal_append(struct retrieve_state *state,
+				  string_t *records, const char **error_r);
+/* Adds a uid record (after the folder's UIDVALIDITY when that is not
+   journaled yet) to records */
+void retrieve_state_journal_uid_record(struct retrieve_state_folder *folder,
+				       const char *uid,
+				       const char *fingerprint,
+				       string_t *records);
+void retrieve_state_journal_pending_record(
+	const struct retrieve_state_pending *msg, string_t *records);
 /* .state was committed: the journal is merged, new records start a new
    one of the next generation. */
 void retrieve_state_journal_committed(struct retrieve_state *state);

@@ -214,45 +214,179 @@ int retrieve_state_add_uid_fingerprint(struct retrieve_state *state,
 				       const char *fingerprint,
 				       const char **error_r)
 {
-	struct retrieve_state_folder *folder;
-	const char *error;
-	int ret;
+	struct retrieve_state_pending msg;
 
-	i_assert(uid[0] != '\0');
+	i_zero(&msg);
+	msg.folder = folder_name;
+	msg.uid = uid;
+	msg.fingerprint = fingerprint;
+	return retrieve_state_add_uids(state, &msg, 1, error_r);
+}
 
-	/* the client refuses such messages before delivering them; this
-	   keeps the file readable whatever a caller passes */
-	if (strlen(uid) > RETRIEVE_STATE_MAX_KEY_LEN ||
-	    strlen(folder_name) > RETRIEVE_STATE_MAX_KEY_LEN) {
-		*error_r = "UID or folder name too long to record";
-		return -1;
+/* the client refuses such messages before delivering them; this keeps
+   the file readable whatever a caller passes */
+static int
+retrieve_state_check_keys(const struct retrieve_state_pending *msgs,
+			  unsigned int count, const char **error_r)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		i_assert(msgs[i].uid[0] != '\0');
+		if (strlen(msgs[i].uid) > RETRIEVE_STATE_MAX_KEY_LEN ||
+		    strlen(msgs[i].folder) > RETRIEVE_STATE_MAX_KEY_LEN) {
+			*error_r = "UID or folder name too long to record";
+			return -1;
+		}
 	}
-	/* only matching after a UIDVALIDITY change needs it */
+	return 0;
+}
+
+/* only matching after a UIDVALIDITY change needs it */
+static const char *retrieve_state_fingerprint(const char *fingerprint)
+{
 	if (fingerprint != NULL &&
 	    strlen(fingerprint) > RETRIEVE_STATE_MAX_TEXT_LEN)
-		fingerprint = NULL;
+		return NULL;
+	return fingerprint;
+}
 
-	folder = retrieve_state_folder_get(state, folder_name);
-	if (hash_table_lookup(folder->uids, uid) != NULL)
-		return 0;
+static int
+retrieve_state_journal_write(struct retrieve_state *state, string_t *records,
+			     const char **error_r)
+{
 	if (state->journal_broken) {
 		*error_r = t_strdup_printf("%s is damaged by an earlier "
 					   "failed write", state->journal_path);
 		return -1;
 	}
+	return retrieve_state_journal_append(state, records, error_r);
+}
 
-	/* called once per message: keep the data stack flat */
+int retrieve_state_add_uids(struct retrieve_state *state,
+			    const struct retrieve_state_pending *msgs,
+			    unsigned int count, const char **error_r)
+{
+	struct retrieve_state_folder *folder;
+	const char *error;
+	unsigned int i;
+	int ret = 0;
+
+	if (retrieve_state_check_keys(msgs, count, error_r) < 0)
+		return -1;
+	/* called once per message or batch: keep the data stack flat */
 	T_BEGIN {
-		ret = retrieve_state_journal_add_uid(state, folder, uid,
-						     fingerprint, &error);
+		string_t *records = t_str_new(128 * count);
+
+		for (i = 0; i < count; i++) {
+			folder = retrieve_state_folder_get(state,
+							   msgs[i].folder);
+			if (hash_table_lookup(folder->uids,
+					      msgs[i].uid) != NULL)
+				continue;
+			retrieve_state_journal_uid_record(folder, msgs[i].uid,
+				retrieve_state_fingerprint(msgs[i].fingerprint),
+				records);
+		}
+		/* one write and one fdatasync for all of them */
+		if (str_len(records) > 0)
+			ret = retrieve_state_journal_write(state, records,
+							   &error);
 	} T_END_PASS_STR_IF(ret < 0, &error);
 	if (ret < 0) {
 		*error_r = error;
 		return -1;
 	}
-	folder->uidvalidity_unjournaled = FALSE;
-	retrieve_state_folder_add_uid(state, folder, uid, fingerprint);
+	for (i = 0; i < count; i++) {
+		folder = retrieve_state_folder_get(state, msgs[i].folder);
+		folder->uidvalidity_unjournaled = FALSE;
+		retrieve_state_folder_add_uid(state, folder, msgs[i].uid,
+			retrieve_state_fingerprint(msgs[i].fingerprint));
+	}
 	return 0;
+}
+
+int retrieve_state_add_pending(struct retrieve_state *state,
+			       const struct retrieve_state_pending *msgs,
+			       unsigned int count, const char **error_r)
+{
+	struct retrieve_state_pending msg;
+	const char *error;
+	unsigned int i;
+	int ret;
+
+	if (retrieve_state_check_keys(msgs, count, error_r) < 0)
+		return -1;
+	T_BEGIN {
+		string_t *records = t_str_new(192 * count);
+
+		for (i = 0; i < count; i++) {
+			msg = msgs[i];
+			msg.fingerprint =
+				retrieve_state_fingerprint(msg.fingerprint);
+			/* not found there then: retrieved again, never
+			   lost */
+			if (strlen(msg.local_folder) >
+			    RETRIEVE_STATE_MAX_KEY_LEN)
+				msg.local_folder = "";
+			retrieve_state_journal_pending_record(&msg, records);
+		}
+		ret = retrieve_state_journal_write(state, records, &error);
+	} T_END_PASS_STR_IF(ret < 0, &error);
+	if (ret < 0)
+		*error_r = error;
+	return ret;
+}
+
+void retrieve_state_pending_add(struct retrieve_state *state,
+				const char *folder, const char *uid,
+				const char *fingerprint,
+				const char *local_folder, const char *guid,
+				uint32_t uid_min)
+{
+	struct retrieve_state_pending *msg;
+
+	if (!array_is_created(&state->pending))
+		p_array_init(&state->pending, state->pool, 16);
+	else if (array_count(&state->pending) >=
+		 RETRIEVE_STATE_MAX_PENDING) {
+		/* only repeated crashes without a run between them could
+		   pile up more; the rest is retrieved again */
+		return;
+	}
+	msg = array_append_space(&state->pending);
+	msg->folder = p_strdup(state->pool, folder);
+	msg->uid = p_strdup(state->pool, uid);
+	msg->fingerprint = p_strdup_empty(state->pool, fingerprint);
+	msg->local_folder = p_strdup(state->pool, local_folder);
+	msg->guid = p_strdup(state->pool, guid);
+	msg->uid_min = uid_min;
+}
+
+const struct retrieve_state_pending *
+retrieve_state_get_unresolved(struct retrieve_state *state,
+			      unsigned int *count_r)
+{
+	ARRAY(struct retrieve_state_pending) unresolved;
+	const struct retrieve_state_pending *msg;
+
+	*count_r = 0;
+	if (!array_is_created(&state->pending))
+		return NULL;
+	/* a pending message with a uid record after it was committed and
+	   recorded: only the others are in doubt */
+	t_array_init(&unresolved, array_count(&state->pending));
+	array_foreach(&state->pending, msg) {
+		if (!retrieve_state_have_uid(state, msg->folder, msg->uid))
+			array_push_back(&unresolved, msg);
+	}
+	return array_get(&unresolved, count_r);
+}
+
+void retrieve_state_clear_unresolved(struct retrieve_state *state)
+{
+	if (array_is_created(&state->pending))
+		array_clear(&state->pending);
 }
 
 const char *const *

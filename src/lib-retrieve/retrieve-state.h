@@ -119,6 +119,36 @@ int retrieve_state_add_uid_fingerprint(struct retrieve_state *state,
 				       const char *folder, const char *uid,
 				       const char *fingerprint,
 				       const char **error_r);
+/* A message saved locally in a batch (retrieve-client-batch.c) */
+struct retrieve_state_pending {
+	/* remote folder ("" for POP3), UID and fingerprint (or NULL) */
+	const char *folder, *uid, *fingerprint;
+	/* the local folder (vname) it was saved into, with this GUID (also
+	   the id of its Received: header); the folder's UIDs below uid_min
+	   existed before the batch */
+	const char *local_folder, *guid;
+	uint32_t uid_min;
+};
+ARRAY_DEFINE_TYPE(retrieve_state_pending, struct retrieve_state_pending);
+/* Like retrieve_state_add_uid_fingerprint() for many messages, with one
+   write and one fdatasync */
+int retrieve_state_add_uids(struct retrieve_state *state,
+			    const struct retrieve_state_pending *msgs,
+			    unsigned int count, const char **error_r);
+/* Journals durably that these messages are about to be committed
+   locally (one write, one fdatasync), before the commit. */
+int retrieve_state_add_pending(struct retrieve_state *state,
+			       const struct retrieve_state_pending *msgs,
+			       unsigned int count, const char **error_r);
+/* The journal's pending messages that have no uid record: a crash came
+   between their local commit and their recording, or before the commit.
+   Data stack. */
+const struct retrieve_state_pending *
+retrieve_state_get_unresolved(struct retrieve_state *state,
+			      unsigned int *count_r);
+/* The unresolved messages are looked up (and the found ones recorded) */
+void retrieve_state_clear_unresolved(struct retrieve_state *state);
+
 /* The fingerprints of the folder's retrieved messages (NULL-terminated,
    allocated from pool). Call before retrieve_state_set_uidvalidity()
    forgets them. */

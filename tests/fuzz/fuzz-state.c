@@ -101,6 +101,31 @@ static void fuzz_use_state(struct retrieve_state *state,
 					       t_strconcat("10 ", remote, NULL),
 					       &error) < 0)
 		i_error("add_uid: %s", error);
+	/* a batch: pending records with the remote's bytes, then its uid
+	   records; replayed ones are resolved as a run does */
+	struct retrieve_state_pending msgs[2];
+	const struct retrieve_state_pending *unresolved;
+	unsigned int count;
+
+	unresolved = retrieve_state_get_unresolved(state, &count);
+	if (count > 0 &&
+	    retrieve_state_add_uids(state, unresolved, 1, &error) < 0)
+		i_error("add_uids: %s", error);
+	retrieve_state_clear_unresolved(state);
+	i_zero(&msgs);
+	msgs[0].folder = "";
+	msgs[0].uid = "43";
+	msgs[0].local_folder = remote;
+	msgs[0].guid = "00112233445566778899aabbccddeeff";
+	msgs[1].folder = remote;
+	msgs[1].uid = remote[0] != '\0' ? remote : "44";
+	msgs[1].fingerprint = remote;
+	msgs[1].local_folder = "INBOX";
+	msgs[1].guid = remote;
+	msgs[1].uid_min = size;
+	if (retrieve_state_add_pending(state, msgs, 2, &error) < 0 ||
+	    retrieve_state_add_uids(state, msgs, 2, &error) < 0)
+		i_error("batch: %s", error);
 	retrieve_state_set_result(state, 1700000000, 5,
 				  RETRIEVE_RESULT_OK, NULL, NULL, 1, 10);
 	if (retrieve_state_commit(state, &error) < 0)

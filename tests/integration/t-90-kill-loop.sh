@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Case 90: the kill -9 loop. POP3 and IMAP accounts, keep=no and
-# keep=yes, each against a real Dovecot remote with a few hundred small
+# keep=yes, through Sieve and saved directly in batches (filter=no:
+# pop3no, imapyes), each against a real Dovecot remote with a few hundred small
 # messages (more arrive before every run, so each run has work). Runs
 # are SIGKILLed at random moments (anywhere from connect to commit) until
 # KILLS_PER (default 13) kills per account, 52 in all; then one healthy
@@ -67,10 +68,13 @@ for a in $ACCTS; do
 	SEEDED[$a]=$INITIAL KILLS[$a]=0 COMPLETED[$a]=0
 	keep=no
 	[[ $a == *yes ]] && keep=yes
+	# a batch's commit and its recovery, with deletions and without
+	filter=yes
+	[[ $a == pop3no || $a == imapyes ]] && filter=no
 	if [[ $a == pop3* ]]; then
-		local_user "$dst" $(acct retrieve "$src" pop3) retrieve_keep=$keep
+		local_user "$dst" $(acct retrieve "$src" pop3) retrieve_keep=$keep retrieve_filter=$filter
 	else
-		local_user "$dst" $(imapr_acct retrieve "$src") retrieve_keep=$keep
+		local_user "$dst" $(imapr_acct retrieve "$src") retrieve_keep=$keep retrieve_filter=$filter
 	fi
 done
 

@@ -5,6 +5,7 @@
 #include "ioloop.h"
 #include "istream.h"
 #include "unlink-directory.h"
+#include "guid.h"
 #include "mail-user.h"
 #include "test-common.h"
 #include "retrieve-state.h"
@@ -26,10 +27,18 @@ struct retrieve_deliver {
 	unsigned int unused;
 };
 
-/* deliveries the stub made; it fails the one numbered fail_at (1-based,
-   0 = never) */
+/* deliveries the stub made (committed); it fails the one numbered
+   fail_at (1-based, 0 = never) */
 static unsigned int test_delivered;
 static unsigned int test_deliver_fail_at;
+/* direct saves (batched) instead of Sieve-like immediate commits: saved
+   but not committed yet, and whether the commit fails */
+static bool test_direct;
+static unsigned int test_staged;
+static bool test_commit_fails;
+/* the GUIDs find_guid() finds, and the last one saved */
+static const char *test_found_guid;
+static char test_last_guid[GUID_128_SIZE * 2 + 1];
 
 int retrieve_deliver_init(struct mail_user *user ATTR_UNUSED,
 			  const struct retrieve_account_settings *set ATTR_UNUSED,
@@ -47,15 +56,73 @@ void retrieve_deliver_deinit(struct retrieve_deliver **deliver)
 }
 
 int retrieve_deliver_message(struct retrieve_deliver *deliver ATTR_UNUSED,
-			     const struct retrieve_deliver_message *msg ATTR_UNUSED,
+			     const struct retrieve_deliver_message *msg,
 			     const char **error_r)
 {
-	if (test_deliver_fail_at == test_delivered + 1) {
+	if (test_deliver_fail_at == test_delivered + test_staged + 1) {
 		test_deliver_fail_at = 0;
 		*error_r = "Quota exceeded";
 		return -1;
 	}
-	test_delivered++;
+	if (!test_direct) {
+		test_delivered++;
+		return 1;
+	}
+	test_assert(msg->guid != NULL && strlen(msg->guid) == GUID_128_SIZE * 2);
+	i_strocpy(test_last_guid, msg->guid, sizeof(test_last_guid));
+	test_staged++;
+	return 0;
+}
+
+bool retrieve_deliver_is_direct(struct retrieve_deliver *deliver ATTR_UNUSED,
+				const struct retrieve_deliver_message *msg ATTR_UNUSED)
+{
+	return test_direct;
+}
+
+const char *
+retrieve_deliver_message_folder(struct retrieve_deliver *deliver ATTR_UNUSED,
+				const struct retrieve_deliver_message *msg)
+{
+	return msg->folder != NULL ? msg->folder : "INBOX";
+}
+
+int retrieve_deliver_commit(struct retrieve_deliver *deliver ATTR_UNUSED,
+			    const char **error_r)
+{
+	if (test_commit_fails) {
+		test_staged = 0;
+		*error_r = "Commit failed";
+		return -1;
+	}
+	test_delivered += test_staged;
+	test_staged = 0;
+	return 0;
+}
+
+void retrieve_deliver_rollback(struct retrieve_deliver *deliver ATTR_UNUSED)
+{
+	test_staged = 0;
+}
+
+uint32_t retrieve_deliver_batch_uid_min(struct retrieve_deliver *deliver ATTR_UNUSED)
+{
+	return 42;
+}
+
+int retrieve_deliver_find_guids(struct retrieve_deliver *deliver ATTR_UNUSED,
+				const char *folder, uint32_t uid_min,
+				const char *const *guids, unsigned int count,
+				bool *found, const char **error_r ATTR_UNUSED)
+{
+	unsigned int i;
+
+	test_assert_strcmp(folder, "INBOX");
+	test_assert(uid_min == 7);
+	for (i = 0; i < count; i++) {
+		found[i] = test_found_guid != NULL &&
+			strcmp(guids[i], test_found_guid) == 0;
+	}
 	return 0;
 }
 
@@ -106,6 +173,13 @@ static void test_backend_run(struct retrieve_client *client)
 	test_script(client);
 }
 
+/* committed and recorded: a backend deletes it now */
+static void test_backend_committed(struct retrieve_client *client,
+				   uint32_t id ATTR_UNUSED)
+{
+	retrieve_client_deleted(client);
+}
+
 static void test_backend_deinit(struct retrieve_client *client)
 {
 	timeout_remove(&test_to_signal);
@@ -129,6 +203,7 @@ const struct retrieve_backend retrieve_backend_pop3 = {
 		.alloc = test_backend_alloc,
 		.run = test_backend_run,
 		.deinit = test_backend_deinit,
+		.committed = test_backend_committed,
 	},
 };
 const struct retrieve_backend retrieve_backend_imap = {
@@ -138,6 +213,7 @@ const struct retrieve_backend retrieve_backend_imap = {
 		.alloc = test_backend_alloc,
 		.run = test_backend_run,
 		.deinit = test_backend_deinit,
+		.committed = test_backend_committed,
 	},
 };
 
@@ -166,9 +242,7 @@ static int test_deliver(struct retrieve_client *client, const char *uid,
 	msg.remote_folder = "";
 	msg.remote_uid = uid;
 	msg.received_date = (time_t)-1;
-	ret = retrieve_client_deliver(client, &msg);
-	if (ret == 0)
-		retrieve_client_deleted(client);
+	ret = retrieve_client_deliver(client, &msg, NULL, 0);
 	i_stream_unref(&msg.input);
 	i_free(data);
 	return ret;
@@ -471,6 +545,146 @@ static void test_client_folders(void)
 	test_end();
 }
 
+static void test_script_batch(struct retrieve_client *client)
+{
+	test_assert(test_deliver(client, "u1", 10) == 0);
+	test_assert(test_deliver(client, "u2", 20) == 0);
+	/* saved, not committed: not recorded, not to be deleted */
+	test_assert(test_delivered == 0);
+	test_assert(client->result.deleted == 0);
+	test_assert(!retrieve_client_is_retrieved(client, "", "u1"));
+	test_assert(retrieve_client_commit(client) == 0);
+	test_assert(test_delivered == 2);
+	test_assert(client->result.deleted == 2);
+	test_assert(retrieve_client_is_retrieved(client, "", "u2"));
+	/* the last one is committed by the end of the run, and never
+	   deleted after it */
+	test_assert(test_deliver(client, "u3", 30) == 0);
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+static void test_client_batch(void)
+{
+	struct retrieve_result result;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("retrieve client: direct saves are committed in batches");
+	test_direct = TRUE;
+	test_client_run(test_script_batch, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_OK);
+	test_assert(result.messages == 3);
+	test_assert(result.bytes == 60);
+	test_assert(result.deleted == 2);
+	test_assert(test_delivered == 3);
+	test_assert(test_state_has("u3"));
+	test_reset_state();
+	test_direct = FALSE;
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_script_batch_fails(struct retrieve_client *client)
+{
+	test_assert(test_deliver(client, "u1", 10) == 0);
+	test_assert(test_deliver(client, "u2", 20) == 0);
+	/* the commit fails: nothing of the batch counts or is deleted */
+	test_assert(retrieve_client_commit(client) < 0);
+	test_assert(client->result.deleted == 0);
+	test_assert(test_deliver(client, "u3", 30) < 0);
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+static void test_script_save_fails(struct retrieve_client *client)
+{
+	test_assert(test_deliver(client, "u1", 10) == 0);
+	/* the batch before a failed save is committed still */
+	test_assert(test_deliver(client, "u2", 20) < 0);
+	test_assert(client->result.deleted == 1);
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+static void test_client_batch_fails(void)
+{
+	struct retrieve_result result;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("retrieve client: a batch fails to commit");
+	test_direct = TRUE;
+	test_commit_fails = TRUE;
+	test_expect_error_string("Commit failed");
+	test_client_run(test_script_batch_fails, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_LOCAL_TEMPFAIL);
+	test_assert(result.error != NULL &&
+		    strstr(result.error, "2 messages left on the server") != NULL);
+	test_assert(result.messages == 0);
+	test_assert(result.deleted == 0);
+	test_assert(!test_state_has("u1"));
+	test_assert(!test_state_has("u2"));
+	test_assert(!test_state_has("u3"));
+	test_reset_state();
+	test_commit_fails = FALSE;
+	test_end();
+
+	test_begin("retrieve client: a save in a batch fails");
+	test_deliver_fail_at = 2;
+	test_expect_error_string("Quota exceeded");
+	test_client_run(test_script_save_fails, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_LOCAL_TEMPFAIL);
+	test_assert(result.messages == 1);
+	test_assert(test_state_has("u1"));
+	test_assert(!test_state_has("u2"));
+	test_reset_state();
+	test_direct = FALSE;
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_script_nothing(struct retrieve_client *client)
+{
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+static void test_client_batch_recover(void)
+{
+	struct retrieve_state_pending msgs[2];
+	struct retrieve_state *state;
+	struct retrieve_result result;
+	const char *error;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("retrieve client: an interrupted batch is recovered");
+	/* a crash came after the pending records (and maybe the local
+	   commit), before the uid records */
+	if (retrieve_state_open(test_global_set.state_dir,
+				retrieve_account_identity(&test_set),
+				&state, &error) <= 0)
+		i_fatal("retrieve_state_open() failed: %s", error);
+	i_zero(&msgs);
+	msgs[0].folder = msgs[1].folder = "";
+	msgs[0].uid = "u1";
+	msgs[1].uid = "u2";
+	msgs[0].local_folder = msgs[1].local_folder = "INBOX";
+	msgs[0].guid = "00112233445566778899aabbccddeeff";
+	msgs[1].guid = "ffeeddccbbaa99887766554433221100";
+	msgs[0].uid_min = 9;
+	msgs[1].uid_min = 7;
+	test_assert(retrieve_state_add_pending(state, msgs, 2, &error) == 0);
+	retrieve_state_close(&state);
+
+	/* only u1 was committed locally */
+	test_found_guid = msgs[0].guid;
+	test_expect_error_string("interrupted while committing 2 messages: "
+				 "1 of them");
+	test_client_run(test_script_nothing, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_OK);
+	test_assert(test_state_has("u1"));
+	test_assert(!test_state_has("u2"));
+	test_found_guid = NULL;
+	test_reset_state();
+	pool_unref(&pool);
+	test_end();
+}
+
 static void test_retrieve_client(void)
 {
 	struct ioloop *ioloop = io_loop_create();
@@ -497,6 +711,9 @@ static void test_retrieve_client(void)
 	test_client_ended_early();
 	test_client_want();
 	test_client_folders();
+	test_client_batch();
+	test_client_batch_fails();
+	test_client_batch_recover();
 
 	/* the clients' references are gone */
 	test_assert(test_user.refcount == 1);

@@ -560,6 +560,79 @@ static void test_retrieve_state_journal(void)
 	test_end();
 }
 
+static void test_retrieve_state_pending(void)
+{
+	struct retrieve_state_pending msgs[3];
+	const struct retrieve_state_pending *unresolved;
+	struct retrieve_state *state;
+	const char *error;
+	unsigned int count;
+
+	test_begin("retrieve state: pending batch records");
+	test_state_reset();
+	i_zero(&msgs);
+	msgs[0].folder = msgs[1].folder = "";
+	msgs[2].folder = "INBOX";
+	msgs[0].uid = "a";
+	msgs[1].uid = "b\tc";
+	msgs[2].uid = "7";
+	msgs[2].fingerprint = "<x@y> 10";
+	msgs[0].local_folder = msgs[1].local_folder = "INBOX";
+	msgs[2].local_folder = "Archive\t2";
+	msgs[0].guid = "g0";
+	msgs[1].guid = "g1";
+	msgs[2].guid = "g2";
+	msgs[2].uid_min = 4000000000U;
+
+	state = test_state_open();
+	test_assert(retrieve_state_add_pending(state, msgs, 3, &error) == 0);
+	/* pending is no record: not retrieved */
+	test_assert(!retrieve_state_have_uid(state, "", "a"));
+	/* the batch's uid records follow, for the first message only:
+	   the crash came in between */
+	test_assert(retrieve_state_add_uids(state, msgs, 1, &error) == 0);
+	retrieve_state_close(&state);
+
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "", "a"));
+	unresolved = retrieve_state_get_unresolved(state, &count);
+	test_assert(count == 2);
+	if (count == 2) {
+		test_assert_strcmp(unresolved[0].uid, "b\tc");
+		test_assert_strcmp(unresolved[0].local_folder, "INBOX");
+		test_assert_strcmp(unresolved[0].guid, "g1");
+		test_assert(unresolved[0].fingerprint == NULL);
+		test_assert_strcmp(unresolved[1].folder, "INBOX");
+		test_assert_strcmp(unresolved[1].fingerprint, "<x@y> 10");
+		test_assert_strcmp(unresolved[1].local_folder, "Archive\t2");
+		test_assert(unresolved[1].uid_min == 4000000000U);
+		test_assert(unresolved[0].uid_min == 0);
+	}
+	/* the found one is recorded, with its fingerprint */
+	test_assert(retrieve_state_add_uids(state, &msgs[2], 1, &error) == 0);
+	retrieve_state_clear_unresolved(state);
+	(void)retrieve_state_get_unresolved(state, &count);
+	test_assert(count == 0);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+
+	/* committed: the pending records are gone with the journal */
+	state = test_state_open();
+	(void)retrieve_state_get_unresolved(state, &count);
+	test_assert(count == 0);
+	test_assert(retrieve_state_have_uid(state, "INBOX", "7"));
+	test_assert(!retrieve_state_have_uid(state, "", "b\tc"));
+
+	/* a malformed pending record is corruption */
+	test_state_add(state, "", "d");
+	retrieve_state_close(&state);
+	test_write_file(test_path(".log"), "pending\t\tx\n", TRUE);
+	test_assert(retrieve_state_open(test_dir, TEST_IDENTITY,
+					&state, &error) < 0);
+	test_assert(strstr(error, "invalid pending record") != NULL);
+	test_end();
+}
+
 static void test_retrieve_state_torn_journal(void)
 {
 	struct retrieve_state *state;
@@ -1285,6 +1358,7 @@ int main(void)
 		test_retrieve_state_folder_status,
 		test_retrieve_state_old_versions,
 		test_retrieve_state_journal,
+		test_retrieve_state_pending,
 		test_retrieve_state_torn_journal,
 		test_retrieve_state_corrupt,
 		test_retrieve_state_prune,
