@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# lib-spam.sh - the spam scanner cases (t-91..t-96), sourced by lib.sh: a
+# lib-spam.sh - the spam scanner cases (t-92..t-97), sourced by lib.sh: a
 # real spamd (SpamAssassin from Debian) on a loopback port with a private
 # configuration (the packaged rules, no network tests, no Bayes, no user
 # preferences, no sa-update), a real rspamd likewise, and fake-scanner.py

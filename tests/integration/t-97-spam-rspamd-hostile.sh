@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Case 96: a hostile or broken rspamd (fake-scanner.py): HTTP 500, an HTML
+# Case 97: a hostile or broken rspamd (fake-scanner.py): HTTP 500, an HTML
 # body, a huge body without end, a header line without end, a stall. Each
 # ends the run local_tempfail with one error naming the scanner, in
 # bounded time and memory (peak RSS), without a crash, nothing delivered

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Case 92: the spam scanner is down. retrieve_spam_failure=tempfail (the
+# Case 93: the spam scanner is down. retrieve_spam_failure=tempfail (the
 # default): the run ends local_tempfail naming the scanner, nothing is
 # delivered or deleted remotely (keep=no); once spamd is back the next
 # run delivers every message once. retrieve_spam_failure=accept: the

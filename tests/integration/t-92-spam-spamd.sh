@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Case 91: a real spamd scans filter=yes deliveries. retrieve_spam_folder
+# Case 92: a real spamd scans filter=yes deliveries. retrieve_spam_folder
 # files the GTUBE message into Junk without any Sieve rule (its own
 # "X-Spam-Flag: NO" changes nothing: ours is the first), the clean one
 # reaches INBOX byte-identical below the added headers, the spam column

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Case 93: a hostile or broken spam scanner (fake-scanner.py): an endless
+# Case 94: a hostile or broken spam scanner (fake-scanner.py): an endless
 # line, a huge Content-length with an endless body, headers without end,
 # an HTTP reply with control bytes, a spamd error, a stall, a close
 # without a reply. Each ends the run local_tempfail with one error naming

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Case 94: IMAP with a spam scanner (fake-scanner.py calling everything
+# Case 95: IMAP with a spam scanner (fake-scanner.py calling everything
 # spam): the remote INBOX goes through the scanner and Sieve and lands in
 # retrieve_spam_folder; another folder of folders=merge is saved directly,
 # not scanned (no request, no X-Spam headers). A filter=no account is

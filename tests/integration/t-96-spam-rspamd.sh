@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Case 95: a real rspamd (retrieve_spam_scanner = rspamd:http://...):
+# Case 96: a real rspamd (retrieve_spam_scanner = rspamd:http://...):
 # GTUBE (action reject) is never dropped but filed into
 # retrieve_spam_folder with our headers, clean mail reaches INBOX
 # byte-identical below them. rspamd stopped: tempfail, nothing deleted
