@@ -226,6 +226,18 @@ retrieve_client_deliver_sieve(struct retrieve_client *client,
 	if (i_stream_get_size(msg->input, TRUE, &size) <= 0)
 		size = 0;
 	retrieve_client_count(client, client->cur_folder_idx, size);
+	/* only what goes through Sieve is scanned for spam */
+	switch (retrieve_deliver_get_last_spam(client->deliver)) {
+	case RETRIEVE_DELIVER_SPAM_NONE:
+	case RETRIEVE_DELIVER_SPAM_HAM:
+		break;
+	case RETRIEVE_DELIVER_SPAM_SPAM:
+		client->result.spam++;
+		break;
+	case RETRIEVE_DELIVER_SPAM_UNSCANNED:
+		client->result.spam_unscanned++;
+		break;
+	}
 	retrieve_client_committed(client, id);
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include "retrieve-deliver-settings.h"
 #include "retrieve-deliver.h"
 #include "retrieve-imap-folders.h"
+#include "retrieve-spam.h"
 
 /* GUID (or Received: id) -> its index in the caller's array */
 HASH_TABLE_DEFINE_TYPE(retrieve_guid, const char *, void *);
@@ -67,6 +68,14 @@ struct retrieve_deliver {
 	/* special use -> local vname, read at the first lookup */
 	ARRAY(const char *) special_use;
 	bool special_use_read;
+
+	/* filter=yes with retrieve_spam_scanner */
+	struct retrieve_spam *spam;
+	enum retrieve_spam_failure spam_failure;
+	uoff_t spam_max_size;
+	const char *spam_folder;
+	/* what the scanner made of the last delivered message */
+	enum retrieve_deliver_spam last_spam;
 };
 
 int retrieve_deliver_global_init(const char **error_r)
@@ -349,6 +358,7 @@ void retrieve_deliver_deinit(struct retrieve_deliver **_deliver)
 		mailbox_transaction_rollback(&deliver->batch);
 	if (deliver->box != NULL)
 		mailbox_free(&deliver->box);
+	retrieve_spam_deinit(&deliver->spam);
 	if (deliver->raw_user != NULL)
 		mail_user_unref(&deliver->raw_user);
 	event_unref(&deliver->event);
@@ -356,10 +366,102 @@ void retrieve_deliver_deinit(struct retrieve_deliver **_deliver)
 	pool_unref(&deliver->pool);
 }
 
-/* The message with our trace headers in front, streamed, not copied. */
+static const char *
+retrieve_deliver_msg_name(const struct retrieve_deliver_message *msg);
+
+int retrieve_deliver_spam_init(struct retrieve_deliver *deliver,
+			       const struct retrieve_spam_settings *set,
+			       const char **error_r)
+{
+	i_assert(deliver->spam == NULL);
+
+	if (!deliver->filter)
+		return 0;
+	if (retrieve_spam_init(set, deliver->event, &deliver->spam,
+			       error_r) < 0)
+		return -1;
+	deliver->spam_failure = set->failure;
+	deliver->spam_max_size = set->max_size;
+	deliver->spam_folder = p_strdup(deliver->pool, set->folder);
+	e_debug(deliver->event, "Scanning for spam with %s%s%s",
+		retrieve_spam_get_name(deliver->spam),
+		set->folder == NULL ? "" : ", spam into ",
+		set->folder == NULL ? "" : set->folder);
+	return 0;
+}
+
+enum retrieve_deliver_spam
+retrieve_deliver_get_last_spam(struct retrieve_deliver *deliver)
+{
+	return deliver->last_spam;
+}
+
+/* Scans the message for spam and appends the verdict's headers to hdr.
+   Returns 0 when it can be delivered (scanned, or unscanned by the
+   rules), -1 when not (error_r). */
+static int
+retrieve_deliver_spam_scan(struct retrieve_deliver *deliver,
+			   const struct retrieve_deliver_message *msg,
+			   string_t *hdr, const char **error_r)
+{
+	struct retrieve_spam_verdict verdict;
+	uoff_t start = msg->input->v_offset, size;
+	const char *error;
+	int ret;
+
+	if (i_stream_get_size(msg->input, TRUE, &size) <= 0) {
+		*error_r = t_strdup_printf("Can't get the size of %s: %s",
+			i_stream_get_name(msg->input),
+			i_stream_get_error(msg->input));
+		return -1;
+	}
+	size -= start;
+	if (size > deliver->spam_max_size) {
+		e_info(deliver->event, "%s: not scanned for spam: %"PRIuUOFF_T
+		       " bytes is over retrieve_spam_max_size %"PRIuUOFF_T,
+		       retrieve_deliver_msg_name(msg), size,
+		       deliver->spam_max_size);
+		deliver->last_spam = RETRIEVE_DELIVER_SPAM_UNSCANNED;
+		str_append(hdr, "X-Spam-Status: Unscanned (too large)\r\n");
+		return 0;
+	}
+
+	ret = retrieve_spam_scan(deliver->spam, msg->input, size,
+				 smtp_address_encode(deliver->rcpt_to),
+				 &verdict, &error);
+	i_stream_seek(msg->input, start);
+	if (ret < 0) {
+		error = t_strdup_printf("Spam scanner %s failed: %s",
+					retrieve_spam_get_name(deliver->spam),
+					error);
+		if (deliver->spam_failure == RETRIEVE_SPAM_FAILURE_TEMPFAIL) {
+			*error_r = error;
+			return -1;
+		}
+		e_warning(deliver->event, "%s (retrieve_spam_failure=accept: "
+			  "delivering %s unscanned)", error,
+			  retrieve_deliver_msg_name(msg));
+		deliver->last_spam = RETRIEVE_DELIVER_SPAM_UNSCANNED;
+		str_append(hdr, "X-Spam-Status: Unscanned (scanner failed)\r\n");
+		return 0;
+	}
+	deliver->last_spam = verdict.spam ? RETRIEVE_DELIVER_SPAM_SPAM :
+		RETRIEVE_DELIVER_SPAM_HAM;
+	if (verdict.spam) {
+		e_info(deliver->event, "%s: marked as spam (score %s, "
+		       "required %s)", retrieve_deliver_msg_name(msg),
+		       verdict.score, verdict.required);
+	}
+	retrieve_spam_verdict_headers(&verdict, hdr);
+	return 0;
+}
+
+/* The message with our trace headers (and the spam verdict's, spam_hdr
+   or NULL) in front, streamed, not copied. */
 static struct istream *
 retrieve_deliver_input_create(struct retrieve_deliver *deliver,
-			      const struct retrieve_deliver_message *msg)
+			      const struct retrieve_deliver_message *msg,
+			      const string_t *spam_hdr)
 {
 	struct istream *inputs[3], *input;
 	const char *protocol = msg->protocol != NULL ? msg->protocol :
@@ -386,6 +488,10 @@ retrieve_deliver_input_create(struct retrieve_deliver *deliver,
 		    msg->guid == NULL ? "" : msg->guid, deliver->account,
 		    smtp_address_encode(deliver->rcpt_to),
 		    message_date_create(ioloop_time));
+	/* below the trace, above every header of the message, so ours
+	   are the first X-Spam-* headers */
+	if (spam_hdr != NULL)
+		str_append_str(hdr, spam_hdr);
 
 	inputs[0] = i_stream_create_copy_from_data(str_data(hdr),
 						   str_len(hdr));
@@ -448,9 +554,14 @@ retrieve_deliver_sieve(struct retrieve_deliver *deliver,
 	struct mailbox_transaction_context *t;
 	struct mail *mail;
 	enum mail_deliver_error error_code;
-	const char *error;
+	const char *error, *default_mailbox = deliver->folder;
 	int ret;
 
+	/* spam goes where the implicit keep would put it, unless the
+	   user's Sieve files it itself */
+	if (deliver->last_spam == RETRIEVE_DELIVER_SPAM_SPAM &&
+	    deliver->spam_folder != NULL)
+		default_mailbox = deliver->spam_folder;
 	if (raw_mailbox_alloc_stream(deliver->raw_user, input,
 				     msg->received_date != (time_t)-1 ?
 				     msg->received_date : ioloop_time,
@@ -476,12 +587,12 @@ retrieve_deliver_sieve(struct retrieve_deliver *deliver,
 	dinput.mail_from = &null_sender;
 	dinput.rcpt_to = deliver->rcpt_to;
 	dinput.rcpt_user = deliver->user;
-	dinput.rcpt_default_mailbox = deliver->folder;
+	dinput.rcpt_default_mailbox = default_mailbox;
 	dinput.save_dest_mail = FALSE;
 
 	mail_deliver_init(&dctx, &dinput);
 	if ((msg->flags & MAIL_SEEN) != 0)
-		retrieve_deliver_seen_set_folder(deliver->folder);
+		retrieve_deliver_seen_set_folder(default_mailbox);
 	ret = mail_deliver(&dctx, &error_code, &error);
 	retrieve_deliver_seen_set_folder(NULL);
 	if (ret < 0 && input->stream_errno != 0) {
@@ -768,9 +879,12 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 			     const char **error_r)
 {
 	struct istream *input;
+	string_t *spam_hdr = NULL;
+	bool filter = deliver->filter && !msg->no_filter;
 	int ret;
 
 	i_assert(msg->input->seekable);
+	deliver->last_spam = RETRIEVE_DELIVER_SPAM_NONE;
 
 	if (msg->input->stream_errno != 0) {
 		*error_r = t_strdup_printf("read(%s) failed: %s",
@@ -779,8 +893,14 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 		return -1;
 	}
 
-	input = retrieve_deliver_input_create(deliver, msg);
-	if (!retrieve_deliver_is_direct(deliver, msg)) {
+	if (filter && deliver->spam != NULL) {
+		spam_hdr = t_str_new(256);
+		if (retrieve_deliver_spam_scan(deliver, msg, spam_hdr,
+					       error_r) < 0)
+			return -1;
+	}
+	input = retrieve_deliver_input_create(deliver, msg, spam_hdr);
+	if (filter) {
 		i_assert(deliver->batch == NULL);
 		ret = retrieve_deliver_sieve(deliver, msg, input, error_r);
 		if (ret == 0)
@@ -789,6 +909,8 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 		ret = retrieve_deliver_save(deliver, msg, input, error_r);
 	}
 	i_stream_unref(&input);
+	if (ret < 0)
+		deliver->last_spam = RETRIEVE_DELIVER_SPAM_NONE;
 	return ret;
 }
 
