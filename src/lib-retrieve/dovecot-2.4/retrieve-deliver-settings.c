@@ -1,0 +1,68 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
+#include "lib.h"
+#include "settings.h"
+#include "smtp-submit-settings.h"
+#include "lda-settings.h"
+#include "mail-storage-settings.h"
+#include "mail-user.h"
+#include "retrieve-deliver-settings.h"
+
+/* Dovecot 2.4: every process looks up any registered settings from the
+   user's event (userdb fields and filters apply, %variables expanded),
+   so there is nothing to take globally. */
+void retrieve_deliver_settings_global_init(void)
+{
+}
+
+void retrieve_deliver_settings_global_deinit(void)
+{
+}
+
+int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
+				  const char *hostname,
+				  struct lda_settings **lda_set_r,
+				  struct smtp_submit_settings **smtp_set_r,
+				  const char **error_r)
+{
+	const struct lda_settings *lda_src;
+	const struct smtp_submit_settings *smtp_src;
+	const struct mail_storage_settings *mail_set;
+	struct lda_settings *lda_set;
+	struct smtp_submit_settings *smtp_set;
+	const char *error;
+
+	if (settings_get(user->event, &lda_setting_parser_info, 0,
+			 &lda_src, &error) < 0 ||
+	    settings_get(user->event, &smtp_submit_setting_parser_info, 0,
+			 &smtp_src, &error) < 0 ||
+	    settings_get(user->event, &mail_storage_setting_parser_info, 0,
+			 &mail_set, &error) < 0) {
+		*error_r = t_strdup_printf("Failed to get delivery settings: %s",
+					   error);
+		return -1;
+	}
+	/* the looked-up settings are shared and const: ours are copies
+	   in pool whose strings stay in the lookups' pools, which pool
+	   references */
+	lda_set = p_memdup(pool, lda_src, sizeof(*lda_src));
+	smtp_set = p_memdup(pool, smtp_src, sizeof(*smtp_src));
+	lda_set->hostname = p_strdup(pool, hostname);
+	smtp_set->hostname = lda_set->hostname;
+	lda_set->recipient_delimiter =
+		p_strdup(pool, mail_set->recipient_delimiter);
+	/* Unlike lda/lmtp, always create missing folders: the account's
+	   folder and Sieve fileinto targets are the user's explicit choice,
+	   and without this a message would silently land in INBOX. */
+	lda_set->lda_mailbox_autocreate = TRUE;
+
+	/* keep the lookups' strings alive as long as the copies */
+	pool_add_external_ref(pool, lda_src->pool);
+	pool_add_external_ref(pool, smtp_src->pool);
+	settings_free(lda_src);
+	settings_free(smtp_src);
+	settings_free(mail_set);
+	*lda_set_r = lda_set;
+	*smtp_set_r = smtp_set;
+	return 0;
+}
