@@ -8,6 +8,7 @@
 #include "mail-storage-settings.h"
 #include "mail-storage-service.h"
 #include "retrieve-user.h"
+#include "retrieve-dovecot.h"
 
 /* Settings only the administrator may set. Dovecot merges every userdb
    field into the user's plugin settings, so a user's SQL/LDAP row could
@@ -58,7 +59,7 @@ retrieve_userdb_has_field(struct mail_user *user, const char *name)
 		return FALSE;
 	for (field = user->userdb_fields; *field != NULL; field++) {
 		key = *field;
-		if (str_begins(key, "plugin/"))
+		if (str_begins_with(key, "plugin/"))
 			key += strlen("plugin/");
 		len = strlen(name);
 		if (strncmp(key, name, len) == 0 &&

@@ -10,6 +10,7 @@
 #include "rspamd-reply.h"
 
 #include <ctype.h>
+#include "retrieve-dovecot.h"
 
 static const char *const rspamd_spam_actions[] = {
 	"add header", "rewrite subject", "reject", NULL
@@ -65,7 +66,7 @@ int rspamd_http_reply_parse(const unsigned char *data, size_t size, bool eof,
 	if (ret <= 0)
 		return ret;
 	/* "HTTP/1.1 200 OK" */
-	if (!str_begins(line, "HTTP/1.") || !i_isdigit(line[7]) ||
+	if (!str_begins_with(line, "HTTP/1.") || !i_isdigit(line[7]) ||
 	    line[8] != ' ' || !i_isdigit(line[9]) || !i_isdigit(line[10]) ||
 	    !i_isdigit(line[11]) || (line[12] != ' ' && line[12] != '\0')) {
 		*error_r = t_strdup_printf("Not an HTTP reply: %s",
