@@ -18,8 +18,11 @@ exec tools/in-2.4.sh sh -c '
 	set -e
 	cd "$1/src"
 	shift
-	if [ ! -x configure ] || [ configure.ac -nt configure ] ||
-	   [ ! -f Makefile ]; then
+	# maintainer mode is off: regenerate when configure.ac or a
+	# Makefile.am changed
+	if [ ! -x configure ] || [ ! -f Makefile ] ||
+	   [ -n "$(find . -name configure.ac -newer configure -o \
+		-name Makefile.am -newer configure | head -1)" ]; then
 		autoreconf -fi -Wno-obsolete >/dev/null 2>&1 ||
 			autoreconf -fi -Wno-obsolete
 		./configure --with-dovecot=/usr/lib/dovecot >/dev/null

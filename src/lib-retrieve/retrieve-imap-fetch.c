@@ -13,9 +13,9 @@
 #include "imap-util.h"
 #include "imapc-client.h"
 #include "retrieve-imap-private.h"
+#include "retrieve-dovecot.h"
 
 #include <unistd.h>
-#include "retrieve-dovecot.h"
 
 static int
 retrieve_imap_fetch_flags(const struct imap_arg *arg,

@@ -5,9 +5,9 @@
 #include "strnum.h"
 #include "str-sanitize.h"
 #include "spamd-reply.h"
+#include "retrieve-dovecot.h"
 
 #include <ctype.h>
-#include "retrieve-dovecot.h"
 
 static bool spamd_reply_text_is_printable(const char *text)
 {

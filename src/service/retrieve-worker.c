@@ -17,10 +17,10 @@
 #include "mail-storage-service.h"
 #include "retrieve-deliver.h"
 #include "retrieve-master-connection.h"
+#include "retrieve-dovecot.h"
 
 #include <unistd.h>
 #include <sys/wait.h>
-#include "retrieve-dovecot.h"
 
 /* The "retrieve-worker" service: runs as root, one scheduler connection
    at a time (client_limit = 1). A root worker is a fork server: it
