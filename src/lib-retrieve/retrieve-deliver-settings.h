@@ -15,12 +15,10 @@ struct smtp_submit_settings;
 void retrieve_deliver_settings_global_init(void);
 void retrieve_deliver_settings_global_deinit(void);
 
-/* The user's lib-lda settings in pool, expanded for the user: hostname
-   set to the given one, recipient_delimiter from the mail settings and
-   lda_mailbox_autocreate always on. Returns -1 with error_r when
-   expanding fails. */
+/* The user's lib-lda settings, copies in pool the caller may change,
+   expanded for the user, recipient_delimiter from the mail settings.
+   Returns -1 with error_r when expanding fails. */
 int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
-				  const char *hostname,
 				  struct lda_settings **lda_set_r,
 				  struct smtp_submit_settings **smtp_set_r,
 				  const char **error_r);

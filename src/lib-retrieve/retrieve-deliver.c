@@ -8,6 +8,7 @@
 #include "istream-concat.h"
 #include "message-date.h"
 #include "smtp-address.h"
+#include "smtp-submit-settings.h"
 #include "lda-settings.h"
 #include "mail-storage.h"
 #include "mail-storage-settings.h"
@@ -287,12 +288,17 @@ int retrieve_deliver_init(struct mail_user *user,
 		return -1;
 	}
 	if (retrieve_deliver_rcpt_init(deliver, error_r) < 0 ||
-	    retrieve_deliver_settings_get(user, pool, deliver->hostname,
-					  &deliver->lda_set,
+	    retrieve_deliver_settings_get(user, pool, &deliver->lda_set,
 					  &deliver->smtp_set, error_r) < 0) {
 		retrieve_deliver_deinit(&deliver);
 		return -1;
 	}
+	deliver->lda_set->hostname = deliver->hostname;
+	deliver->smtp_set->hostname = deliver->hostname;
+	/* Unlike lda/lmtp, always create missing folders: the account's
+	   folder and Sieve fileinto targets are the user's explicit choice,
+	   and without this a message would silently land in INBOX. */
+	deliver->lda_set->lda_mailbox_autocreate = TRUE;
 
 	/* Created up front also with filter=yes, so that Sieve's implicit
 	   keep finds it (and it gets subscribed like with filter=no). */

@@ -127,7 +127,6 @@ retrieve_deliver_settings_expand(struct mail_user *user, pool_t pool,
 }
 
 int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
-				  const char *hostname,
 				  struct lda_settings **lda_set_r,
 				  struct smtp_submit_settings **smtp_set_r,
 				  const char **error_r)
@@ -150,14 +149,8 @@ int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
 
 	/* These keys are also mail settings, which are always the user's
 	   own, so they win over a global or default copy. */
-	lda_set->hostname = p_strdup(pool, hostname);
-	smtp_set->hostname = lda_set->hostname;
 	lda_set->recipient_delimiter =
 		p_strdup(pool, mail_set->recipient_delimiter);
-	/* Unlike lda/lmtp, always create missing folders: the account's
-	   folder and Sieve fileinto targets are the user's explicit choice,
-	   and without this a message would silently land in INBOX. */
-	lda_set->lda_mailbox_autocreate = TRUE;
 	*lda_set_r = lda_set;
 	*smtp_set_r = smtp_set;
 	return 0;

@@ -25,7 +25,6 @@ void retrieve_deliver_settings_global_deinit(void)
 }
 
 int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
-				  const char *hostname,
 				  struct lda_settings **lda_set_r,
 				  struct smtp_submit_settings **smtp_set_r,
 				  const char **error_r)
@@ -52,14 +51,8 @@ int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
 	   references */
 	lda_set = p_memdup(pool, lda_src, sizeof(*lda_src));
 	smtp_set = p_memdup(pool, smtp_src, sizeof(*smtp_src));
-	lda_set->hostname = p_strdup(pool, hostname);
-	smtp_set->hostname = lda_set->hostname;
 	lda_set->recipient_delimiter =
 		p_strdup(pool, mail_set->recipient_delimiter);
-	/* Unlike lda/lmtp, always create missing folders: the account's
-	   folder and Sieve fileinto targets are the user's explicit choice,
-	   and without this a message would silently land in INBOX. */
-	lda_set->lda_mailbox_autocreate = TRUE;
 
 	/* keep the lookups' strings alive as long as the copies */
 	pool_add_external_ref(pool, lda_src->pool);

@@ -37,26 +37,3 @@ int retrieve_client_ssl_wrap(struct retrieve_client *client,
 	}
 	return 0;
 }
-
-int retrieve_client_ssl_check_cert(struct retrieve_client *client,
-				   struct ssl_iostream *ssl_io,
-				   const char **error_r)
-{
-	const char *error;
-
-	if (ssl_iostream_check_cert_validity(ssl_io, client->set->host,
-					     &error) == 0) {
-		e_debug(client->event, "TLS handshake done (%s)",
-			ssl_iostream_get_security_string(ssl_io));
-		return 0;
-	}
-	if (!client->set->ssl_verify) {
-		e_debug(client->event, "TLS handshake done, "
-			"ignoring invalid certificate (ssl_verify=no): %s",
-			error);
-		return 0;
-	}
-	*error_r = t_strdup_printf("TLS certificate of %s not trusted: %s",
-				   client->set->host, error);
-	return -1;
-}
