@@ -29,9 +29,9 @@ int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
 				  struct smtp_submit_settings **smtp_set_r,
 				  const char **error_r)
 {
-	const struct lda_settings *lda_src;
-	const struct smtp_submit_settings *smtp_src;
-	const struct mail_storage_settings *mail_set;
+	const struct lda_settings *lda_src = NULL;
+	const struct smtp_submit_settings *smtp_src = NULL;
+	const struct mail_storage_settings *mail_set = NULL;
 	struct lda_settings *lda_set;
 	struct smtp_submit_settings *smtp_set;
 	const char *error;
@@ -44,6 +44,8 @@ int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
 			 &mail_set, &error) < 0) {
 		*error_r = t_strdup_printf("Failed to get delivery settings: %s",
 					   error);
+		settings_free(lda_src);
+		settings_free(smtp_src);
 		return -1;
 	}
 	/* the looked-up settings are shared and const: ours are copies
