@@ -437,9 +437,9 @@ run_case() {
 	local log=$LOGS/$id-r$run.log json=$LOGS/$id-r$run.json
 	echo "+ ${CMD[*]}" >"$log"
 	echo "--- [$id] run $run: $name, $proto -> $path" >&2
-	# shellcheck disable=SC2086 # WRAP is split into words on purpose
 	local scan0
 	scan0=$(scanner_cpu)
+	# shellcheck disable=SC2086 # WRAP is split into words on purpose
 	python3 "$SHARED_BENCH/lib/measure.py" --out "$json" --log "$log" \
 		--server-pid "$(cat "$RUN/master.pid")" -- timeout "$CASE_TIMEOUT" ${WRAP:-} "${CMD[@]}" 2>/dev/null
 	local scanner_s
@@ -461,7 +461,7 @@ run_case() {
 			--maildir "$BENCH_DIR/home/dst/Maildir") ||
 			{ ok=no; why+=("verify.py: $(nonzero "$verify" dups missing body_mismatch misfiled no_id)"); }
 		local verdict=()
-		[[ $scanned == yes ]] && verdict=(--verdict X-Spam-Flag,X-Spam-Score,X-Spam-Status)
+		[[ $scanned == yes ]] && verdict=(--verdict "X-Spam-Flag,X-Spam-Score,X-Spam-Status")
 		exact=$(python3 "$HERE/verify_exact.py" --seed "$SEED" "${verdict[@]}" \
 			--maildir "$BENCH_DIR/home/dst/Maildir") ||
 			{ ok=no; why+=("not byte-identical: $(nonzero "$exact" altered extra_headers no_id unknown unscanned)"); }
@@ -595,7 +595,7 @@ EOF
 # it to the same rspamd's /checkv2 with the request headers ours sends and
 # prepends the same three verdict fields. Enabled per case by dst's userdb
 # fields (SPAM_PEER_FIELDS), so it never runs for the other contenders.
-RSPAMD_PID= DNS_PID=
+RSPAMD_PID='' DNS_PID=
 spam_setup() {
 	local c dir=$BENCH_DIR/rspamd sdir=$T/spam-sieve i
 	for c in rspamd curl jq; do
