@@ -7,7 +7,10 @@ One table for the POP3 contenders (ratios against r1) and one for the IMAP
 contenders (ratios against i1: ours over IMAP+STARTTLS with Sieve); the
 local LMTP floor g3 appears in both. REF_CASE forces one table with that
 reference. The big cases (r9, i9: one large message instead of the N) get a
-table of their own with the same columns, ratios against r9. Per contender (median over the runs of this file): msgs/s, wall s, CPU s
+table of their own with the same columns, ratios against r9. So do the
+spam cases (r1s bs against r1s, i1s cs against i1s: every message scanned
+by the same rspamd), followed by the ratios ours/peer and the CPU rspamd
+spent in each (outside both process trees). Per contender (median over the runs of this file): msgs/s, wall s, CPU s
 (tool process tree user+sys plus the Dovecot server processes: pop3, auth,
 lmtp...), peak RSS of the largest process of the tool's tree, and the
 ratios of wall time and CPU to the reference case (default r1: ours over
@@ -21,7 +24,9 @@ import sys
 POP3 = "r1 r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls".split()
 IMAP = "i1 i2 i3 c ctls h1 h2 f1 g3 g6 g6tls".split()
 BIG = "r9 i9".split()
-ORDER = POP3 + IMAP + BIG
+SPAM_POP3 = "r1s bs".split()
+SPAM_IMAP = "i1s cs".split()
+ORDER = POP3 + IMAP + BIG + SPAM_POP3 + SPAM_IMAP
 
 path = sys.argv[1]
 ref_arg = sys.argv[2] if len(sys.argv) > 2 else None
@@ -113,6 +118,23 @@ else:
         print(f"\nOne message of {b0['bytes'] / 1e6:.1f} MB ({b0['bytes'] / 2**20:.0f} MiB), "
               "ratios vs r9 (issue 9: peak RSS at most 32 MB)\n")
         table(big, "r9")
+    for ids, proto in ((SPAM_POP3, "POP3"), (SPAM_IMAP, "IMAP")):
+        ids = [c for c in ids if c in cases]
+        if not ids:
+            continue
+        print(f"\n{proto} with every message scanned by rspamd, ratios vs {ids[0]}\n")
+        table(ids, ids[0])
+        print()
+        for c in ids:
+            rs = cases[c]
+            spam = "/".join(str(r["exact"].get("verdict_spam", "?")) for r in rs)
+            print(f"* {c}: rspamd CPU s {med(rs, lambda r: r.get('scanner_cpu_s', 0)):.2f}, "
+                  f"marked spam (X-Spam-Flag: YES) per run {spam}")
+        if len(ids) == 2:
+            ours, peer = (cases[c] for c in ids)
+            w = med(ours, lambda r: r["wall_s"]) / med(peer, lambda r: r["wall_s"])
+            cp = med(ours, cpu) / med(peer, cpu)
+            print(f"* ours/peer ({ids[0]}/{ids[1]}): wall time {w:.2f}, CPU (tool+server) {cp:.2f}")
 
 
 def tls_ratio(implicit, starttls, name):

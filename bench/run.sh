@@ -18,8 +18,9 @@
 #                 is cached there per N
 #   CASES         contender ids and/or groups (default: all): "pop3" (the
 #                 POP3 contenders), "imap" (the IMAP ones), "floors", "ours",
-#                 "big" (r9 i9: one large message), "all"; e.g.
-#                 CASES="r1 imap"; see case_info
+#                 "big" (r9 i9: one large message), "all", and "spam"
+#                 (r1s bs i1s cs: every message scanned by one rspamd;
+#                 not in "all"); e.g. CASES="r1 imap"; see case_info
 #   BIG_MB        size of the one message of the big cases in MiB (default
 #                 200, issue 9's memory target); generated once per size
 #   BENCH_LOCK    lock file held for the whole run (default
@@ -31,7 +32,8 @@
 #                 WRAP="strace -f -c -o /tmp/st" (its timings are not comparable)
 #
 # Needs root (starts Dovecot, delivers as the mail user). Installs fetchmail,
-# getmail6 and mpop with apt-get when they are missing.
+# getmail6 and mpop with apt-get when they are missing; the spam cases need
+# rspamd, curl and jq (tools/setup.sh installs them).
 set -euo pipefail
 # CONF, RUN, LDA, LMTP_SOCK, SRC_PASS come from the sandbox's env.sh
 # shellcheck disable=SC2153
@@ -48,6 +50,9 @@ IMAP_CASES="i1 i2 i3 c ctls h1 h2 f1 g6 g6tls"
 BIG_CASES="r9 i9"
 BIG_MB=${BIG_MB:-200}
 ALL_CASES="$POP3_CASES $IMAP_CASES $BIG_CASES"
+# every message scanned by the same rspamd: ours, and fetchmail -> LMTP with
+# a sieve_before filter calling rspamd (needs rspamd: not in "all")
+SPAM_CASES="r1s bs i1s cs"
 CASES=${CASES:-all}
 # groups -> ids (first occurrence kept)
 expand_cases() {
@@ -60,6 +65,7 @@ expand_cases() {
 		ours) w="r1 r2 r3 i1 i2 i3" ;;
 		floors) w="f1 f2 g3 g5 g5tls g6 g6tls" ;;
 		big) w=$BIG_CASES ;;
+		spam) w=$SPAM_CASES ;;
 		esac
 		for x in $w; do
 			[[ $seen == *" $x "* ]] || { out+=("$x"); seen+="$x "; }
@@ -106,10 +112,10 @@ REPO_ID=$(git -C "$HERE" describe --always --dirty 2>/dev/null || echo unknown)
 # ------------------------------------------------------------ sandbox
 # Free ports below the ephemeral range (so no outgoing connection takes
 # them meanwhile), distinct, checked by binding.
-read -r POP3_PORT POP3S_PORT IMAP_PORT IMAPS_PORT < <(python3 - <<'EOF'
+read -r POP3_PORT POP3S_PORT IMAP_PORT IMAPS_PORT RSPAMD_PORT DNS_PORT < <(python3 - <<'EOF'
 import random, socket
 ports, socks = [], []
-while len(ports) < 4:
+while len(ports) < 6:
     p = random.randrange(20000, 32000)
     s = socket.socket()
     try:
@@ -128,7 +134,15 @@ SANDBOX=$SHARED_BENCH/sandbox.sh
 mkdir -p "$BENCH_DIR"
 # tmpfs takes the disk out of the measurement (see README.md)
 FS_ID=$(df --output=fstype "$BENCH_DIR" | tail -1)
-trap '"$SANDBOX" stop >/dev/null 2>&1 || true' EXIT
+stop_all() {
+	local pid
+	for pid in ${RSPAMD_PID:-} ${DNS_PID:-}; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	"$SANDBOX" stop >/dev/null 2>&1 || true
+}
+trap 'stop_all' EXIT
 "$SANDBOX" start >&2
 # shellcheck disable=SC1091
 source "$SHARED_BENCH/lib/common.sh"   # env.sh, seed_src, reset_dst, dst_counts
@@ -176,9 +190,8 @@ doveconf -c "$RCONF" -n >/dev/null || die "bad config $RCONF"
 # STLS, filter=no, retrieve3 = POP3S + Sieve; retrieve4-6 the same over IMAP:
 # STARTTLS + Sieve, STARTTLS filter=no, IMAPS + Sieve; folders=inbox and
 # keep=no are the defaults), all the same remote mailbox.
-python3 - "$BENCH_DIR/etc/users" <<EOF
-import sys
-extra = " ".join([
+DST_EXTRA=$(python3 - <<EOF
+print(" ".join([
     "userdb_retrieve=pop3://src@127.0.0.1:$POP3_PORT", "userdb_retrieve_password=$SRC_PASS",
     "userdb_retrieve2=pop3://src@127.0.0.1:$POP3_PORT", "userdb_retrieve2_password=$SRC_PASS",
     "userdb_retrieve2_filter=no",
@@ -187,13 +200,26 @@ extra = " ".join([
     "userdb_retrieve5=imap://src@127.0.0.1:$IMAP_PORT", "userdb_retrieve5_password=$SRC_PASS",
     "userdb_retrieve5_filter=no",
     "userdb_retrieve6=imaps://src@127.0.0.1:$IMAPS_PORT", "userdb_retrieve6_password=$SRC_PASS",
-])
+]))
+EOF
+)
+# dst_userdb [FIELD...]: dst's userdb extra fields are DST_EXTRA plus FIELDs
+# (a no-op when they already are)
+DST_USERDB=
+dst_userdb() {
+	local want="$DST_EXTRA${*:+ $*}"
+	[[ $want == "$DST_USERDB" ]] && return 0
+	python3 - "$BENCH_DIR/etc/users" "$want" <<'EOF'
+import sys
 lines = open(sys.argv[1]).read().splitlines()
-out = [":".join(l.split(":")[:7]) + ":" + extra if l.startswith("dst:") else l for l in lines]
+out = [":".join(l.split(":")[:7]) + ":" + sys.argv[2] if l.startswith("dst:") else l for l in lines]
 with open(sys.argv[1], "w") as f:       # same inode: keeps group/mode for auth
     f.write("\n".join(out) + "\n")
 EOF
-sleep 1.1                                # passwd-file is re-read at most once a second
+	DST_USERDB=$want
+	sleep 1.1                        # passwd-file is re-read at most once a second
+}
+dst_userdb
 doveadm -c "$RCONF" -f tab retrieve list -u dst | grep -q 'retrieve6' ||
 	die "dst's accounts not visible: $(doveadm -c "$RCONF" -f tab retrieve list -u dst 2>&1)"
 
@@ -330,6 +356,10 @@ case_info() {
 	i2) echo "ours: doveadm retrieve filter=no|IMAP+STARTTLS|in-process save|no|1" ;;
 	i3) echo "ours: doveadm retrieve|IMAPS|in-process mail_deliver|yes|1" ;;
 	r9) echo "ours: doveadm retrieve, one ${BIG_MB} MiB message|POP3+STLS|in-process mail_deliver|yes|1" ;;
+	r1s) echo "ours: doveadm retrieve, rspamd|POP3+STLS|in-process mail_deliver|yes|1" ;;
+	bs) echo "fetchmail, sieve_before filter to rspamd|POP3|LMTP|yes|1" ;;
+	i1s) echo "ours: doveadm retrieve, rspamd|IMAP+STARTTLS|in-process mail_deliver|yes|1" ;;
+	cs) echo "fetchmail, sieve_before filter to rspamd|IMAP|LMTP|yes|1" ;;
 	i9) echo "ours: doveadm retrieve, one ${BIG_MB} MiB message|IMAP+STARTTLS|in-process mail_deliver|yes|1" ;;
 	c) echo "fetchmail|IMAP|LMTP|yes|1" ;;
 	ctls) echo "fetchmail|IMAPS|LMTP|yes|1" ;;
@@ -348,6 +378,9 @@ case_cmd() {
 	case $1 in
 	r1 | r9) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve -u dst) ;;
 	r2) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve2 -u dst) ;;
+	r1s) CMD=(doveadm -c "$RSCONF" -f tab retrieve run -a retrieve -u dst) ;;
+	i1s) CMD=(doveadm -c "$RSCONF" -f tab retrieve run -a retrieve4 -u dst) ;;
+	bs | cs) CMD=("${fm[@]}" -f "$T/fetchmail-${1%s}.rc") ;;
 	r3) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve3 -u dst) ;;
 	i1 | i9) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve4 -u dst) ;;
 	i2) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve5 -u dst) ;;
@@ -385,7 +418,15 @@ run_case() {
 	fi
 
 	# Same start for everyone: src re-seeded with the same files, dst empty,
-	# no tool state (UIDL caches, our state journal).
+	# no tool state (UIDL caches, our state journal); the rspamd filter
+	# only for the peers' spam cases.
+	local scanned=no
+	[[ " $SPAM_CASES " == *" $id "* ]] && scanned=yes
+	if [[ $id == bs || $id == cs ]]; then
+		dst_userdb "${SPAM_PEER_FIELDS[@]}"
+	else
+		dst_userdb
+	fi
 	reset_dst
 	seed_src_from "$SEED" "$N"
 	flag_src
@@ -396,9 +437,14 @@ run_case() {
 	local log=$LOGS/$id-r$run.log json=$LOGS/$id-r$run.json
 	echo "+ ${CMD[*]}" >"$log"
 	echo "--- [$id] run $run: $name, $proto -> $path" >&2
+	local scan0
+	scan0=$(scanner_cpu)
 	# shellcheck disable=SC2086 # WRAP is split into words on purpose
 	python3 "$SHARED_BENCH/lib/measure.py" --out "$json" --log "$log" \
 		--server-pid "$(cat "$RUN/master.pid")" -- timeout "$CASE_TIMEOUT" ${WRAP:-} "${CMD[@]}" 2>/dev/null
+	local scanner_s
+	scanner_s=$(python3 -c 'import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))' \
+		"$scan0" "$(scanner_cpu)")
 
 	# Verification.
 	local counts inbox junk total left spam rc ok=yes why=() verify='{}' exact='{}' props='{}'
@@ -414,9 +460,11 @@ run_case() {
 		verify=$(python3 "$SHARED_BENCH/lib/verify.py" "${vflag[@]}" --manifest "$MANIFEST" \
 			--maildir "$BENCH_DIR/home/dst/Maildir") ||
 			{ ok=no; why+=("verify.py: $(nonzero "$verify" dups missing body_mismatch misfiled no_id)"); }
-		exact=$(python3 "$HERE/verify_exact.py" --seed "$SEED" \
+		local verdict=()
+		[[ $scanned == yes ]] && verdict=(--verdict "X-Spam-Flag,X-Spam-Score,X-Spam-Status")
+		exact=$(python3 "$HERE/verify_exact.py" --seed "$SEED" "${verdict[@]}" \
 			--maildir "$BENCH_DIR/home/dst/Maildir") ||
-			{ ok=no; why+=("not byte-identical: $(nonzero "$exact" altered extra_headers no_id unknown)"); }
+			{ ok=no; why+=("not byte-identical: $(nonzero "$exact" altered extra_headers no_id unknown unscanned)"); }
 		# Not a pass/fail check: which of src's flags and INTERNALDATEs survived.
 		props=$(python3 "$HERE/verify_props.py" --seed "$SEED" \
 			--maildir "$BENCH_DIR/home/dst/Maildir") || props='{}'
@@ -431,7 +479,7 @@ run_case() {
 	else
 		grep -Eq "(retrieved|fetched) $N messages" "$log" || { ok=no; why+=("read != $N"); }
 	fi
-	if [[ $id == [ri]? ]]; then
+	if [[ $id == [ri]? || $id == [ri]1s ]]; then
 		# Our own report: the account's tab row (empty folder column): result
 		# ok, N messages, N deleted; IMAP: plus the INBOX row, ok, N messages.
 		local row frow
@@ -440,7 +488,7 @@ run_case() {
 			("result" in col) && $col["account"] ~ /^retrieve/ && $col["folder"] == "" {
 				print $col["messages"], $col["deleted"], $col["result"] }' "$log" | tail -1)
 		[[ $row == "$N $N ok" ]] || { ok=no; why+=("doveadm row: '${row}'"); }
-		if [[ $id == i? ]]; then
+		if [[ $id == i? || $id == i1s ]]; then
 			frow=$(awk -F'\t' '
 				$1 == "user" && $2 == "account" { for (i = 1; i <= NF; i++) col[$i] = i; next }
 				("result" in col) && $col["account"] ~ /^retrieve/ && $col["folder"] != "" {
@@ -460,7 +508,7 @@ run_case() {
 	B_STAMP=$STAMP B_N=$N B_ID=$id B_RUN=$run B_NAME=$name B_PROTO=$proto B_PATH=$path \
 	B_SIEVE=$sieve B_OK=$ok B_WHY="${why[*]:-}" B_INBOX=$inbox B_JUNK=$junk B_TOTAL=$total \
 	B_SPAM=$spam B_LEFT=$left B_VERIFY=$verify B_EXACT=$exact B_PROPS=$props B_CMD="${CMD[*]}" \
-	B_PLUGIN=$PLUGIN_ID B_REPO=$REPO_ID B_FS=$FS_ID \
+	B_PLUGIN=$PLUGIN_ID B_REPO=$REPO_ID B_FS=$FS_ID B_SCANNER=$scanner_s \
 	python3 - "$json" "$MANIFEST" "$RESULTS" <<'EOF'
 import json, os, sys
 e = os.environ
@@ -472,9 +520,30 @@ r.update(stamp=e["B_STAMP"], n=int(e["B_N"]), case=e["B_ID"], run=int(e["B_RUN"]
          inbox=int(e["B_INBOX"]), junk=int(e["B_JUNK"]), total=int(e["B_TOTAL"]),
          spam=int(e["B_SPAM"]), src_left=int(e["B_LEFT"]), bytes=m["bytes"],
          verify=json.loads(e["B_VERIFY"] or "{}"), exact=json.loads(e["B_EXACT"] or "{}"), kept=json.loads(e["B_PROPS"] or "{}"),
-         cmd=e["B_CMD"], plugin=e["B_PLUGIN"], repo=e["B_REPO"], fs=e["B_FS"])
+         cmd=e["B_CMD"], plugin=e["B_PLUGIN"], repo=e["B_REPO"], fs=e["B_FS"],
+         scanner_cpu_s=float(e["B_SCANNER"]))
 with open(sys.argv[3], "a") as f:
     f.write(json.dumps(r) + "\n")
+EOF
+}
+
+# scanner_cpu: CPU seconds (user+sys) rspamd's processes (the main one
+# and its workers) have used so far; 0 without it. The scan is work both
+# sides of a spam case ask of it, outside either's process tree.
+scanner_cpu() {
+	[[ -n ${RSPAMD_PID:-} ]] || { echo 0; return; }
+	python3 - "$RSPAMD_PID" <<'EOF'
+import os, sys
+main, tick, total = sys.argv[1], os.sysconf("SC_CLK_TCK"), 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        st = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        continue
+    # fields after the name: state ppid ... utime(12) stime(13)
+    if pid == main or st[1] == main:
+        total += int(st[11]) + int(st[12])
+print(total / tick)
 EOF
 }
 
@@ -516,7 +585,103 @@ EOF
 	[[ ${uids[1]} == - ]] || "${DOVEADM[@]}" flags add -u src '\Seen' mailbox INBOX uid "${uids[1]}"
 }
 
+# spam_setup: for the spam cases, a private rspamd (the integration
+# tests' configuration, lib-spam.sh) on RSPAMD_PORT, its DNS dns_nx.py
+# on DNS_PORT (NXDOMAIN at once: no timeouts, nothing leaves the
+# machine); our config with it as
+# retrieve_spam_scanner ($RSCONF); and the peers' equivalent: a
+# sieve_before script for dst that pipes every message through
+# vnd.dovecot.filter (Pigeonhole extprograms) to rspamd-scan, which posts
+# it to the same rspamd's /checkv2 with the request headers ours sends and
+# prepends the same three verdict fields. Enabled per case by dst's userdb
+# fields (SPAM_PEER_FIELDS), so it never runs for the other contenders.
+RSPAMD_PID='' DNS_PID=
+spam_setup() {
+	local c dir=$BENCH_DIR/rspamd sdir=$T/spam-sieve i
+	for c in rspamd curl jq; do
+		command -v $c >/dev/null || die "the spam cases need $c (tools/setup.sh installs it)"
+	done
+	# shellcheck source=tests/integration/lib-spam.sh
+	source "$HERE/../tests/integration/lib-spam.sh"
+	rm -rf "$dir"
+	python3 "$HERE/dns_nx.py" "$DNS_PORT" &
+	DNS_PID=$!
+	rspamd_config_write "$dir" "$RSPAMD_PORT" "127.0.0.1:$DNS_PORT"
+	rspamd_spawn "$dir"
+	RSPAMD_PID=$!
+	for i in $(seq 1200); do
+		rspamd_ping "$RSPAMD_PORT" && break
+		kill -0 "$RSPAMD_PID" 2>/dev/null || die "rspamd exited: $(tail -n 5 "$dir/stderr.log" "$dir/log/rspamd.log")"
+		((i < 1200)) || die "rspamd did not answer within 120 s"
+		sleep 0.1
+	done
+	# its first scan loads maps and Lua: not anyone's measurement
+	curl -sS --max-time 60 --data-binary @"$(find "$SEED/cur" -type f | head -n 1)" \
+		"http://127.0.0.1:$RSPAMD_PORT/checkv2" >/dev/null || die "rspamd does not scan"
+
+	RSCONF=$BENCH_DIR/etc/retrieve-spam.conf
+	cat >"$RSCONF" <<EOF
+# Generated by bench/run.sh: doveadm retrieve scanning with rspamd.
+!include $RCONF
+plugin {
+  retrieve_spam_scanner = rspamd:http://127.0.0.1:$RSPAMD_PORT
+}
+EOF
+	doveconf -c "$RSCONF" -n >/dev/null || die "bad config $RSCONF"
+
+	rm -rf "$sdir"
+	mkdir -p "$sdir/bin"
+	# as ours: Rcpt and Deliver-To the local user as ours names it,
+	# dst@localhost (user@hostname; rspamd takes a bare "dst" for a broken
+	# message: BROKEN_HEADERS, 8 points), From the envelope
+	# sender, IP the one of the retrieved message's first Received line
+	# (the first that names an address outside 127/8: fetchmail's and
+	# LMTP's own are on top), one request per message; the verdict as ours
+	# formats it (score and symbols; YES for add header, rewrite subject,
+	# reject). A failure exits non-zero: Sieve keeps the message unscanned
+	# and verify_exact.py counts it.
+	cat >"$sdir/bin/rspamd-scan" <<EOF
+#!/bin/sh
+# generated by bench/run.sh: stdin a message, \$1 its envelope sender
+set -e
+tmp=\$(mktemp)
+trap 'rm -f "\$tmp"' EXIT
+cat >"\$tmp"
+ip=\$(sed -n -e '/^\r\?\$/q' -e '/^Received:.*\[[0-9.]*\]/{/\[127\./b;s/.*\[\([0-9.]*\)\].*/\1/p;q}' "\$tmp")
+curl -sS --fail --max-time 30 -H 'Rcpt: dst@localhost' -H 'Deliver-To: dst@localhost' \
+	\${1:+-H "From: \$1"} \${ip:+-H "IP: \$ip"} --data-binary @"\$tmp" \
+	http://127.0.0.1:$RSPAMD_PORT/checkv2 >"\$tmp.json"
+jq -r '
+	(if (.action == "add header" or .action == "rewrite subject" or .action == "reject")
+	 then ["YES", "Yes"] else ["NO", "No"] end) as \$f |
+	"X-Spam-Flag: \(\$f[0])",
+	"X-Spam-Score: \(.score)",
+	"X-Spam-Status: \(\$f[1]), score=\(.score) required=\(.required_score) tests=\(.symbols | keys | .[:100] | join(","))"
+' "\$tmp.json"
+rm -f "\$tmp.json"
+cat "\$tmp"
+EOF
+	chmod 755 "$sdir/bin/rspamd-scan"
+	cat >"$sdir/rspamd.sieve" <<'EOF'
+require ["vnd.dovecot.filter", "envelope", "variables"];
+set "from" "";
+if envelope :matches "from" "*" { set "from" "${1}"; }
+filter "rspamd-scan" ["${from}"];
+EOF
+	# compiled at the first delivery (sievec would need the fields too)
+	chown -R "$MAIL_USER:" "$sdir"
+	SPAM_PEER_FIELDS=("userdb_sieve_plugins=sieve_extprograms"
+		"userdb_sieve_global_extensions=+vnd.dovecot.filter"
+		"userdb_sieve_filter_bin_dir=$sdir/bin" "userdb_sieve_before=$sdir/rspamd.sieve")
+}
+
 write_peer_configs
+for id in $CASES; do
+	if [[ " $SPAM_CASES " == *" $id "* ]]; then
+		spam_setup
+		break
+	fi
+done
 read -r -a order <<<"$CASES"
 echo "bench: N=$N runs=$RUNS cases: ${order[*]}  seed: $SEED" >&2
 echo "bench: results $RESULTS, logs $LOGS" >&2

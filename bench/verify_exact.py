@@ -7,7 +7,12 @@ original's leading Return-Path taken out by the MDA that replaces it
 (an SMTP/LMTP client that sends bare-LF data, or data without a final line
 end, gets one CRLF appended; counted as eol_added).
 
-Usage: verify_exact.py --seed SEED_DIR --maildir DST_MAILDIR
+Usage: verify_exact.py --seed SEED_DIR --maildir DST_MAILDIR [--verdict NAMES]
+
+--verdict X-Spam-Flag,X-Spam-Score,X-Spam-Status (the spam cases): these
+fields are tolerated on top as well, and every message must carry each of
+them exactly once there (else it counts as unscanned); the first one's
+value YES counts as verdict_spam.
 
 SEED_DIR is the generator's maildir (cur/ + manifest.json). Prints one JSON
 object: messages checked, exact, extra_headers (original intact, but a
@@ -77,7 +82,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", required=True)
     ap.add_argument("--maildir", required=True)
+    ap.add_argument("--verdict", default="")
     a = ap.parse_args()
+    verdict = [v.strip().lower().encode() for v in a.verdict.split(",") if v.strip()]
 
     seed = {}
     for p in files(a.seed):
@@ -85,6 +92,8 @@ def main():
         seed[bench_id(raw)] = raw
     res = {"checked": 0, "exact": 0, "extra_headers": 0, "altered": 0, "no_id": 0,
            "unknown": 0, "return_path_replaced": 0, "eol_added": 0}
+    if verdict:
+        res.update(unscanned=0, verdict_spam=0)
     added = Counter()
     bad_example = None
     for folder in (a.maildir, os.path.join(a.maildir, ".Junk")):
@@ -99,7 +108,7 @@ def main():
             if orig is None:
                 res["unknown"] += 1
                 continue
-            names = None
+            names = prefix = None
             for rp in (False, True):
                 base = strip_return_path(orig) if rp else orig
                 if base is None:
@@ -107,7 +116,8 @@ def main():
                 for eol in (False, True):
                     tail = base + b"\n" if eol else base
                     if raw.endswith(tail):
-                        names = prepended_fields(raw[:-len(tail)])
+                        prefix = raw[:-len(tail)]
+                        names = prepended_fields(prefix)
                         if names is not None:
                             res["return_path_replaced"] += rp
                             res["eol_added"] += eol
@@ -118,10 +128,15 @@ def main():
                 res["altered"] += 1
                 bad_example = bad_example or p
                 continue
-            if any(n not in TRACE for n in names):
+            if verdict and any(names.count(v) != 1 for v in verdict):
+                res["unscanned"] += 1
+            elif any(n not in TRACE and n not in verdict for n in names):
                 res["extra_headers"] += 1
             else:
                 res["exact"] += 1
+            if verdict and re.search(rb"^" + re.escape(verdict[0]) + rb":\s*YES\s*$",
+                                     prefix, re.M | re.I):
+                res["verdict_spam"] += 1
             added.update(set(n.decode() for n in names))
     res["prepended"] = dict(sorted(added.items()))
     if bad_example:

@@ -246,7 +246,11 @@ if ((${#cases[@]} > 0)); then
 			continue
 		fi
 		rc=0
+		case_start=$SECONDS
 		timeout "$CASE_TIMEOUT" bash "$f" || rc=$?
+		# slow cases are named, so that the CI time budget can be kept
+		((SECONDS - case_start < 30)) ||
+			echo "  ($name took $((SECONDS - case_start))s)"
 		verdict=$(cat "$IT_WORK/verdicts/$name" 2>/dev/null)
 		sanitize_verdict "$name" "$IT_WORK" || rc=1 verdict=fail
 		case $rc in

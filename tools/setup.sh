@@ -3,14 +3,14 @@
 # dovecot-retrieve into Dovecot's module directories. Run as root.
 # (clang and its runtimes: the fuzz targets, tests/run.sh --fuzz;
 # spamassassin, spamd and rspamd: the spam scanner cases, which start
-# their own.)
+# their own; curl and jq: the bench's spam cases, bench/README.md.)
 # Idempotent: a second run only rebuilds.
 set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="dovecot-dev dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
 dovecot-sieve autoconf automake libtool make gcc pkg-config openssl
-python3 valgrind clang libclang-rt-dev spamassassin spamd rspamd"
+python3 valgrind clang libclang-rt-dev spamassassin spamd rspamd curl jq"
 
 missing=""
 for p in $PACKAGES; do

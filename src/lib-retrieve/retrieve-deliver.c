@@ -75,6 +75,7 @@ struct retrieve_deliver {
 	enum retrieve_spam_failure spam_failure;
 	uoff_t spam_max_size;
 	const char *spam_folder;
+	struct retrieve_spam_header_names spam_headers;
 	/* what the scanner made of the last delivered message */
 	enum retrieve_deliver_spam last_spam;
 };
@@ -358,6 +359,11 @@ int retrieve_deliver_spam_init(struct retrieve_deliver *deliver,
 	deliver->spam_failure = set->failure;
 	deliver->spam_max_size = set->max_size;
 	deliver->spam_folder = p_strdup(deliver->pool, set->folder);
+	deliver->spam_headers.flag = p_strdup(deliver->pool, set->headers.flag);
+	deliver->spam_headers.status =
+		p_strdup(deliver->pool, set->headers.status);
+	deliver->spam_headers.score =
+		p_strdup(deliver->pool, set->headers.score);
 	e_debug(deliver->event, "Scanning for spam with %s%s%s",
 		retrieve_spam_get_name(deliver->spam),
 		set->folder == NULL ? "" : ", spam into ",
@@ -397,7 +403,8 @@ retrieve_deliver_spam_scan(struct retrieve_deliver *deliver,
 		       retrieve_deliver_msg_name(msg), size,
 		       deliver->spam_max_size);
 		deliver->last_spam = RETRIEVE_DELIVER_SPAM_UNSCANNED;
-		str_append(hdr, "X-Spam-Status: Unscanned (too large)\r\n");
+		retrieve_spam_unscanned_header(&deliver->spam_headers,
+					       "too large", hdr);
 		return 0;
 	}
 
@@ -417,7 +424,8 @@ retrieve_deliver_spam_scan(struct retrieve_deliver *deliver,
 			  "delivering %s unscanned)", error,
 			  retrieve_deliver_msg_name(msg));
 		deliver->last_spam = RETRIEVE_DELIVER_SPAM_UNSCANNED;
-		str_append(hdr, "X-Spam-Status: Unscanned (scanner failed)\r\n");
+		retrieve_spam_unscanned_header(&deliver->spam_headers,
+					       "scanner failed", hdr);
 		return 0;
 	}
 	deliver->last_spam = verdict.spam ? RETRIEVE_DELIVER_SPAM_SPAM :
@@ -427,7 +435,7 @@ retrieve_deliver_spam_scan(struct retrieve_deliver *deliver,
 		       "required %s)", retrieve_deliver_msg_name(msg),
 		       verdict.score, verdict.required);
 	}
-	retrieve_spam_verdict_headers(&verdict, hdr);
+	retrieve_spam_verdict_headers(&deliver->spam_headers, &verdict, hdr);
 	return 0;
 }
 
@@ -464,7 +472,7 @@ retrieve_deliver_input_create(struct retrieve_deliver *deliver,
 		    smtp_address_encode(deliver->rcpt_to),
 		    message_date_create(ioloop_time));
 	/* below the trace, above every header of the message, so ours
-	   are the first X-Spam-* headers */
+	   are the first verdict headers */
 	if (spam_hdr != NULL)
 		str_append_str(hdr, spam_hdr);
 

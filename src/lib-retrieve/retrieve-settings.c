@@ -139,6 +139,66 @@ int retrieve_global_settings_check_ip(const struct retrieve_global_settings *set
 	return -1;
 }
 
+/* RFC 5322 ftext: printable US-ASCII but ':' */
+static bool retrieve_spam_header_name_is_valid(const char *name)
+{
+	const char *p;
+
+	if (name[0] == '\0' || strlen(name) > RETRIEVE_SPAM_HEADER_NAME_MAX)
+		return FALSE;
+	for (p = name; *p != '\0'; p++) {
+		if (*p < 33 || *p > 126 || *p == ':')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static int
+retrieve_spam_header_names_parse(const struct retrieve_setting_source *src,
+				 struct retrieve_spam_header_names *names_r,
+				 const char **error_r)
+{
+	static const struct {
+		const char *field, *default_name;
+	} fields[] = {
+		{ "spam_header_flag", "X-Spam-Flag" },
+		{ "spam_header_status", "X-Spam-Status" },
+		{ "spam_header_score", "X-Spam-Score" },
+	};
+	const char *names[N_ELEMENTS(fields)], *value;
+	unsigned int i, j;
+
+	for (i = 0; i < N_ELEMENTS(fields); i++) {
+		value = retrieve_setting_get(src, fields[i].field);
+		if (value == NULL || value[0] == '\0')
+			value = fields[i].default_name;
+		else if (!retrieve_spam_header_name_is_valid(value)) {
+			/* it becomes a header line of every scanned message */
+			*error_r = retrieve_setting_error(src, fields[i].field,
+				t_strdup_printf("not a header field name (at "
+					"most %u printable ASCII characters "
+					"without ':' or space)",
+					RETRIEVE_SPAM_HEADER_NAME_MAX), value);
+			return -1;
+		}
+		/* two verdict fields under one name would read as one */
+		for (j = 0; j < i; j++) {
+			if (strcasecmp(names[j], value) == 0) {
+				*error_r = retrieve_setting_error(src,
+					fields[i].field, t_strdup_printf(
+					"the same name as retrieve_%s",
+					fields[j].field), value);
+				return -1;
+			}
+		}
+		names[i] = value;
+	}
+	names_r->flag = names[0];
+	names_r->status = names[1];
+	names_r->score = names[2];
+	return 0;
+}
+
 static int
 retrieve_spam_settings_parse(const struct retrieve_setting_source *src,
 			     struct retrieve_spam_settings *set_r,
@@ -195,7 +255,7 @@ retrieve_spam_settings_parse(const struct retrieve_setting_source *src,
 	} else {
 		set_r->settings_id = value;
 	}
-	return 0;
+	return retrieve_spam_header_names_parse(src, &set_r->headers, error_r);
 }
 
 int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,

@@ -18,6 +18,20 @@ enum retrieve_spam_failure {
 	RETRIEVE_SPAM_FAILURE_ACCEPT,
 };
 
+/* retrieve_spam_header_*: the names of the verdict's header fields,
+   RFC 5322 field names of at most RETRIEVE_SPAM_HEADER_NAME_MAX bytes,
+   different from each other. NULL (a zeroed struct) = the default. */
+#define RETRIEVE_SPAM_HEADER_NAME_MAX 64
+struct retrieve_spam_header_names {
+	/* retrieve_spam_header_flag (X-Spam-Flag): YES or NO */
+	const char *flag;
+	/* retrieve_spam_header_status (X-Spam-Status): Yes/No, score=...
+	   required=... tests=..., or Unscanned (...) */
+	const char *status;
+	/* retrieve_spam_header_score (X-Spam-Score) */
+	const char *score;
+};
+
 /* The spam scanner of filter=yes deliveries (administrator-only) */
 struct retrieve_spam_settings {
 	/* retrieve_spam_scanner: "<backend>:<address>" ("spamd:127.0.0.1:783",
@@ -35,6 +49,7 @@ struct retrieve_spam_settings {
 	/* retrieve_spam_settings_id: rspamd's Settings-ID header; NULL =
 	   none */
 	const char *settings_id;
+	struct retrieve_spam_header_names headers;
 };
 
 /* Administrator-wide plugin {} settings. Their names are ones no account

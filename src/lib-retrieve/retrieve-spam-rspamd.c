@@ -12,10 +12,16 @@
 #include "str.h"
 #include "net.h"
 #include "istream.h"
+#include "message-header-parser.h"
 #include "http-url.h"
 #include "retrieve-spam-private.h"
 #include "retrieve-spam-conn.h"
 #include "rspamd-reply.h"
+#include "spam-envelope.h"
+
+/* how much of the message's header is read for From and IP: the fields
+   rspamd needs are near its top */
+#define RSPAMD_ENVELOPE_MAX_HEADER (64 * 1024)
 
 struct rspamd_scanner {
 	struct retrieve_spam spam;
@@ -96,6 +102,70 @@ static bool rspamd_header_value_is_safe(const char *value)
 	return TRUE;
 }
 
+struct rspamd_envelope {
+	const char *from;
+	struct ip_addr ip;
+};
+
+/* The message's sender (its first Return-Path, the remote's final
+   delivery's reverse-path, else its From: address) and the client IP of
+   its first Received: line, the remote server's own. Only the first of
+   each counts: lower ones are anyone's. input is left where it was. */
+static void
+rspamd_envelope_read(struct istream *input, struct rspamd_envelope *env_r)
+{
+	enum { RETURN_PATH, FROM, RECEIVED, FIELD_COUNT };
+	static const char *const names[FIELD_COUNT] = {
+		"Return-Path", "From", "Received"
+	};
+	struct message_header_parser_ctx *parser;
+	struct message_header_line *hdr;
+	struct istream *hdr_input;
+	uoff_t start = input->v_offset;
+	const char *return_path = NULL, *from = NULL;
+	bool seen[FIELD_COUNT] = { FALSE, FALSE, FALSE };
+	unsigned int field, seen_count = 0;
+
+	i_zero(env_r);
+	/* the header parser keeps at most this much of a field */
+	hdr_input = i_stream_create_limit(input, RSPAMD_ENVELOPE_MAX_HEADER);
+	parser = message_parse_header_init(hdr_input, NULL,
+		MESSAGE_HEADER_PARSER_FLAG_CLEAN_ONELINE);
+	while (seen_count < FIELD_COUNT &&
+	       message_parse_header_next(parser, &hdr) > 0 && !hdr->eoh) {
+		for (field = 0; field < FIELD_COUNT; field++) {
+			if (strcasecmp(hdr->name, names[field]) == 0)
+				break;
+		}
+		if (field == FIELD_COUNT || seen[field])
+			continue;
+		if (hdr->continues) {
+			hdr->use_full_value = TRUE;
+			continue;
+		}
+		seen[field] = TRUE;
+		seen_count++;
+		switch (field) {
+		case RETURN_PATH:
+			return_path = spam_envelope_return_path(
+				hdr->full_value, hdr->full_value_len);
+			break;
+		case FROM:
+			from = spam_envelope_from(hdr->full_value,
+						  hdr->full_value_len);
+			break;
+		case RECEIVED:
+			(void)spam_envelope_received_ip(hdr->full_value,
+				hdr->full_value_len, &env_r->ip);
+			break;
+		}
+	}
+	message_parse_header_deinit(&parser);
+	i_stream_unref(&hdr_input);
+	i_stream_seek(input, start);
+	env_r->from = return_path != NULL ? return_path : from;
+}
+
 static int
 rspamd_scan(struct retrieve_spam *spam, struct istream *input, uoff_t size,
 	    const char *rcpt, struct retrieve_spam_verdict *verdict_r,
@@ -106,8 +176,11 @@ rspamd_scan(struct retrieve_spam *spam, struct istream *input, uoff_t size,
 	struct retrieve_spam_conn *conn;
 	struct rspamd_http_reply http_reply;
 	struct rspamd_reply reply;
+	struct rspamd_envelope env;
 	string_t *request = t_str_new(256);
 	int ret;
+
+	rspamd_envelope_read(input, &env);
 
 	str_printfa(request, "POST %s HTTP/1.1\r\nHost: %s\r\n"
 		    "User-Agent: dovecot-retrieve\r\nConnection: close\r\n"
@@ -117,6 +190,11 @@ rspamd_scan(struct retrieve_spam *spam, struct istream *input, uoff_t size,
 		str_printfa(request, "Rcpt: %s\r\nDeliver-To: %s\r\n",
 			    rcpt, rcpt);
 	}
+	/* spam-envelope.c made both safe as header values */
+	if (env.from != NULL)
+		str_printfa(request, "From: %s\r\n", env.from);
+	if (env.ip.family != 0)
+		str_printfa(request, "IP: %s\r\n", net_ip2addr(&env.ip));
 	if (spam->settings_id != NULL)
 		str_printfa(request, "Settings-ID: %s\r\n", spam->settings_id);
 	str_append(request, "\r\n");

@@ -122,16 +122,26 @@ int retrieve_spam_scan(struct retrieve_spam *spam, struct istream *input,
 	return ret;
 }
 
-void retrieve_spam_verdict_headers(const struct retrieve_spam_verdict *verdict,
+#define RETRIEVE_SPAM_HEADER_NAME(names, field, default_name) \
+	((names) != NULL && (names)->field != NULL ? \
+	 (names)->field : (default_name))
+
+void retrieve_spam_verdict_headers(const struct retrieve_spam_header_names *names,
+				   const struct retrieve_spam_verdict *verdict,
 				   string_t *dest)
 {
 	const char *const *tests;
 	size_t line_start;
 
-	str_printfa(dest, "X-Spam-Flag: %s\r\n", verdict->spam ? "YES" : "NO");
-	str_printfa(dest, "X-Spam-Score: %s\r\n", verdict->score);
+	str_printfa(dest, "%s: %s\r\n",
+		    RETRIEVE_SPAM_HEADER_NAME(names, flag, "X-Spam-Flag"),
+		    verdict->spam ? "YES" : "NO");
+	str_printfa(dest, "%s: %s\r\n",
+		    RETRIEVE_SPAM_HEADER_NAME(names, score, "X-Spam-Score"),
+		    verdict->score);
 	line_start = str_len(dest);
-	str_printfa(dest, "X-Spam-Status: %s, score=%s required=%s",
+	str_printfa(dest, "%s: %s, score=%s required=%s",
+		    RETRIEVE_SPAM_HEADER_NAME(names, status, "X-Spam-Status"),
 		    verdict->spam ? "Yes" : "No", verdict->score,
 		    verdict->required);
 	if (verdict->tests != NULL && verdict->tests[0] != '\0') {
@@ -152,4 +162,12 @@ void retrieve_spam_verdict_headers(const struct retrieve_spam_verdict *verdict,
 		}
 	}
 	str_append(dest, "\r\n");
+}
+
+void retrieve_spam_unscanned_header(const struct retrieve_spam_header_names *names,
+				    const char *reason, string_t *dest)
+{
+	str_printfa(dest, "%s: Unscanned (%s)\r\n",
+		    RETRIEVE_SPAM_HEADER_NAME(names, status, "X-Spam-Status"),
+		    reason);
 }

@@ -45,8 +45,13 @@ int retrieve_spam_scan(struct retrieve_spam *spam, struct istream *input,
 		       const char **error_r);
 
 /* Appends the verdict's headers (X-Spam-Flag, X-Spam-Score,
-   X-Spam-Status, folded, CRLF line ends) to dest. */
-void retrieve_spam_verdict_headers(const struct retrieve_spam_verdict *verdict,
+   X-Spam-Status or as names calls them; NULL or a NULL name = the
+   default; folded, CRLF line ends) to dest. */
+void retrieve_spam_verdict_headers(const struct retrieve_spam_header_names *names,
+				   const struct retrieve_spam_verdict *verdict,
 				   string_t *dest);
+/* "<status name>: Unscanned (reason)" and CRLF */
+void retrieve_spam_unscanned_header(const struct retrieve_spam_header_names *names,
+				    const char *reason, string_t *dest);
 
 #endif

@@ -28,6 +28,9 @@ static const char *const retrieve_admin_only_settings[] = {
 	"retrieve_spam_max_size",
 	"retrieve_spam_folder",
 	"retrieve_spam_settings_id",
+	"retrieve_spam_header_flag",
+	"retrieve_spam_header_status",
+	"retrieve_spam_header_score",
 	NULL
 };
 

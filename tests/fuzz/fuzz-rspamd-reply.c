@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			verdict.required = reply.required;
 			verdict.tests = reply.symbols;
 			hdr = t_str_new(256);
-			retrieve_spam_verdict_headers(&verdict, hdr);
+			retrieve_spam_verdict_headers(NULL, &verdict, hdr);
 			lines = t_strsplit(str_c(hdr), "\n");
 			for (; *lines != NULL; lines++)
 				i_assert(strlen(*lines) <= 998);

@@ -37,7 +37,7 @@ static void fuzz_check_reply(const struct spamd_reply *reply)
 	verdict.required = reply->required;
 	verdict.tests = reply->symbols;
 	hdr = t_str_new(256);
-	retrieve_spam_verdict_headers(&verdict, hdr);
+	retrieve_spam_verdict_headers(NULL, &verdict, hdr);
 	/* header lines stay within RFC 5322's 998 */
 	for (lines = t_strsplit(str_c(hdr), "\n"); *lines != NULL; lines++)
 		i_assert(strlen(*lines) <= 998);

@@ -19,7 +19,7 @@ spamd behaviours:
   many-headers  a verdict buried under headers without end
   stall         read the request, never answer (keep the connection)
   close         read the request, close without a reply
-Logs one line per request: "request METHOD LENGTH BEHAVIOUR".
+Logs "request METHOD LENGTH BEHAVIOUR" and its headers, as rspamd's below.
 
 rspamd behaviours:
   ham           a well-formed verdict: "no action"
@@ -29,8 +29,11 @@ rspamd behaviours:
   huge          200 with Content-Length 10^12 and a body without end
   endless-header  a header line without end
   stall         read the request, never answer (keep the connection)
-Logs "request METHOD PATH LENGTH BEHAVIOUR" and "header NAME: VALUE" for
-the Rcpt, Deliver-To and Settings-ID headers.
+Logs "request METHOD PATH LENGTH BEHAVIOUR" and then "header NAME: VALUE"
+for each request header but Host, User-Agent, Connection and
+Content-Length (name lowercased, value as Python escapes it: a CR or
+control character shows as \\r or \\x01), so a case can check what was
+sent and what was not.
 
 --cert, --key and $FAKE_*_PASSWORD are accepted (fake_start passes them)
 and unused.
@@ -57,8 +60,9 @@ def endless(conn, piece):
 
 def spamd_serve(conn, behaviour, log):
     try:
-        method, _, length = read_request(conn, log)
+        method, _, length, headers = read_request(conn, log)
         log("request %s %d %s" % (method, length, behaviour))
+        log_headers(headers, log)
         if method is None:
             return
         if behaviour == "ham":
@@ -99,12 +103,12 @@ def read_request(conn, log):
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(65536)
         if not chunk:
-            return None, None, 0
+            return None, None, 0, []
         data += chunk
     head, rest = data.split(b"\r\n\r\n", 1)
     lines = head.split(b"\r\n")
     method, path = lines[0].split(b" ")[:2]
-    length, chunked = 0, False
+    length, chunked, headers = 0, False, []
     for line in lines[1:]:
         name, _, value = line.partition(b":")
         name, value = name.strip().lower(), value.strip()
@@ -112,8 +116,9 @@ def read_request(conn, log):
             length = int(value)
         elif name == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
-        if name in (b"rcpt", b"deliver-to", b"settings-id"):
-            log("header %s: %s" % (name.decode(), value.decode()))
+        if name not in (b"host", b"user-agent", b"connection",
+                        b"content-length"):
+            headers.append((name, value))
     if chunked:
         while not rest.endswith(b"0\r\n\r\n"):
             chunk = conn.recv(65536)
@@ -127,7 +132,13 @@ def read_request(conn, log):
             if not chunk:
                 break
             rest += chunk
-    return method.decode(), path.decode(), length
+    return method.decode(), path.decode(), length, headers
+
+
+def log_headers(headers, log):
+    for name, value in headers:
+        log("header %s: %s" % (name.decode("ascii", "backslashreplace"),
+                               repr(value)[2:-1]))
 
 
 def http_reply(conn, status, body):
@@ -138,8 +149,9 @@ def http_reply(conn, status, body):
 
 def rspamd_serve(conn, behaviour, log):
     try:
-        method, path, length = read_request(conn, log)
+        method, path, length, headers = read_request(conn, log)
         log("request %s %s %d %s" % (method, path, length, behaviour))
+        log_headers(headers, log)
         if method is None:
             return
         if behaviour == "ham":

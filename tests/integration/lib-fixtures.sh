@@ -124,6 +124,27 @@ make_msg() {
 	echo "$f"
 }
 
+# make_big_msg NAME SUBJECT MIB: a message of MIB MiB of random bytes
+# (seeded: the same each run) as a base64 attachment, 76-column lines
+# (about 1.35 times MIB MiB); prints its path.
+make_big_msg() {
+	local f=$IT_WORK/msgs/$1
+	python3 - "$f" "$1" "$2" "$3" <<'PY'
+import base64, random, sys
+path, name, subject, mib = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+rnd = random.Random(mib)
+with open(path, "wb") as f:
+    f.write(("From: Sender <sender@example.org>\nTo: rcpt@example.org\n"
+             "Subject: %s\nDate: Mon, 1 Jan 2024 12:00:00 +0000\n"
+             "Message-ID: <%s@retrieve-it>\nMIME-Version: 1.0\n"
+             "Content-Type: application/octet-stream\n"
+             "Content-Transfer-Encoding: base64\n\n"
+             % (subject, name)).encode())
+    f.write(base64.encodebytes(rnd.randbytes(mib * 1024 * 1024)))
+PY
+	echo "$f"
+}
+
 # seed_remote USER FILE...: append messages to USER's remote INBOX as
 # they are (doveadm save), verifying the count grows by one each.
 seed_remote() {

@@ -116,20 +116,33 @@ spam_header() {
 	grep -m1 -i "^$4:" "$f" | tr -d '\r'
 }
 
-# rspamd_start NAME: start (or restart, on the same port) rspamd NAME with
-# Debian's configuration, its normal worker alone on a loopback port, no
-# controller, proxy or fuzzy worker, its files and a DNS server that
-# answers nothing (no lookup leaves the machine) in rspamd/NAME/; waits
-# until /ping answers. Sets RSPAMD_PORT; pid in fake/rspamd-NAME.pid.
+# rspamd_start NAME: start (or restart, on the same port) rspamd NAME
+# (rspamd_config_write's configuration in rspamd/NAME/); waits until /ping
+# answers. Sets RSPAMD_PORT; pid in fake/rspamd-NAME.pid.
 rspamd_start() {
-	local name=$1 dir=$IT_WORK/rspamd/$1 user_opt=() w
+	local name=$1 dir=$IT_WORK/rspamd/$1
 	command -v rspamd >/dev/null ||
 		fail "harness: rspamd is not installed (apt-get install rspamd, see tools/setup.sh)"
-	mkdir -p "$dir"/{local/override.d,db,run,log}
+	mkdir -p "$dir"
 	[[ -s $dir/port ]] || free_ports 1 >"$dir/port"
 	RSPAMD_PORT=$(cat "$dir/port")
+	rspamd_config_write "$dir" "$RSPAMD_PORT"
+	rspamd_spawn "$dir"
+	echo $! >"$IT_WORK/fake/rspamd-$name.pid"
+	scanner_wait "rspamd $name" $! rspamd_ping "$RSPAMD_PORT" 120 \
+		"$dir/stderr.log" "$dir/log/rspamd.log"
+}
+
+# rspamd_config_write DIR PORT [DNS]: a private rspamd configuration in
+# DIR (also bench/run.sh's): Debian's, its normal worker alone on
+# 127.0.0.1:PORT, no controller, proxy or fuzzy worker, without hfilter,
+# its files in DIR, and DNS the server at DNS (IP:PORT), by default one
+# that answers nothing: no lookup leaves the machine.
+rspamd_config_write() {
+	local dir=$1 port=$2 dns=${3:-127.0.0.1:1} w
+	mkdir -p "$dir"/{local/override.d,db,run,log}
 	cat >"$dir/local/override.d/worker-normal.inc" <<EOF2
-bind_socket = "127.0.0.1:$RSPAMD_PORT";
+bind_socket = "127.0.0.1:$port";
 count = 1;
 EOF2
 	for w in controller proxy fuzzy; do
@@ -142,17 +155,24 @@ level = "warning";
 EOF2
 	cat >"$dir/local/override.d/options.inc" <<EOF2
 pidfile = "$dir/run/rspamd.pid";
-dns { nameserver = ["127.0.0.1:1"]; timeout = 0.1s; retransmits = 1; }
+dns { nameserver = ["$dns"]; timeout = 0.1s; retransmits = 1; }
 EOF2
-	((EUID == 0)) && user_opt=(-u nobody -g nogroup)
+	# hfilter scores a sender domain and client without A, MX or PTR
+	# records: with no DNS here that is every one, and a clean message
+	# with a From request header would pass "add header"
+	echo "enabled = false;" >"$dir/local/override.d/hfilter.conf"
 	chmod -R a+rwX "$dir"
+}
+
+# rspamd_spawn DIR: start rspamd in the foreground of a background job
+# with rspamd_config_write's configuration in DIR; $! is its pid.
+rspamd_spawn() {
+	local dir=$1 user_opt=()
+	((EUID == 0)) && user_opt=(-u nobody -g nogroup)
 	rspamd -f "${user_opt[@]}" -c /etc/rspamd/rspamd.conf \
 		--var "LOCAL_CONFDIR=$dir/local" --var "DBDIR=$dir/db" \
 		--var "RUNDIR=$dir/run" --var "LOGDIR=$dir/log" \
 		>>"$dir/stderr.log" 2>&1 &
-	echo $! >"$IT_WORK/fake/rspamd-$name.pid"
-	scanner_wait "rspamd $name" $! rspamd_ping "$RSPAMD_PORT" 120 \
-		"$dir/stderr.log" "$dir/log/rspamd.log"
 }
 
 rspamd_ping() {

@@ -5,19 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 case_begin
 
-big=$IT_WORK/msgs/big-1
-python3 - "$big" <<'PY'
-import base64, random, sys
-rnd = random.Random(20)
-with open(sys.argv[1], "wb") as f:
-    f.write(b"From: Sender <sender@example.org>\nTo: rcpt@example.org\n"
-            b"Subject: Twenty megabytes\nMessage-ID: <big-1@retrieve-it>\n"
-            b"MIME-Version: 1.0\nContent-Type: application/octet-stream\n"
-            b"Content-Transfer-Encoding: base64\n\n")
-    raw = rnd.randbytes(15 * 1024 * 1024)
-    enc = base64.encodebytes(raw)      # 76-column lines, ~20.2 MB
-    f.write(enc)
-PY
+big=$(make_big_msg big-1 "Twenty megabytes" 15) # ~20.2 MB
 size=$(stat -c %s "$big")
 ((size >= 20000000)) || fail "harness: test message is only $size bytes"
 

@@ -4,9 +4,10 @@
 # an HTTP reply with control bytes, a spamd error, a stall, a close
 # without a reply. Each ends the run local_tempfail with one error naming
 # the scanner, in bounded time, without a crash; nothing is delivered or
-# deleted, and a well-behaved scanner then gets it delivered once.
-# Malformed retrieve_spam_* settings are a configuration error naming the
-# setting; a userdb field cannot set them.
+# deleted, and a well-behaved scanner then gets it delivered once, also
+# under configured verdict header names.
+# Malformed retrieve_spam_* settings (header names too) are a configuration
+# error naming the setting; a userdb field cannot set them.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
@@ -47,6 +48,22 @@ assert_eq 0 "$(run_field retrieve spam)" "ham: spam column"
 assert_message_once s93-dst INBOX s93-1
 assert_eq "X-Spam-Status: No, score=0.1 required=5.0 tests=RULE1" \
 	"$(spam_header s93-dst INBOX s93-1 X-Spam-Status)" "ham: status header"
+
+# the verdict under configured header names (the score's is the default)
+remote_user s93-names-src
+seed_remote s93-names-src "$(make_msg s93-names "Renamed verdict headers")"
+local_user s93-names $(acct retrieve s93-names-src pop3)
+spam_conf local-spam93-names "retrieve_spam_scanner=spamd:127.0.0.1:$FAKE_PORT" \
+	retrieve_spam_header_flag=X-Junk retrieve_spam_header_status=X-Junk-Status
+retrieve_run s93-names
+assert_run_ok
+assert_eq "X-Junk: NO" "$(spam_header s93-names INBOX s93-names X-Junk)" "renamed flag"
+assert_eq "X-Junk-Status: No, score=0.1 required=5.0 tests=RULE1" \
+	"$(spam_header s93-names INBOX s93-names X-Junk-Status)" "renamed status"
+assert_eq "X-Spam-Score: 0.1" "$(spam_header s93-names INBOX s93-names X-Spam-Score)" \
+	"default score name"
+f=$(local_find s93-names INBOX "Message-ID: <s93-names@retrieve-it>")
+assert_eq 0 "$(grep -ciE '^X-Spam-(Flag|Status):' "$f")" "no default flag or status header"
 fake_pop3_stop spamd-ham
 
 # malformed settings: one error naming the setting, nothing retrieved
@@ -60,6 +77,17 @@ for bad in retrieve_spam_scanner=clamd:127.0.0.1:3310 \
 	retrieve_run s93-dst
 	assert_run_failed
 	assert_contains "$(cat "$RUN_ERR")" "${bad%%=*}: " "$bad: error names the setting"
+	assert_eq 1 "$(remote_count s93-src)" "$bad: remote count"
+done
+# a malformed or duplicate verdict header name: one error naming it
+for bad in "retrieve_spam_header_flag=X Junk" retrieve_spam_header_status=X-Junk: \
+	retrieve_spam_header_score=x-spam-flag; do
+	spam_conf local-spam93-bad "retrieve_spam_scanner=spamd:127.0.0.1:1" "$bad"
+	retrieve_run s93-dst
+	assert_run_failed
+	assert_contains "$(cat "$RUN_ERR")" "${bad%%=*}: " "$bad: error names the setting"
+	assert_eq 1 "$(grep -c "Invalid settings of user s93-dst: ${bad%%=*}: " "$RUN_ERR")" \
+		"$bad: one settings error"
 	assert_eq 1 "$(remote_count s93-src)" "$bad: remote count"
 done
 

@@ -4,8 +4,10 @@
 # ends the run local_tempfail with one error naming the scanner, in
 # bounded time and memory (peak RSS), without a crash, nothing delivered
 # or deleted. A
-# well-behaved one gets the Rcpt, Deliver-To and Settings-ID headers, and
-# its "reject" files the message into retrieve_spam_folder; a malformed
+# well-behaved one gets the Rcpt, Deliver-To and Settings-ID headers, From
+# (Return-Path or From:) and IP (the first Received: line's public client
+# IP, else none), and its "reject" files the message into
+# retrieve_spam_folder; a malformed
 # rspamd setting is a configuration error.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -50,7 +52,50 @@ assert_eq "X-Spam-Status: Yes, score=15.0 required=15.0 tests=GTUBE" \
 assert_contains "$(fake_log rspamd-spam)" "request POST /checkv2" "request line"
 assert_contains "$(fake_log rspamd-spam)" "header rcpt: r96-dst@" "Rcpt header"
 assert_contains "$(fake_log rspamd-spam)" "header settings-id: retrieve-96" "Settings-ID header"
+assert_contains "$(fake_log rspamd-spam)" "header from: sender@example.org" \
+	"From header: the From: address"
+assert_not_contains "$(fake_log rspamd-spam)" "header ip:" "no Received: line, no IP header"
 fake_pop3_stop rspamd-spam
+
+# From is the first Return-Path (else From:), IP the client of the first
+# Received: line when public; hostile values are left out
+fake_start rspamd-env fake-scanner.py "unused-$RANDOM" --protocol rspamd --script ham
+spam_conf local-spam96-env "retrieve_spam_scanner=rspamd:http://127.0.0.1:$FAKE_PORT"
+env_msg() { # NAME HEADERS...: a message with HEADERS on top
+	local f
+	f=$(make_msg "$1" "Envelope $1")
+	shift
+	{ printf '%s\n' "$@"; cat "$f"; } >"$f.tmp" && mv "$f.tmp" "$f"
+	echo "$f"
+}
+env_run() { # NAME HEADERS...: retrieve that message alone; its request
+	local name=$1
+	: >"$IT_WORK/fake/rspamd-env.log"
+	remote_user "$name-src"
+	seed_remote "$name-src" "$(env_msg "$@")"
+	local_user "$name-dst" $(acct retrieve "$name-src" pop3)
+	retrieve_run "$name-dst"
+	assert_run_ok
+	assert_message_once "$name-dst" INBOX "$name"
+	ENV_LOG=$(fake_log rspamd-env)
+}
+env_run r96-env1 "Return-Path: <bounce@lists.example.net>" \
+	"Received: from mx.example.net (mx.example.net" \
+	"	[IPv6:2001:db8::25]) by mx.example.com with ESMTPS; Mon, 1 Jan 2024" \
+	"Received: from evil (evil [198.51.100.9]) by mx.example.net"
+assert_contains "$ENV_LOG" "header from: bounce@lists.example.net" "Return-Path's sender"
+assert_contains "$ENV_LOG" "header ip: 2001:db8::25" "the first Received: line's IP"
+assert_not_contains "$ENV_LOG" "198.51.100.9" "a lower Received: line"
+env_run r96-env2 "Received: from localhost (localhost [127.0.0.1]) by mx.example.com" \
+	"Received: from mx (mx [192.0.2.1]) by mx.example.com"
+assert_contains "$ENV_LOG" "header from: sender@example.org" "no Return-Path: the From: address"
+assert_not_contains "$ENV_LOG" "header ip:" "a loopback client is no IP header"
+env_run r96-env3 "Return-Path: <>" "Received: from x ([mx.example.net]) by y" \
+	"From: \"evil$(printf '\001')x\"@example.org"
+assert_not_contains "$ENV_LOG" "header from:" "a control character: no From header"
+assert_not_contains "$ENV_LOG" "header ip:" "a host name in brackets: no IP header"
+assert_not_contains "$ENV_LOG" 'x01' "nothing of the hostile value was sent"
+fake_pop3_stop rspamd-env
 
 seed_remote r96-src "$(make_msg r96-2 "Hostile rspamd two")"
 for bad in retrieve_spam_scanner=rspamd:https://127.0.0.1:11333 \

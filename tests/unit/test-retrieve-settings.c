@@ -55,6 +55,9 @@ static void test_retrieve_global_settings_defaults(void)
 	test_assert(global.spam.failure == RETRIEVE_SPAM_FAILURE_TEMPFAIL);
 	test_assert(global.spam.max_size == 20*1024*1024);
 	test_assert(global.spam.folder == NULL);
+	test_assert_strcmp(global.spam.headers.flag, "X-Spam-Flag");
+	test_assert_strcmp(global.spam.headers.status, "X-Spam-Status");
+	test_assert_strcmp(global.spam.headers.score, "X-Spam-Score");
 	test_end();
 }
 
@@ -67,6 +70,8 @@ static void test_retrieve_global_settings_spam(void)
 		"retrieve_spam_max_size", "1M",
 		"retrieve_spam_folder", "Junk",
 		"retrieve_spam_settings_id", "retrieve-1.x",
+		"retrieve_spam_header_flag", "X-Junk",
+		"retrieve_spam_header_score", "X-Spamd-Score~1!",
 		NULL
 	};
 	static const char *const valid[] = {
@@ -87,6 +92,9 @@ static void test_retrieve_global_settings_spam(void)
 	test_assert(global.spam.max_size == 1024*1024);
 	test_assert_strcmp(global.spam.folder, "Junk");
 	test_assert_strcmp(global.spam.settings_id, "retrieve-1.x");
+	test_assert_strcmp(global.spam.headers.flag, "X-Junk");
+	test_assert_strcmp(global.spam.headers.status, "X-Spam-Status");
+	test_assert_strcmp(global.spam.headers.score, "X-Spamd-Score~1!");
 	for (i = 0; i < N_ELEMENTS(valid); i++) {
 		env2[0] = "retrieve_spam_scanner";
 		env2[1] = valid[i];
@@ -193,6 +201,20 @@ static void test_retrieve_global_settings_invalid(void)
 		  "retrieve_spam_settings_id: use letters" },
 		{ "retrieve_spam_settings_id", "a\r\nX-Evil: 1",
 		  "retrieve_spam_settings_id: use letters" },
+		{ "retrieve_spam_header_flag", "X Spam",
+		  "retrieve_spam_header_flag: not a header field name" },
+		{ "retrieve_spam_header_status", "X-Spam-Status:",
+		  "retrieve_spam_header_status: not a header field name" },
+		{ "retrieve_spam_header_score", "X-Score\r\nX-Evil",
+		  "retrieve_spam_header_score: not a header field name" },
+		{ "retrieve_spam_header_score", "X-Sp\xc3\xa4m",
+		  "retrieve_spam_header_score: not a header field name" },
+		{ "retrieve_spam_header_flag", "X-Very-Long-Name-0123456789-"
+		  "0123456789-0123456789-0123456789-0123456789",
+		  "retrieve_spam_header_flag: not a header field name" },
+		{ "retrieve_spam_header_score", "x-spam-FLAG",
+		  "retrieve_spam_header_score: the same name as "
+		  "retrieve_spam_header_flag" },
 	};
 	struct retrieve_global_settings global;
 	const char *env[3], *error;

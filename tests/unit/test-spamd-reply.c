@@ -179,7 +179,7 @@ static void test_retrieve_spam_verdict_headers(void)
 	unsigned int i;
 
 	test_begin("retrieve_spam_verdict_headers()");
-	retrieve_spam_verdict_headers(&verdict, str);
+	retrieve_spam_verdict_headers(NULL, &verdict, str);
 	test_assert_strcmp(str_c(str),
 		"X-Spam-Flag: YES\r\n"
 		"X-Spam-Score: 1002.7\r\n"
@@ -189,18 +189,31 @@ static void test_retrieve_spam_verdict_headers(void)
 	verdict.spam = FALSE;
 	verdict.tests = "";
 	str_truncate(str, 0);
-	retrieve_spam_verdict_headers(&verdict, str);
+	retrieve_spam_verdict_headers(NULL, &verdict, str);
 	test_assert_strcmp(str_c(str),
 		"X-Spam-Flag: NO\r\n"
 		"X-Spam-Score: 1002.7\r\n"
 		"X-Spam-Status: No, score=1002.7 required=5.0\r\n");
+
+	/* configured names */
+	str_truncate(str, 0);
+	retrieve_spam_verdict_headers(&(const struct retrieve_spam_header_names){
+		.flag = "X-Junk", .status = "X-Junk-Status",
+		.score = "X-Junk-Score" }, &verdict, str);
+	retrieve_spam_unscanned_header(&(const struct retrieve_spam_header_names){
+		.status = "X-Junk-Status" }, "too large", str);
+	test_assert_strcmp(str_c(str),
+		"X-Junk: NO\r\n"
+		"X-Junk-Score: 1002.7\r\n"
+		"X-Junk-Status: No, score=1002.7 required=5.0\r\n"
+		"X-Junk-Status: Unscanned (too large)\r\n");
 
 	/* a long list is folded after commas */
 	for (i = 0; i < 60; i++)
 		str_printfa(tests, "%sRULE_NUMBER_%u", i == 0 ? "" : ",", i);
 	verdict.tests = str_c(tests);
 	str_truncate(str, 0);
-	retrieve_spam_verdict_headers(&verdict, str);
+	retrieve_spam_verdict_headers(NULL, &verdict, str);
 	lines = t_strsplit(str_c(str), "\n");
 	test_assert(str_array_length(lines) > 10);
 	for (i = 0; lines[i] != NULL; i++) {
