@@ -1305,8 +1305,11 @@ static void imap_deinit(struct retrieve_client *client)
 	imap_disconnect(ic);
 	imap_large_close_all(ic);
 	retrieve_imap_log_capture_stop(&ic->log);
-	if (ic->log.error != NULL &&
-	    client->result.code == RETRIEVE_RESULT_OK) {
+	if (ic->log.error != NULL && client->restarting) {
+		/* a refused token, logged in again with a new one */
+		e_debug(client->event, "imapc: %s", ic->log.error);
+	} else if (ic->log.error != NULL &&
+		   client->result.code == RETRIEVE_RESULT_OK) {
 		/* not the cause of a failure, so not in the result line */
 		e_warning(client->event, "imapc: %s", ic->log.error);
 	}

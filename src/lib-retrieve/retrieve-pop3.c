@@ -244,8 +244,10 @@ static void pop3_login_oauth2(struct pop3_client *pc)
 }
 
 /* A "+ " line while AUTH is in flight: the server wants the initial
-   response (two-step form), or (after it) sends an error challenge,
-   which is answered with "*" (cancel) to get the final -ERR */
+   response (two-step form), or (after it) sends an error challenge (a
+   JSON status), answered as each mechanism defines so that the server
+   sends its final -ERR: XOAUTH2 an empty line, OAUTHBEARER (RFC 7628
+   3.2.3) a lone %x01 */
 static void pop3_auth_continue(struct pop3_client *pc, const char *line)
 {
 	if (pc->client.set->auth != RETRIEVE_AUTH_OAUTH2 ||
@@ -259,8 +261,11 @@ static void pop3_auth_continue(struct pop3_client *pc, const char *line)
 	if (pc->sasl_ir_pending) {
 		pc->sasl_ir_pending = FALSE;
 		pop3_conn_send_continuation(pc->conn, pop3_sasl_oauth2(pc));
+	} else if (pc->client.set->oauth2->mechanism ==
+		   RETRIEVE_OAUTH2_MECH_OAUTHBEARER) {
+		pop3_conn_send_continuation(pc->conn, "AQ==");
 	} else {
-		pop3_conn_send_continuation(pc->conn, "*");
+		pop3_conn_send_continuation(pc->conn, "");
 	}
 	(void)pop3_flush(pc);
 }
