@@ -163,3 +163,23 @@ oauth2_cmd() { RUN_CONF=$OAUTH2_CONF retrieve_cmd "$@"; }
 oauth2_remote_logins() {
 	grep -F "Login: user=<$1>," "$IT_WORK/oauthremote/log/dovecot.log" || true
 }
+
+# Dovecot core's own debug lines that print userdb fields: auth-master's
+# userdb reply, and mail-storage-service's "Added userdb setting" (it
+# hides only keys containing "pass"). Not the plugin's output.
+OAUTH2_CORE_LINES='auth-master: userdb lookup\(.*\): (Finished userdb lookup|auth USER input)|Added userdb setting: plugin/retrieve[0-9]*_oauth2_refresh_token='
+
+# oauth2_assert_no_secret FILE...: no password, token or client secret
+# the suite noted appears in the files, outside Dovecot core's lines.
+oauth2_assert_no_secret() {
+	local f secret
+	for f in "$@"; do
+		[[ -f $f ]] || continue
+		while read -r secret; do
+			[[ -n $secret ]] || continue
+			grep -F -- "$secret" "$f" | grep -qvE "$OAUTH2_CORE_LINES" &&
+				fail "a token or secret in $(basename "$f"): $(grep -F -- "$secret" "$f" | grep -vE "$OAUTH2_CORE_LINES" | head -1 | sed "s/$secret/<SECRET>/g" | cut -c1-200)"
+		done <"$IT_WORK/passwords"
+	done
+	return 0
+}
