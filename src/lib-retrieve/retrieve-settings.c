@@ -8,6 +8,7 @@
 #include "sha2.h"
 #include "hex-binary.h"
 #include "retrieve-spam.h"
+#include "oauth2-token-reply.h"
 #include "retrieve-settings.h"
 
 #include <ctype.h>
@@ -59,8 +60,6 @@ static const char *const retrieve_oauth2_provider_fields[] = {
 	"token_url", "client_id", "client_secret", "scope", "mechanism", NULL
 };
 #define RETRIEVE_OAUTH2_PROVIDER_NAME_MAX_LEN 64
-/* Tokens are long (Microsoft's run to a few KiB) but not unbounded */
-#define RETRIEVE_OAUTH2_TOKEN_MAX_LEN 8192
 
 /* Always denied unless retrieve_allow_networks lists them: where an
    account's host could reach the local machine or its private networks
@@ -436,19 +435,25 @@ static bool retrieve_oauth2_provider_name_is_valid(const char *name)
 	return TRUE;
 }
 
-/* A token: printable ASCII without spaces, as RFC 6749's VSCHAR; the
-   value is never quoted in errors */
-static bool retrieve_oauth2_token_is_valid(const char *token)
+/* A text field of provider settings: "" when unset; control characters
+   (a line break in an HTTP form or header) are an error. A secret's
+   value is never quoted. */
+static int
+retrieve_oauth2_provider_get(const struct retrieve_setting_source *src,
+			     pool_t pool, const char *prefix, const char *field,
+			     bool secret, const char **value_r,
+			     const char **error_r)
 {
-	const char *p;
+	const char *name = t_strconcat(prefix, field, NULL);
+	const char *value = retrieve_setting_get(src, name);
 
-	if (*token == '\0' || strlen(token) > RETRIEVE_OAUTH2_TOKEN_MAX_LEN)
-		return FALSE;
-	for (p = token; *p != '\0'; p++) {
-		if (*p <= 0x20 || *p >= 0x7f)
-			return FALSE;
+	if (value != NULL && retrieve_str_has_control_chars(value)) {
+		*error_r = retrieve_setting_error(src, name,
+			"contains control characters", secret ? NULL : value);
+		return -1;
 	}
-	return TRUE;
+	*value_r = p_strdup(pool, value == NULL ? "" : value);
+	return 0;
 }
 
 /* The administrator's settings of provider name */
@@ -463,12 +468,18 @@ retrieve_oauth2_provider_parse(const struct retrieve_setting_source *account,
 		.context = account->context,
 	};
 	const char *prefix = t_strconcat("oauth2_", name, "_", NULL);
-	const char *value;
 	unsigned int mech;
 
-	value = retrieve_setting_get(&src, t_strconcat(prefix, "token_url",
-						       NULL));
-	if (value == NULL || *value == '\0') {
+	if (retrieve_oauth2_provider_get(&src, pool, prefix, "token_url",
+					 FALSE, &set->token_url, error_r) < 0 ||
+	    retrieve_oauth2_provider_get(&src, pool, prefix, "client_id",
+					 FALSE, &set->client_id, error_r) < 0 ||
+	    retrieve_oauth2_provider_get(&src, pool, prefix, "client_secret",
+					 TRUE, &set->client_secret, error_r) < 0 ||
+	    retrieve_oauth2_provider_get(&src, pool, prefix, "scope",
+					 FALSE, &set->scope, error_r) < 0)
+		return -1;
+	if (*set->token_url == '\0') {
 		*error_r = retrieve_setting_error(account, "oauth2_provider",
 			t_strdup_printf("unknown provider: the administrator "
 				"has no retrieve_oauth2_%s_token_url", name),
@@ -476,46 +487,19 @@ retrieve_oauth2_provider_parse(const struct retrieve_setting_source *account,
 		return -1;
 	}
 	/* the refresh token and the client secret go there */
-	if (!str_begins(value, "https://") || strlen(value) <= 8 ||
-	    retrieve_str_has_control_chars(value) || strchr(value, ' ') != NULL) {
+	if (!str_begins(set->token_url, "https://") ||
+	    strlen(set->token_url) <= 8 || strchr(set->token_url, ' ') != NULL) {
 		*error_r = retrieve_setting_error(&src,
 			t_strconcat(prefix, "token_url", NULL),
-			"must be an https:// URL", value);
+			"must be an https:// URL", set->token_url);
 		return -1;
 	}
-	set->token_url = p_strdup(pool, value);
-
-	value = retrieve_setting_get(&src, t_strconcat(prefix, "client_id",
-						       NULL));
-	if (value == NULL || *value == '\0' ||
-	    retrieve_str_has_control_chars(value)) {
+	if (*set->client_id == '\0') {
 		*error_r = retrieve_setting_error(&src,
 			t_strconcat(prefix, "client_id", NULL),
-			"missing or contains control characters", NULL);
+			"missing", NULL);
 		return -1;
 	}
-	set->client_id = p_strdup(pool, value);
-
-	/* never quoted */
-	value = retrieve_setting_get(&src, t_strconcat(prefix, "client_secret",
-						       NULL));
-	if (value != NULL && retrieve_str_has_control_chars(value)) {
-		*error_r = retrieve_setting_error(&src,
-			t_strconcat(prefix, "client_secret", NULL),
-			"contains control characters", NULL);
-		return -1;
-	}
-	set->client_secret = p_strdup(pool, value == NULL ? "" : value);
-
-	value = retrieve_setting_get(&src, t_strconcat(prefix, "scope", NULL));
-	if (value != NULL && retrieve_str_has_control_chars(value)) {
-		*error_r = retrieve_setting_error(&src,
-			t_strconcat(prefix, "scope", NULL),
-			"contains control characters", value);
-		return -1;
-	}
-	set->scope = p_strdup(pool, value == NULL ? "" : value);
-
 	if (retrieve_setting_get_keyword(&src,
 					 t_strconcat(prefix, "mechanism", NULL),
 					 retrieve_oauth2_mechanism_names,
@@ -561,7 +545,7 @@ retrieve_account_parse_oauth2(const struct retrieve_setting_source *src,
 					src->key), NULL);
 		return -1;
 	}
-	if (!retrieve_oauth2_token_is_valid(value)) {
+	if (!oauth2_token_is_valid(value)) {
 		*error_r = retrieve_setting_error(src, "oauth2_refresh_token",
 			"not a token (printable ASCII without spaces, at most "
 			"8192 bytes)", NULL);
