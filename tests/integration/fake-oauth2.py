@@ -21,11 +21,13 @@ validates them with.
     stats                  {"refreshes": N, "introspections": N,
                             "active_rejected": N}
 
-Every token it hands out is appended to --secrets (the password scan's
-list). Listens on 127.0.0.1 (a free port, written to DIR/NAME.port);
+Every token it hands out (and the base64 SASL messages of XOAUTH2 and
+OAUTHBEARER carrying an access token) is appended to --secrets (the
+password scan's list). Listens on 127.0.0.1 (a free port, written to DIR/NAME.port);
 logs one line per request without any token.
 """
 import argparse
+import base64
 import json
 import os
 import secrets
@@ -116,6 +118,11 @@ class Handler(BaseHTTPRequestHandler):
                 return
             access = new_token("at-", STATE["token_len"])
             self.secret(access)
+            # and the SASL messages carrying it, as a login sends them
+            for msg in ("user=%s\x01auth=Bearer %s\x01\x01",
+                        "n,a=%s,\x01auth=Bearer %s\x01\x01"):
+                self.secret(base64.b64encode(
+                    (msg % (user, access)).encode()).decode())
             STATE["access"][access] = (user, time.time() + STATE["expires_in"])
             reply = {"access_token": access, "token_type": "Bearer",
                      "expires_in": STATE["expires_in"],

@@ -14,7 +14,8 @@
 # providers: "test" (XOAUTH2), "bearer" (OAUTHBEARER), "down" (a token
 # endpoint nothing listens on) and "badclient" (a wrong client secret).
 
-OAUTH2_DIR_ENV() { echo "$IT_WORK/oauthremote/env.sh"; }
+# under etc/ with the configs: it holds the client secret
+OAUTH2_DIR_ENV() { echo "$ETC/oauthremote-env.sh"; }
 
 oauth2_write_configs() {
 	local ports ext=$ETC/oauthremote-oauth2.conf.ext
