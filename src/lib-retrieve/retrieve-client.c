@@ -177,6 +177,9 @@ retrieve_client_oauth2_callback(enum retrieve_result_code code,
 				struct retrieve_client *client)
 {
 	if (code != RETRIEVE_RESULT_OK) {
+		/* the token endpoint's verdict, not the server's: no new
+		   token can come of a retry */
+		client->oauth2_retried = TRUE;
 		client->oauth2_resp_code = resp_code != NULL;
 		retrieve_client_finish(client, code, resp_code, error);
 		return;

@@ -516,7 +516,10 @@ static void retrieve_oauth2_http_client_init(struct retrieve_oauth2 *oauth2)
 		oauth2->user->set->base_dir, "/dns-client", NULL);
 	http_set.ssl = &ssl_set;
 	http_set.user_agent = "dovecot-retrieve";
+	/* one POST per refresh: a resent one could rotate the refresh
+	   token twice, the first answer lost */
 	http_set.max_attempts = 1;
+	http_set.no_auto_retry = TRUE;
 	http_set.max_redirects = 0;
 	http_set.request_timeout_msecs =
 		oauth2->global->timeout_secs * 1000;

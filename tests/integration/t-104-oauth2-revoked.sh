@@ -4,7 +4,9 @@
 # with one error line naming user, account and that the account must be
 # re-authorised, and the account is paused at once (no three tries: a
 # revoked refresh token never comes back). A new refresh token in the
-# userdb and a run bring it back.
+# userdb and a run bring it back. The service does the same: one refused
+# refresh, the pause marker and one warning, nothing more until a new
+# refresh token appears in the userdb; then one try at once.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
@@ -40,5 +42,33 @@ assert_result retrieve ok
 assert_eq 2 "$(local_count oa-rev-dst INBOX)" "local INBOX after re-authorisation"
 oauth2_cmd status oa-rev-dst
 assert_eq scheduled "$(field retrieve schedule)" "status after re-authorisation"
+
+# --- the service
+svc_init
+svc_write_config retrieve_userdb_scan_interval=3s \
+	"retrieve_oauth2_test_token_url=https://127.0.0.1:$OAUTH2_PORT/token" \
+	retrieve_oauth2_test_client_id=retrieve-test \
+	"retrieve_oauth2_test_client_secret=$OAUTH2_CLIENT_SECRET"
+oauth2_ctl revoke user=oa-rev >/dev/null
+svc_user oa-rev-svc $(oauth2_acct retrieve pop3s oa-rev test "$rt") \
+	retrieve_keep=yes retrieve_interval=2s
+refreshes=$(oauth2_stat refreshes)
+svc_start
+wait_until 30 eval 'grep -q "oa-rev-svc.*Paused: the OAuth2 refresh token was refused" "$SVC_LOG"' ||
+	svc_fail "the service did not pause the account"
+ls "$(svc_state_dir oa-rev-svc)"/*.pause >/dev/null 2>&1 ||
+	svc_fail "no pause marker"
+# interval 2s: without the pause there would be several more refreshes
+sleep 8
+assert_eq $((refreshes + 1)) "$(oauth2_stat refreshes)" "refreshes while paused"
+
+# re-authorised: the next scan sees new settings and runs it once
+svc_user oa-rev-svc $(oauth2_acct retrieve pop3s oa-rev test "$(oauth2_grant oa-rev)") \
+	retrieve_keep=yes retrieve_interval=2s
+wait_until 20 eval '! ls "$(svc_state_dir oa-rev-svc)"/*.pause >/dev/null 2>&1' ||
+	svc_fail "the pause marker stayed after re-authorisation"
+assert_eq 2 "$(find "$SVC_DIR/home/oa-rev-svc/Maildir" -path '*/new/*' -o -path '*/cur/*' -type f | grep -c .)" \
+	"messages the service retrieved"
+svc_check_log
 
 case_pass
