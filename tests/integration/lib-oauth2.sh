@@ -11,7 +11,7 @@
 #                 OAUTHBEARER), each token checked at the introspection
 #                 endpoint (introspection_mode = post)
 # The local side uses $OAUTH2_CONF: local.conf plus the administrator's
-# providers: "test" (XOAUTH2), "bearer" (OAUTHBEARER), "down" (a token
+# providers ($ETC/oauth2-providers.conf, also for a service instance): "test" (XOAUTH2), "bearer" (OAUTHBEARER), "down" (a token
 # endpoint nothing listens on) and "badclient" (a wrong client secret).
 
 # under etc/ with the configs: it holds the client secret
@@ -62,8 +62,9 @@ CONF
 		echo "}"
 	} >"$ETC/oauthremote.conf"
 	local p=https://127.0.0.1:$OAUTH2_PORT/token
-	cat >"$ETC/local-oauth2.conf" <<CONF
-!include $LOCAL_CONF
+	# the providers, with the client secret: under etc/ (never scanned),
+	# included by the local config and by a case's service instance
+	cat >"$ETC/oauth2-providers.conf" <<CONF
 plugin {
   retrieve_oauth2_test_token_url = $p
   retrieve_oauth2_test_client_id = retrieve-test
@@ -80,6 +81,8 @@ plugin {
   retrieve_oauth2_badclient_client_secret = wrong-$RANDOM
 }
 CONF
+	printf '!include %s\n!include %s\n' "$LOCAL_CONF" "$ETC/oauth2-providers.conf" \
+		>"$ETC/local-oauth2.conf"
 	conf_check "$ETC/local-oauth2.conf"
 	conf_check "$ETC/oauthremote.conf"
 }

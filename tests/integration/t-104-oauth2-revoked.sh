@@ -45,10 +45,8 @@ assert_eq scheduled "$(field retrieve schedule)" "status after re-authorisation"
 
 # --- the service
 svc_init
-svc_write_config retrieve_userdb_scan_interval=3s \
-	"retrieve_oauth2_test_token_url=https://127.0.0.1:$OAUTH2_PORT/token" \
-	retrieve_oauth2_test_client_id=retrieve-test \
-	"retrieve_oauth2_test_client_secret=$OAUTH2_CLIENT_SECRET"
+SVC_EXTRA_CONF="!include $ETC/oauth2-providers.conf" \
+	svc_write_config retrieve_userdb_scan_interval=3s
 oauth2_ctl revoke user=oa-rev >/dev/null
 svc_user oa-rev-svc $(oauth2_acct retrieve pop3s oa-rev test "$rt") \
 	retrieve_keep=yes retrieve_interval=2s
