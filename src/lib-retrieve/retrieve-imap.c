@@ -1220,8 +1220,24 @@ static void imap_run(struct retrieve_client *client)
 	i_zero(&imapc_set);
 	imapc_set.host = set->host;
 	imapc_set.port = set->port;
-	imapc_set.username = set->username;
-	imapc_set.password = set->password;
+	if (set->auth == RETRIEVE_AUTH_OAUTH2) {
+		if (set->ssl_mode == RETRIEVE_SSL_MODE_NONE) {
+			/* the settings refuse this too */
+			imap_fail(ic, RETRIEVE_RESULT_CONFIG_ERROR, NULL,
+				  "Refusing to send the OAuth2 token without "
+				  "TLS");
+			return;
+		}
+		/* AUTHENTICATE XOAUTH2/OAUTHBEARER (SASL-IR when offered):
+		   imapc's SASL clients, the token as the password */
+		imapc_set.username = set->oauth2->user;
+		imapc_set.password = retrieve_client_oauth2_token(client);
+		imapc_set.sasl_mechanisms =
+			retrieve_oauth2_mechanism_name(set->oauth2->mechanism);
+	} else {
+		imapc_set.username = set->username;
+		imapc_set.password = set->password;
+	}
 	imapc_set.dns_client_socket_path =
 		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
 	imapc_set.temp_path_prefix = retrieve_client_temp_prefix(client);
@@ -1289,8 +1305,11 @@ static void imap_deinit(struct retrieve_client *client)
 	imap_disconnect(ic);
 	imap_large_close_all(ic);
 	retrieve_imap_log_capture_stop(&ic->log);
-	if (ic->log.error != NULL &&
-	    client->result.code == RETRIEVE_RESULT_OK) {
+	if (ic->log.error != NULL && client->restarting) {
+		/* a refused token, logged in again with a new one */
+		e_debug(client->event, "imapc: %s", ic->log.error);
+	} else if (ic->log.error != NULL &&
+		   client->result.code == RETRIEVE_RESULT_OK) {
 		/* not the cause of a failure, so not in the result line */
 		e_warning(client->event, "imapc: %s", ic->log.error);
 	}

@@ -47,7 +47,9 @@ struct retrieve_admin_getenv_context {
 /* TRUE for the retrieve_* settings only the administrator may set */
 static bool retrieve_setting_is_admin_only(const char *name)
 {
-	return str_array_find(retrieve_admin_only_settings, name);
+	/* a user's own token endpoint would receive the client secret */
+	return str_array_find(retrieve_admin_only_settings, name) ||
+		retrieve_settings_is_oauth2_provider(name);
 }
 
 static bool
