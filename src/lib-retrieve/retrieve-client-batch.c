@@ -150,6 +150,7 @@ retrieve_client_stage(struct retrieve_client *client,
 
 	folder = retrieve_deliver_message_folder(client->deliver, msg);
 	if (client->batch_folder != NULL &&
+	    !retrieve_deliver_is_multi_folder(client->deliver) &&
 	    strcmp(client->batch_folder, folder) != 0 &&
 	    retrieve_client_commit(client) < 0)
 		return -1;
@@ -178,10 +179,13 @@ retrieve_client_stage(struct retrieve_client *client,
 	staged->msg.folder = p_strdup(client->batch_pool, msg->remote_folder);
 	staged->msg.uid = p_strdup(client->batch_pool, msg->remote_uid);
 	staged->msg.fingerprint = p_strdup(client->batch_pool, fingerprint);
+	/* PROTOTYPE: with Sieve run by us, where Sieve put it (the first
+	   of its stores; "" when discarded: never found by a recovery, so
+	   retrieved and filtered again) */
+	folder = retrieve_deliver_last_folder(client->deliver,
+					      &staged->msg.uid_min);
 	staged->msg.local_folder = p_strdup(client->batch_pool, folder);
 	staged->msg.guid = p_strdup(client->batch_pool, dmsg.guid);
-	staged->msg.uid_min =
-		retrieve_deliver_batch_uid_min(client->deliver);
 	staged->size = size;
 	staged->folder_idx = client->cur_folder_idx;
 	staged->id = id;

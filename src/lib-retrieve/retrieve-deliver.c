@@ -21,6 +21,7 @@
 #include "hash.h"
 #include "retrieve-settings.h"
 #include "retrieve-sieve.h"
+#include "retrieve-sieve-run.h"
 #include "retrieve-deliver-seen.h"
 #include "retrieve-deliver-settings.h"
 #include "retrieve-deliver.h"
@@ -36,6 +37,14 @@ static bool retrieve_deliver_hooks_initialized = FALSE;
 /* The raw mailbox's mbox "From " sender for a null envelope sender, as in
    lda. */
 #define RETRIEVE_DELIVER_RAW_SENDER "MAILER-DAEMON"
+
+/* A folder that Sieve's stores go into, with its open batch */
+struct retrieve_deliver_sieve_box {
+	struct mailbox *box;
+	const char *vname;
+	struct mailbox_transaction_context *trans;
+	uint32_t uid_min;
+};
 
 struct retrieve_deliver {
 	pool_t pool;
@@ -67,6 +76,15 @@ struct retrieve_deliver {
 	/* special use -> local vname, read at the first lookup */
 	ARRAY(const char *) special_use;
 	bool special_use_read;
+
+	/* PROTOTYPE (issue 9): Sieve run here, its stores saved into
+	   batches of folders kept open (NULL: through mail_deliver()) */
+	struct retrieve_sieve_run *sieve_run;
+	ARRAY(struct retrieve_deliver_sieve_box) sieve_boxes;
+	/* where the last message was saved ("" = nowhere) and that
+	   folder's UIDNEXT when its batch began */
+	const char *last_folder;
+	uint32_t last_uid_min;
 };
 
 int retrieve_deliver_global_init(const char **error_r)
@@ -323,8 +341,30 @@ int retrieve_deliver_init(struct mail_user *user,
 		return -1;
 	}
 	if (set->filter) {
+		const char *env = getenv("RETRIEVE_SIEVE_RUN");
+		int ret = 0;
+
 		/* Sieve opens its own; ours would only hold a lock */
 		mailbox_free(&deliver->box);
+		if (env == NULL || strcmp(env, "0") != 0) {
+			ret = retrieve_sieve_run_init(user, deliver->event,
+						      &deliver->sieve_run,
+						      &error);
+		}
+		if (ret < 0) {
+			*error_r = t_strdup_printf(
+				"Sieve is not available: %s", error);
+			retrieve_deliver_deinit(&deliver);
+			return -1;
+		}
+		if (ret > 0) {
+			p_array_init(&deliver->sieve_boxes, pool, 4);
+			e_debug(deliver->event, "Running Sieve ourselves, "
+				"saving in batches (prototype)");
+		} else if (env == NULL || strcmp(env, "0") != 0) {
+			e_debug(deliver->event, "Sieve through mail_deliver(): "
+				"%s", error);
+		}
 		deliver->raw_user = raw_storage_create_from_set(user->set_info,
 			user->unexpanded_set);
 		e_debug(deliver->event, "Delivering through Sieve "
@@ -345,8 +385,14 @@ void retrieve_deliver_deinit(struct retrieve_deliver **_deliver)
 		return;
 	*_deliver = NULL;
 
-	if (deliver->batch != NULL)
-		mailbox_transaction_rollback(&deliver->batch);
+	retrieve_deliver_rollback(deliver);
+	if (array_is_created(&deliver->sieve_boxes)) {
+		struct retrieve_deliver_sieve_box *sbox;
+
+		array_foreach_modifiable(&deliver->sieve_boxes, sbox)
+			mailbox_free(&sbox->box);
+	}
+	retrieve_sieve_run_deinit(&deliver->sieve_run);
 	if (deliver->box != NULL)
 		mailbox_free(&deliver->box);
 	if (deliver->raw_user != NULL)
@@ -543,37 +589,31 @@ retrieve_deliver_keywords(struct retrieve_deliver *deliver,
 	return kw;
 }
 
+/* Saves input into the transaction t of box with these flags and
+   keywords, and msg's received date and GUID */
 static int
-retrieve_deliver_save(struct retrieve_deliver *deliver,
-		      const struct retrieve_deliver_message *msg,
-		      struct istream *input, const char **error_r)
+retrieve_deliver_save_into(struct retrieve_deliver *deliver,
+			   struct mailbox *box,
+			   struct mailbox_transaction_context *t,
+			   const struct retrieve_deliver_message *msg,
+			   enum mail_flags flags,
+			   const char *const *keyword_names,
+			   struct istream *input, const char **error_r)
 {
-	const char *folder = retrieve_deliver_message_folder(deliver, msg);
-	struct mailbox *box;
+	const char *folder = mailbox_get_vname(box);
 	struct mail_save_context *save;
 	struct mail_keywords *keywords = NULL;
 	bool save_failed = FALSE;
 	ssize_t ret = 0;
 
-	box = retrieve_deliver_box_get(deliver, folder, error_r);
-	if (box == NULL)
-		return -1;
-	if (deliver->batch == NULL) {
-		struct mailbox_status status;
-
-		mailbox_get_open_status(box, STATUS_UIDNEXT, &status);
-		deliver->batch_uid_min = status.uidnext;
-		deliver->batch = mailbox_transaction_begin(box,
-			MAILBOX_TRANSACTION_FLAG_EXTERNAL, __func__);
-	}
-	save = mailbox_save_alloc(deliver->batch);
-	if (msg->keywords != NULL) {
+	save = mailbox_save_alloc(t);
+	if (keyword_names != NULL) {
 		/* a remote keyword we can't store shouldn't stop the
 		   message */
 		keywords = retrieve_deliver_keywords(deliver, box,
-						     msg->keywords);
+						     keyword_names);
 	}
-	mailbox_save_set_flags(save, msg->flags & ENUM_NEGATE(MAIL_RECENT),
+	mailbox_save_set_flags(save, flags & ENUM_NEGATE(MAIL_RECENT),
 			       keywords);
 	if (keywords != NULL)
 		mailbox_keywords_unref(&keywords);
@@ -619,24 +659,200 @@ retrieve_deliver_save(struct retrieve_deliver *deliver,
 	return -1;
 }
 
+static int
+retrieve_deliver_save(struct retrieve_deliver *deliver,
+		      const struct retrieve_deliver_message *msg,
+		      struct istream *input, const char **error_r)
+{
+	const char *folder = retrieve_deliver_message_folder(deliver, msg);
+	struct mailbox *box;
+
+	box = retrieve_deliver_box_get(deliver, folder, error_r);
+	if (box == NULL)
+		return -1;
+	if (deliver->batch == NULL) {
+		struct mailbox_status status;
+
+		mailbox_get_open_status(box, STATUS_UIDNEXT, &status);
+		deliver->batch_uid_min = status.uidnext;
+		deliver->batch = mailbox_transaction_begin(box,
+			MAILBOX_TRANSACTION_FLAG_EXTERNAL, __func__);
+	}
+	deliver->last_folder = deliver->box_vname;
+	deliver->last_uid_min = deliver->batch_uid_min;
+	return retrieve_deliver_save_into(deliver, box, deliver->batch, msg,
+					  msg->flags, msg->keywords, input,
+					  error_r);
+}
+
+/* PROTOTYPE: the folder a Sieve store goes into, opened (created) once
+   and with an open batch */
+static struct retrieve_deliver_sieve_box *
+retrieve_deliver_sieve_box_get(struct retrieve_deliver *deliver,
+			       const char *folder, const char **error_r)
+{
+	struct retrieve_deliver_sieve_box *sbox, *found = NULL;
+	struct mailbox_status status;
+	struct mailbox *box;
+
+	array_foreach_modifiable(&deliver->sieve_boxes, sbox) {
+		if (strcmp(sbox->vname, folder) == 0) {
+			found = sbox;
+			break;
+		}
+	}
+	sbox = found;
+	if (sbox == NULL) {
+		if (retrieve_deliver_folder_open(deliver, folder, &box,
+						 error_r) < 0) {
+			mailbox_free(&box);
+			return NULL;
+		}
+		sbox = array_append_space(&deliver->sieve_boxes);
+		sbox->box = box;
+		sbox->vname = mailbox_get_vname(box);
+	}
+	if (sbox->trans == NULL) {
+		mailbox_get_open_status(sbox->box, STATUS_UIDNEXT, &status);
+		sbox->uid_min = status.uidnext;
+		sbox->trans = mailbox_transaction_begin(sbox->box,
+			MAILBOX_TRANSACTION_FLAG_EXTERNAL, __func__);
+	}
+	return sbox;
+}
+
+/* PROTOTYPE: Sieve decides, we save into the batches */
+static int
+retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
+			     const struct retrieve_deliver_message *msg,
+			     struct istream *input, const char **error_r)
+{
+	const struct retrieve_sieve_store *stores;
+	struct retrieve_deliver_sieve_box *sbox;
+	struct mailbox *box;
+	struct mailbox_transaction_context *t;
+	struct mail *mail;
+	enum mail_flags flags;
+	const char *const *keywords;
+	unsigned int i, count;
+	int ret;
+
+	if (raw_mailbox_alloc_stream(deliver->raw_user, input,
+				     msg->received_date != (time_t)-1 ?
+				     msg->received_date : ioloop_time,
+				     RETRIEVE_DELIVER_RAW_SENDER, &box) < 0) {
+		*error_r = t_strdup_printf("Can't open the message as raw: %s",
+			mailbox_get_last_internal_error(box, NULL));
+		mailbox_free(&box);
+		return -1;
+	}
+	t = mailbox_transaction_begin(box, 0, __func__);
+	mail = mail_alloc(t, 0, NULL);
+	mail_set_seq(mail, 1);
+	ret = retrieve_sieve_run_message(deliver->sieve_run, mail,
+					 deliver->rcpt_to, deliver->folder,
+					 &stores, &count, error_r);
+	mail_free(&mail);
+	mailbox_transaction_rollback(&t);
+	mailbox_free(&box);
+	if (ret < 0)
+		return -1;
+
+	deliver->last_folder = "";
+	deliver->last_uid_min = 0;
+	for (i = 0; i < count; i++) {
+		sbox = retrieve_deliver_sieve_box_get(deliver,
+						      stores[i].folder,
+						      error_r);
+		if (sbox == NULL)
+			return -1;
+		if (stores[i].flags_altered) {
+			flags = stores[i].flags;
+			keywords = stores[i].keywords;
+		} else {
+			/* as through mail_deliver(): \Seen where the
+			   keep lands */
+			flags = strcmp(sbox->vname, deliver->folder) == 0 ?
+				(msg->flags & MAIL_SEEN) : 0;
+			keywords = NULL;
+		}
+		i_stream_seek(input, 0);
+		if (retrieve_deliver_save_into(deliver, sbox->box,
+					       sbox->trans, msg, flags,
+					       keywords, input, error_r) < 0)
+			return -1;
+		if (i == 0) {
+			deliver->last_folder = sbox->vname;
+			deliver->last_uid_min = sbox->uid_min;
+		}
+		e_debug(deliver->event, "Sieve: %s into %s (uncommitted)",
+			retrieve_deliver_msg_name(msg), sbox->vname);
+	}
+	if (count == 0) {
+		e_debug(deliver->event, "Sieve: %s discarded",
+			retrieve_deliver_msg_name(msg));
+	}
+	return 0;
+}
+
 int retrieve_deliver_commit(struct retrieve_deliver *deliver,
 			    const char **error_r)
 {
+	struct retrieve_deliver_sieve_box *sbox;
+	int ret = 0;
+
+	if (array_is_created(&deliver->sieve_boxes)) {
+		/* PROTOTYPE: a failure leaves the batch partly committed;
+		   the pending records let the next run sort it out */
+		array_foreach_modifiable(&deliver->sieve_boxes, sbox) {
+			if (sbox->trans == NULL)
+				continue;
+			if (mailbox_transaction_commit(&sbox->trans) < 0 &&
+			    ret == 0) {
+				*error_r = t_strdup_printf(
+					"Couldn't commit into %s: %s",
+					sbox->vname,
+					mailbox_get_last_internal_error(
+						sbox->box, NULL));
+				ret = -1;
+			}
+		}
+	}
 	if (deliver->batch == NULL)
-		return 0;
-	if (mailbox_transaction_commit(&deliver->batch) < 0) {
+		return ret;
+	if (mailbox_transaction_commit(&deliver->batch) < 0 && ret == 0) {
 		*error_r = t_strdup_printf("Couldn't commit into %s: %s",
 			deliver->box_vname,
 			mailbox_get_last_internal_error(deliver->box, NULL));
 		return -1;
 	}
-	return 0;
+	return ret;
 }
 
 void retrieve_deliver_rollback(struct retrieve_deliver *deliver)
 {
+	struct retrieve_deliver_sieve_box *sbox;
+
+	if (array_is_created(&deliver->sieve_boxes)) {
+		array_foreach_modifiable(&deliver->sieve_boxes, sbox) {
+			if (sbox->trans != NULL)
+				mailbox_transaction_rollback(&sbox->trans);
+		}
+	}
 	if (deliver->batch != NULL)
 		mailbox_transaction_rollback(&deliver->batch);
+}
+
+const char *retrieve_deliver_last_folder(struct retrieve_deliver *deliver,
+					 uint32_t *uid_min_r)
+{
+	*uid_min_r = deliver->last_uid_min;
+	return deliver->last_folder;
+}
+
+bool retrieve_deliver_is_multi_folder(struct retrieve_deliver *deliver)
+{
+	return deliver->sieve_run != NULL;
 }
 
 uint32_t retrieve_deliver_batch_uid_min(struct retrieve_deliver *deliver)
@@ -753,7 +969,8 @@ int retrieve_deliver_find_guids(struct retrieve_deliver *deliver,
 bool retrieve_deliver_is_direct(struct retrieve_deliver *deliver,
 				const struct retrieve_deliver_message *msg)
 {
-	return !deliver->filter || msg->no_filter;
+	return !deliver->filter || msg->no_filter ||
+		deliver->sieve_run != NULL;
 }
 
 const char *
@@ -780,7 +997,11 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 	}
 
 	input = retrieve_deliver_input_create(deliver, msg);
-	if (!retrieve_deliver_is_direct(deliver, msg)) {
+	if (deliver->filter && !msg->no_filter &&
+	    deliver->sieve_run != NULL) {
+		ret = retrieve_deliver_sieve_store(deliver, msg, input,
+						   error_r);
+	} else if (!retrieve_deliver_is_direct(deliver, msg)) {
 		i_assert(deliver->batch == NULL);
 		ret = retrieve_deliver_sieve(deliver, msg, input, error_r);
 		if (ret == 0)

@@ -76,6 +76,13 @@ int retrieve_deliver_commit(struct retrieve_deliver *deliver,
 			    const char **error_r);
 /* Drops the batch: nothing of it is saved */
 void retrieve_deliver_rollback(struct retrieve_deliver *deliver);
+/* PROTOTYPE (issue 9): the folder the last message went into ("" when
+   Sieve discarded it) and that folder's UIDNEXT when its batch began */
+const char *retrieve_deliver_last_folder(struct retrieve_deliver *deliver,
+					 uint32_t *uid_min_r);
+/* PROTOTYPE: TRUE when one batch may span several folders (Sieve run by
+   us) */
+bool retrieve_deliver_is_multi_folder(struct retrieve_deliver *deliver);
 /* The folder's UIDNEXT when the open batch began */
 uint32_t retrieve_deliver_batch_uid_min(struct retrieve_deliver *deliver);
 /* Looks for the messages saved with these GUIDs in the local folder,

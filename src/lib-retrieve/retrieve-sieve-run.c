@@ -1,0 +1,310 @@
+/* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "smtp-address.h"
+#include "smtp-params.h"
+#include "mail-storage.h"
+#include "mail-user.h"
+
+#include "sieve.h"
+#include "sieve-script.h"
+#include "sieve-storage.h"
+#include "sieve-error.h"
+#include "sieve-extensions.h"
+#include "sieve-execute.h"
+#include "sieve-actions.h"
+#include "sieve-result.h"
+
+#include "retrieve-sieve-run.h"
+
+/* PROTOTYPE for issue 9, see doc/sieve-store-study.md.
+
+   Pigeonhole's store action opens, saves into and commits its own mailbox
+   instance per message. Here Sieve runs with the script environment's
+   user set to NULL, which makes every store action (keep, fileinto) a
+   no-op "skipped" store. To learn what it would have stored, an implicit
+   side effect is attached to all store actions of the result: its
+   post_execute sees the store's transaction context (struct
+   act_store_transaction: folder, and the flags and keywords imap4flags'
+   side effects put there).
+
+   Dependencies on Pigeonhole internals (0.5.19), none of them API:
+   - the head of struct sieve_multiscript (sieve.c, not installed), to get
+     at the result before the first script runs;
+   - struct act_store_transaction (sieve-actions.h, installed but an
+     implementation struct);
+   - that act_store_start() skips storing when senv->user is NULL and that
+     post_execute side effects still run after a skipped store. */
+
+/* The head of sieve.c's struct sieve_multiscript in Pigeonhole 0.5.19 */
+struct retrieve_sieve_mscript_head {
+	pool_t pool;
+	struct sieve_execute_env exec_env;
+	struct sieve_result *result;
+};
+
+struct retrieve_sieve_run {
+	pool_t pool;
+	struct mail_user *user;
+	struct event *event;
+
+	struct sieve_instance *svinst;
+	struct sieve_error_handler *ehandler;
+	const struct sieve_extension *capture_ext;
+	struct sieve_binary *sbin;
+
+	/* per message */
+	pool_t msg_pool;
+	ARRAY(struct retrieve_sieve_store) stores;
+};
+
+static const char *
+retrieve_sieve_run_get_setting(void *context, const char *identifier)
+{
+	struct retrieve_sieve_run *run = context;
+
+	return mail_user_plugin_getenv(run->user, identifier);
+}
+
+static const struct sieve_callbacks retrieve_sieve_run_callbacks = {
+	.get_setting = retrieve_sieve_run_get_setting,
+};
+
+static int
+retrieve_sieve_capture_post_execute(const struct sieve_side_effect *seffect,
+				    const struct sieve_action_exec_env *aenv
+				    ATTR_UNUSED,
+				    void *tr_context,
+				    void *se_tr_context ATTR_UNUSED,
+				    bool *keep ATTR_UNUSED)
+{
+	struct retrieve_sieve_run *run = seffect->context;
+	const struct act_store_transaction *trans = tr_context;
+	struct retrieve_sieve_store *store;
+
+	if (trans == NULL)
+		return SIEVE_EXEC_FAILURE;
+	store = array_append_space(&run->stores);
+	store->folder = p_strdup(run->msg_pool, trans->mailbox_name);
+	store->flags_altered = trans->flags_altered;
+	store->flags = trans->flags;
+	if (array_is_created(&trans->keywords) &&
+	    array_count(&trans->keywords) > 0) {
+		const char *const *kw;
+		ARRAY_TYPE(const_string) copy;
+
+		p_array_init(&copy, run->msg_pool,
+			     array_count(&trans->keywords) + 1);
+		array_foreach(&trans->keywords, kw) {
+			/* act_store_keywords_create() may have appended the
+			   terminating NULL already */
+			if (*kw == NULL)
+				break;
+			const char *dup = p_strdup(run->msg_pool, *kw);
+			array_push_back(&copy, &dup);
+		}
+		array_append_zero(&copy);
+		store->keywords = array_front(&copy);
+	}
+	return SIEVE_EXEC_OK;
+}
+
+static const struct sieve_side_effect_def retrieve_sieve_capture_seffect = {
+	.obj_def = {
+		.identifier = "dovecot-retrieve-capture",
+	},
+	/* lowest: after imap4flags */
+	.precedence = 0,
+	.to_action = &act_store,
+	.post_execute = retrieve_sieve_capture_post_execute,
+};
+
+/* Never required by a script: it has no validator, so "require" of it
+   fails as for an unknown extension */
+static const struct sieve_extension_def retrieve_sieve_capture_ext = {
+	.name = "vnd.dovecot-retrieve.capture",
+};
+
+static int
+retrieve_sieve_run_open_script(struct retrieve_sieve_run *run,
+			       const char **error_r)
+{
+	struct sieve_storage *storage;
+	struct sieve_script *script;
+	enum sieve_error error;
+
+	storage = sieve_storage_create_main(run->svinst, run->user, 0, &error);
+	if (storage == NULL) {
+		*error_r = "no personal Sieve storage";
+		return 0;
+	}
+	script = sieve_storage_active_script_open(storage, &error);
+	sieve_storage_unref(&storage);
+	if (script == NULL) {
+		*error_r = "no active personal Sieve script";
+		return 0;
+	}
+	run->sbin = sieve_open_script(script, run->ehandler,
+				      SIEVE_COMPILE_FLAG_NOGLOBAL, &error);
+	sieve_script_unref(&script);
+	if (run->sbin == NULL) {
+		*error_r = "the personal Sieve script doesn't compile";
+		return 0;
+	}
+	return 1;
+}
+
+int retrieve_sieve_run_init(struct mail_user *user, struct event *event,
+			    struct retrieve_sieve_run **run_r,
+			    const char **error_r)
+{
+	static const char *const unsupported[] = {
+		"sieve_before", "sieve_after", "sieve_discard", NULL
+	};
+	const struct mail_storage_settings *mail_set =
+		mail_user_set_get_storage_set(user);
+	struct retrieve_sieve_run *run;
+	struct sieve_environment svenv;
+	const char *home = NULL, *const *name;
+	pool_t pool;
+	int ret;
+
+	/* prototype: only the personal script */
+	for (name = unsupported; *name != NULL; name++) {
+		const char *value = mail_user_plugin_getenv(user, *name);
+
+		if (value != NULL && *value != '\0') {
+			*error_r = t_strdup_printf("%s is set", *name);
+			return 0;
+		}
+	}
+
+	pool = pool_alloconly_create("retrieve sieve run", 1024);
+	run = p_new(pool, struct retrieve_sieve_run, 1);
+	run->pool = pool;
+	run->user = user;
+	mail_user_ref(user);
+	run->event = event;
+	run->msg_pool = pool_alloconly_create("retrieve sieve message", 1024);
+	p_array_init(&run->stores, pool, 4);
+
+	(void)mail_user_get_home(user, &home);
+	i_zero(&svenv);
+	svenv.username = user->username;
+	svenv.home_dir = home;
+	svenv.hostname = mail_set->hostname;
+	svenv.base_dir = user->set->base_dir;
+	svenv.temp_dir = user->set->mail_temp_dir;
+	svenv.event_parent = event;
+	svenv.flags = SIEVE_FLAG_HOME_RELATIVE;
+	svenv.location = SIEVE_ENV_LOCATION_MDA;
+	svenv.delivery_phase = SIEVE_DELIVERY_PHASE_DURING;
+	run->svinst = sieve_init(&svenv, &retrieve_sieve_run_callbacks, run,
+				 user->mail_debug);
+	if (run->svinst == NULL) {
+		*error_r = "sieve_init() failed";
+		retrieve_sieve_run_deinit(&run);
+		return -1;
+	}
+	run->ehandler = sieve_master_ehandler_create(run->svinst, 0);
+	sieve_error_handler_accept_debuglog(run->ehandler, user->mail_debug);
+	run->capture_ext = sieve_extension_register(run->svinst,
+		&retrieve_sieve_capture_ext, FALSE);
+	if (run->capture_ext == NULL) {
+		*error_r = "Couldn't register the capture extension";
+		retrieve_sieve_run_deinit(&run);
+		return -1;
+	}
+	if ((ret = retrieve_sieve_run_open_script(run, error_r)) <= 0) {
+		retrieve_sieve_run_deinit(&run);
+		return ret;
+	}
+	*run_r = run;
+	return 1;
+}
+
+void retrieve_sieve_run_deinit(struct retrieve_sieve_run **_run)
+{
+	struct retrieve_sieve_run *run = *_run;
+
+	if (run == NULL)
+		return;
+	*_run = NULL;
+	if (run->sbin != NULL)
+		sieve_close(&run->sbin);
+	if (run->ehandler != NULL)
+		sieve_error_handler_unref(&run->ehandler);
+	if (run->svinst != NULL)
+		sieve_deinit(&run->svinst);
+	mail_user_unref(&run->user);
+	pool_unref(&run->msg_pool);
+	pool_unref(&run->pool);
+}
+
+int retrieve_sieve_run_message(struct retrieve_sieve_run *run,
+			       struct mail *mail,
+			       const struct smtp_address *rcpt_to,
+			       const char *default_mailbox,
+			       const struct retrieve_sieve_store **stores_r,
+			       unsigned int *count_r, const char **error_r)
+{
+	static const struct smtp_address null_sender;
+	static const struct smtp_params_mail mail_params;
+	static const struct smtp_params_rcpt rcpt_params;
+	struct sieve_message_data msgdata;
+	struct sieve_script_env senv;
+	struct sieve_exec_status estatus;
+	struct sieve_multiscript *mscript;
+	struct retrieve_sieve_mscript_head *head;
+	const char *error;
+	int ret;
+
+	array_clear(&run->stores);
+	p_clear(run->msg_pool);
+
+	i_zero(&msgdata);
+	msgdata.mail = mail;
+	msgdata.auth_user = run->user->username;
+	(void)mail_get_message_id(mail, &msgdata.id);
+	msgdata.envelope.mail_from = &null_sender;
+	msgdata.envelope.mail_params = &mail_params;
+	msgdata.envelope.rcpt_to = rcpt_to;
+	msgdata.envelope.rcpt_params = &rcpt_params;
+
+	if (sieve_script_env_init(&senv, run->user, &error) < 0) {
+		*error_r = t_strdup_printf("Sieve script environment: %s",
+					   error);
+		return -1;
+	}
+	/* Pigeonhole skips storing without a user; we store */
+	senv.user = NULL;
+	senv.default_mailbox = default_mailbox;
+	senv.mailbox_autocreate = TRUE;
+	senv.script_context = run;
+	/* prototype: no smtp_*, duplicate_*, reject_mail callbacks, so
+	   redirect, vacation and reject fail (the message stays on the
+	   remote) */
+	i_zero(&estatus);
+	senv.exec_status = &estatus;
+
+	mscript = sieve_multiscript_start_execute(run->svinst, &msgdata,
+						  &senv);
+	head = (struct retrieve_sieve_mscript_head *)mscript;
+	i_assert(head->result != NULL);
+	sieve_result_add_implicit_side_effect(head->result, &act_store, TRUE,
+		run->capture_ext, &retrieve_sieve_capture_seffect, run);
+
+	(void)sieve_multiscript_run(mscript, run->sbin, run->ehandler,
+				    run->ehandler, 0);
+	ret = sieve_multiscript_finish(&mscript, run->ehandler, 0,
+				       SIEVE_EXEC_OK);
+	if (ret != SIEVE_EXEC_OK) {
+		*error_r = t_strdup_printf("Sieve failed: %s",
+			sieve_execution_exitcode_to_str(ret));
+		return -1;
+	}
+	*stores_r = array_get(&run->stores, count_r);
+	return 0;
+}
