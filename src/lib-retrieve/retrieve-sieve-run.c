@@ -26,7 +26,7 @@
    user set to NULL, which makes every store action (keep, fileinto) a
    no-op "skipped" store. To learn what it would have stored, an implicit
    side effect is attached to all store actions of the result: its
-   post_execute sees the store's transaction context (struct
+   post_commit sees the store's transaction context (struct
    act_store_transaction: folder, and the flags and keywords imap4flags'
    side effects put there).
 
@@ -36,7 +36,7 @@
    - struct act_store_transaction (sieve-actions.h, installed but an
      implementation struct);
    - that act_store_start() skips storing when senv->user is NULL and that
-     post_execute side effects still run after a skipped store. */
+     post_commit side effects still run after a skipped store. */
 
 /* The head of sieve.c's struct sieve_multiscript in Pigeonhole 0.5.19 */
 struct retrieve_sieve_mscript_head {
@@ -72,20 +72,23 @@ static const struct sieve_callbacks retrieve_sieve_run_callbacks = {
 	.get_setting = retrieve_sieve_run_get_setting,
 };
 
-static int
-retrieve_sieve_capture_post_execute(const struct sieve_side_effect *seffect,
-				    const struct sieve_action_exec_env *aenv
-				    ATTR_UNUSED,
-				    void *tr_context,
-				    void *se_tr_context ATTR_UNUSED,
-				    bool *keep ATTR_UNUSED)
+/* Called after each store action's commit (a no-op commit, storing is
+   disabled): only committed stores count, a store that the result rolled
+   back after a later failure does not */
+static void
+retrieve_sieve_capture_post_commit(const struct sieve_side_effect *seffect,
+				   const struct sieve_action_exec_env *aenv
+				   ATTR_UNUSED,
+				   void *tr_context,
+				   void *se_tr_context ATTR_UNUSED,
+				   int commit_status)
 {
 	struct retrieve_sieve_run *run = seffect->context;
 	const struct act_store_transaction *trans = tr_context;
 	struct retrieve_sieve_store *store;
 
-	if (trans == NULL)
-		return SIEVE_EXEC_FAILURE;
+	if (trans == NULL || commit_status != SIEVE_EXEC_OK)
+		return;
 	store = array_append_space(&run->stores);
 	store->folder = p_strdup(run->msg_pool, trans->mailbox_name);
 	store->flags_altered = trans->flags_altered;
@@ -108,7 +111,6 @@ retrieve_sieve_capture_post_execute(const struct sieve_side_effect *seffect,
 		array_append_zero(&copy);
 		store->keywords = array_front(&copy);
 	}
-	return SIEVE_EXEC_OK;
 }
 
 static const struct sieve_side_effect_def retrieve_sieve_capture_seffect = {
@@ -118,7 +120,7 @@ static const struct sieve_side_effect_def retrieve_sieve_capture_seffect = {
 	/* lowest: after imap4flags */
 	.precedence = 0,
 	.to_action = &act_store,
-	.post_execute = retrieve_sieve_capture_post_execute,
+	.post_commit = retrieve_sieve_capture_post_commit,
 };
 
 /* Never required by a script: it has no validator, so "require" of it
@@ -300,7 +302,12 @@ int retrieve_sieve_run_message(struct retrieve_sieve_run *run,
 				    run->ehandler, 0);
 	ret = sieve_multiscript_finish(&mscript, run->ehandler, 0,
 				       SIEVE_EXEC_OK);
-	if (ret != SIEVE_EXEC_OK) {
+	if (ret == SIEVE_EXEC_FAILURE && array_count(&run->stores) > 0) {
+		/* the script failed, Pigeonhole fell back to the implicit
+		   keep, which we captured: as lda-sieve, a success */
+		e_warning(run->event, "Execution of the Sieve script failed, "
+			  "but implicit keep was successful");
+	} else if (ret != SIEVE_EXEC_OK) {
 		*error_r = t_strdup_printf("Sieve failed: %s",
 			sieve_execution_exitcode_to_str(ret));
 		return -1;
