@@ -16,6 +16,7 @@
 #include "sieve-execute.h"
 #include "sieve-actions.h"
 #include "sieve-result.h"
+#include "sieve-interpreter.h"
 
 #include "retrieve-sieve-run.h"
 
@@ -30,19 +31,32 @@
    act_store_transaction: folder, and the flags and keywords imap4flags'
    side effects put there).
 
+   The scripts run through our own sieve_result (engine-level calls from
+   the installed sieve-interpreter.h and sieve-result.h), so that the
+   capture side effect can be attached to it before the first script
+   runs; retrieve_sieve_run_chain() keeps the implicit keep between the
+   scripts of the chain the way a multiscript sequence does.
+
    Dependencies on Pigeonhole internals (0.5.19), none of them API:
-   - the head of struct sieve_multiscript (sieve.c, not installed), to get
-     at the result before the first script runs;
    - struct act_store_transaction (sieve-actions.h, installed but an
      implementation struct);
    - that act_store_start() skips storing when senv->user is NULL and that
      post_commit side effects still run after a skipped store. */
 
-/* The head of sieve.c's struct sieve_multiscript in Pigeonhole 0.5.19 */
-struct retrieve_sieve_mscript_head {
+/* One binary of the chain, in execution order */
+struct retrieve_sieve_script {
+	struct sieve_binary *sbin;
+	enum sieve_execute_flags flags;
+};
+
+/* One message's execution: our own result, carried over the chain */
+struct retrieve_sieve_exec {
 	pool_t pool;
-	struct sieve_execute_env exec_env;
+	struct sieve_execute_env eenv;
 	struct sieve_result *result;
+	struct sieve_result_execution *rexec;
+	/* SIEVE_EXEC_* of the chain so far */
+	int status;
 };
 
 struct retrieve_sieve_run {
@@ -53,7 +67,8 @@ struct retrieve_sieve_run {
 	struct sieve_instance *svinst;
 	struct sieve_error_handler *ehandler;
 	const struct sieve_extension *capture_ext;
-	struct sieve_binary *sbin;
+	/* before, personal, after */
+	ARRAY(struct retrieve_sieve_script) scripts;
 
 	/* per message */
 	pool_t msg_pool;
@@ -135,6 +150,8 @@ retrieve_sieve_run_open_script(struct retrieve_sieve_run *run,
 {
 	struct sieve_storage *storage;
 	struct sieve_script *script;
+	struct retrieve_sieve_script *rscript;
+	struct sieve_binary *sbin;
 	enum sieve_error error;
 
 	storage = sieve_storage_create_main(run->svinst, run->user, 0, &error);
@@ -148,13 +165,16 @@ retrieve_sieve_run_open_script(struct retrieve_sieve_run *run,
 		*error_r = "no active personal Sieve script";
 		return 0;
 	}
-	run->sbin = sieve_open_script(script, run->ehandler,
-				      SIEVE_COMPILE_FLAG_NOGLOBAL, &error);
+	sbin = sieve_open_script(script, run->ehandler,
+				 SIEVE_COMPILE_FLAG_NOGLOBAL, &error);
 	sieve_script_unref(&script);
-	if (run->sbin == NULL) {
+	if (sbin == NULL) {
 		*error_r = "the personal Sieve script doesn't compile";
 		return 0;
 	}
+	rscript = array_append_space(&run->scripts);
+	rscript->sbin = sbin;
+	rscript->flags = SIEVE_EXECUTE_FLAG_NOGLOBAL;
 	return 1;
 }
 
@@ -191,6 +211,7 @@ int retrieve_sieve_run_init(struct mail_user *user, struct event *event,
 	run->event = event;
 	run->msg_pool = pool_alloconly_create("retrieve sieve message", 1024);
 	p_array_init(&run->stores, pool, 4);
+	p_array_init(&run->scripts, pool, 4);
 
 	(void)mail_user_get_home(user, &home);
 	i_zero(&svenv);
@@ -230,12 +251,14 @@ int retrieve_sieve_run_init(struct mail_user *user, struct event *event,
 void retrieve_sieve_run_deinit(struct retrieve_sieve_run **_run)
 {
 	struct retrieve_sieve_run *run = *_run;
+	struct retrieve_sieve_script *rscript;
 
 	if (run == NULL)
 		return;
 	*_run = NULL;
-	if (run->sbin != NULL)
-		sieve_close(&run->sbin);
+
+	array_foreach_modifiable(&run->scripts, rscript)
+		sieve_close(&rscript->sbin);
 	if (run->ehandler != NULL)
 		sieve_error_handler_unref(&run->ehandler);
 	if (run->svinst != NULL)
@@ -243,6 +266,94 @@ void retrieve_sieve_run_deinit(struct retrieve_sieve_run **_run)
 	mail_user_unref(&run->user);
 	pool_unref(&run->msg_pool);
 	pool_unref(&run->pool);
+}
+
+static int
+retrieve_sieve_exec_script(struct retrieve_sieve_run *run,
+			   struct retrieve_sieve_exec *exec,
+			   const struct retrieve_sieve_script *rscript,
+			   enum sieve_execute_flags extra_flags)
+{
+	struct sieve_interpreter *interp;
+	int ret;
+
+	exec->eenv.flags = rscript->flags | extra_flags;
+	interp = sieve_interpreter_create(rscript->sbin, NULL, &exec->eenv,
+					  run->ehandler);
+	if (interp == NULL)
+		return SIEVE_EXEC_BIN_CORRUPT;
+	ret = sieve_interpreter_run(interp, exec->result);
+	sieve_interpreter_free(&interp);
+	return ret;
+}
+
+/* Runs one script of the chain and executes (without committing) what it
+   added to the result. Returns TRUE when the next script is to run: this
+   one succeeded and still wants the implicit keep. */
+static bool
+retrieve_sieve_exec_step(struct retrieve_sieve_run *run,
+			 struct retrieve_sieve_exec *exec,
+			 const struct retrieve_sieve_script *rscript,
+			 enum sieve_execute_flags extra_flags)
+{
+	bool keep = FALSE;
+
+	exec->status = retrieve_sieve_exec_script(run, exec, rscript,
+						  extra_flags);
+	if (exec->status != SIEVE_EXEC_OK)
+		return FALSE;
+	exec->status = sieve_result_execute(exec->rexec, SIEVE_EXEC_OK,
+					    FALSE, run->ehandler, &keep);
+	return exec->status == SIEVE_EXEC_OK && keep;
+}
+
+/* The scripts in order over one result. While more scripts may follow,
+   the result has no keep action: the implicit keep is only wanted or
+   cancelled, and the next script starts with it still pending. The
+   first script that cancels it (or fails) ends the chain. The final
+   execution then performs the keep (or, after a failure, the failure
+   keep) and commits. Returns SIEVE_EXEC_*. */
+static int
+retrieve_sieve_run_chain(struct retrieve_sieve_run *run,
+			 const struct sieve_message_data *msgdata,
+			 const struct sieve_script_env *senv)
+{
+	struct retrieve_sieve_exec exec;
+	const struct retrieve_sieve_script *rscript;
+	bool keep = FALSE;
+	int status;
+
+	i_zero(&exec);
+	exec.pool = pool_alloconly_create("retrieve sieve execution", 4096);
+	sieve_execute_init(&exec.eenv, run->svinst, exec.pool, msgdata,
+			   senv, 0);
+	exec.result = sieve_result_create(run->svinst, exec.pool, &exec.eenv);
+	sieve_result_add_implicit_side_effect(exec.result, &act_store, TRUE,
+		run->capture_ext, &retrieve_sieve_capture_seffect, run);
+	sieve_result_set_keep_action(exec.result, NULL, NULL);
+	exec.rexec = sieve_result_execution_create(exec.result, exec.pool);
+	exec.status = SIEVE_EXEC_OK;
+
+	array_foreach(&run->scripts, rscript) {
+		if (!retrieve_sieve_exec_step(run, &exec, rscript, 0))
+			break;
+	}
+
+	/* the keep (implicit, or the failure keep) is stored now */
+	exec.eenv.flags = 0;
+	sieve_result_set_keep_action(exec.result, NULL, &act_store);
+	status = sieve_result_execute(exec.rexec, exec.status, TRUE,
+				      run->ehandler, &keep);
+	e_debug(run->event, "Sieve chain finished (status=%s, keep=%s)",
+		sieve_execution_exitcode_to_str(status),
+		keep ? "yes" : "no");
+	sieve_execute_finish(&exec.eenv, status);
+
+	sieve_result_execution_destroy(&exec.rexec);
+	sieve_result_unref(&exec.result);
+	sieve_execute_deinit(&exec.eenv);
+	pool_unref(&exec.pool);
+	return status;
 }
 
 int retrieve_sieve_run_message(struct retrieve_sieve_run *run,
@@ -258,8 +369,6 @@ int retrieve_sieve_run_message(struct retrieve_sieve_run *run,
 	struct sieve_message_data msgdata;
 	struct sieve_script_env senv;
 	struct sieve_exec_status estatus;
-	struct sieve_multiscript *mscript;
-	struct retrieve_sieve_mscript_head *head;
 	const char *error;
 	int ret;
 
@@ -291,17 +400,7 @@ int retrieve_sieve_run_message(struct retrieve_sieve_run *run,
 	i_zero(&estatus);
 	senv.exec_status = &estatus;
 
-	mscript = sieve_multiscript_start_execute(run->svinst, &msgdata,
-						  &senv);
-	head = (struct retrieve_sieve_mscript_head *)mscript;
-	i_assert(head->result != NULL);
-	sieve_result_add_implicit_side_effect(head->result, &act_store, TRUE,
-		run->capture_ext, &retrieve_sieve_capture_seffect, run);
-
-	(void)sieve_multiscript_run(mscript, run->sbin, run->ehandler,
-				    run->ehandler, 0);
-	ret = sieve_multiscript_finish(&mscript, run->ehandler, 0,
-				       SIEVE_EXEC_OK);
+	ret = retrieve_sieve_run_chain(run, &msgdata, &senv);
 	if (ret == SIEVE_EXEC_FAILURE && array_count(&run->stores) > 0) {
 		/* the script failed, Pigeonhole fell back to the implicit
 		   keep, which we captured: as lda-sieve, a success */
