@@ -685,16 +685,35 @@ retrieve_deliver_save(struct retrieve_deliver *deliver,
 					  error_r);
 }
 
+/* Whether opening or creating a folder failed for good: retrying won't
+   help, the name or the user's rights are wrong */
+static bool retrieve_deliver_error_is_permanent(enum mail_error error)
+{
+	switch (error) {
+	case MAIL_ERROR_PARAMS:
+	case MAIL_ERROR_PERM:
+	case MAIL_ERROR_NOTFOUND:
+	case MAIL_ERROR_NOTPOSSIBLE:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
 /* PROTOTYPE: the folder a Sieve store goes into, opened (created) once
-   and with an open batch */
+   and with an open batch. On failure *permanent_r tells whether the
+   error is permanent (see retrieve_deliver_error_is_permanent()). */
 static struct retrieve_deliver_sieve_box *
 retrieve_deliver_sieve_box_get(struct retrieve_deliver *deliver,
-			       const char *folder, const char **error_r)
+			       const char *folder, bool *permanent_r,
+			       const char **error_r)
 {
 	struct retrieve_deliver_sieve_box *sbox, *found = NULL;
 	struct mailbox_status status;
 	struct mailbox *box;
+	enum mail_error error;
 
+	*permanent_r = FALSE;
 	array_foreach_modifiable(&deliver->sieve_boxes, sbox) {
 		if (strcmp(sbox->vname, folder) == 0) {
 			found = sbox;
@@ -705,6 +724,9 @@ retrieve_deliver_sieve_box_get(struct retrieve_deliver *deliver,
 	if (sbox == NULL) {
 		if (retrieve_deliver_folder_open(deliver, folder, &box,
 						 error_r) < 0) {
+			(void)mailbox_get_last_internal_error(box, &error);
+			*permanent_r =
+				retrieve_deliver_error_is_permanent(error);
 			mailbox_free(&box);
 			return NULL;
 		}
@@ -717,6 +739,56 @@ retrieve_deliver_sieve_box_get(struct retrieve_deliver *deliver,
 		sbox->uid_min = status.uidnext;
 		sbox->trans = mailbox_transaction_begin(sbox->box,
 			MAILBOX_TRANSACTION_FLAG_EXTERNAL, __func__);
+	}
+	return sbox;
+}
+
+/* PROTOTYPE: the folder for Sieve's store number idx. When it can't be
+   opened for good (bad name, no such namespace, no permission), the
+   message goes into the default folder instead, as Pigeonhole's
+   implicit keep does after a failed store; *skip_r is set when the
+   default folder gets the message through another store already. */
+static struct retrieve_deliver_sieve_box *
+retrieve_deliver_sieve_store_box(struct retrieve_deliver *deliver,
+				 const struct retrieve_deliver_message *msg,
+				 const struct retrieve_sieve_store *stores,
+				 unsigned int count, unsigned int idx,
+				 bool *fell_back, bool *skip_r,
+				 const char **error_r)
+{
+	struct retrieve_deliver_sieve_box *sbox;
+	const char *error, *error2;
+	unsigned int i;
+	bool permanent;
+
+	*skip_r = FALSE;
+	sbox = retrieve_deliver_sieve_box_get(deliver, stores[idx].folder,
+					      &permanent, &error);
+	if (sbox != NULL)
+		return sbox;
+	if (!permanent || strcmp(stores[idx].folder, deliver->folder) == 0) {
+		*error_r = error;
+		return NULL;
+	}
+	e_warning(deliver->event, "Sieve: %s: can't store into %s (%s), "
+		  "keeping it in %s instead", retrieve_deliver_msg_name(msg),
+		  stores[idx].folder, error, deliver->folder);
+	for (i = 0; i < count; i++) {
+		if (strcmp(stores[i].folder, deliver->folder) == 0)
+			*fell_back = TRUE;
+	}
+	if (*fell_back) {
+		/* one copy in the default folder is enough */
+		*skip_r = TRUE;
+		return NULL;
+	}
+	*fell_back = TRUE;
+	sbox = retrieve_deliver_sieve_box_get(deliver, deliver->folder,
+					      &permanent, &error2);
+	if (sbox == NULL) {
+		*error_r = t_strdup_printf("%s, and keeping it in %s failed: "
+					   "%s", error, deliver->folder,
+					   error2);
 	}
 	return sbox;
 }
@@ -735,6 +807,7 @@ retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 	enum mail_flags flags;
 	const char *const *keywords;
 	unsigned int i, count;
+	bool fell_back = FALSE, skip, saved = FALSE;
 	int ret;
 
 	if (raw_mailbox_alloc_stream(deliver->raw_user, input,
@@ -761,9 +834,11 @@ retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 	deliver->last_folder = "";
 	deliver->last_uid_min = 0;
 	for (i = 0; i < count; i++) {
-		sbox = retrieve_deliver_sieve_box_get(deliver,
-						      stores[i].folder,
-						      error_r);
+		sbox = retrieve_deliver_sieve_store_box(deliver, msg, stores,
+							count, i, &fell_back,
+							&skip, error_r);
+		if (skip)
+			continue;
 		if (sbox == NULL)
 			return -1;
 		if (stores[i].flags_altered) {
@@ -781,7 +856,8 @@ retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 					       sbox->trans, msg, flags,
 					       keywords, input, error_r) < 0)
 			return -1;
-		if (i == 0) {
+		if (!saved) {
+			saved = TRUE;
 			deliver->last_folder = sbox->vname;
 			deliver->last_uid_min = sbox->uid_min;
 		}
