@@ -3,6 +3,8 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
+#include "strfuncs.h"
+#include "ostream.h"
 #include "smtp-address.h"
 #include "smtp-params.h"
 #include "mail-storage.h"
@@ -17,6 +19,7 @@
 #include "sieve-actions.h"
 #include "sieve-result.h"
 #include "sieve-interpreter.h"
+#include "sieve-binary.h"
 
 #include "retrieve-sieve-run.h"
 
@@ -144,6 +147,78 @@ static const struct sieve_extension_def retrieve_sieve_capture_ext = {
 	.name = "vnd.dovecot-retrieve.capture",
 };
 
+/* Extensions that behave the same when Sieve runs with no user (see
+   doc/sieve-store-study.md, "Allowlist"). A binary that uses any other
+   goes through mail_deliver() for the run: e.g. editheader changes the
+   message we would not save, :specialuse and the metadata tests need the
+   user's mailboxes. redirect, vacation, notify and reject are not here:
+   without our smtp_* and duplicate_* callbacks they would fail. */
+static const char *const retrieve_sieve_known_extensions[] = {
+	"fileinto", "mailbox", "imap4flags", "copy", "envelope", "body",
+	"variables", "regex", "relational", "date", "index", "subaddress",
+	"include", "encoded-character",
+	NULL
+};
+
+static bool retrieve_sieve_extension_is_known(const char *name)
+{
+	/* "@..." are the engine's own (comparators, match types, address
+	   parts), always linked */
+	if (name[0] == '@' || str_begins(name, "comparator-"))
+		return TRUE;
+	return str_array_find(retrieve_sieve_known_extensions, name);
+}
+
+/* The mailbox extension is known for :create, but its mailboxexists
+   test would always be true without a user. The binary lists extensions,
+   not the tests it uses: its dump names each operation. */
+static bool retrieve_sieve_binary_has_mailboxexists(struct sieve_binary *sbin)
+{
+	string_t *dump = str_new(default_pool, 4096);
+	struct ostream *output;
+	bool found;
+
+	output = o_stream_create_buffer(dump);
+	sieve_dump(sbin, output, FALSE);
+	o_stream_destroy(&output);
+	found = strstr(str_c(dump), "MAILBOXEXISTS") != NULL;
+	str_free(&dump);
+	return found;
+}
+
+/* Returns FALSE (and why) when sbin uses an extension we can't run
+   without a user */
+static bool
+retrieve_sieve_binary_check(struct sieve_binary *sbin, const char **reason_r)
+{
+	const struct sieve_extension *ext;
+	const char *name;
+	bool mailbox = FALSE;
+	int i, count;
+
+	count = sieve_binary_extensions_count(sbin);
+	for (i = 0; i < count; i++) {
+		ext = sieve_binary_extension_get_by_index(sbin, i);
+		if (ext == NULL || ext->def == NULL)
+			continue;
+		name = sieve_extension_name(ext);
+		if (!retrieve_sieve_extension_is_known(name)) {
+			*reason_r = t_strdup_printf(
+				"%s uses the Sieve extension %s",
+				sieve_binary_source(sbin), name);
+			return FALSE;
+		}
+		if (strcmp(name, "mailbox") == 0)
+			mailbox = TRUE;
+	}
+	if (mailbox && retrieve_sieve_binary_has_mailboxexists(sbin)) {
+		*reason_r = t_strdup_printf("%s uses mailboxexists",
+					    sieve_binary_source(sbin));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static int
 retrieve_sieve_run_open_script(struct retrieve_sieve_run *run,
 			       const char **error_r)
@@ -170,6 +245,10 @@ retrieve_sieve_run_open_script(struct retrieve_sieve_run *run,
 	sieve_script_unref(&script);
 	if (sbin == NULL) {
 		*error_r = "the personal Sieve script doesn't compile";
+		return 0;
+	}
+	if (!retrieve_sieve_binary_check(sbin, error_r)) {
+		sieve_close(&sbin);
 		return 0;
 	}
 	rscript = array_append_space(&run->scripts);

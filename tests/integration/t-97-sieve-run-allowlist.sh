@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# PROTOTYPE (issue 9, doc/sieve-store-study.md): Sieve run by us only when
+# the script's extensions behave the same without a user. mailboxexists
+# would always be true there: a script using it goes through
+# mail_deliver() for the run, where it gets the real answer.
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+case_begin
+
+home=$IT_WORK/local-home/alw-dst
+mkdir -p "$home/sieve"
+cat >"$home/sieve/alw.sieve" <<'SIEVE'
+require ["fileinto", "mailbox"];
+if mailboxexists "Nope" {
+  fileinto :create "Wrong";
+  stop;
+}
+if header :contains "subject" "junk" {
+  fileinto :create "Junk";
+}
+SIEVE
+ln -s sieve/alw.sieve "$home/.dovecot.sieve"
+chown -R "$MAIL_USER:" "$home"
+
+remote_user alw-src
+seed_remote alw-src \
+	"$(make_msg alw-ham "hello")" \
+	"$(make_msg alw-junk "junk here")"
+local_user alw-dst $(acct retrieve alw-src pop3)
+
+RETRIEVE_DEBUG=1 retrieve_run alw-dst
+assert_run_ok
+assert_result retrieve ok
+assert_eq 2 "$(run_field retrieve messages)" "messages column"
+assert_eq "hello" "$(local_subjects alw-dst INBOX)" "INBOX subjects"
+assert_eq "junk here" "$(local_subjects alw-dst Junk)" "Junk subjects"
+[[ ! -e $home/Maildir/.Wrong ]] || fail "mailboxexists was true: .Wrong exists"
+assert_contains "$(cat "$RUN_ERR")" "Sieve through mail_deliver(): " "fallback used"
+assert_contains "$(cat "$RUN_ERR")" "uses mailboxexists" "fallback reason"
+
+case_pass
