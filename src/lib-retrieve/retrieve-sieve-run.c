@@ -72,6 +72,8 @@ struct retrieve_sieve_run {
 	const struct sieve_extension *capture_ext;
 	/* before, personal, after */
 	ARRAY(struct retrieve_sieve_script) scripts;
+	/* sieve_discard (sbin NULL: none) */
+	struct retrieve_sieve_script discard;
 
 	/* per message */
 	pool_t msg_pool;
@@ -219,68 +221,205 @@ retrieve_sieve_binary_check(struct sieve_binary *sbin, const char **reason_r)
 	return TRUE;
 }
 
+/* Opens (compiles if needed) script, checks its extensions and appends it
+   to the chain (or makes it the discard script). Returns 1 when done or
+   when the script turns out not to exist, 0 when this run must go
+   through mail_deliver() (why in *error_r). */
 static int
-retrieve_sieve_run_open_script(struct retrieve_sieve_run *run,
-			       const char **error_r)
+retrieve_sieve_run_add_script(struct retrieve_sieve_run *run,
+			      struct sieve_script *script, bool personal,
+			      bool discard, const char **error_r)
 {
-	struct sieve_storage *storage;
-	struct sieve_script *script;
 	struct retrieve_sieve_script *rscript;
 	struct sieve_binary *sbin;
 	enum sieve_error error;
 
-	storage = sieve_storage_create_main(run->svinst, run->user, 0, &error);
-	if (storage == NULL) {
-		*error_r = "no personal Sieve storage";
-		return 0;
-	}
-	script = sieve_storage_active_script_open(storage, &error);
-	sieve_storage_unref(&storage);
-	if (script == NULL) {
-		*error_r = "no active personal Sieve script";
-		return 0;
-	}
 	sbin = sieve_open_script(script, run->ehandler,
-				 SIEVE_COMPILE_FLAG_NOGLOBAL, &error);
-	sieve_script_unref(&script);
+				 personal ? SIEVE_COMPILE_FLAG_NOGLOBAL : 0,
+				 &error);
 	if (sbin == NULL) {
-		*error_r = "the personal Sieve script doesn't compile";
+		if (error == SIEVE_ERROR_NOT_FOUND) {
+			e_debug(run->event, "Sieve script %s doesn't exist",
+				sieve_script_location(script));
+			return 1;
+		}
+		*error_r = t_strdup_printf("Sieve script %s can't be opened "
+					   "or doesn't compile",
+					   sieve_script_location(script));
 		return 0;
 	}
 	if (!retrieve_sieve_binary_check(sbin, error_r)) {
 		sieve_close(&sbin);
 		return 0;
 	}
-	rscript = array_append_space(&run->scripts);
+	if (discard)
+		rscript = &run->discard;
+	else
+		rscript = array_append_space(&run->scripts);
 	rscript->sbin = sbin;
-	rscript->flags = SIEVE_EXECUTE_FLAG_NOGLOBAL;
+	rscript->flags = personal ? SIEVE_EXECUTE_FLAG_NOGLOBAL : 0;
+	e_debug(run->event, "Sieve %s script %u: %s",
+		discard ? "discard" : "chain",
+		discard ? 1 : array_count(&run->scripts),
+		sieve_script_location(script));
 	return 1;
+}
+
+/* The scripts of one sieve_before/sieve_after location (a file or a
+   directory of them), appended to the chain. Returns as
+   retrieve_sieve_run_add_script(). */
+static int
+retrieve_sieve_run_add_location(struct retrieve_sieve_run *run,
+				const char *setting, const char *location,
+				const char **error_r)
+{
+	struct sieve_script_sequence *seq;
+	struct sieve_script *script;
+	enum sieve_error error;
+	int ret = 1;
+
+	seq = sieve_script_sequence_create(run->svinst, location, &error);
+	if (seq == NULL) {
+		if (error == SIEVE_ERROR_NOT_FOUND) {
+			e_debug(run->event, "%s location not found: %s",
+				setting, location);
+			return 1;
+		}
+		*error_r = t_strdup_printf("Can't open %s location %s",
+					   setting, location);
+		return 0;
+	}
+	while (ret > 0) {
+		script = sieve_script_sequence_next(seq, &error);
+		if (script == NULL) {
+			if (error == SIEVE_ERROR_NONE)
+				break;
+			if (error == SIEVE_ERROR_TEMP_FAILURE) {
+				*error_r = t_strdup_printf(
+					"Can't read %s location %s "
+					"(temporary failure)",
+					setting, location);
+				ret = 0;
+			}
+			/* else: skipped, as by lda-sieve */
+			continue;
+		}
+		ret = retrieve_sieve_run_add_script(run, script, FALSE, FALSE,
+						    error_r);
+		sieve_script_unref(&script);
+	}
+	sieve_script_sequence_free(&seq);
+	return ret;
+}
+
+/* setting, setting2, setting3, ... until one is unset */
+static int
+retrieve_sieve_run_add_setting(struct retrieve_sieve_run *run,
+			       const char *setting, const char **error_r)
+{
+	const char *name = setting, *location;
+	unsigned int i = 2;
+	int ret;
+
+	for (;;) {
+		location = mail_user_plugin_getenv(run->user, name);
+		if (location == NULL || *location == '\0')
+			return 1;
+		ret = retrieve_sieve_run_add_location(run, name, location,
+						      error_r);
+		if (ret <= 0)
+			return ret;
+		name = t_strdup_printf("%s%u", setting, i++);
+	}
+}
+
+/* The user's active script, if any */
+static int
+retrieve_sieve_run_add_personal(struct retrieve_sieve_run *run,
+				const char **error_r)
+{
+	struct sieve_storage *storage;
+	struct sieve_script *script;
+	enum sieve_error error;
+	int ret;
+
+	storage = sieve_storage_create_main(run->svinst, run->user, 0, &error);
+	if (storage == NULL) {
+		if (error == SIEVE_ERROR_TEMP_FAILURE) {
+			*error_r = "the personal Sieve storage can't be read "
+				"(temporary failure)";
+			return 0;
+		}
+		e_debug(run->event, "No personal Sieve storage");
+		return 1;
+	}
+	script = sieve_storage_active_script_open(storage, &error);
+	sieve_storage_unref(&storage);
+	if (script == NULL) {
+		if (error == SIEVE_ERROR_NOT_FOUND) {
+			e_debug(run->event, "No active personal Sieve script");
+			return 1;
+		}
+		*error_r = "the active personal Sieve script can't be opened";
+		return 0;
+	}
+	ret = retrieve_sieve_run_add_script(run, script, TRUE, FALSE, error_r);
+	sieve_script_unref(&script);
+	return ret;
+}
+
+/* sieve_before*, the personal script, sieve_after*, and sieve_discard,
+   found as lda-sieve finds them */
+static int
+retrieve_sieve_run_open_scripts(struct retrieve_sieve_run *run,
+				const char **error_r)
+{
+	struct sieve_script *script;
+	const char *location;
+	enum sieve_error error;
+	int ret;
+
+	if ((ret = retrieve_sieve_run_add_setting(run, "sieve_before",
+						  error_r)) <= 0 ||
+	    (ret = retrieve_sieve_run_add_personal(run, error_r)) <= 0 ||
+	    (ret = retrieve_sieve_run_add_setting(run, "sieve_after",
+						  error_r)) <= 0)
+		return ret;
+	if (array_count(&run->scripts) == 0) {
+		*error_r = "no Sieve script";
+		return 0;
+	}
+
+	location = mail_user_plugin_getenv(run->user, "sieve_discard");
+	if (location == NULL || *location == '\0')
+		return 1;
+	script = sieve_script_create_open(run->svinst, location, NULL, &error);
+	if (script == NULL) {
+		if (error == SIEVE_ERROR_NOT_FOUND) {
+			e_debug(run->event, "sieve_discard location not "
+				"found: %s", location);
+			return 1;
+		}
+		*error_r = t_strdup_printf("Can't open sieve_discard %s",
+					   location);
+		return 0;
+	}
+	ret = retrieve_sieve_run_add_script(run, script, FALSE, TRUE, error_r);
+	sieve_script_unref(&script);
+	return ret;
 }
 
 int retrieve_sieve_run_init(struct mail_user *user, struct event *event,
 			    struct retrieve_sieve_run **run_r,
 			    const char **error_r)
 {
-	static const char *const unsupported[] = {
-		"sieve_before", "sieve_after", "sieve_discard", NULL
-	};
 	const struct mail_storage_settings *mail_set =
 		mail_user_set_get_storage_set(user);
 	struct retrieve_sieve_run *run;
 	struct sieve_environment svenv;
-	const char *home = NULL, *const *name;
+	const char *home = NULL;
 	pool_t pool;
 	int ret;
-
-	/* prototype: only the personal script */
-	for (name = unsupported; *name != NULL; name++) {
-		const char *value = mail_user_plugin_getenv(user, *name);
-
-		if (value != NULL && *value != '\0') {
-			*error_r = t_strdup_printf("%s is set", *name);
-			return 0;
-		}
-	}
 
 	pool = pool_alloconly_create("retrieve sieve run", 1024);
 	run = p_new(pool, struct retrieve_sieve_run, 1);
@@ -319,7 +458,7 @@ int retrieve_sieve_run_init(struct mail_user *user, struct event *event,
 		retrieve_sieve_run_deinit(&run);
 		return -1;
 	}
-	if ((ret = retrieve_sieve_run_open_script(run, error_r)) <= 0) {
+	if ((ret = retrieve_sieve_run_open_scripts(run, error_r)) <= 0) {
 		retrieve_sieve_run_deinit(&run);
 		return ret;
 	}
@@ -338,6 +477,8 @@ void retrieve_sieve_run_deinit(struct retrieve_sieve_run **_run)
 
 	array_foreach_modifiable(&run->scripts, rscript)
 		sieve_close(&rscript->sbin);
+	if (run->discard.sbin != NULL)
+		sieve_close(&run->discard.sbin);
 	if (run->ehandler != NULL)
 		sieve_error_handler_unref(&run->ehandler);
 	if (run->svinst != NULL)
@@ -366,24 +507,23 @@ retrieve_sieve_exec_script(struct retrieve_sieve_run *run,
 	return ret;
 }
 
-/* Runs one script of the chain and executes (without committing) what it
-   added to the result. Returns TRUE when the next script is to run: this
-   one succeeded and still wants the implicit keep. */
+/* Runs one script and executes (without committing) what it added to
+   the result. *keep_r tells whether the implicit keep is still wanted
+   afterwards. Returns TRUE when the script ran and executed fine. */
 static bool
 retrieve_sieve_exec_step(struct retrieve_sieve_run *run,
 			 struct retrieve_sieve_exec *exec,
 			 const struct retrieve_sieve_script *rscript,
-			 enum sieve_execute_flags extra_flags)
+			 enum sieve_execute_flags extra_flags, bool *keep_r)
 {
-	bool keep = FALSE;
-
+	*keep_r = FALSE;
 	exec->status = retrieve_sieve_exec_script(run, exec, rscript,
 						  extra_flags);
 	if (exec->status != SIEVE_EXEC_OK)
 		return FALSE;
 	exec->status = sieve_result_execute(exec->rexec, SIEVE_EXEC_OK,
-					    FALSE, run->ehandler, &keep);
-	return exec->status == SIEVE_EXEC_OK && keep;
+					    FALSE, run->ehandler, keep_r);
+	return exec->status == SIEVE_EXEC_OK;
 }
 
 /* The scripts in order over one result. While more scripts may follow,
@@ -414,8 +554,22 @@ retrieve_sieve_run_chain(struct retrieve_sieve_run *run,
 	exec.status = SIEVE_EXEC_OK;
 
 	array_foreach(&run->scripts, rscript) {
-		if (!retrieve_sieve_exec_step(run, &exec, rscript, 0))
+		if (!retrieve_sieve_exec_step(run, &exec, rscript, 0, &keep) ||
+		    !keep)
 			break;
+	}
+	/* A script cancelled the implicit keep and nothing was stored:
+	   the message is being discarded, and sieve_discard gets a last
+	   word. Its own implicit keep is stored only at the end. */
+	if (exec.status == SIEVE_EXEC_OK && !keep &&
+	    run->discard.sbin != NULL &&
+	    !sieve_result_executed_delivery(exec.rexec)) {
+		e_debug(run->event, "Sieve: running the discard script");
+		sieve_result_set_keep_action(exec.result, NULL, &act_store);
+		(void)retrieve_sieve_exec_step(run, &exec, &run->discard,
+			SIEVE_EXECUTE_FLAG_DEFER_KEEP, &keep);
+		if (exec.status == SIEVE_EXEC_FAILURE)
+			exec.status = SIEVE_EXEC_KEEP_FAILED;
 	}
 
 	/* the keep (implicit, or the failure keep) is stored now */
