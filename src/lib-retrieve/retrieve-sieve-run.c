@@ -46,10 +46,15 @@
    - that act_store_start() skips storing when senv->user is NULL and that
      post_commit side effects still run after a skipped store. */
 
+/* as lda-sieve: at most this many errors per run in the user's log */
+#define RETRIEVE_SIEVE_MAX_USER_ERRORS 30
+
 /* One binary of the chain, in execution order */
 struct retrieve_sieve_script {
 	struct sieve_binary *sbin;
 	enum sieve_execute_flags flags;
+	/* where its errors go: the run's (not referenced here) */
+	struct sieve_error_handler *ehandler;
 };
 
 /* One message's execution: our own result, carried over the chain */
@@ -69,6 +74,9 @@ struct retrieve_sieve_run {
 
 	struct sieve_instance *svinst;
 	struct sieve_error_handler *ehandler;
+	/* the user's log (sieve_user_log), for the personal script's
+	   errors and the final execution; NULL when none */
+	struct sieve_error_handler *user_ehandler;
 	const struct sieve_extension *capture_ext;
 	/* before, personal, after */
 	ARRAY(struct retrieve_sieve_script) scripts;
@@ -231,10 +239,13 @@ retrieve_sieve_run_add_script(struct retrieve_sieve_run *run,
 			      bool discard, const char **error_r)
 {
 	struct retrieve_sieve_script *rscript;
+	struct sieve_error_handler *ehandler;
 	struct sieve_binary *sbin;
 	enum sieve_error error;
 
-	sbin = sieve_open_script(script, run->ehandler,
+	ehandler = personal && run->user_ehandler != NULL ?
+		run->user_ehandler : run->ehandler;
+	sbin = sieve_open_script(script, ehandler,
 				 personal ? SIEVE_COMPILE_FLAG_NOGLOBAL : 0,
 				 &error);
 	if (sbin == NULL) {
@@ -258,6 +269,7 @@ retrieve_sieve_run_add_script(struct retrieve_sieve_run *run,
 		rscript = array_append_space(&run->scripts);
 	rscript->sbin = sbin;
 	rscript->flags = personal ? SIEVE_EXECUTE_FLAG_NOGLOBAL : 0;
+	rscript->ehandler = ehandler;
 	e_debug(run->event, "Sieve %s script %u: %s",
 		discard ? "discard" : "chain",
 		discard ? 1 : array_count(&run->scripts),
@@ -362,6 +374,16 @@ retrieve_sieve_run_add_personal(struct retrieve_sieve_run *run,
 		}
 		*error_r = "the active personal Sieve script can't be opened";
 		return 0;
+	}
+	if (!sieve_script_is_default(script)) {
+		const char *log_path = sieve_user_get_log_path(run->svinst,
+							       script);
+
+		if (log_path != NULL) {
+			run->user_ehandler = sieve_logfile_ehandler_create(
+				run->svinst, log_path,
+				RETRIEVE_SIEVE_MAX_USER_ERRORS);
+		}
 	}
 	ret = retrieve_sieve_run_add_script(run, script, TRUE, FALSE, error_r);
 	sieve_script_unref(&script);
@@ -479,6 +501,8 @@ void retrieve_sieve_run_deinit(struct retrieve_sieve_run **_run)
 		sieve_close(&rscript->sbin);
 	if (run->discard.sbin != NULL)
 		sieve_close(&run->discard.sbin);
+	if (run->user_ehandler != NULL)
+		sieve_error_handler_unref(&run->user_ehandler);
 	if (run->ehandler != NULL)
 		sieve_error_handler_unref(&run->ehandler);
 	if (run->svinst != NULL)
@@ -489,8 +513,7 @@ void retrieve_sieve_run_deinit(struct retrieve_sieve_run **_run)
 }
 
 static int
-retrieve_sieve_exec_script(struct retrieve_sieve_run *run,
-			   struct retrieve_sieve_exec *exec,
+retrieve_sieve_exec_script(struct retrieve_sieve_exec *exec,
 			   const struct retrieve_sieve_script *rscript,
 			   enum sieve_execute_flags extra_flags)
 {
@@ -499,7 +522,7 @@ retrieve_sieve_exec_script(struct retrieve_sieve_run *run,
 
 	exec->eenv.flags = rscript->flags | extra_flags;
 	interp = sieve_interpreter_create(rscript->sbin, NULL, &exec->eenv,
-					  run->ehandler);
+					  rscript->ehandler);
 	if (interp == NULL)
 		return SIEVE_EXEC_BIN_CORRUPT;
 	ret = sieve_interpreter_run(interp, exec->result);
@@ -511,18 +534,16 @@ retrieve_sieve_exec_script(struct retrieve_sieve_run *run,
    the result. *keep_r tells whether the implicit keep is still wanted
    afterwards. Returns TRUE when the script ran and executed fine. */
 static bool
-retrieve_sieve_exec_step(struct retrieve_sieve_run *run,
-			 struct retrieve_sieve_exec *exec,
+retrieve_sieve_exec_step(struct retrieve_sieve_exec *exec,
 			 const struct retrieve_sieve_script *rscript,
 			 enum sieve_execute_flags extra_flags, bool *keep_r)
 {
 	*keep_r = FALSE;
-	exec->status = retrieve_sieve_exec_script(run, exec, rscript,
-						  extra_flags);
+	exec->status = retrieve_sieve_exec_script(exec, rscript, extra_flags);
 	if (exec->status != SIEVE_EXEC_OK)
 		return FALSE;
 	exec->status = sieve_result_execute(exec->rexec, SIEVE_EXEC_OK,
-					    FALSE, run->ehandler, keep_r);
+					    FALSE, rscript->ehandler, keep_r);
 	return exec->status == SIEVE_EXEC_OK;
 }
 
@@ -554,7 +575,7 @@ retrieve_sieve_run_chain(struct retrieve_sieve_run *run,
 	exec.status = SIEVE_EXEC_OK;
 
 	array_foreach(&run->scripts, rscript) {
-		if (!retrieve_sieve_exec_step(run, &exec, rscript, 0, &keep) ||
+		if (!retrieve_sieve_exec_step(&exec, rscript, 0, &keep) ||
 		    !keep)
 			break;
 	}
@@ -566,7 +587,7 @@ retrieve_sieve_run_chain(struct retrieve_sieve_run *run,
 	    !sieve_result_executed_delivery(exec.rexec)) {
 		e_debug(run->event, "Sieve: running the discard script");
 		sieve_result_set_keep_action(exec.result, NULL, &act_store);
-		(void)retrieve_sieve_exec_step(run, &exec, &run->discard,
+		(void)retrieve_sieve_exec_step(&exec, &run->discard,
 			SIEVE_EXECUTE_FLAG_DEFER_KEEP, &keep);
 		if (exec.status == SIEVE_EXEC_FAILURE)
 			exec.status = SIEVE_EXEC_KEEP_FAILED;
@@ -576,7 +597,9 @@ retrieve_sieve_run_chain(struct retrieve_sieve_run *run,
 	exec.eenv.flags = 0;
 	sieve_result_set_keep_action(exec.result, NULL, &act_store);
 	status = sieve_result_execute(exec.rexec, exec.status, TRUE,
-				      run->ehandler, &keep);
+				      run->user_ehandler != NULL ?
+				      run->user_ehandler : run->ehandler,
+				      &keep);
 	e_debug(run->event, "Sieve chain finished (status=%s, keep=%s)",
 		sieve_execution_exitcode_to_str(status),
 		keep ? "yes" : "no");
@@ -587,6 +610,21 @@ retrieve_sieve_run_chain(struct retrieve_sieve_run *run,
 	sieve_execute_deinit(&exec.eenv);
 	pool_unref(&exec.pool);
 	return status;
+}
+
+static void
+retrieve_sieve_run_add_failure_keep(struct retrieve_sieve_run *run,
+				    const char *default_mailbox)
+{
+	const struct retrieve_sieve_store *store;
+	struct retrieve_sieve_store *keep;
+
+	array_foreach(&run->stores, store) {
+		if (strcmp(store->folder, default_mailbox) == 0)
+			return;
+	}
+	keep = array_append_space(&run->stores);
+	keep->folder = p_strdup(run->msg_pool, default_mailbox);
 }
 
 int retrieve_sieve_run_message(struct retrieve_sieve_run *run,
@@ -634,9 +672,12 @@ int retrieve_sieve_run_message(struct retrieve_sieve_run *run,
 	senv.exec_status = &estatus;
 
 	ret = retrieve_sieve_run_chain(run, &msgdata, &senv);
-	if (ret == SIEVE_EXEC_FAILURE && array_count(&run->stores) > 0) {
-		/* the script failed, Pigeonhole fell back to the implicit
-		   keep, which we captured: as lda-sieve, a success */
+	if (ret == SIEVE_EXEC_FAILURE) {
+		/* the script failed and Pigeonhole did the failure keep
+		   (a skipped store). Implicit side effects apply only to a
+		   successful keep, so it wasn't captured: it goes into the
+		   default folder, unless a store already committed there. */
+		retrieve_sieve_run_add_failure_keep(run, default_mailbox);
 		e_warning(run->event, "Execution of the Sieve script failed, "
 			  "but implicit keep was successful");
 	} else if (ret != SIEVE_EXEC_OK) {
