@@ -4,6 +4,7 @@
 #include "array.h"
 #include "ioloop.h"
 #include "str.h"
+#include "str-sanitize.h"
 #include "istream.h"
 #include "istream-concat.h"
 #include "message-date.h"
@@ -773,6 +774,11 @@ retrieve_deliver_sieve_store_box(struct retrieve_deliver *deliver,
 	e_warning(deliver->event, "Sieve: %s: can't store into %s (%s), "
 		  "keeping it in %s instead", retrieve_deliver_msg_name(msg),
 		  stores[idx].folder, error, deliver->folder);
+	retrieve_sieve_run_user_error(deliver->sieve_run, t_strdup_printf(
+		"%s: failed to store into mailbox %s (%s), "
+		"kept in %s instead", retrieve_deliver_msg_name(msg),
+		str_sanitize(stores[idx].folder, 256), error,
+		deliver->folder));
 	for (i = 0; i < count; i++) {
 		if (strcmp(stores[i].folder, deliver->folder) == 0)
 			*fell_back = TRUE;

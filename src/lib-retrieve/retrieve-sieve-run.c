@@ -688,3 +688,10 @@ int retrieve_sieve_run_message(struct retrieve_sieve_run *run,
 	*stores_r = array_get(&run->stores, count_r);
 	return 0;
 }
+
+void retrieve_sieve_run_user_error(struct retrieve_sieve_run *run,
+				   const char *message)
+{
+	if (run->user_ehandler != NULL)
+		sieve_error(run->user_ehandler, NULL, "%s", message);
+}

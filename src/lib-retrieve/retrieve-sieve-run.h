@@ -44,4 +44,10 @@ int retrieve_sieve_run_message(struct retrieve_sieve_run *run,
 			       const struct retrieve_sieve_store **stores_r,
 			       unsigned int *count_r, const char **error_r);
 
+/* Writes message as an error into the user's Sieve log (sieve_user_log),
+   if the personal script has one: for what we do on Sieve's behalf, e.g.
+   a store that went into the default folder instead. */
+void retrieve_sieve_run_user_error(struct retrieve_sieve_run *run,
+				   const char *message);
+
 #endif

@@ -5,7 +5,8 @@
 # as Pigeonhole's implicit keep does, with a warning; with fileinto+keep
 # it is there once. The run is ok and nothing stays on the remote. A
 # runtime error (a folder name that isn't UTF-8) fails the script: its
-# implicit keep stores the message, the error goes to the user's log.
+# implicit keep stores the message, the error goes to the user's log,
+# and so does the fallback of the invalid name.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 case_begin
@@ -52,5 +53,6 @@ assert_contains "$(cat "$RUN_ERR")" "can't store into a..b" "fallback logged"
 assert_contains "$(cat "$RUN_ERR")" "keeping it in INBOX instead" "fallback folder logged"
 [[ -f $home/.dovecot.sieve.log ]] || fail "no user log"
 assert_contains "$(cat -v "$home/.dovecot.sieve.log")" "invalid folder name" "runtime error in the user log"
+assert_contains "$(cat "$home/.dovecot.sieve.log")" "failed to store into mailbox a..b" "fallback in the user log"
 
 case_pass
