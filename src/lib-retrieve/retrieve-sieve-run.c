@@ -51,7 +51,9 @@
 
 /* One binary of the chain, in execution order */
 struct retrieve_sieve_script {
+	struct sieve_script *script;
 	struct sieve_binary *sbin;
+	enum sieve_compile_flags cpflags;
 	enum sieve_execute_flags flags;
 	/* where its errors go: the run's (not referenced here) */
 	struct sieve_error_handler *ehandler;
@@ -229,6 +231,22 @@ retrieve_sieve_binary_check(struct sieve_binary *sbin, const char **reason_r)
 	return TRUE;
 }
 
+/* Saves a binary that was compiled now (sieve_save() leaves one loaded
+   from disk alone), so that the next run or delivery loads it, as
+   lda-sieve does. A global script's binary may not be writable: then it
+   is compiled on every run, as lda-sieve logs. */
+static void
+retrieve_sieve_binary_save(struct retrieve_sieve_run *run,
+			   struct sieve_binary *sbin)
+{
+	enum sieve_error error;
+
+	if (sieve_save(sbin, FALSE, &error) < 0) {
+		e_debug(run->event, "Couldn't save the Sieve binary of %s",
+			sieve_binary_source(sbin));
+	}
+}
+
 /* Opens (compiles if needed) script, checks its extensions and appends it
    to the chain (or makes it the discard script). Returns 1 when done or
    when the script turns out not to exist, 0 when this run must go
@@ -263,11 +281,15 @@ retrieve_sieve_run_add_script(struct retrieve_sieve_run *run,
 		sieve_close(&sbin);
 		return 0;
 	}
+	retrieve_sieve_binary_save(run, sbin);
 	if (discard)
 		rscript = &run->discard;
 	else
 		rscript = array_append_space(&run->scripts);
 	rscript->sbin = sbin;
+	rscript->script = script;
+	sieve_script_ref(script);
+	rscript->cpflags = personal ? SIEVE_COMPILE_FLAG_NOGLOBAL : 0;
 	rscript->flags = personal ? SIEVE_EXECUTE_FLAG_NOGLOBAL : 0;
 	rscript->ehandler = ehandler;
 	e_debug(run->event, "Sieve %s script %u: %s",
@@ -497,10 +519,14 @@ void retrieve_sieve_run_deinit(struct retrieve_sieve_run **_run)
 		return;
 	*_run = NULL;
 
-	array_foreach_modifiable(&run->scripts, rscript)
+	array_foreach_modifiable(&run->scripts, rscript) {
 		sieve_close(&rscript->sbin);
-	if (run->discard.sbin != NULL)
+		sieve_script_unref(&rscript->script);
+	}
+	if (run->discard.sbin != NULL) {
 		sieve_close(&run->discard.sbin);
+		sieve_script_unref(&run->discard.script);
+	}
 	if (run->user_ehandler != NULL)
 		sieve_error_handler_unref(&run->user_ehandler);
 	if (run->ehandler != NULL)
@@ -530,16 +556,52 @@ retrieve_sieve_exec_script(struct retrieve_sieve_exec *exec,
 	return ret;
 }
 
+/* The binary turned out corrupt while running: compile it again from its
+   script, as lda-sieve does. Returns FALSE when that fails (the message
+   then fails; the next run opens the scripts anew). */
+static bool
+retrieve_sieve_script_recompile(struct retrieve_sieve_run *run,
+				struct retrieve_sieve_script *rscript)
+{
+	struct sieve_binary *sbin;
+	enum sieve_error error;
+	const char *reason;
+
+	e_warning(run->event, "Sieve binary of %s is corrupt, recompiling",
+		  sieve_script_location(rscript->script));
+	sbin = sieve_compile_script(rscript->script, rscript->ehandler,
+				    rscript->cpflags, &error);
+	if (sbin == NULL)
+		return FALSE;
+	if (!retrieve_sieve_binary_check(sbin, &reason)) {
+		/* changed under us: the next run goes through
+		   mail_deliver() */
+		e_warning(run->event, "Recompiled Sieve script: %s", reason);
+		sieve_close(&sbin);
+		return FALSE;
+	}
+	sieve_close(&rscript->sbin);
+	rscript->sbin = sbin;
+	retrieve_sieve_binary_save(run, sbin);
+	return TRUE;
+}
+
 /* Runs one script and executes (without committing) what it added to
    the result. *keep_r tells whether the implicit keep is still wanted
    afterwards. Returns TRUE when the script ran and executed fine. */
 static bool
-retrieve_sieve_exec_step(struct retrieve_sieve_exec *exec,
-			 const struct retrieve_sieve_script *rscript,
+retrieve_sieve_exec_step(struct retrieve_sieve_run *run,
+			 struct retrieve_sieve_exec *exec,
+			 struct retrieve_sieve_script *rscript,
 			 enum sieve_execute_flags extra_flags, bool *keep_r)
 {
 	*keep_r = FALSE;
 	exec->status = retrieve_sieve_exec_script(exec, rscript, extra_flags);
+	if (exec->status == SIEVE_EXEC_BIN_CORRUPT &&
+	    retrieve_sieve_script_recompile(run, rscript)) {
+		exec->status = retrieve_sieve_exec_script(exec, rscript,
+							  extra_flags);
+	}
 	if (exec->status != SIEVE_EXEC_OK)
 		return FALSE;
 	exec->status = sieve_result_execute(exec->rexec, SIEVE_EXEC_OK,
@@ -559,7 +621,7 @@ retrieve_sieve_run_chain(struct retrieve_sieve_run *run,
 			 const struct sieve_script_env *senv)
 {
 	struct retrieve_sieve_exec exec;
-	const struct retrieve_sieve_script *rscript;
+	struct retrieve_sieve_script *rscript;
 	bool keep = FALSE;
 	int status;
 
@@ -574,8 +636,8 @@ retrieve_sieve_run_chain(struct retrieve_sieve_run *run,
 	exec.rexec = sieve_result_execution_create(exec.result, exec.pool);
 	exec.status = SIEVE_EXEC_OK;
 
-	array_foreach(&run->scripts, rscript) {
-		if (!retrieve_sieve_exec_step(&exec, rscript, 0, &keep) ||
+	array_foreach_modifiable(&run->scripts, rscript) {
+		if (!retrieve_sieve_exec_step(run, &exec, rscript, 0, &keep) ||
 		    !keep)
 			break;
 	}
@@ -587,7 +649,7 @@ retrieve_sieve_run_chain(struct retrieve_sieve_run *run,
 	    !sieve_result_executed_delivery(exec.rexec)) {
 		e_debug(run->event, "Sieve: running the discard script");
 		sieve_result_set_keep_action(exec.result, NULL, &act_store);
-		(void)retrieve_sieve_exec_step(&exec, &run->discard,
+		(void)retrieve_sieve_exec_step(run, &exec, &run->discard,
 			SIEVE_EXECUTE_FLAG_DEFER_KEEP, &keep);
 		if (exec.status == SIEVE_EXEC_FAILURE)
 			exec.status = SIEVE_EXEC_KEEP_FAILED;

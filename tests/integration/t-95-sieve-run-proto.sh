@@ -53,5 +53,6 @@ flags=$(doveadm -c "$LOCAL_BASE_CONF" -f tab fetch -u proto-dst flags \
 assert_contains "$flags" '\Flagged' "imap4flags flag"
 assert_contains "$flags" '$Proto' "imap4flags keyword"
 assert_contains "$(cat "$RUN_ERR")" "Running Sieve ourselves" "prototype used"
+[[ -f $home/.dovecot.svbin ]] || fail "the compiled binary was not saved"
 
 case_pass
