@@ -4,9 +4,10 @@
 #include "mail-types.h"
 
 /* PROTOTYPE (issue 9, doc/sieve-store-study.md): runs the user's Sieve
-   script through libdovecot-sieve directly, once compiled per run,
-   without letting Pigeonhole store anything. The caller saves the
-   message into the folders Sieve chose. */
+   scripts (sieve_before*, personal, sieve_after*, sieve_discard) through
+   libdovecot-sieve directly, opened once per run, without letting
+   Pigeonhole store anything. The caller saves the message into the
+   folders Sieve chose. */
 
 struct mail;
 struct mail_user;
@@ -26,8 +27,9 @@ struct retrieve_sieve_store {
 };
 
 /* Returns 1 and *run_r when the user's scripts can run this way, 0 when
-   the prototype can't handle the user's configuration (the caller uses
-   mail_deliver() instead; why in *error_r), -1 on error. */
+   they can't (no script, one that doesn't compile or can't be read, an
+   extension off the allowlist or mailboxexists: the caller uses
+   mail_deliver() for the run; why in *error_r), -1 on error. */
 int retrieve_sieve_run_init(struct mail_user *user, struct event *event,
 			    struct retrieve_sieve_run **run_r,
 			    const char **error_r);
