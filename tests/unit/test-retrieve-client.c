@@ -39,6 +39,7 @@ static bool test_commit_fails;
 /* the GUIDs find_guid() finds, and the last one saved */
 static const char *test_found_guid;
 static char test_last_guid[GUID_128_SIZE * 2 + 1];
+static char test_last_folder[256];
 
 int retrieve_deliver_init(struct mail_user *user ATTR_UNUSED,
 			  const struct retrieve_account_settings *set ATTR_UNUSED,
@@ -70,8 +71,22 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver ATTR_UNUSED,
 	}
 	test_assert(msg->guid != NULL && strlen(msg->guid) == GUID_128_SIZE * 2);
 	i_strocpy(test_last_guid, msg->guid, sizeof(test_last_guid));
+	i_strocpy(test_last_folder, msg->folder != NULL ? msg->folder : "INBOX",
+		  sizeof(test_last_folder));
 	test_staged++;
 	return 0;
+}
+
+bool retrieve_deliver_is_multi_folder(struct retrieve_deliver *deliver ATTR_UNUSED)
+{
+	return FALSE;
+}
+
+const char *retrieve_deliver_last_folder(struct retrieve_deliver *deliver ATTR_UNUSED,
+					 uint32_t *uid_min_r)
+{
+	*uid_min_r = 42;
+	return test_last_folder;
 }
 
 bool retrieve_deliver_is_direct(struct retrieve_deliver *deliver ATTR_UNUSED,
