@@ -1,14 +1,16 @@
 #!/bin/sh
 # Installs what is missing on Debian 12, then builds and installs
 # dovecot-retrieve into Dovecot's module directories. Run as root.
-# (clang and its runtimes: the fuzz targets, tests/run.sh --fuzz.)
+# (clang and its runtimes: the fuzz targets, tests/run.sh --fuzz;
+# spamassassin, spamd and rspamd: the spam scanner cases, which start
+# their own.)
 # Idempotent: a second run only rebuilds.
 set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="dovecot-dev dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
 dovecot-sieve autoconf automake libtool make gcc pkg-config openssl
-python3 valgrind clang libclang-rt-dev"
+python3 valgrind clang libclang-rt-dev spamassassin spamd rspamd"
 
 missing=""
 for p in $PACKAGES; do

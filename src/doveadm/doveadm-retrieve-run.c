@@ -33,6 +33,8 @@ static void cmd_retrieve_run_header(void)
 	cmd_retrieve_header_num("bytes");
 	cmd_retrieve_header_num("skipped");
 	cmd_retrieve_header_num("deleted");
+	/* delivered and marked as spam by retrieve_spam_scanner */
+	cmd_retrieve_header_num("spam");
 	/* messages or folders that failed while the run went on */
 	cmd_retrieve_header_num("errors");
 	doveadm_print_header_simple("result");
@@ -85,6 +87,7 @@ cmd_retrieve_print_folders(struct retrieve_cmd_context *ctx,
 		/* numeric columns: json asserts a number, never "" */
 		doveadm_print("0");
 		doveadm_print("0");
+		doveadm_print("0");
 		doveadm_print_num(folder->errors);
 		doveadm_print(folder->vanished ? "vanished" :
 			      folder->absent ? "absent" :
@@ -116,6 +119,7 @@ cmd_retrieve_run_account(struct retrieve_cmd_context *ctx,
 		doveadm_print("0");
 		doveadm_print("0");
 		doveadm_print("0");
+		doveadm_print("0");
 		doveadm_print(retrieve_result_code_name(
 			RETRIEVE_RESULT_CONFIG_ERROR));
 		doveadm_print(error);
@@ -137,6 +141,7 @@ cmd_retrieve_run_account(struct retrieve_cmd_context *ctx,
 	doveadm_print_num(result.bytes);
 	doveadm_print_num(result.skipped_too_large);
 	doveadm_print_num(result.deleted);
+	doveadm_print_num(result.spam);
 	for (i = 0; i < result.folders_count; i++)
 		errors += result.folders[i].errors;
 	doveadm_print_num(errors);

@@ -24,6 +24,9 @@ static void cmd_retrieve_status_header(void)
 	cmd_retrieve_header_num("total_messages");
 	cmd_retrieve_header_num("total_bytes");
 	cmd_retrieve_header_num("runs");
+	/* marked as spam by retrieve_spam_scanner: the last run, all runs */
+	cmd_retrieve_header_num("last_spam");
+	cmd_retrieve_header_num("total_spam");
 	doveadm_print_header_simple("schedule");
 	doveadm_print_header_simple("next_due");
 	doveadm_print_header_simple("schedule_reason");
@@ -120,7 +123,10 @@ cmd_retrieve_status_folders(struct retrieve_cmd_context *ctx,
 		doveadm_print_num(folder->last_messages);
 		doveadm_print_num(folder->total_messages);
 		doveadm_print_num(folder->total_bytes);
-		/* runs is numeric (json wants a number), the rest text */
+		/* runs and the spam counts are numeric (json wants a
+		   number), the rest text */
+		doveadm_print("0");
+		doveadm_print("0");
 		doveadm_print("0");
 		cmd_retrieve_print_empty(3);
 	}
@@ -132,7 +138,7 @@ static void cmd_retrieve_status_print_unknown(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 6; i++)
 		doveadm_print("0");
 	cmd_retrieve_print_empty(3);
 }
@@ -193,6 +199,8 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 		doveadm_print("0");
 		doveadm_print("0");
 		doveadm_print("0");
+		doveadm_print("0");
+		doveadm_print("0");
 	} else {
 		doveadm_print(cmd_retrieve_time(status.last_run));
 		doveadm_print(retrieve_result_code_name(status.last_result));
@@ -201,6 +209,8 @@ cmd_retrieve_status_account(struct retrieve_cmd_context *ctx,
 		doveadm_print_num(status.total_messages);
 		doveadm_print_num(status.total_bytes);
 		doveadm_print_num(status.runs);
+		doveadm_print_num(status.last_spam);
+		doveadm_print_num(status.total_spam);
 	}
 	cmd_retrieve_status_schedule(global, set);
 	cmd_retrieve_status_folders(ctx, user, key, folders, folders_count);

@@ -38,6 +38,8 @@ struct retrieve_client_staged {
 	uoff_t size;
 	int folder_idx;
 	uint32_t id;
+	/* the spam scanner's verdict, counted once committed */
+	enum retrieve_deliver_spam spam;
 };
 
 static void
@@ -52,6 +54,23 @@ retrieve_client_count(struct retrieve_client *client, int folder_idx,
 		folder = array_idx_modifiable(&client->folders, folder_idx);
 		folder->messages++;
 		folder->bytes += size;
+	}
+}
+
+static void
+retrieve_client_count_spam(struct retrieve_client *client,
+			   enum retrieve_deliver_spam spam)
+{
+	switch (spam) {
+	case RETRIEVE_DELIVER_SPAM_NONE:
+	case RETRIEVE_DELIVER_SPAM_HAM:
+		break;
+	case RETRIEVE_DELIVER_SPAM_SPAM:
+		client->result.spam++;
+		break;
+	case RETRIEVE_DELIVER_SPAM_UNSCANNED:
+		client->result.spam_unscanned++;
+		break;
 	}
 }
 
@@ -126,9 +145,11 @@ int retrieve_client_commit(struct retrieve_client *client)
 	} else {
 		e_debug(client->event, "Committed a batch of %u messages "
 			"into %s", count, client->batch_folder);
-		array_foreach(&client->batch, staged)
+		array_foreach(&client->batch, staged) {
 			retrieve_client_count(client, staged->folder_idx,
 					      staged->size);
+			retrieve_client_count_spam(client, staged->spam);
+		}
 		array_foreach(&client->batch, staged)
 			retrieve_client_committed(client, staged->id);
 	}
@@ -189,6 +210,7 @@ retrieve_client_stage(struct retrieve_client *client,
 	staged->size = size;
 	staged->folder_idx = client->cur_folder_idx;
 	staged->id = id;
+	staged->spam = retrieve_deliver_get_last_spam(client->deliver);
 	client->batch_folder = staged->msg.local_folder;
 	client->batch_bytes += size;
 
@@ -230,6 +252,9 @@ retrieve_client_deliver_sieve(struct retrieve_client *client,
 	if (i_stream_get_size(msg->input, TRUE, &size) <= 0)
 		size = 0;
 	retrieve_client_count(client, client->cur_folder_idx, size);
+	/* only what goes through Sieve is scanned for spam */
+	retrieve_client_count_spam(client,
+		retrieve_deliver_get_last_spam(client->deliver));
 	retrieve_client_committed(client, id);
 	return 0;
 }

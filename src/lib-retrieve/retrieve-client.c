@@ -237,6 +237,15 @@ void retrieve_client_run(struct retrieve_client *client)
 				       NULL, error);
 		return;
 	}
+	if (client->global_set->spam.scanner != NULL &&
+	    client->global_set->spam.scanner[0] != '\0' &&
+	    retrieve_deliver_spam_init(client->deliver,
+				       &client->global_set->spam,
+				       &error) < 0) {
+		retrieve_client_finish(client, RETRIEVE_RESULT_CONFIG_ERROR,
+				       NULL, error);
+		return;
+	}
 	if (retrieve_client_batch_recover(client, &error) < 0) {
 		retrieve_client_finish(client, RETRIEVE_RESULT_INTERNAL_ERROR,
 				       NULL, error);
@@ -301,13 +310,17 @@ static void retrieve_client_log_result(struct retrieve_client *client)
 		add_int("messages", result->messages)->
 		add_int("bytes", result->bytes)->
 		add_int("skipped", result->skipped_too_large)->
-		add_int("deleted", result->deleted);
+		add_int("deleted", result->deleted)->
+		add_int("spam", result->spam)->
+		add_int("spam_unscanned", result->spam_unscanned);
 
 	if (result->code == RETRIEVE_RESULT_OK) {
 		e_debug(e->event(), "Retrieved %u messages (%"PRIuUOFF_T
-			" bytes), deleted %u, skipped %u too large",
+			" bytes), deleted %u, skipped %u too large, "
+			"%u spam, %u not scanned for spam",
 			result->messages, result->bytes, result->deleted,
-			result->skipped_too_large);
+			result->skipped_too_large, result->spam,
+			result->spam_unscanned);
 		return;
 	}
 	e->add_str("error", result->error);
@@ -385,6 +398,7 @@ void retrieve_client_finish(struct retrieve_client *client,
 					  result->duration_msecs, result->code,
 					  result->resp_code, result->error,
 					  result->messages, result->bytes);
+		retrieve_state_set_spam(client->state, result->spam);
 		if (retrieve_state_commit(client->state, &state_error) < 0) {
 			e_error(client->event, "Couldn't save state: %s",
 				state_error);

@@ -44,6 +44,12 @@ struct retrieve_result {
 	unsigned int skipped_too_large;
 	/* Deleted on the remote (keep=no) */
 	unsigned int deleted;
+	/* Delivered and marked as spam by retrieve_spam_scanner */
+	unsigned int spam;
+	/* Delivered unscanned although a scanner is set (over
+	   retrieve_spam_max_size, or the scanner failed and
+	   retrieve_spam_failure=accept) */
+	unsigned int spam_unscanned;
 	time_t started;
 	unsigned int duration_msecs;
 	/* IMAP: per remote folder, in the order retrieved */

@@ -27,6 +27,7 @@
 #include "retrieve-deliver-settings.h"
 #include "retrieve-deliver.h"
 #include "retrieve-imap-folders.h"
+#include "retrieve-spam.h"
 
 /* GUID (or Received: id) -> its index in the caller's array */
 HASH_TABLE_DEFINE_TYPE(retrieve_guid, const char *, void *);
@@ -86,6 +87,14 @@ struct retrieve_deliver {
 	   folder's UIDNEXT when its batch began */
 	const char *last_folder;
 	uint32_t last_uid_min;
+
+	/* filter=yes with retrieve_spam_scanner */
+	struct retrieve_spam *spam;
+	enum retrieve_spam_failure spam_failure;
+	uoff_t spam_max_size;
+	const char *spam_folder;
+	/* what the scanner made of the last delivered message */
+	enum retrieve_deliver_spam last_spam;
 };
 
 int retrieve_deliver_global_init(const char **error_r)
@@ -396,6 +405,7 @@ void retrieve_deliver_deinit(struct retrieve_deliver **_deliver)
 	retrieve_sieve_run_deinit(&deliver->sieve_run);
 	if (deliver->box != NULL)
 		mailbox_free(&deliver->box);
+	retrieve_spam_deinit(&deliver->spam);
 	if (deliver->raw_user != NULL)
 		mail_user_unref(&deliver->raw_user);
 	event_unref(&deliver->event);
@@ -403,10 +413,102 @@ void retrieve_deliver_deinit(struct retrieve_deliver **_deliver)
 	pool_unref(&deliver->pool);
 }
 
-/* The message with our trace headers in front, streamed, not copied. */
+static const char *
+retrieve_deliver_msg_name(const struct retrieve_deliver_message *msg);
+
+int retrieve_deliver_spam_init(struct retrieve_deliver *deliver,
+			       const struct retrieve_spam_settings *set,
+			       const char **error_r)
+{
+	i_assert(deliver->spam == NULL);
+
+	if (!deliver->filter)
+		return 0;
+	if (retrieve_spam_init(set, deliver->event, &deliver->spam,
+			       error_r) < 0)
+		return -1;
+	deliver->spam_failure = set->failure;
+	deliver->spam_max_size = set->max_size;
+	deliver->spam_folder = p_strdup(deliver->pool, set->folder);
+	e_debug(deliver->event, "Scanning for spam with %s%s%s",
+		retrieve_spam_get_name(deliver->spam),
+		set->folder == NULL ? "" : ", spam into ",
+		set->folder == NULL ? "" : set->folder);
+	return 0;
+}
+
+enum retrieve_deliver_spam
+retrieve_deliver_get_last_spam(struct retrieve_deliver *deliver)
+{
+	return deliver->last_spam;
+}
+
+/* Scans the message for spam and appends the verdict's headers to hdr.
+   Returns 0 when it can be delivered (scanned, or unscanned by the
+   rules), -1 when not (error_r). */
+static int
+retrieve_deliver_spam_scan(struct retrieve_deliver *deliver,
+			   const struct retrieve_deliver_message *msg,
+			   string_t *hdr, const char **error_r)
+{
+	struct retrieve_spam_verdict verdict;
+	uoff_t start = msg->input->v_offset, size;
+	const char *error;
+	int ret;
+
+	if (i_stream_get_size(msg->input, TRUE, &size) <= 0) {
+		*error_r = t_strdup_printf("Can't get the size of %s: %s",
+			i_stream_get_name(msg->input),
+			i_stream_get_error(msg->input));
+		return -1;
+	}
+	size -= start;
+	if (size > deliver->spam_max_size) {
+		e_info(deliver->event, "%s: not scanned for spam: %"PRIuUOFF_T
+		       " bytes is over retrieve_spam_max_size %"PRIuUOFF_T,
+		       retrieve_deliver_msg_name(msg), size,
+		       deliver->spam_max_size);
+		deliver->last_spam = RETRIEVE_DELIVER_SPAM_UNSCANNED;
+		str_append(hdr, "X-Spam-Status: Unscanned (too large)\r\n");
+		return 0;
+	}
+
+	ret = retrieve_spam_scan(deliver->spam, msg->input, size,
+				 smtp_address_encode(deliver->rcpt_to),
+				 &verdict, &error);
+	i_stream_seek(msg->input, start);
+	if (ret < 0) {
+		error = t_strdup_printf("Spam scanner %s failed: %s",
+					retrieve_spam_get_name(deliver->spam),
+					error);
+		if (deliver->spam_failure == RETRIEVE_SPAM_FAILURE_TEMPFAIL) {
+			*error_r = error;
+			return -1;
+		}
+		e_warning(deliver->event, "%s (retrieve_spam_failure=accept: "
+			  "delivering %s unscanned)", error,
+			  retrieve_deliver_msg_name(msg));
+		deliver->last_spam = RETRIEVE_DELIVER_SPAM_UNSCANNED;
+		str_append(hdr, "X-Spam-Status: Unscanned (scanner failed)\r\n");
+		return 0;
+	}
+	deliver->last_spam = verdict.spam ? RETRIEVE_DELIVER_SPAM_SPAM :
+		RETRIEVE_DELIVER_SPAM_HAM;
+	if (verdict.spam) {
+		e_info(deliver->event, "%s: marked as spam (score %s, "
+		       "required %s)", retrieve_deliver_msg_name(msg),
+		       verdict.score, verdict.required);
+	}
+	retrieve_spam_verdict_headers(&verdict, hdr);
+	return 0;
+}
+
+/* The message with our trace headers (and the spam verdict's, spam_hdr
+   or NULL) in front, streamed, not copied. */
 static struct istream *
 retrieve_deliver_input_create(struct retrieve_deliver *deliver,
-			      const struct retrieve_deliver_message *msg)
+			      const struct retrieve_deliver_message *msg,
+			      const string_t *spam_hdr)
 {
 	struct istream *inputs[3], *input;
 	const char *protocol = msg->protocol != NULL ? msg->protocol :
@@ -433,6 +535,10 @@ retrieve_deliver_input_create(struct retrieve_deliver *deliver,
 		    msg->guid == NULL ? "" : msg->guid, deliver->account,
 		    smtp_address_encode(deliver->rcpt_to),
 		    message_date_create(ioloop_time));
+	/* below the trace, above every header of the message, so ours
+	   are the first X-Spam-* headers */
+	if (spam_hdr != NULL)
+		str_append_str(hdr, spam_hdr);
 
 	inputs[0] = i_stream_create_copy_from_data(str_data(hdr),
 						   str_len(hdr));
@@ -483,6 +589,17 @@ retrieve_deliver_error(enum mail_deliver_error code, const char *error)
 	return error;
 }
 
+/* Sieve's default folder (where the implicit keep goes): spam goes to
+   retrieve_spam_folder unless the user's Sieve files it itself */
+static const char *
+retrieve_deliver_sieve_default(struct retrieve_deliver *deliver)
+{
+	if (deliver->last_spam == RETRIEVE_DELIVER_SPAM_SPAM &&
+	    deliver->spam_folder != NULL)
+		return deliver->spam_folder;
+	return deliver->folder;
+}
+
 static int
 retrieve_deliver_sieve(struct retrieve_deliver *deliver,
 		       const struct retrieve_deliver_message *msg,
@@ -496,6 +613,7 @@ retrieve_deliver_sieve(struct retrieve_deliver *deliver,
 	struct mail *mail;
 	enum mail_deliver_error error_code;
 	const char *error;
+	const char *default_mailbox = retrieve_deliver_sieve_default(deliver);
 	int ret;
 
 	if (raw_mailbox_alloc_stream(deliver->raw_user, input,
@@ -523,12 +641,12 @@ retrieve_deliver_sieve(struct retrieve_deliver *deliver,
 	dinput.mail_from = &null_sender;
 	dinput.rcpt_to = deliver->rcpt_to;
 	dinput.rcpt_user = deliver->user;
-	dinput.rcpt_default_mailbox = deliver->folder;
+	dinput.rcpt_default_mailbox = default_mailbox;
 	dinput.save_dest_mail = FALSE;
 
 	mail_deliver_init(&dctx, &dinput);
 	if ((msg->flags & MAIL_SEEN) != 0)
-		retrieve_deliver_seen_set_folder(deliver->folder);
+		retrieve_deliver_seen_set_folder(default_mailbox);
 	ret = mail_deliver(&dctx, &error_code, &error);
 	retrieve_deliver_seen_set_folder(NULL);
 	if (ret < 0 && input->stream_errno != 0) {
@@ -757,6 +875,8 @@ retrieve_deliver_sieve_store_box(struct retrieve_deliver *deliver,
 				 bool *fell_back, bool *skip_r,
 				 const char **error_r)
 {
+	const char *default_folder =
+		retrieve_deliver_sieve_default(deliver);
 	struct retrieve_deliver_sieve_box *sbox;
 	const char *error, *error2;
 	unsigned int i;
@@ -767,20 +887,20 @@ retrieve_deliver_sieve_store_box(struct retrieve_deliver *deliver,
 					      &permanent, &error);
 	if (sbox != NULL)
 		return sbox;
-	if (!permanent || strcmp(stores[idx].folder, deliver->folder) == 0) {
+	if (!permanent || strcmp(stores[idx].folder, default_folder) == 0) {
 		*error_r = error;
 		return NULL;
 	}
 	e_warning(deliver->event, "Sieve: %s: can't store into %s (%s), "
 		  "keeping it in %s instead", retrieve_deliver_msg_name(msg),
-		  stores[idx].folder, error, deliver->folder);
+		  stores[idx].folder, error, default_folder);
 	retrieve_sieve_run_user_error(deliver->sieve_run, t_strdup_printf(
 		"%s: failed to store into mailbox %s (%s), "
 		"kept in %s instead", retrieve_deliver_msg_name(msg),
 		str_sanitize(stores[idx].folder, 256), error,
-		deliver->folder));
+		default_folder));
 	for (i = 0; i < count; i++) {
-		if (strcmp(stores[i].folder, deliver->folder) == 0)
+		if (strcmp(stores[i].folder, default_folder) == 0)
 			*fell_back = TRUE;
 	}
 	if (*fell_back) {
@@ -789,11 +909,11 @@ retrieve_deliver_sieve_store_box(struct retrieve_deliver *deliver,
 		return NULL;
 	}
 	*fell_back = TRUE;
-	sbox = retrieve_deliver_sieve_box_get(deliver, deliver->folder,
+	sbox = retrieve_deliver_sieve_box_get(deliver, default_folder,
 					      &permanent, &error2);
 	if (sbox == NULL) {
 		*error_r = t_strdup_printf("%s, and keeping it in %s failed: "
-					   "%s", error, deliver->folder,
+					   "%s", error, default_folder,
 					   error2);
 	}
 	return sbox;
@@ -805,6 +925,8 @@ retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 			     const struct retrieve_deliver_message *msg,
 			     struct istream *input, const char **error_r)
 {
+	const char *default_folder =
+		retrieve_deliver_sieve_default(deliver);
 	const struct retrieve_sieve_store *stores;
 	struct retrieve_deliver_sieve_box *sbox;
 	struct mailbox *box;
@@ -829,7 +951,7 @@ retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 	mail = mail_alloc(t, 0, NULL);
 	mail_set_seq(mail, 1);
 	ret = retrieve_sieve_run_message(deliver->sieve_run, mail,
-					 deliver->rcpt_to, deliver->folder,
+					 deliver->rcpt_to, default_folder,
 					 &stores, &count, error_r);
 	mail_free(&mail);
 	mailbox_transaction_rollback(&t);
@@ -853,7 +975,7 @@ retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 		} else {
 			/* as through mail_deliver(): \Seen where the
 			   keep lands */
-			flags = strcmp(sbox->vname, deliver->folder) == 0 ?
+			flags = strcmp(sbox->vname, default_folder) == 0 ?
 				(msg->flags & MAIL_SEEN) : 0;
 			keywords = NULL;
 		}
@@ -1067,9 +1189,12 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 			     const char **error_r)
 {
 	struct istream *input;
+	string_t *spam_hdr = NULL;
+	bool filter = deliver->filter && !msg->no_filter;
 	int ret;
 
 	i_assert(msg->input->seekable);
+	deliver->last_spam = RETRIEVE_DELIVER_SPAM_NONE;
 
 	if (msg->input->stream_errno != 0) {
 		*error_r = t_strdup_printf("read(%s) failed: %s",
@@ -1078,12 +1203,17 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 		return -1;
 	}
 
-	input = retrieve_deliver_input_create(deliver, msg);
-	if (deliver->filter && !msg->no_filter &&
-	    deliver->sieve_run != NULL) {
+	if (filter && deliver->spam != NULL) {
+		spam_hdr = t_str_new(256);
+		if (retrieve_deliver_spam_scan(deliver, msg, spam_hdr,
+					       error_r) < 0)
+			return -1;
+	}
+	input = retrieve_deliver_input_create(deliver, msg, spam_hdr);
+	if (filter && deliver->sieve_run != NULL) {
 		ret = retrieve_deliver_sieve_store(deliver, msg, input,
 						   error_r);
-	} else if (!retrieve_deliver_is_direct(deliver, msg)) {
+	} else if (filter) {
 		i_assert(deliver->batch == NULL);
 		ret = retrieve_deliver_sieve(deliver, msg, input, error_r);
 		if (ret == 0)
@@ -1092,6 +1222,8 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 		ret = retrieve_deliver_save(deliver, msg, input, error_r);
 	}
 	i_stream_unref(&input);
+	if (ret < 0)
+		deliver->last_spam = RETRIEVE_DELIVER_SPAM_NONE;
 	return ret;
 }
 

@@ -5,6 +5,19 @@
 
 struct mail_user;
 struct retrieve_account_settings;
+struct retrieve_spam_settings;
+
+/* What the spam scanner made of a delivered message */
+enum retrieve_deliver_spam {
+	/* not scanned: no scanner, filter=no or a direct save */
+	RETRIEVE_DELIVER_SPAM_NONE = 0,
+	RETRIEVE_DELIVER_SPAM_HAM,
+	RETRIEVE_DELIVER_SPAM_SPAM,
+	/* a scanner is set, but the message was over
+	   retrieve_spam_max_size or the scanner failed with
+	   retrieve_spam_failure=accept */
+	RETRIEVE_DELIVER_SPAM_UNSCANNED,
+};
 
 /* One retrieved message to deliver. */
 struct retrieve_deliver_message {
@@ -52,6 +65,19 @@ int retrieve_deliver_init(struct mail_user *user,
 			  const char **error_r);
 /* An uncommitted batch is rolled back */
 void retrieve_deliver_deinit(struct retrieve_deliver **deliver);
+
+/* With filter=yes, every message that goes through Sieve is first
+   scanned by set's scanner (set->scanner non-empty): the verdict is
+   added as X-Spam-* headers, spam goes to set->folder when set, and a
+   failed scan fails the delivery (retrieve_spam_failure=tempfail). Does
+   nothing with filter=no. */
+int retrieve_deliver_spam_init(struct retrieve_deliver *deliver,
+			       const struct retrieve_spam_settings *set,
+			       const char **error_r);
+/* The scanner's verdict on the message the last successful
+   retrieve_deliver_message() delivered */
+enum retrieve_deliver_spam
+retrieve_deliver_get_last_spam(struct retrieve_deliver *deliver);
 
 /* Delivers one message. Through Sieve it is committed at once: returns
    1. A direct save goes into the transaction (the batch) of its folder,

@@ -7,6 +7,7 @@
 #include "net.h"
 #include "sha2.h"
 #include "hex-binary.h"
+#include "retrieve-spam.h"
 #include "retrieve-settings.h"
 
 #include <ctype.h>
@@ -18,6 +19,8 @@
 #define RETRIEVE_DEFAULT_MAX_MESSAGE_SIZE (512ULL*1024*1024)
 #define RETRIEVE_DEFAULT_MESSAGE_TIMEOUT_SECS (10*60)
 #define RETRIEVE_DEFAULT_FOLDER "INBOX"
+#define RETRIEVE_DEFAULT_SPAM_TIMEOUT_SECS 30
+#define RETRIEVE_DEFAULT_SPAM_MAX_SIZE (20ULL*1024*1024)
 
 /* A quoted URL is cut so that an error stays a readable single line */
 #define RETRIEVE_URL_ERROR_MAX_LEN 128
@@ -136,6 +139,65 @@ int retrieve_global_settings_check_ip(const struct retrieve_global_settings *set
 	return -1;
 }
 
+static int
+retrieve_spam_settings_parse(const struct retrieve_setting_source *src,
+			     struct retrieve_spam_settings *set_r,
+			     const char **error_r)
+{
+	static const char *const failure_names[] = {
+		"tempfail", "accept", NULL
+	};
+	const char *value, *error;
+	unsigned int idx;
+
+	value = retrieve_setting_get(src, "spam_scanner");
+	set_r->scanner = value == NULL ? "" : value;
+	if (*set_r->scanner != '\0' &&
+	    retrieve_spam_scanner_check(set_r->scanner, &error) < 0) {
+		*error_r = retrieve_setting_error(src, "spam_scanner", error,
+						  value);
+		return -1;
+	}
+	if (retrieve_setting_get_time(src, "spam_timeout",
+				      RETRIEVE_DEFAULT_SPAM_TIMEOUT_SECS, TRUE,
+				      &set_r->timeout_secs, error_r) < 0 ||
+	    retrieve_setting_get_keyword(src, "spam_failure", failure_names,
+					 RETRIEVE_SPAM_FAILURE_TEMPFAIL, &idx,
+					 error_r) < 0 ||
+	    retrieve_setting_get_size(src, "spam_max_size",
+				      RETRIEVE_DEFAULT_SPAM_MAX_SIZE, FALSE,
+				      &set_r->max_size, error_r) < 0)
+		return -1;
+	set_r->failure = idx;
+
+	value = retrieve_setting_get(src, "spam_folder");
+	if (value == NULL || *value == '\0')
+		set_r->folder = NULL;
+	else if (!uni_utf8_str_is_valid(value) ||
+		 strpbrk(value, "\r\n\t") != NULL) {
+		*error_r = retrieve_setting_error(src, "spam_folder",
+			"not a valid folder name", value);
+		return -1;
+	} else {
+		set_r->folder = value;
+	}
+
+	value = retrieve_setting_get(src, "spam_settings_id");
+	if (value == NULL || *value == '\0')
+		set_r->settings_id = NULL;
+	else if (strlen(value) > 256 ||
+		 strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789_.-") != strlen(value)) {
+		/* it becomes an HTTP header */
+		*error_r = retrieve_setting_error(src, "spam_settings_id",
+			"use letters, digits, '_', '.' and '-'", value);
+		return -1;
+	} else {
+		set_r->settings_id = value;
+	}
+	return 0;
+}
+
 int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
 				   struct retrieve_global_settings *set_r,
 				   const char **error_r)
@@ -175,7 +237,8 @@ int retrieve_global_settings_parse(retrieve_getenv_t *getenv, void *context,
 	    retrieve_setting_get_networks(&src, "allow_networks",
 					  &set_r->allow_networks, error_r) < 0 ||
 	    retrieve_setting_get_bool(&src, "on_login", TRUE,
-				      &set_r->on_login, error_r) < 0)
+				      &set_r->on_login, error_r) < 0 ||
+	    retrieve_spam_settings_parse(&src, &set_r->spam, error_r) < 0)
 		return -1;
 
 	value = retrieve_setting_get(&src, "state_dir");

@@ -10,6 +10,33 @@ enum retrieve_ssl_mode {
 	RETRIEVE_SSL_MODE_NONE,
 };
 
+/* retrieve_spam_failure: what a message meets when the scanner fails */
+enum retrieve_spam_failure {
+	/* the message stays on the remote, the run ends local_tempfail */
+	RETRIEVE_SPAM_FAILURE_TEMPFAIL = 0,
+	/* delivered unscanned, with a warning */
+	RETRIEVE_SPAM_FAILURE_ACCEPT,
+};
+
+/* The spam scanner of filter=yes deliveries (administrator-only) */
+struct retrieve_spam_settings {
+	/* retrieve_spam_scanner: "<backend>:<address>" ("spamd:127.0.0.1:783",
+	   "spamd:/run/spamd.sock", "rspamd:http://127.0.0.1:11333"), checked by its backend; "" (or NULL in a
+	   zeroed struct) = none */
+	const char *scanner;
+	/* retrieve_spam_timeout (30s): wall-clock limit of one scan */
+	unsigned int timeout_secs;
+	enum retrieve_spam_failure failure;
+	/* retrieve_spam_max_size (20M): larger messages are not scanned */
+	uoff_t max_size;
+	/* retrieve_spam_folder: where spam is kept when Sieve does not file
+	   it elsewhere; NULL = the account's folder */
+	const char *folder;
+	/* retrieve_spam_settings_id: rspamd's Settings-ID header; NULL =
+	   none */
+	const char *settings_id;
+};
+
 /* Administrator-wide plugin {} settings. Their names are ones no account
    option uses, so retrieve_OPTION never means two things. */
 struct retrieve_global_settings {
@@ -40,6 +67,8 @@ struct retrieve_global_settings {
 	   Space or comma separated, checked when parsed; "" when unset. */
 	const char *deny_networks;
 	const char *allow_networks;
+	/* retrieve_spam_*: the spam scanner */
+	struct retrieve_spam_settings spam;
 
 	/* retrieve_on_login (yes): a login runs the accounts that are at
 	   least half an interval old. The user's own choice, not an

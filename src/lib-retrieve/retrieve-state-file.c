@@ -18,10 +18,11 @@
 /* Layout of <identity>.state, one record per line, fields separated by
    tabs and escaped with str_tabescape():
 
-     dovecot-retrieve-state	5
+     dovecot-retrieve-state	6
      status	<last_run> <duration_msecs> <result> <error> <last_messages>
 		<last_bytes> <total_messages> <total_bytes> <runs>
 		<consecutive_failures> <resp_code> <login_delay_secs>
+		<last_spam> <total_spam>
      journal	<generation>
      folder	<name> <uidvalidity> <last_run> <last_messages>
 		<last_bytes> <last_errors> <last_error> <total_messages>
@@ -40,7 +41,9 @@
    listed); older versions read as listed. Version 5 added the status's
    <resp_code> (the remote's response code behind the last result, ""
    for none) and <login_delay_secs> (the POP3 server's announced
-   LOGIN-DELAY, 0 for none); older versions read as none. */
+   LOGIN-DELAY, 0 for none); older versions read as none. Version 6
+   added the status's <last_spam> and <total_spam> (messages marked as
+   spam by the scanner); older versions read as 0. */
 
 static const char *
 retrieve_state_parser_error(struct retrieve_state_parser *parser,
@@ -62,7 +65,8 @@ retrieve_state_parse_status(struct retrieve_state_parser *parser,
 {
 	struct retrieve_state_status *status = parser->status;
 	unsigned int fields = parser->version < 5 ?
-		RETRIEVE_STATE_STATUS_V1_FIELDS : RETRIEVE_STATE_STATUS_FIELDS;
+		RETRIEVE_STATE_STATUS_V1_FIELDS : parser->version < 6 ?
+		RETRIEVE_STATE_STATUS_V5_FIELDS : RETRIEVE_STATE_STATUS_FIELDS;
 	const char *field = NULL;
 
 	if (str_array_length(args) != fields) {
@@ -96,6 +100,12 @@ retrieve_state_parse_status(struct retrieve_state_parser *parser,
 	else if (parser->version >= 5 &&
 		 str_to_uint(args[11], &status->login_delay_secs) < 0)
 		field = "login_delay_secs";
+	else if (parser->version >= 6 &&
+		 str_to_uint(args[12], &status->last_spam) < 0)
+		field = "last_spam";
+	else if (parser->version >= 6 &&
+		 str_to_uint64(args[13], &status->total_spam) < 0)
+		field = "total_spam";
 	if (field != NULL) {
 		*error_r = t_strdup_printf("invalid number in status field %s",
 					   field);
@@ -456,7 +466,8 @@ retrieve_state_write_status(struct retrieve_state *state, string_t *str)
 		    status->runs, status->consecutive_failures);
 	if (status->last_resp_code != NULL)
 		str_append_tabescaped(str, status->last_resp_code);
-	str_printfa(str, "\t%u\n", status->login_delay_secs);
+	str_printfa(str, "\t%u\t%u\t%"PRIu64"\n", status->login_delay_secs,
+		    status->last_spam, status->total_spam);
 }
 
 static void

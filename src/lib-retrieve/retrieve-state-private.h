@@ -9,11 +9,12 @@
    and the lock (retrieve-state-lock.c). */
 
 #define RETRIEVE_STATE_HEADER "dovecot-retrieve-state"
-#define RETRIEVE_STATE_VERSION 5
+#define RETRIEVE_STATE_VERSION 6
 #define RETRIEVE_JOURNAL_HEADER "dovecot-retrieve-journal"
-/* status record fields after "status" in versions 1-4 and 5 */
+/* status record fields after "status" in versions 1-4, 5 and 6 */
 #define RETRIEVE_STATE_STATUS_V1_FIELDS 10
-#define RETRIEVE_STATE_STATUS_FIELDS 12
+#define RETRIEVE_STATE_STATUS_V5_FIELDS 12
+#define RETRIEVE_STATE_STATUS_FIELDS 14
 /* folder record fields after "folder" in versions 1, 2-3 and 4 */
 #define RETRIEVE_STATE_FOLDER_V1_FIELDS 2
 #define RETRIEVE_STATE_FOLDER_V2_FIELDS 9

@@ -575,6 +575,12 @@ void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 		status->consecutive_failures++;
 }
 
+void retrieve_state_set_spam(struct retrieve_state *state, unsigned int spam)
+{
+	state->status.last_spam = spam;
+	state->status.total_spam += spam;
+}
+
 void retrieve_state_set_login_delay(struct retrieve_state *state,
 				    unsigned int secs)
 {

@@ -33,6 +33,10 @@ struct retrieve_state_status {
 	/* the POP3 server's announced LOGIN-DELAY (CAPA, RFC 2449), as
 	   the last run that saw one read it; 0 = none known */
 	unsigned int login_delay_secs;
+	/* delivered and marked as spam (retrieve_spam_scanner): by the
+	   last run, by all runs */
+	unsigned int last_spam;
+	uint64_t total_spam;
 };
 
 /* One remote folder's part of the runs (IMAP) */
@@ -189,6 +193,8 @@ void retrieve_state_set_result(struct retrieve_state *state, time_t started,
 			       unsigned int messages, uoff_t bytes);
 /* Records the LOGIN-DELAY the server announced (kept until a later run
    reads another). */
+/* The run's spam count (after retrieve_state_set_result()) */
+void retrieve_state_set_spam(struct retrieve_state *state, unsigned int spam);
 void retrieve_state_set_login_delay(struct retrieve_state *state,
 				    unsigned int secs);
 

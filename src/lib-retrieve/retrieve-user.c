@@ -25,6 +25,12 @@ static const char *const retrieve_admin_only_settings[] = {
 	"retrieve_allow_ssl_verify_no",
 	"retrieve_allow_networks",
 	"retrieve_deny_networks",
+	"retrieve_spam_scanner",
+	"retrieve_spam_timeout",
+	"retrieve_spam_failure",
+	"retrieve_spam_max_size",
+	"retrieve_spam_folder",
+	"retrieve_spam_settings_id",
 	NULL
 };
 

@@ -7,7 +7,8 @@
 # Usage: tests/fuzz/run.sh [-t SECONDS] [TARGET...]
 #
 #   -t SECONDS  fuzzing time per target (default $FUZZ_TIME or 30)
-#   TARGET      pop3-reply, url, settings, state, imap-fetch, imap-folders
+#   TARGET      pop3-reply, url, settings, state, imap-fetch, imap-folders,
+#               spamd-reply, rspamd-reply
 #               (default: all)
 #
 # Environment: FUZZ_BUILD (build directory, default build-fuzz/ in the

@@ -30,6 +30,7 @@
 #   lib-folders.sh   the IMAP folder-name cases
 #   lib-service.sh   the automatic retrieval service's instance
 #   lib-pop3-hostile.sh  the hostile POP3 scenarios
+#   lib-spam.sh      the spam scanner cases: real spamd and rspamd, fakes
 
 set -u
 set -o pipefail
@@ -65,3 +66,5 @@ source "$IT_DIR/lib-folders.sh"
 source "$IT_DIR/lib-service.sh"
 # shellcheck source=tests/integration/lib-pop3-hostile.sh
 source "$IT_DIR/lib-pop3-hostile.sh"
+# shellcheck source=tests/integration/lib-spam.sh
+source "$IT_DIR/lib-spam.sh"

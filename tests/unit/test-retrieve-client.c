@@ -141,6 +141,19 @@ int retrieve_deliver_find_guids(struct retrieve_deliver *deliver ATTR_UNUSED,
 	return 0;
 }
 
+int retrieve_deliver_spam_init(struct retrieve_deliver *deliver ATTR_UNUSED,
+			       const struct retrieve_spam_settings *set ATTR_UNUSED,
+			       const char **error_r ATTR_UNUSED)
+{
+	return 0;
+}
+
+enum retrieve_deliver_spam
+retrieve_deliver_get_last_spam(struct retrieve_deliver *deliver ATTR_UNUSED)
+{
+	return RETRIEVE_DELIVER_SPAM_NONE;
+}
+
 const char *retrieve_deliver_temp_prefix(struct retrieve_deliver *deliver ATTR_UNUSED)
 {
 	return "/tmp/test-retrieve-client.";

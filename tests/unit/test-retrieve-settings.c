@@ -49,6 +49,50 @@ static void test_retrieve_global_settings_defaults(void)
 	test_assert(global.message_timeout_secs == 10*60);
 	test_assert(!global.allow_ssl_verify_no);
 	test_assert(global.on_login);
+	test_assert_strcmp(global.spam.scanner, "");
+	test_assert(global.spam.timeout_secs == 30);
+	test_assert(global.spam.failure == RETRIEVE_SPAM_FAILURE_TEMPFAIL);
+	test_assert(global.spam.max_size == 20*1024*1024);
+	test_assert(global.spam.folder == NULL);
+	test_end();
+}
+
+static void test_retrieve_global_settings_spam(void)
+{
+	static const char *const env[] = {
+		"retrieve_spam_scanner", "spamd:127.0.0.1:1783",
+		"retrieve_spam_timeout", "10s",
+		"retrieve_spam_failure", "accept",
+		"retrieve_spam_max_size", "1M",
+		"retrieve_spam_folder", "Junk",
+		"retrieve_spam_settings_id", "retrieve-1.x",
+		NULL
+	};
+	static const char *const valid[] = {
+		"spamd:127.0.0.1", "spamd:[::1]:783", "spamd:::1",
+		"spamd:/run/spamd.sock", "rspamd:http://127.0.0.1:11333",
+		"rspamd:http://[::1]:11333/", "rspamd:http://127.0.0.1/rspamd",
+	};
+	struct retrieve_global_settings global;
+	const char *env2[3], *error;
+	unsigned int i;
+
+	test_begin("retrieve global settings: spam");
+	test_assert(retrieve_global_settings_parse(test_env_getenv, (void *)env,
+						   &global, &error) == 0);
+	test_assert_strcmp(global.spam.scanner, "spamd:127.0.0.1:1783");
+	test_assert(global.spam.timeout_secs == 10);
+	test_assert(global.spam.failure == RETRIEVE_SPAM_FAILURE_ACCEPT);
+	test_assert(global.spam.max_size == 1024*1024);
+	test_assert_strcmp(global.spam.folder, "Junk");
+	test_assert_strcmp(global.spam.settings_id, "retrieve-1.x");
+	for (i = 0; i < N_ELEMENTS(valid); i++) {
+		env2[0] = "retrieve_spam_scanner";
+		env2[1] = valid[i];
+		env2[2] = NULL;
+		test_assert_idx(retrieve_global_settings_parse(test_env_getenv,
+			(void *)env2, &global, &error) == 0, i);
+	}
 	test_end();
 }
 
@@ -120,6 +164,34 @@ static void test_retrieve_global_settings_invalid(void)
 		  "retrieve_allow_ssl_verify_no: invalid boolean" },
 		{ "retrieve_on_login", "on",
 		  "retrieve_on_login: invalid boolean" },
+		{ "retrieve_spam_scanner", "clamd:127.0.0.1:3310",
+		  "retrieve_spam_scanner: unknown scanner" },
+		{ "retrieve_spam_scanner", "spamd",
+		  "retrieve_spam_scanner: unknown scanner" },
+		{ "retrieve_spam_scanner", "spamd:spamd.example.org:783",
+		  "retrieve_spam_scanner: spamd needs an IP address" },
+		{ "retrieve_spam_scanner", "spamd:127.0.0.1:0",
+		  "retrieve_spam_scanner: spamd needs an IP address" },
+		{ "retrieve_spam_scanner", "spamd:",
+		  "retrieve_spam_scanner: spamd needs an IP address" },
+		{ "retrieve_spam_timeout", "0",
+		  "retrieve_spam_timeout: must be greater than zero" },
+		{ "retrieve_spam_failure", "maybe",
+		  "retrieve_spam_failure: " },
+		{ "retrieve_spam_max_size", "0",
+		  "retrieve_spam_max_size: invalid size" },
+		{ "retrieve_spam_folder", "Junk\nX",
+		  "retrieve_spam_folder: not a valid folder name" },
+		{ "retrieve_spam_scanner", "rspamd:https://127.0.0.1:11333",
+		  "retrieve_spam_scanner: rspamd needs an http:// URL with an IP" },
+		{ "retrieve_spam_scanner", "rspamd:http://rspamd.example.org",
+		  "retrieve_spam_scanner: rspamd needs an http:// URL with an IP" },
+		{ "retrieve_spam_scanner", "rspamd:127.0.0.1:11333",
+		  "retrieve_spam_scanner: rspamd needs an http:// URL" },
+		{ "retrieve_spam_settings_id", "a b",
+		  "retrieve_spam_settings_id: use letters" },
+		{ "retrieve_spam_settings_id", "a\r\nX-Evil: 1",
+		  "retrieve_spam_settings_id: use letters" },
 	};
 	struct retrieve_global_settings global;
 	const char *env[3], *error;
@@ -609,6 +681,7 @@ int main(void)
 		test_retrieve_global_settings_defaults,
 		test_retrieve_global_settings_values,
 		test_retrieve_global_settings_invalid,
+		test_retrieve_global_settings_spam,
 		test_retrieve_account_key,
 		test_retrieve_account_defaults,
 		test_retrieve_account_options,

@@ -19,6 +19,7 @@
 #define TEST_STATE_HEADER_V3 "dovecot-retrieve-state\t3\n"
 #define TEST_STATE_HEADER_V4 "dovecot-retrieve-state\t4\n"
 #define TEST_STATE_HEADER_V5 "dovecot-retrieve-state\t5\n"
+#define TEST_STATE_HEADER_V6 "dovecot-retrieve-state\t6\n"
 #define TEST_STATUS_LINE "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\n"
 
 static char test_root[] = "/tmp/test-retrieve-state.XXXXXX";
@@ -364,7 +365,7 @@ static void test_retrieve_state_folder_status(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t5");
+			   "dovecot-retrieve-state\t6");
 
 	test_assert(test_read_folders(pool, &status, &folders, &count,
 				      &error) == 1);
@@ -446,7 +447,7 @@ static void test_retrieve_state_old_versions(void)
 
 	/* rewritten as the current version, nothing lost */
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t5");
+			   "dovecot-retrieve-state\t6");
 	state = test_state_open();
 	test_assert(retrieve_state_have_uid(state, "INBOX", "1"));
 	test_assert(retrieve_state_have_uid(state, "", "UIDL-a"));
@@ -479,13 +480,41 @@ static void test_retrieve_state_old_versions(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t5");
+			   "dovecot-retrieve-state\t6");
 	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
 					       &status, &error) == 1);
 	test_assert(status.consecutive_failures == 2 && status.runs == 3);
 	test_assert_strcmp(status.last_error,
 			   "PASS failed: -ERR [LOGIN-DELAY] wait");
 	test_assert(status.last_resp_code == NULL);
+
+	/* version 5: no spam counts, read as 0; then counted */
+	test_state_write_state_file(TEST_STATE_HEADER_V5
+		"status\t5\t0\tok\t\t1\t10\t7\t700\t3\t0\tIN-USE\t0\n"
+		"journal\t4\nfolder\t\t0\t0\t0\t0\t0\t\t0\t0\t0\n"
+		"uid\tUIDL-a\nend\t1\n");
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.last_spam == 0 && status.total_spam == 0);
+	test_assert_strcmp(status.last_resp_code, "IN-USE");
+	state = test_state_open();
+	retrieve_state_set_result(state, 1700000000, 5, RETRIEVE_RESULT_OK,
+				  NULL, NULL, 4, 3010);
+	retrieve_state_set_spam(state, 2);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	state = test_state_open();
+	retrieve_state_set_result(state, 1700000100, 5, RETRIEVE_RESULT_OK,
+				  NULL, NULL, 1, 10);
+	retrieve_state_set_spam(state, 1);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
+			   "dovecot-retrieve-state\t6");
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.last_spam == 1 && status.total_spam == 3);
+	test_assert(status.runs == 5 && status.total_messages == 12);
 	pool_unref(&pool);
 	test_end();
 }
@@ -659,8 +688,18 @@ static void test_retrieve_state_corrupt(void)
 		  "1: truncated (last line has no newline)" },
 		{ "garbage\n", NULL,
 		  "1: not a dovecot-retrieve state file (bad header)" },
-		{ "dovecot-retrieve-state\t6\n", NULL,
-		  "1: unsupported version '6'" },
+		{ "dovecot-retrieve-state\t7\n", NULL,
+		  "1: unsupported version '7'" },
+		/* version 6 status records add the spam counts */
+		{ TEST_STATE_HEADER_V6
+		  "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\t\t0\n", NULL,
+		  "2: status record has 12 fields, expected 14" },
+		{ TEST_STATE_HEADER_V5
+		  "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\t\t0\t0\t0\n",
+		  NULL, "2: status record has 14 fields, expected 12" },
+		{ TEST_STATE_HEADER_V6
+		  "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\t\t0\tx\t0\n",
+		  NULL, "2: invalid number in status field last_spam" },
 		/* version 5 status records carry resp_code and
 		   login_delay_secs, older ones don't */
 		{ TEST_STATE_HEADER_V5 TEST_STATUS_LINE, NULL,
@@ -993,7 +1032,7 @@ static void test_retrieve_state_folder_absent(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t5");
+			   "dovecot-retrieve-state\t6");
 	state = test_state_open();
 	test_assert(retrieve_state_mark_folder_absent(state, "Work"));
 	retrieve_state_close(&state);
