@@ -2,6 +2,7 @@
 
 #include "lib.h"
 #include "array.h"
+#include "hash.h"
 #include "istream.h"
 #include "guid.h"
 #include "retrieve-deliver.h"
@@ -84,8 +85,10 @@ retrieve_client_committed(struct retrieve_client *client, uint32_t id)
 
 static void retrieve_client_batch_clear(struct retrieve_client *client)
 {
-	if (array_is_created(&client->batch))
+	if (array_is_created(&client->batch)) {
 		array_clear(&client->batch);
+		array_clear(&client->batch_pending);
+	}
 	client->batch_bytes = 0;
 	client->batch_folder = NULL;
 	if (client->batch_pool != NULL)
@@ -120,8 +123,10 @@ int retrieve_client_commit(struct retrieve_client *client)
 	array_foreach(&client->batch, staged)
 		array_push_back(&msgs, &staged->msg);
 
-	if (retrieve_state_add_pending(client->state, array_front(&msgs),
-				       count, &error) < 0) {
+	if (retrieve_state_add_pending(client->state,
+				       array_front(&client->batch_pending),
+				       array_count(&client->batch_pending),
+				       &error) < 0) {
 		retrieve_deliver_rollback(client->deliver);
 		retrieve_client_local_error(client,
 			RETRIEVE_RESULT_INTERNAL_ERROR, t_strdup_printf(
@@ -165,8 +170,11 @@ retrieve_client_stage(struct retrieve_client *client,
 {
 	struct retrieve_deliver_message dmsg = *msg;
 	struct retrieve_client_staged *staged;
+	const struct retrieve_deliver_saved *saved;
+	struct retrieve_state_pending *pending;
 	const char *folder, *error;
 	guid_128_t guid;
+	unsigned int i, saved_count;
 	uoff_t size;
 
 	folder = retrieve_deliver_message_folder(client->deliver, msg);
@@ -179,6 +187,7 @@ retrieve_client_stage(struct retrieve_client *client,
 		client->batch_pool = pool_alloconly_create("retrieve batch",
 							   4096);
 		i_array_init(&client->batch, 32);
+		i_array_init(&client->batch_pending, 32);
 	}
 
 	/* random, not derived from the UID: a server that reuses UIDLs
@@ -200,19 +209,30 @@ retrieve_client_stage(struct retrieve_client *client,
 	staged->msg.folder = p_strdup(client->batch_pool, msg->remote_folder);
 	staged->msg.uid = p_strdup(client->batch_pool, msg->remote_uid);
 	staged->msg.fingerprint = p_strdup(client->batch_pool, fingerprint);
-	/* PROTOTYPE: with Sieve run by us, where Sieve put it (the first
-	   of its stores; "" when discarded: never found by a recovery, so
-	   retrieved and filtered again) */
-	folder = retrieve_deliver_last_folder(client->deliver,
-					      &staged->msg.uid_min);
-	staged->msg.local_folder = p_strdup(client->batch_pool, folder);
 	staged->msg.guid = p_strdup(client->batch_pool, dmsg.guid);
 	staged->size = size;
 	staged->folder_idx = client->cur_folder_idx;
 	staged->id = id;
 	staged->spam = retrieve_deliver_get_last_spam(client->deliver);
-	client->batch_folder = staged->msg.local_folder;
 	client->batch_bytes += size;
+
+	/* one pending record per copy, each found in its own folder by a
+	   recovery; a discarded message's folder "" is never found, so it
+	   is retrieved and filtered again */
+	saved = retrieve_deliver_last_saved(client->deliver, &saved_count);
+	for (i = 0; i < saved_count || (i == 0 && saved_count == 0); i++) {
+		pending = array_append_space(&client->batch_pending);
+		*pending = staged->msg;
+		if (saved_count > 0) {
+			pending->local_folder = p_strdup(client->batch_pool,
+							 saved[i].folder);
+			pending->uid_min = saved[i].uid_min;
+		} else {
+			pending->local_folder = "";
+		}
+	}
+	client->batch_folder = saved_count == 0 ? "" :
+		p_strdup(client->batch_pool, saved[0].folder);
 
 	if (array_count(&client->batch) >= RETRIEVE_BATCH_MAX_MESSAGES ||
 	    client->batch_bytes >= RETRIEVE_BATCH_MAX_BYTES)
@@ -270,20 +290,19 @@ int retrieve_client_deliver(struct retrieve_client *client,
 	return retrieve_client_deliver_sieve(client, msg, fingerprint, id);
 }
 
-/* Looks up the unresolved messages that were saved into folder; found
-   ones are appended to found_msgs */
+/* Looks up the unresolved copies that were saved into folder: found[i]
+   is set for those of msgs[i] that are there */
 static void
 retrieve_client_recover_folder(struct retrieve_client *client,
 			       const char *folder,
 			       const struct retrieve_state_pending *msgs,
-			       unsigned int count,
-			       ARRAY_TYPE(retrieve_state_pending) *found_msgs)
+			       unsigned int count, bool *found)
 {
 	ARRAY_TYPE(const_string) guids;
 	ARRAY(unsigned int) idx;
 	const char *error;
 	uint32_t uid_min = (uint32_t)-1;
-	bool *found;
+	bool *folder_found;
 	unsigned int i, n;
 
 	t_array_init(&guids, count);
@@ -296,9 +315,9 @@ retrieve_client_recover_folder(struct retrieve_client *client,
 		uid_min = I_MIN(uid_min, msgs[i].uid_min);
 	}
 	n = array_count(&guids);
-	found = t_new(bool, n);
+	folder_found = t_new(bool, n);
 	if (retrieve_deliver_find_guids(client->deliver, folder, uid_min,
-					array_front(&guids), n, found,
+					array_front(&guids), n, folder_found,
 					&error) < 0) {
 		/* unrecorded, so retrieved again: duplicates at worst */
 		e_warning(client->event, "Couldn't look up the messages of an "
@@ -306,26 +325,35 @@ retrieve_client_recover_folder(struct retrieve_client *client,
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (found[i])
-			array_push_back(found_msgs,
-					&msgs[*array_idx(&idx, i)]);
+		if (folder_found[i])
+			found[*array_idx(&idx, i)] = TRUE;
 	}
+}
+
+static const char *
+retrieve_client_pending_key(const struct retrieve_state_pending *msg)
+{
+	return t_strconcat(msg->folder, "\n", msg->uid, NULL);
 }
 
 int retrieve_client_batch_recover(struct retrieve_client *client,
 				  const char **error_r)
 {
 	const struct retrieve_state_pending *msgs;
-	ARRAY_TYPE(retrieve_state_pending) found;
+	ARRAY_TYPE(retrieve_state_pending) found_msgs;
 	ARRAY_TYPE(const_string) folders;
-	const char *error;
-	unsigned int i, count;
+	HASH_TABLE(const char *, void *) msg_found;
+	const char *error, *key;
+	unsigned int i, count, msg_count;
+	void *value;
+	bool *found;
+	int ret = 0;
 
 	msgs = retrieve_state_get_unresolved(client->state, &count);
 	if (count == 0)
 		return 0;
 	/* one look at each folder the batches saved into */
-	t_array_init(&found, count);
+	found = t_new(bool, count);
 	t_array_init(&folders, 2);
 	for (i = 0; i < count; i++) {
 		if (array_lsearch(&folders, &msgs[i].local_folder,
@@ -333,26 +361,54 @@ int retrieve_client_batch_recover(struct retrieve_client *client,
 			continue;
 		array_push_back(&folders, &msgs[i].local_folder);
 		retrieve_client_recover_folder(client, msgs[i].local_folder,
-					       msgs, count, &found);
+					       msgs, count, found);
 	}
-	if (array_count(&found) > 0 &&
-	    retrieve_state_add_uids(client->state, array_front(&found),
-				    array_count(&found), &error) < 0) {
+	/* A message is saved only when every copy of it is found: one of
+	   two folders committed and the other not is retrieved again (a
+	   duplicate in the first, never a lost second copy). Value: 1 all
+	   found so far, 2 one missing, 3 recorded below. */
+	hash_table_create(&msg_found, default_pool, count,
+			  str_hash, strcmp);
+	for (i = 0; i < count; i++) {
+		key = retrieve_client_pending_key(&msgs[i]);
+		value = hash_table_lookup(msg_found, key);
+		if (!found[i])
+			hash_table_update(msg_found, key, POINTER_CAST(2));
+		else if (value == NULL)
+			hash_table_insert(msg_found, key, POINTER_CAST(1));
+	}
+	msg_count = hash_table_count(msg_found);
+	t_array_init(&found_msgs, count);
+	for (i = 0; i < count; i++) {
+		key = retrieve_client_pending_key(&msgs[i]);
+		if (hash_table_lookup(msg_found, key) != POINTER_CAST(1))
+			continue;
+		hash_table_update(msg_found, key, POINTER_CAST(3));
+		array_push_back(&found_msgs, &msgs[i]);
+	}
+	hash_table_destroy(&msg_found);
+
+	if (array_count(&found_msgs) > 0 &&
+	    retrieve_state_add_uids(client->state, array_front(&found_msgs),
+				    array_count(&found_msgs), &error) < 0) {
 		*error_r = t_strdup_printf("Couldn't record the messages of "
 					   "an interrupted batch: %s", error);
-		return -1;
+		ret = -1;
+	} else {
+		e_warning(client->event, "An earlier run was interrupted while "
+			  "committing %u messages: %u of them were saved (now "
+			  "recorded), the rest is retrieved again", msg_count,
+			  array_count(&found_msgs));
+		retrieve_state_clear_unresolved(client->state);
 	}
-	e_warning(client->event, "An earlier run was interrupted while "
-		  "committing %u messages: %u of them were saved (now "
-		  "recorded), the rest is retrieved again", count,
-		  array_count(&found));
-	retrieve_state_clear_unresolved(client->state);
-	return 0;
+	return ret;
 }
 
 void retrieve_client_batch_deinit(struct retrieve_client *client)
 {
-	if (array_is_created(&client->batch))
+	if (array_is_created(&client->batch)) {
 		array_free(&client->batch);
+		array_free(&client->batch_pending);
+	}
 	pool_unref(&client->batch_pool);
 }

@@ -83,10 +83,9 @@ struct retrieve_deliver {
 	   batches of folders kept open (NULL: through mail_deliver()) */
 	struct retrieve_sieve_run *sieve_run;
 	ARRAY(struct retrieve_deliver_sieve_box) sieve_boxes;
-	/* where the last message was saved ("" = nowhere) and that
-	   folder's UIDNEXT when its batch began */
-	const char *last_folder;
-	uint32_t last_uid_min;
+	/* where the last message was saved: one entry per copy, none when
+	   Sieve discarded it */
+	ARRAY(struct retrieve_deliver_saved) last_saved;
 
 	/* filter=yes with retrieve_spam_scanner */
 	struct retrieve_spam *spam;
@@ -322,6 +321,7 @@ int retrieve_deliver_init(struct mail_user *user,
 	deliver->folder = p_strdup(pool, set->folder);
 	deliver->protocol = set->protocol;
 	deliver->filter = set->filter;
+	p_array_init(&deliver->last_saved, pool, 2);
 	/* mail_user_settings' copy: a configured "hostname" reaches only
 	   that one of its two definitions, so mail_storage_settings keeps
 	   the system's name. */
@@ -778,6 +778,25 @@ retrieve_deliver_save_into(struct retrieve_deliver *deliver,
 	return -1;
 }
 
+/* Notes a copy of the message being delivered, once per folder: the
+   batch journals one pending record for each (recovery looks for every
+   copy in its own folder) */
+static void
+retrieve_deliver_saved_add(struct retrieve_deliver *deliver,
+			   const char *folder, uint32_t uid_min)
+{
+	const struct retrieve_deliver_saved *saved;
+	struct retrieve_deliver_saved *new_saved;
+
+	array_foreach(&deliver->last_saved, saved) {
+		if (strcmp(saved->folder, folder) == 0)
+			return;
+	}
+	new_saved = array_append_space(&deliver->last_saved);
+	new_saved->folder = folder;
+	new_saved->uid_min = uid_min;
+}
+
 static int
 retrieve_deliver_save(struct retrieve_deliver *deliver,
 		      const struct retrieve_deliver_message *msg,
@@ -797,8 +816,8 @@ retrieve_deliver_save(struct retrieve_deliver *deliver,
 		deliver->batch = mailbox_transaction_begin(box,
 			MAILBOX_TRANSACTION_FLAG_EXTERNAL, __func__);
 	}
-	deliver->last_folder = deliver->box_vname;
-	deliver->last_uid_min = deliver->batch_uid_min;
+	retrieve_deliver_saved_add(deliver, deliver->box_vname,
+				   deliver->batch_uid_min);
 	return retrieve_deliver_save_into(deliver, box, deliver->batch, msg,
 					  msg->flags, msg->keywords, input,
 					  error_r);
@@ -935,7 +954,7 @@ retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 	enum mail_flags flags;
 	const char *const *keywords;
 	unsigned int i, count;
-	bool fell_back = FALSE, skip, saved = FALSE;
+	bool fell_back = FALSE, skip;
 	int ret;
 
 	if (raw_mailbox_alloc_stream(deliver->raw_user, input,
@@ -959,8 +978,6 @@ retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 	if (ret < 0)
 		return -1;
 
-	deliver->last_folder = "";
-	deliver->last_uid_min = 0;
 	for (i = 0; i < count; i++) {
 		sbox = retrieve_deliver_sieve_store_box(deliver, msg, stores,
 							count, i, &fell_back,
@@ -984,11 +1001,8 @@ retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 					       sbox->trans, msg, flags,
 					       keywords, input, error_r) < 0)
 			return -1;
-		if (!saved) {
-			saved = TRUE;
-			deliver->last_folder = sbox->vname;
-			deliver->last_uid_min = sbox->uid_min;
-		}
+		retrieve_deliver_saved_add(deliver, sbox->vname,
+					   sbox->uid_min);
 		e_debug(deliver->event, "Sieve: %s into %s (uncommitted)",
 			retrieve_deliver_msg_name(msg), sbox->vname);
 	}
@@ -1047,11 +1061,11 @@ void retrieve_deliver_rollback(struct retrieve_deliver *deliver)
 		mailbox_transaction_rollback(&deliver->batch);
 }
 
-const char *retrieve_deliver_last_folder(struct retrieve_deliver *deliver,
-					 uint32_t *uid_min_r)
+const struct retrieve_deliver_saved *
+retrieve_deliver_last_saved(struct retrieve_deliver *deliver,
+			    unsigned int *count_r)
 {
-	*uid_min_r = deliver->last_uid_min;
-	return deliver->last_folder;
+	return array_get(&deliver->last_saved, count_r);
 }
 
 bool retrieve_deliver_is_multi_folder(struct retrieve_deliver *deliver)
@@ -1195,6 +1209,7 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 
 	i_assert(msg->input->seekable);
 	deliver->last_spam = RETRIEVE_DELIVER_SPAM_NONE;
+	array_clear(&deliver->last_saved);
 
 	if (msg->input->stream_errno != 0) {
 		*error_r = t_strdup_printf("read(%s) failed: %s",
