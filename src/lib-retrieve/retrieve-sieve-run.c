@@ -21,6 +21,7 @@
 #include "sieve-interpreter.h"
 #include "sieve-binary.h"
 
+#include "retrieve-sieve-version.h"
 #include "retrieve-sieve-run.h"
 
 /* PROTOTYPE for issue 9, see doc/sieve-store-study.md.
@@ -465,6 +466,8 @@ int retrieve_sieve_run_init(struct mail_user *user, struct event *event,
 	pool_t pool;
 	int ret;
 
+	if (!retrieve_sieve_version_check(event, error_r))
+		return 0;
 	pool = pool_alloconly_create("retrieve sieve run", 1024);
 	run = p_new(pool, struct retrieve_sieve_run, 1);
 	run->pool = pool;
