@@ -171,6 +171,11 @@ plugin {
 }
 EOF
 doveconf -c "$RCONF" -n >/dev/null || die "bad config $RCONF"
+# r1d/i1d: Sieve through mail_deliver() per message (the environment
+# switch of retrieve-deliver.c; doveadm passes only what this imports)
+RCONF_D=$BENCH_DIR/etc/retrieve-deliver.conf
+printf '!include %s\nimport_environment = TZ RETRIEVE_SIEVE_RUN=0\n' "$RCONF" >"$RCONF_D"
+doveconf -c "$RCONF_D" -n >/dev/null || die "bad config $RCONF_D"
 
 # dst's accounts as userdb extra fields (retrieve = STLS + Sieve, retrieve2 =
 # STLS, filter=no, retrieve3 = POP3S + Sieve; retrieve4-6 the same over IMAP:
@@ -351,8 +356,8 @@ case_cmd() {
 	r1 | r9) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve -u dst) ;;
 	# Sieve through mail_deliver() per message, as before Sieve was run by
 	# us: the before/after of the same build in the same bench run
-	r1d) CMD=(doveadm -c "$RCONF" -o "import_environment=TZ RETRIEVE_SIEVE_RUN=0" -f tab retrieve run -a retrieve -u dst) ;;
-	i1d) CMD=(doveadm -c "$RCONF" -o "import_environment=TZ RETRIEVE_SIEVE_RUN=0" -f tab retrieve run -a retrieve4 -u dst) ;;
+	r1d) CMD=(doveadm -c "$RCONF_D" -f tab retrieve run -a retrieve -u dst) ;;
+	i1d) CMD=(doveadm -c "$RCONF_D" -f tab retrieve run -a retrieve4 -u dst) ;;
 	r2) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve2 -u dst) ;;
 	r3) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve3 -u dst) ;;
 	i1 | i9) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve4 -u dst) ;;

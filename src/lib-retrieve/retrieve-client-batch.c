@@ -10,24 +10,28 @@
 #include "retrieve-client-private.h"
 
 /* Group commit of direct saves (filter=no, IMAP folders other than
-   INBOX). A message saved straight into a folder joins the folder's open
-   transaction; the batch is committed when it is full, when the folder
-   changes, before a Sieve delivery, and when the backend asks (before
+   INBOX) and of Sieve's stores when we run Sieve ourselves. A message
+   saved into a folder joins the folder's open transaction (Sieve's: one
+   per folder it files into, all of the batch); the batch is committed
+   when it is full, when the folder changes (direct saves), before a
+   delivery through mail_deliver(), and when the backend asks (before
    QUIT or EXPUNGE) or the run ends. One commit and two journal syncs per
    batch replace a commit and a sync per message.
 
    Never lose, at most one duplicate per crash:
    1. "pending" records (remote UID, local folder, the GUID the message is
-      saved with) are journaled durably before the commit;
+      saved with), one per copy, are journaled durably before the commit;
    2. the local transaction commits;
    3. "uid" records are journaled durably;
    4. only then may the backend delete them on the remote.
    A crash before 2 leaves nothing saved and nothing recorded; one between
    2 and 3 leaves the messages saved but unrecorded, and the next run
    looks up each pending GUID in its local folder (retrieve_client_
-   batch_recover()): the found ones are recorded, the others retrieved
-   again. Sieve deliveries commit one by one, as lib-lda does, and are
-   recorded right after. */
+   batch_recover()): a message whose copies are all found is recorded,
+   the others are retrieved again (a copy found in one folder of two
+   gets a duplicate, the other is never lost). Deliveries through
+   mail_deliver() commit one by one, as lib-lda does, and are recorded
+   right after. */
 
 /* A batch holds at most this many messages or bytes: what a crash makes
    the next run look up, and how long remote deletions wait */

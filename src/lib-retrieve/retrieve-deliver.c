@@ -79,8 +79,8 @@ struct retrieve_deliver {
 	ARRAY(const char *) special_use;
 	bool special_use_read;
 
-	/* PROTOTYPE (issue 9): Sieve run here, its stores saved into
-	   batches of folders kept open (NULL: through mail_deliver()) */
+	/* Sieve run by us, its stores saved into batches of folders kept
+	   open (NULL: through mail_deliver()) */
 	struct retrieve_sieve_run *sieve_run;
 	ARRAY(struct retrieve_deliver_sieve_box) sieve_boxes;
 	/* where the last message was saved: one entry per copy, none when
@@ -370,7 +370,7 @@ int retrieve_deliver_init(struct mail_user *user,
 		if (ret > 0) {
 			p_array_init(&deliver->sieve_boxes, pool, 4);
 			e_debug(deliver->event, "Running Sieve ourselves, "
-				"saving in batches (prototype)");
+				"saving in batches");
 		} else if (env == NULL || strcmp(env, "0") != 0) {
 			e_debug(deliver->event, "Sieve through mail_deliver(): "
 				"%s", error);
@@ -589,6 +589,43 @@ retrieve_deliver_error(enum mail_deliver_error code, const char *error)
 	return error;
 }
 
+/* The message as a raw mail, for Sieve to read */
+static int
+retrieve_deliver_raw_open(struct retrieve_deliver *deliver,
+			  const struct retrieve_deliver_message *msg,
+			  struct istream *input, struct mail **mail_r,
+			  const char **error_r)
+{
+	struct mailbox *box;
+	struct mailbox_transaction_context *t;
+
+	if (raw_mailbox_alloc_stream(deliver->raw_user, input,
+				     msg->received_date != (time_t)-1 ?
+				     msg->received_date : ioloop_time,
+				     RETRIEVE_DELIVER_RAW_SENDER, &box) < 0) {
+		*error_r = t_strdup_printf("Can't open the message as raw: %s",
+			mailbox_get_last_internal_error(box, NULL));
+		mailbox_free(&box);
+		return -1;
+	}
+	t = mailbox_transaction_begin(box, 0, __func__);
+	*mail_r = mail_alloc(t, 0, NULL);
+	mail_set_seq(*mail_r, 1);
+	return 0;
+}
+
+static void retrieve_deliver_raw_close(struct mail **_mail)
+{
+	struct mail *mail = *_mail;
+	struct mailbox_transaction_context *t = mail->transaction;
+	struct mailbox *box = t->box;
+
+	*_mail = NULL;
+	mail_free(&mail);
+	mailbox_transaction_rollback(&t);
+	mailbox_free(&box);
+}
+
 /* Sieve's default folder (where the implicit keep goes): spam goes to
    retrieve_spam_folder unless the user's Sieve files it itself */
 static const char *
@@ -608,26 +645,15 @@ retrieve_deliver_sieve(struct retrieve_deliver *deliver,
 	static const struct smtp_address null_sender;
 	struct mail_deliver_input dinput;
 	struct mail_deliver_context dctx;
-	struct mailbox *box;
-	struct mailbox_transaction_context *t;
 	struct mail *mail;
 	enum mail_deliver_error error_code;
 	const char *error;
 	const char *default_mailbox = retrieve_deliver_sieve_default(deliver);
 	int ret;
 
-	if (raw_mailbox_alloc_stream(deliver->raw_user, input,
-				     msg->received_date != (time_t)-1 ?
-				     msg->received_date : ioloop_time,
-				     RETRIEVE_DELIVER_RAW_SENDER, &box) < 0) {
-		*error_r = t_strdup_printf("Can't open the message as raw: %s",
-			mailbox_get_last_internal_error(box, NULL));
-		mailbox_free(&box);
+	if (retrieve_deliver_raw_open(deliver, msg, input, &mail,
+				      error_r) < 0)
 		return -1;
-	}
-	t = mailbox_transaction_begin(box, 0, __func__);
-	mail = mail_alloc(t, 0, NULL);
-	mail_set_seq(mail, 1);
 
 	i_zero(&dinput);
 	dinput.set = deliver->lda_set;
@@ -669,9 +695,7 @@ retrieve_deliver_sieve(struct retrieve_deliver *deliver,
 			  i_stream_get_name(input), i_stream_get_error(input));
 	}
 
-	mail_free(&mail);
-	mailbox_transaction_rollback(&t);
-	mailbox_free(&box);
+	retrieve_deliver_raw_close(&mail);
 
 	if (ret == 0) {
 		e_debug(deliver->event, "Delivered %s through Sieve",
@@ -838,7 +862,7 @@ static bool retrieve_deliver_error_is_permanent(enum mail_error error)
 	}
 }
 
-/* PROTOTYPE: the folder a Sieve store goes into, opened (created) once
+/* The folder a Sieve store goes into, opened (created) once
    and with an open batch. On failure *permanent_r tells whether the
    error is permanent (see retrieve_deliver_error_is_permanent()). */
 static struct retrieve_deliver_sieve_box *
@@ -881,7 +905,7 @@ retrieve_deliver_sieve_box_get(struct retrieve_deliver *deliver,
 	return sbox;
 }
 
-/* PROTOTYPE: the folder for Sieve's store number idx. When it can't be
+/* The folder for Sieve's store number idx. When it can't be
    opened for good (bad name, no such namespace, no permission), the
    message goes into the default folder instead, as Pigeonhole's
    implicit keep does after a failed store; *skip_r is set when the
@@ -938,7 +962,7 @@ retrieve_deliver_sieve_store_box(struct retrieve_deliver *deliver,
 	return sbox;
 }
 
-/* PROTOTYPE: Sieve decides, we save into the batches */
+/* Sieve decides, we save into the batches */
 static int
 retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 			     const struct retrieve_deliver_message *msg,
@@ -948,8 +972,6 @@ retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 		retrieve_deliver_sieve_default(deliver);
 	const struct retrieve_sieve_store *stores;
 	struct retrieve_deliver_sieve_box *sbox;
-	struct mailbox *box;
-	struct mailbox_transaction_context *t;
 	struct mail *mail;
 	enum mail_flags flags;
 	const char *const *keywords;
@@ -957,24 +979,13 @@ retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
 	bool fell_back = FALSE, skip;
 	int ret;
 
-	if (raw_mailbox_alloc_stream(deliver->raw_user, input,
-				     msg->received_date != (time_t)-1 ?
-				     msg->received_date : ioloop_time,
-				     RETRIEVE_DELIVER_RAW_SENDER, &box) < 0) {
-		*error_r = t_strdup_printf("Can't open the message as raw: %s",
-			mailbox_get_last_internal_error(box, NULL));
-		mailbox_free(&box);
+	if (retrieve_deliver_raw_open(deliver, msg, input, &mail,
+				      error_r) < 0)
 		return -1;
-	}
-	t = mailbox_transaction_begin(box, 0, __func__);
-	mail = mail_alloc(t, 0, NULL);
-	mail_set_seq(mail, 1);
 	ret = retrieve_sieve_run_message(deliver->sieve_run, mail,
 					 deliver->rcpt_to, default_folder,
 					 &stores, &count, error_r);
-	mail_free(&mail);
-	mailbox_transaction_rollback(&t);
-	mailbox_free(&box);
+	retrieve_deliver_raw_close(&mail);
 	if (ret < 0)
 		return -1;
 
@@ -1020,8 +1031,9 @@ int retrieve_deliver_commit(struct retrieve_deliver *deliver,
 	int ret = 0;
 
 	if (array_is_created(&deliver->sieve_boxes)) {
-		/* PROTOTYPE: a failure leaves the batch partly committed;
-		   the pending records let the next run sort it out */
+		/* a failure leaves the batch partly committed: the
+		   pending records (one per copy) let the next run sort it
+		   out */
 		array_foreach_modifiable(&deliver->sieve_boxes, sbox) {
 			if (sbox->trans == NULL)
 				continue;

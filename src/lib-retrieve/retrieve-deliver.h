@@ -115,8 +115,7 @@ struct retrieve_deliver_saved {
 const struct retrieve_deliver_saved *
 retrieve_deliver_last_saved(struct retrieve_deliver *deliver,
 			    unsigned int *count_r);
-/* PROTOTYPE: TRUE when one batch may span several folders (Sieve run by
-   us) */
+/* TRUE when one batch may span several folders (Sieve run by us) */
 bool retrieve_deliver_is_multi_folder(struct retrieve_deliver *deliver);
 /* The folder's UIDNEXT when the open batch began */
 uint32_t retrieve_deliver_batch_uid_min(struct retrieve_deliver *deliver);

@@ -24,7 +24,8 @@
 #include "retrieve-sieve-version.h"
 #include "retrieve-sieve-run.h"
 
-/* PROTOTYPE for issue 9, see doc/sieve-store-study.md.
+/* Issue 9: see doc/design.md ("Sieve run by us") and
+   doc/sieve-store-study.md.
 
    Pigeonhole's store action opens, saves into and commits its own mailbox
    instance per message. Here Sieve runs with the script environment's
@@ -730,9 +731,9 @@ int retrieve_sieve_run_message(struct retrieve_sieve_run *run,
 	senv.default_mailbox = default_mailbox;
 	senv.mailbox_autocreate = TRUE;
 	senv.script_context = run;
-	/* prototype: no smtp_*, duplicate_*, reject_mail callbacks, so
-	   redirect, vacation and reject fail (the message stays on the
-	   remote) */
+	/* no smtp_*, duplicate_*, reject_mail callbacks: scripts using
+	   redirect, vacation or reject are off the allowlist and go through
+	   mail_deliver() */
 	i_zero(&estatus);
 	senv.exec_status = &estatus;
 

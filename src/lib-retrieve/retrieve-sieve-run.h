@@ -3,7 +3,7 @@
 
 #include "mail-types.h"
 
-/* PROTOTYPE (issue 9, doc/sieve-store-study.md): runs the user's Sieve
+/* Issue 9 (doc/design.md, "Sieve run by us"): runs the user's Sieve
    scripts (sieve_before*, personal, sieve_after*, sieve_discard) through
    libdovecot-sieve directly, opened once per run, without letting
    Pigeonhole store anything. The caller saves the message into the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PROTOTYPE (issue 9, doc/sieve-store-study.md): Sieve run by us, its
+# Case 75 (issue 9, doc/design.md "Sieve run by us"): Sieve run by us, its
 # stores saved in batches. fileinto with imap4flags flags and keywords,
 # fileinto plus keep (two copies), discard, implicit keep.
 # shellcheck source=tests/integration/lib.sh
@@ -52,7 +52,7 @@ flags=$(doveadm -c "$LOCAL_BASE_CONF" -f tab fetch -u proto-dst flags \
 	mailbox Flagged all 2>/dev/null | tail -n +2)
 assert_contains "$flags" '\Flagged' "imap4flags flag"
 assert_contains "$flags" '$Proto' "imap4flags keyword"
-assert_contains "$(cat "$RUN_ERR")" "Running Sieve ourselves" "prototype used"
+assert_contains "$(cat "$RUN_ERR")" "Running Sieve ourselves" "Sieve run by us"
 [[ -f $home/.dovecot.svbin ]] || fail "the compiled binary was not saved"
 
 case_pass

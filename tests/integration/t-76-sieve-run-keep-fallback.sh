@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PROTOTYPE (issue 9, doc/sieve-store-study.md): Sieve run by us. A
+# Case 76 (issue 9, doc/design.md "Sieve run by us"): Sieve run by us. A
 # fileinto into a folder that can't exist (an invalid name) is a
 # permanent error: the message goes into the account's folder instead,
 # as Pigeonhole's implicit keep does, with a warning; with fileinto+keep
@@ -48,7 +48,7 @@ assert_result retrieve ok
 assert_eq 4 "$(run_field retrieve messages)" "messages column"
 assert_eq $'badkeep here\nbadname here\nnotutf8 name' "$(local_subjects kfb-dst INBOX)" "INBOX subjects"
 assert_eq "good one" "$(local_subjects kfb-dst Good)" "Good subjects"
-assert_contains "$(cat "$RUN_ERR")" "Running Sieve ourselves" "prototype used"
+assert_contains "$(cat "$RUN_ERR")" "Running Sieve ourselves" "Sieve run by us"
 assert_contains "$(cat "$RUN_ERR")" "can't store into a..b" "fallback logged"
 assert_contains "$(cat "$RUN_ERR")" "keeping it in INBOX instead" "fallback folder logged"
 [[ -f $home/.dovecot.sieve.log ]] || fail "no user log"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PROTOTYPE (issue 9, doc/sieve-store-study.md): Sieve run by us only when
+# Case 77 (issue 9, doc/design.md "Sieve run by us"): Sieve run by us only when
 # the script's extensions behave the same without a user. mailboxexists
 # would always be true there: a script using it goes through
 # mail_deliver() for the run, where it gets the real answer. So does a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PROTOTYPE (issue 9, doc/sieve-store-study.md): Sieve run by us over the
+# Case 78 (issue 9, doc/design.md "Sieve run by us"): Sieve run by us over the
 # sieve_before, personal, sieve_after chain and sieve_discard, as
 # lda-sieve runs them: the next script runs only while the implicit keep
 # is still wanted, and the discard script only when the message would be
@@ -59,7 +59,7 @@ assert_eq $'audit late\nwork audit' "$(local_subjects chain-dst Audit)" "Audit s
 assert_eq "audit late" "$(local_subjects chain-dst Late)" "Late subjects"
 assert_eq $'late work\nwork audit' "$(local_subjects chain-dst Work)" "Work subjects"
 assert_eq "drop it" "$(local_subjects chain-dst Discarded)" "Discarded subjects"
-assert_contains "$(cat "$RUN_ERR")" "Running Sieve ourselves" "prototype used"
+assert_contains "$(cat "$RUN_ERR")" "Running Sieve ourselves" "Sieve run by us"
 assert_contains "$(cat "$RUN_ERR")" "Sieve chain script 3: " "three scripts in the chain"
 assert_contains "$(cat "$RUN_ERR")" "running the discard script" "discard script run"
 
