@@ -29,7 +29,8 @@
    looks up each pending GUID in its local folder (retrieve_client_
    batch_recover()): a message whose copies are all found is recorded,
    the others are retrieved again (a copy found in one folder of two
-   gets a duplicate, the other is never lost). Deliveries through
+   gets a duplicate, the other is never lost; such a message is the last
+   of its batch, so that is one duplicate per crash). Deliveries through
    mail_deliver() commit one by one, as lib-lda does, and are recorded
    right after. */
 
@@ -238,7 +239,11 @@ retrieve_client_stage(struct retrieve_client *client,
 	client->batch_folder = saved_count == 0 ? "" :
 		p_strdup(client->batch_pool, saved[0].folder);
 
-	if (array_count(&client->batch) >= RETRIEVE_BATCH_MAX_MESSAGES ||
+	/* A message in two folders ends its batch: a crash between the
+	   folders' commits then leaves one such message to retrieve again
+	   (one duplicate per crash), not every one of a full batch */
+	if (saved_count > 1 ||
+	    array_count(&client->batch) >= RETRIEVE_BATCH_MAX_MESSAGES ||
 	    client->batch_bytes >= RETRIEVE_BATCH_MAX_BYTES)
 		return retrieve_client_commit(client);
 	return 0;
