@@ -4,6 +4,7 @@
 #include "retrieve-client.h"
 #include "retrieve-settings.h"
 #include "retrieve-deliver.h"
+#include "retrieve-state.h"
 
 struct ssl_iostream;
 struct dns_lookup_settings;
@@ -72,6 +73,10 @@ struct retrieve_client {
 	/* direct saves not committed yet (retrieve-client-batch.c) */
 	pool_t batch_pool;
 	ARRAY(struct retrieve_client_staged) batch;
+	/* the batch's pending records: one per copy saved (a message that
+	   Sieve filed into two folders has two), one with local folder ""
+	   for a message Sieve discarded */
+	ARRAY_TYPE(retrieve_state_pending) batch_pending;
 	uoff_t batch_bytes;
 	/* the local folder the batch saves into */
 	const char *batch_folder;
