@@ -21,8 +21,8 @@ import os
 import statistics
 import sys
 
-POP3 = "r1 r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls".split()
-IMAP = "i1 i2 i3 c ctls h1 h2 f1 g3 g6 g6tls".split()
+POP3 = "r1 r1d r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls".split()
+IMAP = "i1 i1d i2 i3 c ctls h1 h2 f1 g3 g6 g6tls".split()
 BIG = "r9 i9".split()
 SPAM_POP3 = "r1s bs".split()
 SPAM_IMAP = "i1s cs".split()

@@ -44,8 +44,8 @@ SHARED_BENCH=${SHARED_BENCH:-/work/shared/bench}
 export BENCH_DIR=${BENCH_DIR:-/tmp/retrieve-bench}
 BENCH_LOCK=${BENCH_LOCK:-/tmp/retrieve-install.lock}
 CASE_TIMEOUT=${CASE_TIMEOUT:-1800}
-POP3_CASES="r1 r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls"
-IMAP_CASES="i1 i2 i3 c ctls h1 h2 f1 g6 g6tls"
+POP3_CASES="r1 r1d r2 r3 a b btls d1 d2 e f2 g3 g5 g5tls"
+IMAP_CASES="i1 i1d i2 i3 c ctls h1 h2 f1 g6 g6tls"
 # one BIG_MB message instead of the N: memory must not grow with message size
 BIG_CASES="r9 i9"
 BIG_MB=${BIG_MB:-200}
@@ -185,6 +185,11 @@ plugin {
 }
 EOF
 doveconf -c "$RCONF" -n >/dev/null || die "bad config $RCONF"
+# r1d/i1d: Sieve through mail_deliver() per message (the environment
+# switch of retrieve-deliver.c; doveadm passes only what this imports)
+RCONF_D=$BENCH_DIR/etc/retrieve-deliver.conf
+printf '!include %s\nimport_environment = TZ RETRIEVE_SIEVE_RUN=0\n' "$RCONF" >"$RCONF_D"
+doveconf -c "$RCONF_D" -n >/dev/null || die "bad config $RCONF_D"
 
 # dst's accounts as userdb extra fields (retrieve = STLS + Sieve, retrieve2 =
 # STLS, filter=no, retrieve3 = POP3S + Sieve; retrieve4-6 the same over IMAP:
@@ -339,7 +344,8 @@ IMAPC_OPTS=(-o imapc_host=127.0.0.1 -o imapc_port="$IMAP_PORT" -o imapc_user=src
 # case_info ID -> "name|protocol|delivery|sieve (yes/no/-)|delivers (1/0)"
 case_info() {
 	case $1 in
-	r1) echo "ours: doveadm retrieve|POP3+STLS|in-process mail_deliver|yes|1" ;;
+	r1) echo "ours: doveadm retrieve|POP3+STLS|Sieve run by us, batches|yes|1" ;;
+	r1d) echo "ours, RETRIEVE_SIEVE_RUN=0|POP3+STLS|in-process mail_deliver|yes|1" ;;
 	r2) echo "ours: doveadm retrieve filter=no|POP3+STLS|in-process save|no|1" ;;
 	r3) echo "ours: doveadm retrieve|POP3S|in-process mail_deliver|yes|1" ;;
 	a) echo "fetchmail|POP3|dovecot-lda per msg|yes|1" ;;
@@ -352,7 +358,8 @@ case_info() {
 	g3) echo "floor: LMTP batch of local files|none|LMTP|yes|1" ;;
 	g5) echo "floor: raw POP3 RETR (poplib)|POP3|none|-|0" ;;
 	g5tls) echo "floor: raw POP3S RETR (poplib)|POP3S|none|-|0" ;;
-	i1) echo "ours: doveadm retrieve|IMAP+STARTTLS|in-process mail_deliver|yes|1" ;;
+	i1) echo "ours: doveadm retrieve|IMAP+STARTTLS|Sieve run by us, batches|yes|1" ;;
+	i1d) echo "ours, RETRIEVE_SIEVE_RUN=0|IMAP+STARTTLS|in-process mail_deliver|yes|1" ;;
 	i2) echo "ours: doveadm retrieve filter=no|IMAP+STARTTLS|in-process save|no|1" ;;
 	i3) echo "ours: doveadm retrieve|IMAPS|in-process mail_deliver|yes|1" ;;
 	r9) echo "ours: doveadm retrieve, one ${BIG_MB} MiB message|POP3+STLS|in-process mail_deliver|yes|1" ;;
@@ -377,6 +384,10 @@ case_cmd() {
 	local fm=(fetchmail --nosyslog --pidfile "$T/fetchmail.pid" -i "$T/fetchids")
 	case $1 in
 	r1 | r9) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve -u dst) ;;
+	# Sieve through mail_deliver() per message, as before Sieve was run by
+	# us: the before/after of the same build in the same bench run
+	r1d) CMD=(doveadm -c "$RCONF_D" -f tab retrieve run -a retrieve -u dst) ;;
+	i1d) CMD=(doveadm -c "$RCONF_D" -f tab retrieve run -a retrieve4 -u dst) ;;
 	r2) CMD=(doveadm -c "$RCONF" -f tab retrieve run -a retrieve2 -u dst) ;;
 	r1s) CMD=(doveadm -c "$RSCONF" -f tab retrieve run -a retrieve -u dst) ;;
 	i1s) CMD=(doveadm -c "$RSCONF" -f tab retrieve run -a retrieve4 -u dst) ;;

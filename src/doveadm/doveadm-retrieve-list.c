@@ -58,6 +58,7 @@ static void cmd_retrieve_list_header(void)
 		"url", "protocol", "host", "port", "username",
 		"password", "folder", "interval", "ssl", "ssl_verify",
 		"apop", "keep", "filter", "max_size",
+		"auth", "oauth2_provider", "oauth2_refresh_token",
 	};
 	unsigned int i;
 
@@ -80,7 +81,7 @@ cmd_retrieve_list_account(struct retrieve_cmd_context *ctx,
 	if (set == NULL) {
 		/* nothing of it is trustworthy, not even the URL (it may
 		   carry a password); the error went to the log */
-		cmd_retrieve_print_empty(14);
+		cmd_retrieve_print_empty(17);
 		return;
 	}
 	doveadm_print(set->url);
@@ -99,6 +100,9 @@ cmd_retrieve_list_account(struct retrieve_cmd_context *ctx,
 	doveadm_print(cmd_retrieve_bool(set->keep));
 	doveadm_print(cmd_retrieve_bool(set->filter));
 	doveadm_print(cmd_retrieve_size(set->max_size));
+	doveadm_print(set->auth == RETRIEVE_AUTH_OAUTH2 ? "oauth2" : "password");
+	doveadm_print(set->oauth2 == NULL ? "" : set->oauth2->provider);
+	doveadm_print(set->oauth2 == NULL ? "" : "<hidden>");
 }
 
 static struct doveadm_mail_cmd_context *cmd_retrieve_list_alloc(void)

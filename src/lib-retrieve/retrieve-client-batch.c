@@ -2,6 +2,7 @@
 
 #include "lib.h"
 #include "array.h"
+#include "hash.h"
 #include "istream.h"
 #include "guid.h"
 #include "retrieve-deliver.h"
@@ -9,24 +10,29 @@
 #include "retrieve-client-private.h"
 
 /* Group commit of direct saves (filter=no, IMAP folders other than
-   INBOX). A message saved straight into a folder joins the folder's open
-   transaction; the batch is committed when it is full, when the folder
-   changes, before a Sieve delivery, and when the backend asks (before
+   INBOX) and of Sieve's stores when we run Sieve ourselves. A message
+   saved into a folder joins the folder's open transaction (Sieve's: one
+   per folder it files into, all of the batch); the batch is committed
+   when it is full, when the folder changes (direct saves), before a
+   delivery through mail_deliver(), and when the backend asks (before
    QUIT or EXPUNGE) or the run ends. One commit and two journal syncs per
    batch replace a commit and a sync per message.
 
    Never lose, at most one duplicate per crash:
    1. "pending" records (remote UID, local folder, the GUID the message is
-      saved with) are journaled durably before the commit;
+      saved with), one per copy, are journaled durably before the commit;
    2. the local transaction commits;
    3. "uid" records are journaled durably;
    4. only then may the backend delete them on the remote.
    A crash before 2 leaves nothing saved and nothing recorded; one between
    2 and 3 leaves the messages saved but unrecorded, and the next run
    looks up each pending GUID in its local folder (retrieve_client_
-   batch_recover()): the found ones are recorded, the others retrieved
-   again. Sieve deliveries commit one by one, as lib-lda does, and are
-   recorded right after. */
+   batch_recover()): a message whose copies are all found is recorded,
+   the others are retrieved again (a copy found in one folder of two
+   gets a duplicate, the other is never lost; such a message is the last
+   of its batch, so that is one duplicate per crash). Deliveries through
+   mail_deliver() commit one by one, as lib-lda does, and are recorded
+   right after. */
 
 /* A batch holds at most this many messages or bytes: what a crash makes
    the next run look up, and how long remote deletions wait */
@@ -38,6 +44,8 @@ struct retrieve_client_staged {
 	uoff_t size;
 	int folder_idx;
 	uint32_t id;
+	/* the spam scanner's verdict, counted once committed */
+	enum retrieve_deliver_spam spam;
 };
 
 static void
@@ -56,6 +64,23 @@ retrieve_client_count(struct retrieve_client *client, int folder_idx,
 }
 
 static void
+retrieve_client_count_spam(struct retrieve_client *client,
+			   enum retrieve_deliver_spam spam)
+{
+	switch (spam) {
+	case RETRIEVE_DELIVER_SPAM_NONE:
+	case RETRIEVE_DELIVER_SPAM_HAM:
+		break;
+	case RETRIEVE_DELIVER_SPAM_SPAM:
+		client->result.spam++;
+		break;
+	case RETRIEVE_DELIVER_SPAM_UNSCANNED:
+		client->result.spam_unscanned++;
+		break;
+	}
+}
+
+static void
 retrieve_client_committed(struct retrieve_client *client, uint32_t id)
 {
 	/* after the end nothing more is sent to the remote */
@@ -65,8 +90,10 @@ retrieve_client_committed(struct retrieve_client *client, uint32_t id)
 
 static void retrieve_client_batch_clear(struct retrieve_client *client)
 {
-	if (array_is_created(&client->batch))
+	if (array_is_created(&client->batch)) {
 		array_clear(&client->batch);
+		array_clear(&client->batch_pending);
+	}
 	client->batch_bytes = 0;
 	client->batch_folder = NULL;
 	if (client->batch_pool != NULL)
@@ -101,8 +128,10 @@ int retrieve_client_commit(struct retrieve_client *client)
 	array_foreach(&client->batch, staged)
 		array_push_back(&msgs, &staged->msg);
 
-	if (retrieve_state_add_pending(client->state, array_front(&msgs),
-				       count, &error) < 0) {
+	if (retrieve_state_add_pending(client->state,
+				       array_front(&client->batch_pending),
+				       array_count(&client->batch_pending),
+				       &error) < 0) {
 		retrieve_deliver_rollback(client->deliver);
 		retrieve_client_local_error(client,
 			RETRIEVE_RESULT_INTERNAL_ERROR, t_strdup_printf(
@@ -126,9 +155,11 @@ int retrieve_client_commit(struct retrieve_client *client)
 	} else {
 		e_debug(client->event, "Committed a batch of %u messages "
 			"into %s", count, client->batch_folder);
-		array_foreach(&client->batch, staged)
+		array_foreach(&client->batch, staged) {
 			retrieve_client_count(client, staged->folder_idx,
 					      staged->size);
+			retrieve_client_count_spam(client, staged->spam);
+		}
 		array_foreach(&client->batch, staged)
 			retrieve_client_committed(client, staged->id);
 	}
@@ -144,12 +175,16 @@ retrieve_client_stage(struct retrieve_client *client,
 {
 	struct retrieve_deliver_message dmsg = *msg;
 	struct retrieve_client_staged *staged;
+	const struct retrieve_deliver_saved *saved;
+	struct retrieve_state_pending *pending;
 	const char *folder, *error;
 	guid_128_t guid;
+	unsigned int i, saved_count;
 	uoff_t size;
 
 	folder = retrieve_deliver_message_folder(client->deliver, msg);
 	if (client->batch_folder != NULL &&
+	    !retrieve_deliver_is_multi_folder(client->deliver) &&
 	    strcmp(client->batch_folder, folder) != 0 &&
 	    retrieve_client_commit(client) < 0)
 		return -1;
@@ -157,6 +192,7 @@ retrieve_client_stage(struct retrieve_client *client,
 		client->batch_pool = pool_alloconly_create("retrieve batch",
 							   4096);
 		i_array_init(&client->batch, 32);
+		i_array_init(&client->batch_pending, 32);
 	}
 
 	/* random, not derived from the UID: a server that reuses UIDLs
@@ -178,17 +214,36 @@ retrieve_client_stage(struct retrieve_client *client,
 	staged->msg.folder = p_strdup(client->batch_pool, msg->remote_folder);
 	staged->msg.uid = p_strdup(client->batch_pool, msg->remote_uid);
 	staged->msg.fingerprint = p_strdup(client->batch_pool, fingerprint);
-	staged->msg.local_folder = p_strdup(client->batch_pool, folder);
 	staged->msg.guid = p_strdup(client->batch_pool, dmsg.guid);
-	staged->msg.uid_min =
-		retrieve_deliver_batch_uid_min(client->deliver);
 	staged->size = size;
 	staged->folder_idx = client->cur_folder_idx;
 	staged->id = id;
-	client->batch_folder = staged->msg.local_folder;
+	staged->spam = retrieve_deliver_get_last_spam(client->deliver);
 	client->batch_bytes += size;
 
-	if (array_count(&client->batch) >= RETRIEVE_BATCH_MAX_MESSAGES ||
+	/* one pending record per copy, each found in its own folder by a
+	   recovery; a discarded message's folder "" is never found, so it
+	   is retrieved and filtered again */
+	saved = retrieve_deliver_last_saved(client->deliver, &saved_count);
+	for (i = 0; i < saved_count || (i == 0 && saved_count == 0); i++) {
+		pending = array_append_space(&client->batch_pending);
+		*pending = staged->msg;
+		if (saved_count > 0) {
+			pending->local_folder = p_strdup(client->batch_pool,
+							 saved[i].folder);
+			pending->uid_min = saved[i].uid_min;
+		} else {
+			pending->local_folder = "";
+		}
+	}
+	client->batch_folder = saved_count == 0 ? "" :
+		p_strdup(client->batch_pool, saved[0].folder);
+
+	/* A message in two folders ends its batch: a crash between the
+	   folders' commits then leaves one such message to retrieve again
+	   (one duplicate per crash), not every one of a full batch */
+	if (saved_count > 1 ||
+	    array_count(&client->batch) >= RETRIEVE_BATCH_MAX_MESSAGES ||
 	    client->batch_bytes >= RETRIEVE_BATCH_MAX_BYTES)
 		return retrieve_client_commit(client);
 	return 0;
@@ -227,17 +282,8 @@ retrieve_client_deliver_sieve(struct retrieve_client *client,
 		size = 0;
 	retrieve_client_count(client, client->cur_folder_idx, size);
 	/* only what goes through Sieve is scanned for spam */
-	switch (retrieve_deliver_get_last_spam(client->deliver)) {
-	case RETRIEVE_DELIVER_SPAM_NONE:
-	case RETRIEVE_DELIVER_SPAM_HAM:
-		break;
-	case RETRIEVE_DELIVER_SPAM_SPAM:
-		client->result.spam++;
-		break;
-	case RETRIEVE_DELIVER_SPAM_UNSCANNED:
-		client->result.spam_unscanned++;
-		break;
-	}
+	retrieve_client_count_spam(client,
+		retrieve_deliver_get_last_spam(client->deliver));
 	retrieve_client_committed(client, id);
 	return 0;
 }
@@ -253,20 +299,19 @@ int retrieve_client_deliver(struct retrieve_client *client,
 	return retrieve_client_deliver_sieve(client, msg, fingerprint, id);
 }
 
-/* Looks up the unresolved messages that were saved into folder; found
-   ones are appended to found_msgs */
+/* Looks up the unresolved copies that were saved into folder: found[i]
+   is set for those of msgs[i] that are there */
 static void
 retrieve_client_recover_folder(struct retrieve_client *client,
 			       const char *folder,
 			       const struct retrieve_state_pending *msgs,
-			       unsigned int count,
-			       ARRAY_TYPE(retrieve_state_pending) *found_msgs)
+			       unsigned int count, bool *found)
 {
 	ARRAY_TYPE(const_string) guids;
 	ARRAY(unsigned int) idx;
 	const char *error;
 	uint32_t uid_min = (uint32_t)-1;
-	bool *found;
+	bool *folder_found;
 	unsigned int i, n;
 
 	t_array_init(&guids, count);
@@ -279,9 +324,9 @@ retrieve_client_recover_folder(struct retrieve_client *client,
 		uid_min = I_MIN(uid_min, msgs[i].uid_min);
 	}
 	n = array_count(&guids);
-	found = t_new(bool, n);
+	folder_found = t_new(bool, n);
 	if (retrieve_deliver_find_guids(client->deliver, folder, uid_min,
-					array_front(&guids), n, found,
+					array_front(&guids), n, folder_found,
 					&error) < 0) {
 		/* unrecorded, so retrieved again: duplicates at worst */
 		e_warning(client->event, "Couldn't look up the messages of an "
@@ -289,26 +334,35 @@ retrieve_client_recover_folder(struct retrieve_client *client,
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (found[i])
-			array_push_back(found_msgs,
-					&msgs[*array_idx(&idx, i)]);
+		if (folder_found[i])
+			found[*array_idx(&idx, i)] = TRUE;
 	}
+}
+
+static const char *
+retrieve_client_pending_key(const struct retrieve_state_pending *msg)
+{
+	return t_strconcat(msg->folder, "\n", msg->uid, NULL);
 }
 
 int retrieve_client_batch_recover(struct retrieve_client *client,
 				  const char **error_r)
 {
 	const struct retrieve_state_pending *msgs;
-	ARRAY_TYPE(retrieve_state_pending) found;
+	ARRAY_TYPE(retrieve_state_pending) found_msgs;
 	ARRAY_TYPE(const_string) folders;
-	const char *error;
-	unsigned int i, count;
+	HASH_TABLE(const char *, void *) msg_found;
+	const char *error, *key;
+	unsigned int i, count, msg_count;
+	void *value;
+	bool *found;
+	int ret = 0;
 
 	msgs = retrieve_state_get_unresolved(client->state, &count);
 	if (count == 0)
 		return 0;
 	/* one look at each folder the batches saved into */
-	t_array_init(&found, count);
+	found = t_new(bool, count);
 	t_array_init(&folders, 2);
 	for (i = 0; i < count; i++) {
 		if (array_lsearch(&folders, &msgs[i].local_folder,
@@ -316,26 +370,54 @@ int retrieve_client_batch_recover(struct retrieve_client *client,
 			continue;
 		array_push_back(&folders, &msgs[i].local_folder);
 		retrieve_client_recover_folder(client, msgs[i].local_folder,
-					       msgs, count, &found);
+					       msgs, count, found);
 	}
-	if (array_count(&found) > 0 &&
-	    retrieve_state_add_uids(client->state, array_front(&found),
-				    array_count(&found), &error) < 0) {
+	/* A message is saved only when every copy of it is found: one of
+	   two folders committed and the other not is retrieved again (a
+	   duplicate in the first, never a lost second copy). Value: 1 all
+	   found so far, 2 one missing, 3 recorded below. */
+	hash_table_create(&msg_found, default_pool, count,
+			  str_hash, strcmp);
+	for (i = 0; i < count; i++) {
+		key = retrieve_client_pending_key(&msgs[i]);
+		value = hash_table_lookup(msg_found, key);
+		if (!found[i])
+			hash_table_update(msg_found, key, POINTER_CAST(2));
+		else if (value == NULL)
+			hash_table_insert(msg_found, key, POINTER_CAST(1));
+	}
+	msg_count = hash_table_count(msg_found);
+	t_array_init(&found_msgs, count);
+	for (i = 0; i < count; i++) {
+		key = retrieve_client_pending_key(&msgs[i]);
+		if (hash_table_lookup(msg_found, key) != POINTER_CAST(1))
+			continue;
+		hash_table_update(msg_found, key, POINTER_CAST(3));
+		array_push_back(&found_msgs, &msgs[i]);
+	}
+	hash_table_destroy(&msg_found);
+
+	if (array_count(&found_msgs) > 0 &&
+	    retrieve_state_add_uids(client->state, array_front(&found_msgs),
+				    array_count(&found_msgs), &error) < 0) {
 		*error_r = t_strdup_printf("Couldn't record the messages of "
 					   "an interrupted batch: %s", error);
-		return -1;
+		ret = -1;
+	} else {
+		e_warning(client->event, "An earlier run was interrupted while "
+			  "committing %u messages: %u of them were saved (now "
+			  "recorded), the rest is retrieved again", msg_count,
+			  array_count(&found_msgs));
+		retrieve_state_clear_unresolved(client->state);
 	}
-	e_warning(client->event, "An earlier run was interrupted while "
-		  "committing %u messages: %u of them were saved (now "
-		  "recorded), the rest is retrieved again", count,
-		  array_count(&found));
-	retrieve_state_clear_unresolved(client->state);
-	return 0;
+	return ret;
 }
 
 void retrieve_client_batch_deinit(struct retrieve_client *client)
 {
-	if (array_is_created(&client->batch))
+	if (array_is_created(&client->batch)) {
 		array_free(&client->batch);
+		array_free(&client->batch_pending);
+	}
 	pool_unref(&client->batch_pool);
 }

@@ -4,6 +4,7 @@
 #include "retrieve-client.h"
 #include "retrieve-settings.h"
 #include "retrieve-deliver.h"
+#include "retrieve-state.h"
 
 struct ssl_iostream;
 struct dns_lookup_settings;
@@ -64,15 +65,29 @@ struct retrieve_client {
 	struct timeout *to_run;
 	/* IMAP: the core's own lookup of the host, for the network check */
 	struct dns_lookup *dns_lookup;
+	/* auth=oauth2: the access token (retrieve-oauth2.c) */
+	struct retrieve_oauth2 *oauth2;
+	/* a rejected token: the backend restarts with a new one */
+	struct timeout *to_restart;
 
 	/* direct saves not committed yet (retrieve-client-batch.c) */
 	pool_t batch_pool;
 	ARRAY(struct retrieve_client_staged) batch;
+	/* the batch's pending records: one per copy saved (a message that
+	   Sieve filed into two folders has two), one with local folder ""
+	   for a message Sieve discarded */
+	ARRAY_TYPE(retrieve_state_pending) batch_pending;
 	uoff_t batch_bytes;
 	/* the local folder the batch saves into */
 	const char *batch_folder;
 
 	bool finished:1;
+	/* the one refresh and retry of a run was used */
+	bool oauth2_retried:1;
+	/* finished is set only to stop the backend until the restart */
+	bool restarting:1;
+	/* the result's resp_code is the token endpoint's verdict */
+	bool oauth2_resp_code:1;
 	/* the backend's deinit ran already (aborted run) */
 	bool backend_freed:1;
 };
@@ -232,9 +247,16 @@ int retrieve_client_check_ip(struct retrieve_client *client,
 void retrieve_client_set_login_delay(struct retrieve_client *client,
 				     unsigned int secs);
 
+/* auth=oauth2: the access token to log in with (never logged; every
+   form of it is hidden by retrieve_client_hide_secrets()) */
+const char *retrieve_client_oauth2_token(struct retrieve_client *client);
+
 /* Ends the run: code/error become the result unless a local failure
    already set one. Safe to call from anywhere in the backend; the
-   callback is deferred to the ioloop. */
+   callback is deferred to the ioloop. An auth=oauth2 login refused
+   (auth_failed) before anything was delivered, with a token from the
+   cache, does not end the run: the backend is freed and run again with a
+   new token, once per run. */
 void retrieve_client_finish(struct retrieve_client *client,
 			    enum retrieve_result_code code,
 			    const char *resp_code, const char *error);

@@ -12,6 +12,7 @@
 #include "mail-user.h"
 #include "retrieve-deliver.h"
 #include "retrieve-secrets.h"
+#include "retrieve-oauth2.h"
 #include "retrieve-state.h"
 #include "retrieve-client-private.h"
 
@@ -170,6 +171,46 @@ static void retrieve_client_backend_run(struct retrieve_client *client)
 	}
 }
 
+static void
+retrieve_client_oauth2_callback(enum retrieve_result_code code,
+				const char *resp_code, const char *error,
+				struct retrieve_client *client)
+{
+	if (code != RETRIEVE_RESULT_OK) {
+		/* the token endpoint's verdict, not the server's: no new
+		   token can come of a retry */
+		client->oauth2_retried = TRUE;
+		client->oauth2_resp_code = resp_code != NULL;
+		retrieve_client_finish(client, code, resp_code, error);
+		return;
+	}
+	retrieve_client_backend_run(client);
+}
+
+/* The login's credentials first: an OAuth2 access token may need a
+   refresh at the provider's token endpoint */
+static void retrieve_client_login_prepare(struct retrieve_client *client,
+					  bool refresh)
+{
+	if (client->set->auth != RETRIEVE_AUTH_OAUTH2) {
+		retrieve_client_backend_run(client);
+		return;
+	}
+	if (client->oauth2 == NULL) {
+		client->oauth2 = retrieve_oauth2_init(client->user,
+			client->global_set, client->set, client->secrets,
+			client->event);
+	}
+	retrieve_oauth2_token_get(client->oauth2, refresh,
+		(retrieve_oauth2_callback_t *)retrieve_client_oauth2_callback,
+		client);
+}
+
+const char *retrieve_client_oauth2_token(struct retrieve_client *client)
+{
+	return retrieve_oauth2_token(client->oauth2);
+}
+
 static void retrieve_client_backend_free(struct retrieve_client *client)
 {
 	if (client->dns_lookup != NULL)
@@ -189,6 +230,12 @@ static void retrieve_client_abort(struct retrieve_client *client,
 				  enum retrieve_result_code code,
 				  const char *error)
 {
+	if (client->restarting) {
+		/* stopped between the rejection and the restart */
+		timeout_remove(&client->to_restart);
+		client->restarting = FALSE;
+		client->finished = FALSE;
+	}
 	if (client->finished)
 		return;
 	retrieve_client_backend_free(client);
@@ -257,7 +304,43 @@ void retrieve_client_run(struct retrieve_client *client)
 	client->to_run = timeout_add(
 		I_MIN(client->global_set->run_timeout_secs, INT_MAX/1000) * 1000,
 		retrieve_client_run_timeout, client);
-	retrieve_client_backend_run(client);
+	retrieve_client_login_prepare(client, FALSE);
+}
+
+static void retrieve_client_oauth2_restart(struct retrieve_client *client)
+{
+	timeout_remove(&client->to_restart);
+	retrieve_client_backend_free(client);
+	client->backend_freed = FALSE;
+	client->restarting = FALSE;
+	client->finished = FALSE;
+	retrieve_client_login_prepare(client, TRUE);
+}
+
+/* The remote refused the access token: it may have been revoked or
+   expired early (the cached expiry is the provider's word, not the
+   server's). One new token and one more login per run; a token fetched
+   in this very run is not retried. */
+static bool retrieve_client_oauth2_rejected(struct retrieve_client *client,
+					    const char *error)
+{
+	if (client->oauth2 == NULL || client->oauth2_retried ||
+	    retrieve_oauth2_token_is_new(client->oauth2) ||
+	    client->result.code != RETRIEVE_RESULT_OK ||
+	    client->result.messages > 0)
+		return FALSE;
+	client->oauth2_retried = TRUE;
+	e_debug(client->event, "The server refused the cached OAuth2 access "
+		"token (%s): refreshing it and logging in again",
+		retrieve_client_sanitize(client, error,
+					 RETRIEVE_ERROR_MAX_LEN));
+	/* the backend may be deep in its own call stack: it stops as if
+	   finished, and is freed and run again from the ioloop */
+	client->finished = TRUE;
+	client->restarting = TRUE;
+	client->to_restart = timeout_add_short(0,
+		retrieve_client_oauth2_restart, client);
+	return TRUE;
 }
 
 bool retrieve_client_size_cut_short(uoff_t announced, uoff_t received)
@@ -365,6 +448,9 @@ void retrieve_client_finish(struct retrieve_client *client,
 
 	if (client->finished)
 		return;
+	if (code == RETRIEVE_RESULT_AUTH_FAILED &&
+	    retrieve_client_oauth2_rejected(client, error))
+		return;
 	client->finished = TRUE;
 	timeout_remove(&client->to_run);
 	/* the batch's messages arrived whole: committed and recorded, they
@@ -372,6 +458,11 @@ void retrieve_client_finish(struct retrieve_client *client,
 	if (client->deliver != NULL)
 		(void)retrieve_client_commit(client);
 
+	if (resp_code != NULL && !client->oauth2_resp_code &&
+	    strcasecmp(resp_code, RETRIEVE_RESP_CODE_OAUTH2_REAUTH) == 0) {
+		/* it pauses the account at once: only ours may */
+		resp_code = NULL;
+	}
 	/* a local failure was already recorded and is the real cause */
 	if (result->code == RETRIEVE_RESULT_OK) {
 		result->code = code;
@@ -615,6 +706,8 @@ void retrieve_client_deinit(struct retrieve_client **_client)
 	retrieve_client_backend_free(client);
 	timeout_remove(&client->to_finish);
 	timeout_remove(&client->to_run);
+	timeout_remove(&client->to_restart);
+	retrieve_oauth2_deinit(&client->oauth2);
 	retrieve_client_batch_deinit(client);
 	if (client->deliver != NULL)
 		retrieve_deliver_deinit(&client->deliver);

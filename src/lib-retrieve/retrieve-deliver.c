@@ -4,6 +4,7 @@
 #include "array.h"
 #include "ioloop.h"
 #include "str.h"
+#include "str-sanitize.h"
 #include "istream.h"
 #include "istream-concat.h"
 #include "message-date.h"
@@ -22,6 +23,7 @@
 #include "hash.h"
 #include "retrieve-settings.h"
 #include "retrieve-sieve.h"
+#include "retrieve-sieve-run.h"
 #include "retrieve-deliver-seen.h"
 #include "retrieve-deliver-settings.h"
 #include "retrieve-deliver.h"
@@ -38,6 +40,14 @@ static bool retrieve_deliver_hooks_initialized = FALSE;
 /* The raw mailbox's mbox "From " sender for a null envelope sender, as in
    lda. */
 #define RETRIEVE_DELIVER_RAW_SENDER "MAILER-DAEMON"
+
+/* A folder that Sieve's stores go into, with its open batch */
+struct retrieve_deliver_sieve_box {
+	struct mailbox *box;
+	const char *vname;
+	struct mailbox_transaction_context *trans;
+	uint32_t uid_min;
+};
 
 struct retrieve_deliver {
 	pool_t pool;
@@ -69,6 +79,14 @@ struct retrieve_deliver {
 	/* special use -> local vname, read at the first lookup */
 	ARRAY_TYPE(const_string) special_use;
 	bool special_use_read;
+
+	/* Sieve run by us, its stores saved into batches of folders kept
+	   open (NULL: through mail_deliver()) */
+	struct retrieve_sieve_run *sieve_run;
+	ARRAY(struct retrieve_deliver_sieve_box) sieve_boxes;
+	/* where the last message was saved: one entry per copy, none when
+	   Sieve discarded it */
+	ARRAY(struct retrieve_deliver_saved) last_saved;
 
 	/* filter=yes with retrieve_spam_scanner */
 	struct retrieve_spam *spam;
@@ -279,6 +297,7 @@ int retrieve_deliver_init(struct mail_user *user,
 	deliver->folder = p_strdup(pool, set->folder);
 	deliver->protocol = set->protocol;
 	deliver->filter = set->filter;
+	p_array_init(&deliver->last_saved, pool, 2);
 	deliver->hostname =
 		p_strdup(pool, retrieve_deliver_settings_hostname(user));
 
@@ -309,8 +328,30 @@ int retrieve_deliver_init(struct mail_user *user,
 		return -1;
 	}
 	if (set->filter) {
+		const char *env = getenv("RETRIEVE_SIEVE_RUN");
+		int ret = 0;
+
 		/* Sieve opens its own; ours would only hold a lock */
 		mailbox_free(&deliver->box);
+		if (env == NULL || strcmp(env, "0") != 0) {
+			ret = retrieve_sieve_run_init(user, deliver->event,
+						      &deliver->sieve_run,
+						      &error);
+		}
+		if (ret < 0) {
+			*error_r = t_strdup_printf(
+				"Sieve is not available: %s", error);
+			retrieve_deliver_deinit(&deliver);
+			return -1;
+		}
+		if (ret > 0) {
+			p_array_init(&deliver->sieve_boxes, pool, 4);
+			e_debug(deliver->event, "Running Sieve ourselves, "
+				"saving in batches");
+		} else if (env == NULL || strcmp(env, "0") != 0) {
+			e_debug(deliver->event, "Sieve through mail_deliver(): "
+				"%s", error);
+		}
 		deliver->raw_user = retrieve_deliver_raw_user_create(user);
 		e_debug(deliver->event, "Delivering through Sieve "
 			"(implicit keep into %s)", deliver->folder);
@@ -330,8 +371,14 @@ void retrieve_deliver_deinit(struct retrieve_deliver **_deliver)
 		return;
 	*_deliver = NULL;
 
-	if (deliver->batch != NULL)
-		mailbox_transaction_rollback(&deliver->batch);
+	retrieve_deliver_rollback(deliver);
+	if (array_is_created(&deliver->sieve_boxes)) {
+		struct retrieve_deliver_sieve_box *sbox;
+
+		array_foreach_modifiable(&deliver->sieve_boxes, sbox)
+			mailbox_free(&sbox->box);
+	}
+	retrieve_sieve_run_deinit(&deliver->sieve_run);
 	if (deliver->box != NULL)
 		mailbox_free(&deliver->box);
 	retrieve_spam_deinit(&deliver->spam);
@@ -525,26 +572,16 @@ retrieve_deliver_error(enum mail_deliver_error code, const char *error)
 	return error;
 }
 
+/* The message as a raw mail, for Sieve to read */
 static int
-retrieve_deliver_sieve(struct retrieve_deliver *deliver,
-		       const struct retrieve_deliver_message *msg,
-		       struct istream *input, const char **error_r)
+retrieve_deliver_raw_open(struct retrieve_deliver *deliver,
+			  const struct retrieve_deliver_message *msg,
+			  struct istream *input, struct mail **mail_r,
+			  const char **error_r)
 {
-	static const struct smtp_address null_sender;
-	struct mail_deliver_input dinput;
-	struct mail_deliver_context dctx;
 	struct mailbox *box;
 	struct mailbox_transaction_context *t;
-	struct mail *mail;
-	enum mail_deliver_error error_code;
-	const char *error, *default_mailbox = deliver->folder;
-	int ret;
 
-	/* spam goes where the implicit keep would put it, unless the
-	   user's Sieve files it itself */
-	if (deliver->last_spam == RETRIEVE_DELIVER_SPAM_SPAM &&
-	    deliver->spam_folder != NULL)
-		default_mailbox = deliver->spam_folder;
 	if (raw_mailbox_alloc_stream(deliver->raw_user, input,
 				     msg->received_date != (time_t)-1 ?
 				     msg->received_date : ioloop_time,
@@ -555,8 +592,51 @@ retrieve_deliver_sieve(struct retrieve_deliver *deliver,
 		return -1;
 	}
 	t = mailbox_transaction_begin(box, 0, __func__);
-	mail = mail_alloc(t, 0, NULL);
-	mail_set_seq(mail, 1);
+	*mail_r = mail_alloc(t, 0, NULL);
+	mail_set_seq(*mail_r, 1);
+	return 0;
+}
+
+static void retrieve_deliver_raw_close(struct mail **_mail)
+{
+	struct mail *mail = *_mail;
+	struct mailbox_transaction_context *t = mail->transaction;
+	struct mailbox *box = t->box;
+
+	*_mail = NULL;
+	mail_free(&mail);
+	mailbox_transaction_rollback(&t);
+	mailbox_free(&box);
+}
+
+/* Sieve's default folder (where the implicit keep goes): spam goes to
+   retrieve_spam_folder unless the user's Sieve files it itself */
+static const char *
+retrieve_deliver_sieve_default(struct retrieve_deliver *deliver)
+{
+	if (deliver->last_spam == RETRIEVE_DELIVER_SPAM_SPAM &&
+	    deliver->spam_folder != NULL)
+		return deliver->spam_folder;
+	return deliver->folder;
+}
+
+static int
+retrieve_deliver_sieve(struct retrieve_deliver *deliver,
+		       const struct retrieve_deliver_message *msg,
+		       struct istream *input, const char **error_r)
+{
+	static const struct smtp_address null_sender;
+	struct mail_deliver_input dinput;
+	struct mail_deliver_context dctx;
+	struct mail *mail;
+	enum mail_deliver_error error_code;
+	const char *error;
+	const char *default_mailbox = retrieve_deliver_sieve_default(deliver);
+	int ret;
+
+	if (retrieve_deliver_raw_open(deliver, msg, input, &mail,
+				      error_r) < 0)
+		return -1;
 
 	i_zero(&dinput);
 	dinput.set = deliver->lda_set;
@@ -598,9 +678,7 @@ retrieve_deliver_sieve(struct retrieve_deliver *deliver,
 			  i_stream_get_name(input), i_stream_get_error(input));
 	}
 
-	mail_free(&mail);
-	mailbox_transaction_rollback(&t);
-	mailbox_free(&box);
+	retrieve_deliver_raw_close(&mail);
 
 	if (ret == 0) {
 		e_debug(deliver->event, "Delivered %s through Sieve",
@@ -637,37 +715,31 @@ retrieve_deliver_keywords(struct retrieve_deliver *deliver,
 	return kw;
 }
 
+/* Saves input into the transaction t of box with these flags and
+   keywords, and msg's received date and GUID */
 static int
-retrieve_deliver_save(struct retrieve_deliver *deliver,
-		      const struct retrieve_deliver_message *msg,
-		      struct istream *input, const char **error_r)
+retrieve_deliver_save_into(struct retrieve_deliver *deliver,
+			   struct mailbox *box,
+			   struct mailbox_transaction_context *t,
+			   const struct retrieve_deliver_message *msg,
+			   enum mail_flags flags,
+			   const char *const *keyword_names,
+			   struct istream *input, const char **error_r)
 {
-	const char *folder = retrieve_deliver_message_folder(deliver, msg);
-	struct mailbox *box;
+	const char *folder = mailbox_get_vname(box);
 	struct mail_save_context *save;
 	struct mail_keywords *keywords = NULL;
 	bool save_failed = FALSE;
 	ssize_t ret = 0;
 
-	box = retrieve_deliver_box_get(deliver, folder, error_r);
-	if (box == NULL)
-		return -1;
-	if (deliver->batch == NULL) {
-		struct mailbox_status status;
-
-		mailbox_get_open_status(box, STATUS_UIDNEXT, &status);
-		deliver->batch_uid_min = status.uidnext;
-		deliver->batch = mailbox_transaction_begin(box,
-			MAILBOX_TRANSACTION_FLAG_EXTERNAL, __func__);
-	}
-	save = mailbox_save_alloc(deliver->batch);
-	if (msg->keywords != NULL) {
+	save = mailbox_save_alloc(t);
+	if (keyword_names != NULL) {
 		/* a remote keyword we can't store shouldn't stop the
 		   message */
 		keywords = retrieve_deliver_keywords(deliver, box,
-						     msg->keywords);
+						     keyword_names);
 	}
-	mailbox_save_set_flags(save, msg->flags & ENUM_NEGATE(MAIL_RECENT),
+	mailbox_save_set_flags(save, flags & ENUM_NEGATE(MAIL_RECENT),
 			       keywords);
 	if (keywords != NULL)
 		mailbox_keywords_unref(&keywords);
@@ -713,24 +785,287 @@ retrieve_deliver_save(struct retrieve_deliver *deliver,
 	return -1;
 }
 
+/* Notes a copy of the message being delivered, once per folder: the
+   batch journals one pending record for each (recovery looks for every
+   copy in its own folder) */
+static void
+retrieve_deliver_saved_add(struct retrieve_deliver *deliver,
+			   const char *folder, uint32_t uid_min)
+{
+	const struct retrieve_deliver_saved *saved;
+	struct retrieve_deliver_saved *new_saved;
+
+	array_foreach(&deliver->last_saved, saved) {
+		if (strcmp(saved->folder, folder) == 0)
+			return;
+	}
+	new_saved = array_append_space(&deliver->last_saved);
+	new_saved->folder = folder;
+	new_saved->uid_min = uid_min;
+}
+
+static int
+retrieve_deliver_save(struct retrieve_deliver *deliver,
+		      const struct retrieve_deliver_message *msg,
+		      struct istream *input, const char **error_r)
+{
+	const char *folder = retrieve_deliver_message_folder(deliver, msg);
+	struct mailbox *box;
+
+	box = retrieve_deliver_box_get(deliver, folder, error_r);
+	if (box == NULL)
+		return -1;
+	if (deliver->batch == NULL) {
+		struct mailbox_status status;
+
+		mailbox_get_open_status(box, STATUS_UIDNEXT, &status);
+		deliver->batch_uid_min = status.uidnext;
+		deliver->batch = mailbox_transaction_begin(box,
+			MAILBOX_TRANSACTION_FLAG_EXTERNAL, __func__);
+	}
+	retrieve_deliver_saved_add(deliver, deliver->box_vname,
+				   deliver->batch_uid_min);
+	return retrieve_deliver_save_into(deliver, box, deliver->batch, msg,
+					  msg->flags, msg->keywords, input,
+					  error_r);
+}
+
+/* Whether opening or creating a folder failed for good: retrying won't
+   help, the name or the user's rights are wrong */
+static bool retrieve_deliver_error_is_permanent(enum mail_error error)
+{
+	switch (error) {
+	case MAIL_ERROR_PARAMS:
+	case MAIL_ERROR_PERM:
+	case MAIL_ERROR_NOTFOUND:
+	case MAIL_ERROR_NOTPOSSIBLE:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+/* The folder a Sieve store goes into, opened (created) once
+   and with an open batch. On failure *permanent_r tells whether the
+   error is permanent (see retrieve_deliver_error_is_permanent()). */
+static struct retrieve_deliver_sieve_box *
+retrieve_deliver_sieve_box_get(struct retrieve_deliver *deliver,
+			       const char *folder, bool *permanent_r,
+			       const char **error_r)
+{
+	struct retrieve_deliver_sieve_box *sbox, *found = NULL;
+	struct mailbox_status status;
+	struct mailbox *box;
+	enum mail_error error;
+
+	*permanent_r = FALSE;
+	array_foreach_modifiable(&deliver->sieve_boxes, sbox) {
+		if (strcmp(sbox->vname, folder) == 0) {
+			found = sbox;
+			break;
+		}
+	}
+	sbox = found;
+	if (sbox == NULL) {
+		if (retrieve_deliver_folder_open(deliver, folder, &box,
+						 error_r) < 0) {
+			(void)mailbox_get_last_internal_error(box, &error);
+			*permanent_r =
+				retrieve_deliver_error_is_permanent(error);
+			mailbox_free(&box);
+			return NULL;
+		}
+		sbox = array_append_space(&deliver->sieve_boxes);
+		sbox->box = box;
+		sbox->vname = mailbox_get_vname(box);
+	}
+	if (sbox->trans == NULL) {
+		mailbox_get_open_status(sbox->box, STATUS_UIDNEXT, &status);
+		sbox->uid_min = status.uidnext;
+		sbox->trans = mailbox_transaction_begin(sbox->box,
+			MAILBOX_TRANSACTION_FLAG_EXTERNAL, __func__);
+	}
+	return sbox;
+}
+
+/* The folder for Sieve's store number idx. When it can't be
+   opened for good (bad name, no such namespace, no permission), the
+   message goes into the default folder instead, as Pigeonhole's
+   implicit keep does after a failed store; *skip_r is set when the
+   default folder gets the message through another store already. */
+static struct retrieve_deliver_sieve_box *
+retrieve_deliver_sieve_store_box(struct retrieve_deliver *deliver,
+				 const struct retrieve_deliver_message *msg,
+				 const struct retrieve_sieve_store *stores,
+				 unsigned int count, unsigned int idx,
+				 bool *fell_back, bool *skip_r,
+				 const char **error_r)
+{
+	const char *default_folder =
+		retrieve_deliver_sieve_default(deliver);
+	struct retrieve_deliver_sieve_box *sbox;
+	const char *error, *error2;
+	unsigned int i;
+	bool permanent;
+
+	*skip_r = FALSE;
+	sbox = retrieve_deliver_sieve_box_get(deliver, stores[idx].folder,
+					      &permanent, &error);
+	if (sbox != NULL)
+		return sbox;
+	if (!permanent || strcmp(stores[idx].folder, default_folder) == 0) {
+		*error_r = error;
+		return NULL;
+	}
+	e_warning(deliver->event, "Sieve: %s: can't store into %s (%s), "
+		  "keeping it in %s instead", retrieve_deliver_msg_name(msg),
+		  stores[idx].folder, error, default_folder);
+	retrieve_sieve_run_user_error(deliver->sieve_run, t_strdup_printf(
+		"%s: failed to store into mailbox %s (%s), "
+		"kept in %s instead", retrieve_deliver_msg_name(msg),
+		str_sanitize(stores[idx].folder, 256), error,
+		default_folder));
+	for (i = 0; i < count; i++) {
+		if (strcmp(stores[i].folder, default_folder) == 0)
+			*fell_back = TRUE;
+	}
+	if (*fell_back) {
+		/* one copy in the default folder is enough */
+		*skip_r = TRUE;
+		return NULL;
+	}
+	*fell_back = TRUE;
+	sbox = retrieve_deliver_sieve_box_get(deliver, default_folder,
+					      &permanent, &error2);
+	if (sbox == NULL) {
+		*error_r = t_strdup_printf("%s, and keeping it in %s failed: "
+					   "%s", error, default_folder,
+					   error2);
+	}
+	return sbox;
+}
+
+/* Sieve decides, we save into the batches */
+static int
+retrieve_deliver_sieve_store(struct retrieve_deliver *deliver,
+			     const struct retrieve_deliver_message *msg,
+			     struct istream *input, const char **error_r)
+{
+	const char *default_folder =
+		retrieve_deliver_sieve_default(deliver);
+	const struct retrieve_sieve_store *stores;
+	struct retrieve_deliver_sieve_box *sbox;
+	struct mail *mail;
+	enum mail_flags flags;
+	const char *const *keywords;
+	unsigned int i, count;
+	bool fell_back = FALSE, skip;
+	int ret;
+
+	if (retrieve_deliver_raw_open(deliver, msg, input, &mail,
+				      error_r) < 0)
+		return -1;
+	ret = retrieve_sieve_run_message(deliver->sieve_run, mail,
+					 deliver->rcpt_to, default_folder,
+					 &stores, &count, error_r);
+	retrieve_deliver_raw_close(&mail);
+	if (ret < 0)
+		return -1;
+
+	for (i = 0; i < count; i++) {
+		sbox = retrieve_deliver_sieve_store_box(deliver, msg, stores,
+							count, i, &fell_back,
+							&skip, error_r);
+		if (skip)
+			continue;
+		if (sbox == NULL)
+			return -1;
+		if (stores[i].flags_altered) {
+			flags = stores[i].flags;
+			keywords = stores[i].keywords;
+		} else {
+			/* as through mail_deliver(): \Seen where the
+			   keep lands */
+			flags = strcmp(sbox->vname, default_folder) == 0 ?
+				(msg->flags & MAIL_SEEN) : 0;
+			keywords = NULL;
+		}
+		i_stream_seek(input, 0);
+		if (retrieve_deliver_save_into(deliver, sbox->box,
+					       sbox->trans, msg, flags,
+					       keywords, input, error_r) < 0)
+			return -1;
+		retrieve_deliver_saved_add(deliver, sbox->vname,
+					   sbox->uid_min);
+		e_debug(deliver->event, "Sieve: %s into %s (uncommitted)",
+			retrieve_deliver_msg_name(msg), sbox->vname);
+	}
+	if (count == 0) {
+		e_debug(deliver->event, "Sieve: %s discarded",
+			retrieve_deliver_msg_name(msg));
+	}
+	return 0;
+}
+
 int retrieve_deliver_commit(struct retrieve_deliver *deliver,
 			    const char **error_r)
 {
+	struct retrieve_deliver_sieve_box *sbox;
+	int ret = 0;
+
+	if (array_is_created(&deliver->sieve_boxes)) {
+		/* a failure leaves the batch partly committed: the
+		   pending records (one per copy) let the next run sort it
+		   out */
+		array_foreach_modifiable(&deliver->sieve_boxes, sbox) {
+			if (sbox->trans == NULL)
+				continue;
+			if (mailbox_transaction_commit(&sbox->trans) < 0 &&
+			    ret == 0) {
+				*error_r = t_strdup_printf(
+					"Couldn't commit into %s: %s",
+					sbox->vname,
+					mailbox_get_last_internal_error(
+						sbox->box, NULL));
+				ret = -1;
+			}
+		}
+	}
 	if (deliver->batch == NULL)
-		return 0;
-	if (mailbox_transaction_commit(&deliver->batch) < 0) {
+		return ret;
+	if (mailbox_transaction_commit(&deliver->batch) < 0 && ret == 0) {
 		*error_r = t_strdup_printf("Couldn't commit into %s: %s",
 			deliver->box_vname,
 			mailbox_get_last_internal_error(deliver->box, NULL));
 		return -1;
 	}
-	return 0;
+	return ret;
 }
 
 void retrieve_deliver_rollback(struct retrieve_deliver *deliver)
 {
+	struct retrieve_deliver_sieve_box *sbox;
+
+	if (array_is_created(&deliver->sieve_boxes)) {
+		array_foreach_modifiable(&deliver->sieve_boxes, sbox) {
+			if (sbox->trans != NULL)
+				mailbox_transaction_rollback(&sbox->trans);
+		}
+	}
 	if (deliver->batch != NULL)
 		mailbox_transaction_rollback(&deliver->batch);
+}
+
+const struct retrieve_deliver_saved *
+retrieve_deliver_last_saved(struct retrieve_deliver *deliver,
+			    unsigned int *count_r)
+{
+	return array_get(&deliver->last_saved, count_r);
+}
+
+bool retrieve_deliver_is_multi_folder(struct retrieve_deliver *deliver)
+{
+	return deliver->sieve_run != NULL;
 }
 
 uint32_t retrieve_deliver_batch_uid_min(struct retrieve_deliver *deliver)
@@ -847,7 +1182,8 @@ int retrieve_deliver_find_guids(struct retrieve_deliver *deliver,
 bool retrieve_deliver_is_direct(struct retrieve_deliver *deliver,
 				const struct retrieve_deliver_message *msg)
 {
-	return !deliver->filter || msg->no_filter;
+	return !deliver->filter || msg->no_filter ||
+		deliver->sieve_run != NULL;
 }
 
 const char *
@@ -868,6 +1204,7 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 
 	i_assert(msg->input->seekable);
 	deliver->last_spam = RETRIEVE_DELIVER_SPAM_NONE;
+	array_clear(&deliver->last_saved);
 
 	if (msg->input->stream_errno != 0) {
 		*error_r = t_strdup_printf("read(%s) failed: %s",
@@ -883,7 +1220,10 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 			return -1;
 	}
 	input = retrieve_deliver_input_create(deliver, msg, spam_hdr);
-	if (filter) {
+	if (filter && deliver->sieve_run != NULL) {
+		ret = retrieve_deliver_sieve_store(deliver, msg, input,
+						   error_r);
+	} else if (filter) {
 		i_assert(deliver->batch == NULL);
 		ret = retrieve_deliver_sieve(deliver, msg, input, error_r);
 		if (ret == 0)

@@ -102,6 +102,21 @@ int retrieve_deliver_commit(struct retrieve_deliver *deliver,
 			    const char **error_r);
 /* Drops the batch: nothing of it is saved */
 void retrieve_deliver_rollback(struct retrieve_deliver *deliver);
+/* A copy of a delivered message, saved into an open batch */
+struct retrieve_deliver_saved {
+	/* the local folder (vname) */
+	const char *folder;
+	/* the folder's UIDNEXT when its batch began */
+	uint32_t uid_min;
+};
+/* Where the last direct or captured-Sieve message was saved: one entry
+   per folder it went into (Sieve's fileinto plus keep: two), none when
+   Sieve discarded it. Valid until the next message. */
+const struct retrieve_deliver_saved *
+retrieve_deliver_last_saved(struct retrieve_deliver *deliver,
+			    unsigned int *count_r);
+/* TRUE when one batch may span several folders (Sieve run by us) */
+bool retrieve_deliver_is_multi_folder(struct retrieve_deliver *deliver);
 /* The folder's UIDNEXT when the open batch began */
 uint32_t retrieve_deliver_batch_uid_min(struct retrieve_deliver *deliver);
 /* Looks for the messages saved with these GUIDs in the local folder,

@@ -1212,6 +1212,14 @@ static void imap_run(struct retrieve_client *client)
 		return;
 	}
 
+	if (set->auth == RETRIEVE_AUTH_OAUTH2 &&
+	    set->ssl_mode == RETRIEVE_SSL_MODE_NONE) {
+		/* the settings refuse this too */
+		imap_fail(ic, RETRIEVE_RESULT_CONFIG_ERROR, NULL,
+			  "Refusing to send the OAuth2 token without TLS");
+		return;
+	}
+
 	ic->log.client = client;
 	ic->log.prefix = p_strdup_printf(client->pool, "imapc(%s:%u): ",
 					 set->host, set->port);
@@ -1246,8 +1254,11 @@ static void imap_deinit(struct retrieve_client *client)
 	imap_disconnect(ic);
 	imap_large_close_all(ic);
 	retrieve_imap_log_capture_stop(&ic->log);
-	if (ic->log.error != NULL &&
-	    client->result.code == RETRIEVE_RESULT_OK) {
+	if (ic->log.error != NULL && client->restarting) {
+		/* a refused token, logged in again with a new one */
+		e_debug(client->event, "imapc: %s", ic->log.error);
+	} else if (ic->log.error != NULL &&
+		   client->result.code == RETRIEVE_RESULT_OK) {
 		/* not the cause of a failure, so not in the result line */
 		e_warning(client->event, "imapc: %s", ic->log.error);
 	}

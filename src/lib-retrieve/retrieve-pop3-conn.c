@@ -307,6 +307,12 @@ void pop3_conn_send(struct pop3_conn *conn, enum pop3_cmd_type type,
 		e_debug(conn->client->event, "C: %s", line);
 }
 
+void pop3_conn_send_continuation(struct pop3_conn *conn, const char *line)
+{
+	/* a SASL response: part of the AUTH command, never logged */
+	o_stream_nsend_str(conn->output, t_strconcat(line, "\r\n", NULL));
+}
+
 int pop3_conn_flush(struct pop3_conn *conn)
 {
 	if (o_stream_flush(conn->output) < 0) {

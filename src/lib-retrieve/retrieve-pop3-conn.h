@@ -68,6 +68,9 @@ const char *pop3_cmd_name(enum pop3_cmd_type type);
    logged when it may hold a credential (APOP, AUTH, PASS). */
 void pop3_conn_send(struct pop3_conn *conn, enum pop3_cmd_type type,
 		    unsigned int msg_idx, const char *line);
+/* Sends a line answering the server's "+ " continuation of the AUTH
+   command in flight (no reply of its own is queued; never logged) */
+void pop3_conn_send_continuation(struct pop3_conn *conn, const char *line);
 /* -1 after failure_callback */
 int pop3_conn_flush(struct pop3_conn *conn);
 /* Sends the command without arguments and flushes */

@@ -10,6 +10,8 @@
 #include "str.h"
 #include "str-sanitize.h"
 #include "hash.h"
+#include "safe-memset.h"
+#include "retrieve-oauth2.h"
 #include "pop3-reply.h"
 #include "retrieve-client-private.h"
 #include "retrieve-pop3-conn.h"
@@ -77,6 +79,12 @@ struct pop3_client {
 	/* messages left on the server because they arrived cut short */
 	unsigned int broken_count;
 	const char *broken_error;
+
+	/* AUTH XOAUTH2/OAUTHBEARER: the initial response waits for the
+	   server's "+ " (RFC 5034: too long for the AUTH line) */
+	bool sasl_ir_pending:1;
+	/* "+ " continuations answered for the AUTH in flight */
+	unsigned int sasl_continuations;
 
 	bool quit_sent:1;
 	/* a local failure: retrieve no more, delete what was delivered */
@@ -190,10 +198,86 @@ static const char *pop3_sasl_plain(const struct retrieve_account_settings *set)
 	return str_c(t_base64_encode(0, 0, str_data(str), str_len(str)));
 }
 
+/* RFC 5034 4: an AUTH command line with its initial response is at most
+   255 octets; a longer response (any real token) follows the server's
+   "+ " on a line of its own, as Microsoft's servers insist anyway */
+#define POP3_AUTH_LINE_MAX_LEN 255
+
+/* The access token's SASL message, base64 */
+static const char *pop3_sasl_oauth2(struct pop3_client *pc)
+{
+	const struct retrieve_oauth2_settings *set = pc->client.set->oauth2;
+	const char *msg;
+	string_t *b64;
+
+	msg = retrieve_oauth2_sasl_message(set,
+		retrieve_client_oauth2_token(&pc->client));
+	b64 = t_base64_encode(0, 0, msg, strlen(msg));
+	safe_memset((void *)msg, 0, strlen(msg));
+	return str_c(b64);
+}
+
+static void pop3_login_oauth2(struct pop3_client *pc)
+{
+	const char *mech =
+		retrieve_oauth2_mechanism_name(pc->client.set->oauth2->mechanism);
+	const char *line;
+
+	if (!pop3_conn_has_tls(pc->conn)) {
+		/* the settings refuse ssl=no with auth=oauth2 */
+		pop3_fail(pc, RETRIEVE_RESULT_CONFIG_ERROR, NULL,
+			  "Refusing to send the OAuth2 token without TLS");
+		return;
+	}
+	pc->sasl_continuations = 0;
+	line = t_strdup_printf("AUTH %s %s", mech, pop3_sasl_oauth2(pc));
+	if (strlen(line) <= POP3_AUTH_LINE_MAX_LEN) {
+		pc->sasl_ir_pending = FALSE;
+		pop3_send(pc, POP3_CMD_AUTH, 0, line);
+	} else {
+		pc->sasl_ir_pending = TRUE;
+		pop3_send(pc, POP3_CMD_AUTH, 0,
+			  t_strconcat("AUTH ", mech, NULL));
+	}
+	safe_memset((void *)line, 0, strlen(line));
+	(void)pop3_flush(pc);
+}
+
+/* A "+ " line while AUTH is in flight: the server wants the initial
+   response (two-step form), or (after it) sends an error challenge (a
+   JSON status), answered as each mechanism defines so that the server
+   sends its final -ERR: XOAUTH2 an empty line, OAUTHBEARER (RFC 7628
+   3.2.3) a lone %x01 */
+static void pop3_auth_continue(struct pop3_client *pc, const char *line)
+{
+	if (pc->client.set->auth != RETRIEVE_AUTH_OAUTH2 ||
+	    ++pc->sasl_continuations > 2) {
+		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
+			  t_strdup_printf("Unexpected AUTH continuation: %s",
+					  pop3_server_text(pc, line, 80)));
+		return;
+	}
+	e_debug(pc->client.event, "S: %s", pop3_server_text(pc, line, 160));
+	if (pc->sasl_ir_pending) {
+		pc->sasl_ir_pending = FALSE;
+		pop3_conn_send_continuation(pc->conn, pop3_sasl_oauth2(pc));
+	} else if (pc->client.set->oauth2->mechanism ==
+		   RETRIEVE_OAUTH2_MECH_OAUTHBEARER) {
+		pop3_conn_send_continuation(pc->conn, "AQ==");
+	} else {
+		pop3_conn_send_continuation(pc->conn, "");
+	}
+	(void)pop3_flush(pc);
+}
+
 static void pop3_login(struct pop3_client *pc)
 {
 	const struct retrieve_account_settings *set = pc->client.set;
 
+	if (set->auth == RETRIEVE_AUTH_OAUTH2) {
+		pop3_login_oauth2(pc);
+		return;
+	}
 	if (set->apop) {
 		if (pc->apop_timestamp == NULL) {
 			pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
@@ -793,6 +877,11 @@ static void pop3_reply_line(struct pop3_client *pc, const char *line)
 		pop3_fail(pc, RETRIEVE_RESULT_REMOTE_ERROR, NULL,
 			  t_strdup_printf("Unexpected data from server: %s",
 					  pop3_server_text(pc, line, 80)));
+		return;
+	}
+	if (cmd->type == POP3_CMD_AUTH && line[0] == '+' &&
+	    (line[1] == ' ' || line[1] == '\0')) {
+		pop3_auth_continue(pc, line);
 		return;
 	}
 	if (pop3_reply_parse(line, &reply) < 0) {

@@ -21,6 +21,12 @@ enum retrieve_result_code {
 	RETRIEVE_RESULT_INTERNAL_ERROR,
 };
 
+/* The response code of an auth_failed run whose OAuth2 refresh token
+   the provider refused (invalid_grant): paused until re-authorised.
+   Set by the core only; a remote's response code of that name is
+   dropped. */
+#define RETRIEVE_RESP_CODE_OAUTH2_REAUTH "OAUTH2-REAUTH"
+
 const char *retrieve_result_code_name(enum retrieve_result_code code);
 bool retrieve_result_code_parse(const char *name,
 				enum retrieve_result_code *code_r);

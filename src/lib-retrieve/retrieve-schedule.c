@@ -33,8 +33,18 @@ bool
 retrieve_schedule_status_pauses(const struct retrieve_state_status *status)
 {
 	return status->last_result == RETRIEVE_RESULT_AUTH_FAILED &&
-		status->consecutive_failures >=
-		RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES;
+		(status->consecutive_failures >=
+		 RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES ||
+		 retrieve_schedule_status_needs_reauth(status));
+}
+
+bool
+retrieve_schedule_status_needs_reauth(const struct retrieve_state_status *status)
+{
+	/* a revoked refresh token fails the same way every time */
+	return status->last_result == RETRIEVE_RESULT_AUTH_FAILED &&
+		retrieve_schedule_resp_code_is(status,
+			RETRIEVE_RESP_CODE_OAUTH2_REAUTH);
 }
 
 /* How long a [LOGIN-DELAY] refusal waits: what the server announced in
@@ -84,7 +94,12 @@ void retrieve_schedule_calc(bool interval_manual, unsigned int interval_secs,
 				return;
 			}
 			sched_r->state = RETRIEVE_SCHEDULE_STATE_PAUSED;
-			sched_r->reason = "repeated authentication failures";
+			sched_r->reauth =
+				retrieve_schedule_status_needs_reauth(status);
+			sched_r->reason = sched_r->reauth ?
+				"OAuth2 refresh token refused: the account "
+				"must be re-authorised" :
+				"repeated authentication failures";
 			return;
 		}
 		/* twice the back-off of other failures: a wrong password

@@ -46,12 +46,19 @@ struct retrieve_schedule {
 	unsigned int backoff_secs;
 	/* Why it backs off or is paused, a static string; NULL otherwise */
 	const char *reason;
+	/* paused because the OAuth2 refresh token was refused */
+	bool reauth;
 };
 
 /* TRUE when the status calls for pausing the account: the last
-   RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES runs in a row failed to log in */
+   RETRIEVE_SCHEDULE_AUTH_PAUSE_FAILURES runs in a row failed to log in,
+   or the last one found the OAuth2 refresh token refused */
 bool
 retrieve_schedule_status_pauses(const struct retrieve_state_status *status);
+/* TRUE when the last run found the OAuth2 refresh token refused
+   (invalid_grant): only a new one helps */
+bool
+retrieve_schedule_status_needs_reauth(const struct retrieve_state_status *status);
 
 /* The pure rule, on the status's result and the remote's response code
    behind it (never on error text). status is NULL when the account

@@ -6,8 +6,12 @@
 #include "safe-memset.h"
 #include "retrieve-secrets.h"
 
-#define RETRIEVE_SECRETS_MAX 5
+/* a password's five forms; an OAuth2 account's refresh tokens, client
+   secret and access tokens with their SASL forms */
+#define RETRIEVE_SECRETS_MAX 24
 #define RETRIEVE_SECRET_HIDDEN "<hidden>"
+/* at most this many forms of the password, added first */
+#define RETRIEVE_SECRETS_PASSWORD_FORMS 5
 
 struct retrieve_secrets {
 	/* i_malloc'd, so that deinit can zero them */
@@ -15,12 +19,11 @@ struct retrieve_secrets {
 	unsigned int count;
 };
 
-static void retrieve_secrets_add(struct retrieve_secrets *secrets,
-				 const buffer_t *form)
+static void retrieve_secrets_add_form(struct retrieve_secrets *secrets,
+				      const buffer_t *form)
 {
 	unsigned int i;
 
-	i_assert(secrets->count < RETRIEVE_SECRETS_MAX);
 	if (form->used == 0)
 		return;
 	for (i = 0; i < secrets->count; i++) {
@@ -28,15 +31,53 @@ static void retrieve_secrets_add(struct retrieve_secrets *secrets,
 		    memcmp(secrets->forms[i], form->data, form->used) == 0)
 			return;
 	}
+	if (secrets->count == RETRIEVE_SECRETS_MAX) {
+		/* the oldest token form goes (a password's forms come
+		   first and stay) */
+		i_assert(secrets->count > RETRIEVE_SECRETS_PASSWORD_FORMS);
+		safe_memset(secrets->forms[RETRIEVE_SECRETS_PASSWORD_FORMS], 0,
+			    strlen(secrets->forms[RETRIEVE_SECRETS_PASSWORD_FORMS]));
+		i_free(secrets->forms[RETRIEVE_SECRETS_PASSWORD_FORMS]);
+		memmove(secrets->forms + RETRIEVE_SECRETS_PASSWORD_FORMS,
+			secrets->forms + RETRIEVE_SECRETS_PASSWORD_FORMS + 1,
+			(secrets->count - RETRIEVE_SECRETS_PASSWORD_FORMS - 1) *
+			sizeof(secrets->forms[0]));
+		secrets->count--;
+	}
 	secrets->forms[secrets->count++] = i_strndup(form->data, form->used);
 }
 
-static void retrieve_secrets_add_base64(struct retrieve_secrets *secrets,
-					const buffer_t *data, string_t *tmp)
+static void retrieve_secrets_add_b64(struct retrieve_secrets *secrets,
+				     const buffer_t *data, string_t *tmp)
 {
 	str_truncate(tmp, 0);
 	base64_encode(data->data, data->used, tmp);
-	retrieve_secrets_add(secrets, tmp);
+	retrieve_secrets_add_form(secrets, tmp);
+}
+
+void retrieve_secrets_add(struct retrieve_secrets *secrets, const char *secret)
+{
+	buffer_t form;
+
+	if (secret == NULL)
+		return;
+	buffer_create_from_const_data(&form, secret, strlen(secret));
+	retrieve_secrets_add_form(secrets, &form);
+}
+
+void retrieve_secrets_add_base64(struct retrieve_secrets *secrets,
+				 const void *data, size_t size)
+{
+	buffer_t plain;
+	string_t *tmp;
+
+	T_BEGIN {
+		buffer_create_from_const_data(&plain, data, size);
+		tmp = t_str_new(MAX_BASE64_ENCODED_SIZE(size) + 1);
+		retrieve_secrets_add_b64(secrets, &plain, tmp);
+		safe_memset(buffer_get_modifiable_data(tmp, NULL), 0,
+			    tmp->used);
+	} T_END;
 }
 
 struct retrieve_secrets *
@@ -58,25 +99,25 @@ retrieve_secrets_init(const char *username, const char *password)
 		form = t_str_new(256);
 		plain = t_str_new(256);
 		str_append(form, password);
-		retrieve_secrets_add(secrets, form);
+		retrieve_secrets_add_form(secrets, form);
 		str_truncate(form, 0);
 		for (p = password; *p != '\0'; p++) {
 			if (*p == '"' || *p == '\\')
 				str_append_c(form, '\\');
 			str_append_c(form, *p);
 		}
-		retrieve_secrets_add(secrets, form);
+		retrieve_secrets_add_form(secrets, form);
 
 		str_append(plain, password);
-		retrieve_secrets_add_base64(secrets, plain, form);
+		retrieve_secrets_add_b64(secrets, plain, form);
 		str_truncate(plain, 0);
 		str_append_c(plain, '\0');
 		str_append(plain, username);
 		str_append_c(plain, '\0');
 		str_append(plain, password);
-		retrieve_secrets_add_base64(secrets, plain, form);
+		retrieve_secrets_add_b64(secrets, plain, form);
 		str_insert(plain, 0, username);
-		retrieve_secrets_add_base64(secrets, plain, form);
+		retrieve_secrets_add_b64(secrets, plain, form);
 
 		safe_memset(buffer_get_modifiable_data(form, NULL), 0,
 			    form->used);

@@ -10,6 +10,11 @@ struct retrieve_secrets;
 /* password NULL or empty: nothing is hidden */
 struct retrieve_secrets *
 retrieve_secrets_init(const char *username, const char *password);
+/* Hides secret (an OAuth2 token or client secret) too, as it is */
+void retrieve_secrets_add(struct retrieve_secrets *secrets, const char *secret);
+/* Hides the base64 form of data (a SASL message holding a token) */
+void retrieve_secrets_add_base64(struct retrieve_secrets *secrets,
+				 const void *data, size_t size);
 /* Zeroes every copy it made */
 void retrieve_secrets_deinit(struct retrieve_secrets **secrets);
 

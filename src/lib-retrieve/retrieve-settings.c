@@ -8,7 +8,9 @@
 #include "sha2.h"
 #include "hex-binary.h"
 #include "retrieve-spam.h"
+#include "oauth2-token-reply.h"
 #include "retrieve-settings.h"
+#include "retrieve-dovecot.h"
 
 #include <ctype.h>
 
@@ -42,6 +44,23 @@ static const char *const retrieve_folders_method_names[] = {
 	[RETRIEVE_FOLDERS_MIRROR] = "mirror",
 	NULL
 };
+
+static const char *const retrieve_auth_method_names[] = {
+	[RETRIEVE_AUTH_PASSWORD] = "password",
+	[RETRIEVE_AUTH_OAUTH2] = "oauth2",
+	NULL
+};
+static const char *const retrieve_oauth2_mechanism_names[] = {
+	[RETRIEVE_OAUTH2_MECH_XOAUTH2] = "xoauth2",
+	[RETRIEVE_OAUTH2_MECH_OAUTHBEARER] = "oauthbearer",
+	NULL
+};
+/* A provider's settings: retrieve_oauth2_<NAME>_<field> */
+#define RETRIEVE_OAUTH2_PROVIDER_PREFIX "retrieve_oauth2_"
+static const char *const retrieve_oauth2_provider_fields[] = {
+	"token_url", "client_id", "client_secret", "scope", "mechanism", NULL
+};
+#define RETRIEVE_OAUTH2_PROVIDER_NAME_MAX_LEN 64
 
 /* Always denied unless retrieve_allow_networks lists them: where an
    account's host could reach the local machine or its private networks
@@ -365,12 +384,18 @@ retrieve_account_parse_url(const struct retrieve_setting_source *src,
 }
 
 static int
+retrieve_account_parse_oauth2(const struct retrieve_setting_source *src,
+			      pool_t pool, struct retrieve_account_settings *set,
+			      const char **error_r);
+
+static int
 retrieve_account_parse_credentials(const struct retrieve_setting_source *src,
 				   pool_t pool, const struct retrieve_url *url,
 				   struct retrieve_account_settings *set,
 				   const char **error_r)
 {
 	const char *value;
+	unsigned int auth;
 
 	if (url->user != NULL)
 		set->username = url->user;
@@ -391,6 +416,21 @@ retrieve_account_parse_credentials(const struct retrieve_setting_source *src,
 		set->username = p_strdup(pool, value);
 	}
 
+	if (retrieve_setting_get_keyword(src, "auth", retrieve_auth_method_names,
+					 RETRIEVE_AUTH_PASSWORD, &auth,
+					 error_r) < 0)
+		return -1;
+	set->auth = auth;
+	if (set->auth == RETRIEVE_AUTH_OAUTH2) {
+		if (retrieve_setting_get(src, "password") != NULL) {
+			*error_r = retrieve_setting_error(src, "password",
+				"auth=oauth2 uses no password: remove it",
+				NULL);
+			return -1;
+		}
+		return retrieve_account_parse_oauth2(src, pool, set, error_r);
+	}
+
 	/* The value is never quoted in errors */
 	value = retrieve_setting_get(src, "password");
 	if (value == NULL || *value == '\0') {
@@ -406,6 +446,188 @@ retrieve_account_parse_credentials(const struct retrieve_setting_source *src,
 		return -1;
 	}
 	set->password = p_strdup(pool, value);
+	return 0;
+}
+
+bool retrieve_settings_is_oauth2_provider(const char *name)
+{
+	const char *const *field;
+	size_t len;
+
+	if (!str_begins_with(name, RETRIEVE_OAUTH2_PROVIDER_PREFIX))
+		return FALSE;
+	name += strlen(RETRIEVE_OAUTH2_PROVIDER_PREFIX);
+	len = strlen(name);
+	/* NAME has no '_', so the field is what follows the first one;
+	   anything else ending in a field's name is guarded too */
+	for (field = retrieve_oauth2_provider_fields; *field != NULL; field++) {
+		size_t flen = strlen(*field);
+
+		if (len > flen && name[len - flen - 1] == '_' &&
+		    strcmp(name + len - flen, *field) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+const char *
+retrieve_oauth2_mechanism_name(enum retrieve_oauth2_mechanism mech)
+{
+	switch (mech) {
+	case RETRIEVE_OAUTH2_MECH_XOAUTH2:
+		return "XOAUTH2";
+	case RETRIEVE_OAUTH2_MECH_OAUTHBEARER:
+		return "OAUTHBEARER";
+	}
+	i_unreached();
+}
+
+static bool retrieve_oauth2_provider_name_is_valid(const char *name)
+{
+	const char *p;
+
+	if (*name == '\0' ||
+	    strlen(name) > RETRIEVE_OAUTH2_PROVIDER_NAME_MAX_LEN)
+		return FALSE;
+	for (p = name; *p != '\0'; p++) {
+		if (!i_isalnum(*p) && *p != '-')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* A text field of provider settings: "" when unset; control characters
+   (a line break in an HTTP form or header) are an error. A secret's
+   value is never quoted. */
+static int
+retrieve_oauth2_provider_get(const struct retrieve_setting_source *src,
+			     pool_t pool, const char *prefix, const char *field,
+			     bool secret, const char **value_r,
+			     const char **error_r)
+{
+	const char *name = t_strconcat(prefix, field, NULL);
+	const char *value = retrieve_setting_get(src, name);
+
+	if (value != NULL && retrieve_str_has_control_chars(value)) {
+		*error_r = retrieve_setting_error(src, name,
+			"contains control characters", secret ? NULL : value);
+		return -1;
+	}
+	*value_r = p_strdup(pool, value == NULL ? "" : value);
+	return 0;
+}
+
+/* The administrator's settings of provider name */
+static int
+retrieve_oauth2_provider_parse(const struct retrieve_setting_source *account,
+			       pool_t pool, const char *name,
+			       struct retrieve_oauth2_settings *set,
+			       const char **error_r)
+{
+	struct retrieve_setting_source src = {
+		.getenv = account->getenv,
+		.context = account->context,
+	};
+	const char *prefix = t_strconcat("oauth2_", name, "_", NULL);
+	unsigned int mech;
+
+	if (retrieve_oauth2_provider_get(&src, pool, prefix, "token_url",
+					 FALSE, &set->token_url, error_r) < 0 ||
+	    retrieve_oauth2_provider_get(&src, pool, prefix, "client_id",
+					 FALSE, &set->client_id, error_r) < 0 ||
+	    retrieve_oauth2_provider_get(&src, pool, prefix, "client_secret",
+					 TRUE, &set->client_secret, error_r) < 0 ||
+	    retrieve_oauth2_provider_get(&src, pool, prefix, "scope",
+					 FALSE, &set->scope, error_r) < 0)
+		return -1;
+	if (*set->token_url == '\0') {
+		*error_r = retrieve_setting_error(account, "oauth2_provider",
+			t_strdup_printf("unknown provider: the administrator "
+				"has no retrieve_oauth2_%s_token_url", name),
+			name);
+		return -1;
+	}
+	/* the refresh token and the client secret go there */
+	if (!str_begins_with(set->token_url, "https://") ||
+	    strlen(set->token_url) <= 8 || strchr(set->token_url, ' ') != NULL) {
+		*error_r = retrieve_setting_error(&src,
+			t_strconcat(prefix, "token_url", NULL),
+			"must be an https:// URL", set->token_url);
+		return -1;
+	}
+	if (*set->client_id == '\0') {
+		*error_r = retrieve_setting_error(&src,
+			t_strconcat(prefix, "client_id", NULL),
+			"missing", NULL);
+		return -1;
+	}
+	if (retrieve_setting_get_keyword(&src,
+					 t_strconcat(prefix, "mechanism", NULL),
+					 retrieve_oauth2_mechanism_names,
+					 RETRIEVE_OAUTH2_MECH_XOAUTH2, &mech,
+					 error_r) < 0)
+		return -1;
+	set->mechanism = mech;
+	return 0;
+}
+
+/* auth=oauth2: the account's fields and its provider's settings */
+static int
+retrieve_account_parse_oauth2(const struct retrieve_setting_source *src,
+			      pool_t pool, struct retrieve_account_settings *set,
+			      const char **error_r)
+{
+	struct retrieve_oauth2_settings *oauth2;
+	const char *value;
+
+	oauth2 = p_new(pool, struct retrieve_oauth2_settings, 1);
+	value = retrieve_setting_get(src, "oauth2_provider");
+	if (value == NULL || *value == '\0') {
+		*error_r = retrieve_setting_error(src, "oauth2_provider",
+			t_strdup_printf("missing: auth=oauth2 needs "
+					"%s_oauth2_provider", src->key), NULL);
+		return -1;
+	}
+	if (!retrieve_oauth2_provider_name_is_valid(value)) {
+		*error_r = retrieve_setting_error(src, "oauth2_provider",
+			"use letters, digits and '-'", value);
+		return -1;
+	}
+	oauth2->provider = p_strdup(pool, t_str_lcase(value));
+	if (retrieve_oauth2_provider_parse(src, pool, oauth2->provider,
+					   oauth2, error_r) < 0)
+		return -1;
+
+	/* The value is never quoted in errors */
+	value = retrieve_setting_get(src, "oauth2_refresh_token");
+	if (value == NULL || *value == '\0') {
+		*error_r = retrieve_setting_error(src, "oauth2_refresh_token",
+			t_strdup_printf("missing: set %s_oauth2_refresh_token",
+					src->key), NULL);
+		return -1;
+	}
+	if (!oauth2_token_is_valid(value)) {
+		*error_r = retrieve_setting_error(src, "oauth2_refresh_token",
+			"not a token (printable ASCII without spaces, at most "
+			"8192 bytes)", NULL);
+		return -1;
+	}
+	oauth2->refresh_token = p_strdup(pool, value);
+
+	value = retrieve_setting_get(src, "oauth2_user");
+	if (value != NULL && *value != '\0') {
+		if (retrieve_str_has_control_chars(value) ||
+		    strchr(value, ',') != NULL) {
+			/* both would break the SASL message */
+			*error_r = retrieve_setting_error(src, "oauth2_user",
+				"contains control characters or ','", value);
+			return -1;
+		}
+		oauth2->user = p_strdup(pool, value);
+	} else {
+		oauth2->user = set->username;
+	}
+	set->oauth2 = oauth2;
 	return 0;
 }
 
@@ -468,6 +690,13 @@ retrieve_account_parse_ssl(const struct retrieve_setting_source *src,
 			t_strdup_printf("conflicts with the URL scheme %ss://",
 					retrieve_protocol_name(url->protocol)),
 			value);
+		return -1;
+	}
+	if (set->ssl_mode == RETRIEVE_SSL_MODE_NONE &&
+	    set->auth == RETRIEVE_AUTH_OAUTH2) {
+		/* a bearer token is as good as a password, for an hour */
+		*error_r = retrieve_setting_error(src, "ssl",
+			"auth=oauth2 is never sent without TLS", value);
 		return -1;
 	}
 	if (set->ssl_mode == RETRIEVE_SSL_MODE_NONE &&
@@ -565,6 +794,12 @@ retrieve_account_parse_options(const struct retrieve_setting_source *src,
 		*error_r = retrieve_setting_error(src, "ssl_verify",
 			"ssl_verify=no requires retrieve_allow_ssl_verify_no=yes",
 			retrieve_setting_get(src, "ssl_verify"));
+		return -1;
+	}
+	if (set->apop && set->auth == RETRIEVE_AUTH_OAUTH2) {
+		*error_r = retrieve_setting_error(src, "apop",
+			"APOP sends a password digest: not with auth=oauth2",
+			retrieve_setting_get(src, "apop"));
 		return -1;
 	}
 	if (set->apop && set->protocol != RETRIEVE_PROTOCOL_POP3) {

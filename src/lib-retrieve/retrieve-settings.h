@@ -91,6 +91,40 @@ struct retrieve_global_settings {
 	bool on_login;
 };
 
+/* retrieveN_auth: how an account logs in */
+enum retrieve_auth_method {
+	/* the password: APOP, AUTH PLAIN, USER/PASS, IMAP LOGIN */
+	RETRIEVE_AUTH_PASSWORD = 0,
+	/* an OAuth2 access token, refreshed from the refresh token */
+	RETRIEVE_AUTH_OAUTH2,
+};
+
+/* retrieve_oauth2_<NAME>_mechanism: the SASL mechanism of the token */
+enum retrieve_oauth2_mechanism {
+	RETRIEVE_OAUTH2_MECH_XOAUTH2 = 0,
+	RETRIEVE_OAUTH2_MECH_OAUTHBEARER,
+};
+
+/* An OAuth2 account's login: the provider's settings (administrator-only,
+   retrieve_oauth2_<NAME>_*) and the account's own fields */
+struct retrieve_oauth2_settings {
+	/* retrieveN_oauth2_provider: NAME, letters, digits and '-' */
+	const char *provider;
+	/* the provider's token endpoint, always https:// */
+	const char *token_url;
+	const char *client_id;
+	/* "" for public clients; never logged or printed */
+	const char *client_secret;
+	/* "" when unset: the refresh token's own scope applies */
+	const char *scope;
+	enum retrieve_oauth2_mechanism mechanism;
+	/* retrieveN_oauth2_refresh_token: never logged or printed */
+	const char *refresh_token;
+	/* retrieveN_oauth2_user: the SASL identity; the login user when
+	   unset */
+	const char *user;
+};
+
 /* retrieveN_folders: which remote folders an IMAP account retrieves */
 enum retrieve_folders_method {
 	/* the remote INBOX into the account's folder */
@@ -110,8 +144,11 @@ struct retrieve_account_settings {
 	const char *host;
 	in_port_t port;
 	const char *username;
-	/* Never logged or printed */
+	/* Never logged or printed; NULL with auth=oauth2 */
 	const char *password;
+	enum retrieve_auth_method auth;
+	/* auth=oauth2 only, else NULL */
+	const struct retrieve_oauth2_settings *oauth2;
 
 	/* interval=manual */
 	bool interval_manual;
@@ -148,6 +185,13 @@ struct ip_addr;
 int retrieve_global_settings_check_ip(const struct retrieve_global_settings *set,
 				      const struct ip_addr *ip,
 				      const char **error_r);
+
+/* TRUE for the name of a provider's setting, retrieve_oauth2_<NAME>_*:
+   administrator-only like the global settings */
+bool retrieve_settings_is_oauth2_provider(const char *name);
+/* The mechanism's SASL name ("XOAUTH2", "OAUTHBEARER") */
+const char *
+retrieve_oauth2_mechanism_name(enum retrieve_oauth2_mechanism mech);
 
 /* The key of the idx'th account (1-based): "retrieve", "retrieve2", ... */
 const char *retrieve_account_key(unsigned int idx);

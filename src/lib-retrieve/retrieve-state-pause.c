@@ -136,6 +136,17 @@ retrieve_state_pause_fingerprint(const struct retrieve_account_settings *set,
 	hmac_update(&ctx, set->username, strlen(set->username) + 1);
 	if (set->password != NULL)
 		hmac_update(&ctx, set->password, strlen(set->password));
+	if (set->oauth2 != NULL) {
+		/* a new refresh token (re-authorised) or provider is a
+		   change; password accounts' markers stay as they were */
+		hmac_update(&ctx, "\noauth2\n", 8);
+		hmac_update(&ctx, set->oauth2->provider,
+			    strlen(set->oauth2->provider) + 1);
+		hmac_update(&ctx, set->oauth2->user,
+			    strlen(set->oauth2->user) + 1);
+		hmac_update(&ctx, set->oauth2->refresh_token,
+			    strlen(set->oauth2->refresh_token));
+	}
 	numbers = t_strdup_printf("\n%d\n%d\n%d", set->ssl_mode,
 				  set->ssl_verify ? 1 : 0, set->apop ? 1 : 0);
 	hmac_update(&ctx, numbers, strlen(numbers) + 1);

@@ -95,6 +95,8 @@ struct retrieve_state {
 	/* the journal's pending records (a batch whose commit a crash
 	   may have cut off), resolved by the client at its start */
 	ARRAY(struct retrieve_state_pending) pending;
+	/* more pending records than kept: the later ones are dropped */
+	bool pending_full;
 };
 
 struct retrieve_state_parser {

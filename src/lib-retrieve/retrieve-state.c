@@ -346,12 +346,25 @@ void retrieve_state_pending_add(struct retrieve_state *state,
 {
 	struct retrieve_state_pending *msg;
 
+	if (state->pending_full)
+		return;
 	if (!array_is_created(&state->pending))
 		p_array_init(&state->pending, state->pool, 16);
 	else if (array_count(&state->pending) >=
 		 RETRIEVE_STATE_MAX_PENDING) {
+		state->pending_full = TRUE;
 		/* only repeated crashes without a run between them could
-		   pile up more; the rest is retrieved again */
+		   pile up more; the rest is retrieved again. A message's
+		   copies are journaled one after the other: drop the kept
+		   ones of this message too, or a recovery would find those
+		   and record it without the dropped copies. */
+		while (array_count(&state->pending) > 0) {
+			msg = array_back_modifiable(&state->pending);
+			if (strcmp(msg->folder, folder) != 0 ||
+			    strcmp(msg->uid, uid) != 0)
+				break;
+			array_pop_back(&state->pending);
+		}
 		return;
 	}
 	msg = array_append_space(&state->pending);
@@ -387,6 +400,7 @@ void retrieve_state_clear_unresolved(struct retrieve_state *state)
 {
 	if (array_is_created(&state->pending))
 		array_clear(&state->pending);
+	state->pending_full = FALSE;
 }
 
 const char *const *

@@ -36,7 +36,9 @@ static const char *const retrieve_admin_only_settings[] = {
 
 bool retrieve_setting_is_admin_only(const char *name)
 {
-	return str_array_find(retrieve_admin_only_settings, name);
+	/* a user's own token endpoint would receive the client secret */
+	return str_array_find(retrieve_admin_only_settings, name) ||
+		retrieve_settings_is_oauth2_provider(name);
 }
 
 const char *retrieve_userdb_field_get(struct mail_user *user, const char *name)

@@ -51,13 +51,20 @@ retrieve_worker_user_find(const struct retrieve_worker_user *wuser,
 
 static void
 retrieve_worker_pause(struct retrieve_worker_user *wuser,
-		      const struct retrieve_account_settings *set)
+		      const struct retrieve_account_settings *set, bool reauth)
 {
 	const char *error;
 
 	if (retrieve_state_pause_write(&wuser->global, set, &error) < 0) {
 		e_error(wuser->user->event, "retrieve(%s): %s",
 			set->name, error);
+		return;
+	}
+	if (reauth) {
+		e_warning(wuser->user->event, "retrieve(%s): Paused: the "
+			  "OAuth2 refresh token was refused, the account "
+			  "must be re-authorised (a new oauth2_refresh_token)",
+			  set->name);
 		return;
 	}
 	e_warning(wuser->user->event, "retrieve(%s): Paused after %u "
@@ -92,7 +99,7 @@ retrieve_worker_report_account(struct retrieve_worker_user *wuser,
 			e_error(wuser->user->event, "retrieve(%s): %s",
 				set->name, error);
 		} else if (marker == RETRIEVE_STATE_PAUSE_MARKER_NONE) {
-			retrieve_worker_pause(wuser, set);
+			retrieve_worker_pause(wuser, set, sched.reauth);
 		}
 		return;
 	}
@@ -163,7 +170,8 @@ void retrieve_worker_after_run(struct retrieve_worker_user *wuser,
 		e_error(wuser->user->event, "retrieve(%s): %s",
 			set->name, error);
 	} else if (ret > 0 && retrieve_schedule_status_pauses(&status)) {
-		retrieve_worker_pause(wuser, set);
+		retrieve_worker_pause(wuser, set,
+			retrieve_schedule_status_needs_reauth(&status));
 	}
 	pool_unref(&pool);
 }

@@ -8,7 +8,8 @@
 #
 #   -t SECONDS  fuzzing time per target (default $FUZZ_TIME or 30)
 #   TARGET      pop3-reply, url, settings, state, imap-fetch, imap-folders,
-#               spamd-reply, rspamd-reply, spam-envelope
+#               spamd-reply, rspamd-reply, spam-envelope,
+#               oauth2-token-reply
 #               (default: all)
 #
 # Environment: FUZZ_BUILD (build directory, default build-fuzz/ in the

@@ -31,6 +31,8 @@
 #   lib-service.sh   the automatic retrieval service's instance
 #   lib-pop3-hostile.sh  the hostile POP3 scenarios
 #   lib-spam.sh      the spam scanner cases: real spamd and rspamd, fakes
+#   lib-oauth2.sh    the OAuth2 cases: the token endpoint, a remote with
+#                    passdb oauth2
 
 set -u
 set -o pipefail
@@ -68,3 +70,5 @@ source "$IT_DIR/lib-service.sh"
 source "$IT_DIR/lib-pop3-hostile.sh"
 # shellcheck source=tests/integration/lib-spam.sh
 source "$IT_DIR/lib-spam.sh"
+# shellcheck source=tests/integration/lib-oauth2.sh
+source "$IT_DIR/lib-oauth2.sh"

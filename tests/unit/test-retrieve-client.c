@@ -10,8 +10,13 @@
 #include "test-common.h"
 #include "retrieve-state.h"
 #include "retrieve-client-private.h"
+#include "retrieve-dovecot.h"
 
 #include <stdlib.h>
+#include <stdio.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 /* The client's rules, with a stub backend that plays a scripted run and a
    stub delivery that can be made to fail: what is counted, what is
@@ -39,6 +44,17 @@ static bool test_commit_fails;
 /* the GUIDs find_guid() finds, and the last one saved */
 static const char *test_found_guid;
 static char test_last_guid[GUID_128_SIZE * 2 + 1];
+static char test_last_folder[256];
+/* when set, where the direct saves go (as Sieve run by us files one
+   message into several folders), and how many of those folders' commits
+   succeed before the commit fails: a crash between two folders' commits */
+static const char *const *test_save_folders;
+static unsigned int test_commit_folders_ok;
+/* the copies committed so far, "folder/guid": what find_guids() finds */
+static ARRAY_TYPE(const_string) test_committed;
+static ARRAY_TYPE(const_string) test_uncommitted;
+static pool_t test_copy_pool;
+static void test_state_snapshot(void);
 
 int retrieve_deliver_init(struct mail_user *user ATTR_UNUSED,
 			  const struct retrieve_account_settings *set ATTR_UNUSED,
@@ -70,8 +86,47 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver ATTR_UNUSED,
 	}
 	test_assert(msg->guid != NULL && strlen(msg->guid) == GUID_128_SIZE * 2);
 	i_strocpy(test_last_guid, msg->guid, sizeof(test_last_guid));
+	i_strocpy(test_last_folder, msg->folder != NULL ? msg->folder : "INBOX",
+		  sizeof(test_last_folder));
+	if (test_save_folders != NULL) {
+		unsigned int i;
+
+		for (i = 0; test_save_folders[i] != NULL; i++) {
+			const char *copy = p_strdup_printf(test_copy_pool,
+				"%s/%s",
+				test_save_folders[i], msg->guid);
+			array_push_back(&test_uncommitted, &copy);
+		}
+	}
 	test_staged++;
 	return 0;
+}
+
+bool retrieve_deliver_is_multi_folder(struct retrieve_deliver *deliver ATTR_UNUSED)
+{
+	return test_save_folders != NULL;
+}
+
+const struct retrieve_deliver_saved *
+retrieve_deliver_last_saved(struct retrieve_deliver *deliver ATTR_UNUSED,
+			    unsigned int *count_r)
+{
+	static struct retrieve_deliver_saved saved[4];
+	unsigned int i;
+
+	if (test_save_folders == NULL) {
+		saved[0].folder = test_last_folder;
+		saved[0].uid_min = 42;
+		*count_r = 1;
+		return saved;
+	}
+	for (i = 0; test_save_folders[i] != NULL; i++) {
+		i_assert(i < N_ELEMENTS(saved));
+		saved[i].folder = test_save_folders[i];
+		saved[i].uid_min = 42;
+	}
+	*count_r = i;
+	return saved;
 }
 
 bool retrieve_deliver_is_direct(struct retrieve_deliver *deliver ATTR_UNUSED,
@@ -90,6 +145,30 @@ retrieve_deliver_message_folder(struct retrieve_deliver *deliver ATTR_UNUSED,
 int retrieve_deliver_commit(struct retrieve_deliver *deliver ATTR_UNUSED,
 			    const char **error_r)
 {
+	const char *copy;
+	unsigned int i, n_folders;
+
+	if (test_save_folders != NULL) {
+		/* the folders commit one after the other, each all of its
+		   copies: the first test_commit_folders_ok of them make it */
+		for (n_folders = 0; test_save_folders[n_folders] != NULL;
+		     n_folders++) ;
+		array_foreach_elem(&test_uncommitted, copy) {
+			for (i = 0; i < n_folders; i++) {
+				if (str_begins_with(copy, t_strconcat(
+					test_save_folders[i], "/", NULL)))
+					break;
+			}
+			if (!test_commit_fails || i < test_commit_folders_ok) {
+				array_push_back(&test_committed, &copy);
+			}
+		}
+		array_clear(&test_uncommitted);
+		/* the process dies here: what is on disk now is what the
+		   next run finds */
+		if (test_commit_fails)
+			test_state_snapshot();
+	}
 	if (test_commit_fails) {
 		test_staged = 0;
 		*error_r = "Commit failed";
@@ -102,6 +181,8 @@ int retrieve_deliver_commit(struct retrieve_deliver *deliver ATTR_UNUSED,
 
 void retrieve_deliver_rollback(struct retrieve_deliver *deliver ATTR_UNUSED)
 {
+	if (array_is_created(&test_uncommitted))
+		array_clear(&test_uncommitted);
 	test_staged = 0;
 }
 
@@ -115,8 +196,21 @@ int retrieve_deliver_find_guids(struct retrieve_deliver *deliver ATTR_UNUSED,
 				const char *const *guids, unsigned int count,
 				bool *found, const char **error_r ATTR_UNUSED)
 {
+	const char *copy;
 	unsigned int i;
 
+	if (test_save_folders != NULL) {
+		test_assert(uid_min == 42);
+		for (i = 0; i < count; i++) {
+			found[i] = FALSE;
+			array_foreach_elem(&test_committed, copy) {
+				if (strcmp(copy, t_strdup_printf("%s/%s",
+						folder, guids[i])) == 0)
+					found[i] = TRUE;
+			}
+		}
+		return 0;
+	}
 	test_assert_strcmp(folder, "INBOX");
 	test_assert(uid_min == 7);
 	for (i = 0; i < count; i++) {
@@ -287,6 +381,44 @@ static void test_state_status(pool_t pool,
 				       retrieve_account_identity(&test_set),
 				       pool, status_r, &error) <= 0)
 		i_fatal("retrieve_state_read_status() failed: %s", error);
+}
+
+/* Copies the state directory (flat) to <state_dir>.crash */
+static void test_state_snapshot(void)
+{
+	const char *dest = t_strconcat(test_state_dir, ".crash", NULL);
+	struct dirent *d;
+	DIR *dir;
+
+	if (mkdir(dest, 0700) < 0)
+		i_fatal("mkdir(%s) failed: %m", dest);
+	dir = opendir(test_state_dir);
+	if (dir == NULL)
+		i_fatal("opendir(%s) failed: %m", test_state_dir);
+	while ((d = readdir(dir)) != NULL) {
+		const char *src_path, *dest_path;
+		char buf[4096];
+		ssize_t n;
+		int in, out;
+
+		if (d->d_name[0] == '.')
+			continue;
+		src_path = t_strconcat(test_state_dir, "/", d->d_name, NULL);
+		dest_path = t_strconcat(dest, "/", d->d_name, NULL);
+		in = open(src_path, O_RDONLY);
+		out = open(dest_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (in < 0 || out < 0)
+			i_fatal("copying %s failed: %m", src_path);
+		while ((n = read(in, buf, sizeof(buf))) > 0) {
+			if (write(out, buf, n) != n)
+				i_fatal("write(%s) failed: %m", dest_path);
+		}
+		if (n < 0)
+			i_fatal("read(%s) failed: %m", src_path);
+		i_close_fd(&in);
+		i_close_fd(&out);
+	}
+	(void)closedir(dir);
 }
 
 static void test_reset_state(void)
@@ -685,6 +817,74 @@ static void test_client_batch_recover(void)
 	test_end();
 }
 
+static void test_script_two_folders(struct retrieve_client *client)
+{
+	/* a message in two folders ends its batch: committed at once,
+	   Other's commit makes it, INBOX's does not (as a crash between the
+	   two), so the delivery fails right there */
+	test_assert(test_deliver(client, "u1", 10) < 0);
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+static void test_script_two_folders_ok(struct retrieve_client *client)
+{
+	test_assert(test_deliver(client, "u3", 10) == 0);
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+static void test_client_batch_recover_copies(void)
+{
+	static const char *const folders[] = { "Other", "INBOX", NULL };
+	struct retrieve_result result;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("retrieve client: a batch over two folders is recovered "
+		   "copy by copy");
+	test_copy_pool = pool_alloconly_create("test copies", 1024);
+	i_array_init(&test_committed, 8);
+	i_array_init(&test_uncommitted, 8);
+	test_direct = TRUE;
+	test_save_folders = folders;
+	/* Sieve filed each message into Other and kept it in INBOX; the
+	   batch's pending records are journaled, Other's commit made it,
+	   INBOX's did not */
+	test_commit_fails = TRUE;
+	test_commit_folders_ok = 1;
+	test_expect_error_string("Commit failed");
+	test_client_run(test_script_two_folders, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_LOCAL_TEMPFAIL);
+	test_assert(array_count(&test_committed) == 1);
+	test_commit_fails = FALSE;
+	/* the crash left what the snapshot holds */
+	test_reset_state();
+	if (rename(t_strconcat(test_state_dir, ".crash", NULL),
+		   test_state_dir) < 0)
+		i_fatal("rename() failed: %m");
+
+	/* the next run finds the copy in Other but not the one in INBOX:
+	   the message is not recorded, so retrieved again, and the INBOX
+	   copy is not lost */
+	test_expect_error_string("interrupted while committing 1 messages: "
+				 "0 of them");
+	test_client_run(test_script_nothing, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_OK);
+	test_assert(!test_state_has("u1"));
+
+	/* without a crash a batch over two folders is recorded */
+	test_client_run(test_script_two_folders_ok, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_OK);
+	test_assert(test_state_has("u3"));
+
+	array_free(&test_committed);
+	array_free(&test_uncommitted);
+	pool_unref(&test_copy_pool);
+	test_save_folders = NULL;
+	test_direct = FALSE;
+	test_reset_state();
+	pool_unref(&pool);
+	test_end();
+}
+
 static void test_retrieve_client(void)
 {
 	struct ioloop *ioloop = io_loop_create();
@@ -714,6 +914,7 @@ static void test_retrieve_client(void)
 	test_client_batch();
 	test_client_batch_fails();
 	test_client_batch_recover();
+	test_client_batch_recover_copies();
 
 	/* the clients' references are gone */
 	test_assert(test_user.refcount == 1);

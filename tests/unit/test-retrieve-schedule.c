@@ -169,6 +169,36 @@ static void test_retrieve_schedule_auth(void)
 	test_end();
 }
 
+static void test_retrieve_schedule_oauth2_reauth(void)
+{
+	struct retrieve_schedule sched;
+	struct retrieve_state_status status;
+
+	test_begin("retrieve schedule: OAuth2 refresh token refused");
+	status = test_status(RETRIEVE_RESULT_AUTH_FAILED, 1, "invalid_grant");
+	status.last_resp_code = RETRIEVE_RESP_CODE_OAUTH2_REAUTH;
+	test_assert(retrieve_schedule_status_pauses(&status));
+	test_assert(retrieve_schedule_status_needs_reauth(&status));
+	retrieve_schedule_calc(FALSE, 600, &status,
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
+	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_PAUSED);
+	test_assert(sched.reauth);
+	test_assert(strstr(sched.reason, "re-authorised") != NULL);
+	/* a new refresh token: one try */
+	retrieve_schedule_calc(FALSE, 600, &status,
+			       RETRIEVE_STATE_PAUSE_MARKER_CHANGED, &sched);
+	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_SCHEDULED);
+
+	/* the code means nothing with another result */
+	status.last_result = RETRIEVE_RESULT_REMOTE_TEMPFAIL;
+	test_assert(!retrieve_schedule_status_pauses(&status));
+	retrieve_schedule_calc(FALSE, 600, &status,
+			       RETRIEVE_STATE_PAUSE_MARKER_NONE, &sched);
+	test_assert(sched.state == RETRIEVE_SCHEDULE_STATE_BACKOFF);
+	test_assert(!sched.reauth);
+	test_end();
+}
+
 static void test_retrieve_schedule_resp_codes(void)
 {
 	struct retrieve_state_status status;
@@ -348,6 +378,7 @@ int main(void)
 		test_retrieve_schedule_backoff,
 		test_retrieve_schedule_auth,
 		test_retrieve_schedule_resp_codes,
+		test_retrieve_schedule_oauth2_reauth,
 		test_retrieve_schedule_pause_marker,
 		NULL
 	};

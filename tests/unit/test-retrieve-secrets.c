@@ -54,10 +54,38 @@ static void test_retrieve_secrets_hide(void)
 	test_end();
 }
 
+static void test_retrieve_secrets_tokens(void)
+{
+	struct retrieve_secrets *secrets;
+	const char *msg = "user=u\001auth=Bearer at-1\001\001";
+	unsigned int i;
+
+	test_begin("retrieve_secrets_add: tokens");
+	secrets = retrieve_secrets_init("u", "pw-1");
+	retrieve_secrets_add(secrets, "rt-1");
+	retrieve_secrets_add(secrets, "at-1");
+	retrieve_secrets_add(secrets, NULL);
+	retrieve_secrets_add_base64(secrets, msg, strlen(msg));
+	test_assert_strcmp(retrieve_secrets_hide(secrets,
+		t_strdup_printf("a rt-1 b at-1 c %s d pw-1",
+				b64(msg, strlen(msg)))),
+		"a <hidden> b <hidden> c <hidden> d <hidden>");
+	/* many tokens: the oldest token forms give way, never the
+	   password's */
+	for (i = 0; i < 40; i++)
+		retrieve_secrets_add(secrets, t_strdup_printf("tok-%02u", i));
+	test_assert_strcmp(retrieve_secrets_hide(secrets, "pw-1 tok-39"),
+			   "<hidden> <hidden>");
+	test_assert_strcmp(retrieve_secrets_hide(secrets, "tok-00"), "tok-00");
+	retrieve_secrets_deinit(&secrets);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
 		test_retrieve_secrets_hide,
+		test_retrieve_secrets_tokens,
 		NULL
 	};
 	return test_run(test_functions);

@@ -2,6 +2,7 @@
 
 #include "lib.h"
 #include "net.h"
+#include "wildcard-match.h"
 #include "test-common.h"
 #include "retrieve-settings.h"
 #include "test-retrieve-env.h"
@@ -698,6 +699,184 @@ static void test_retrieve_networks(void)
 	test_end();
 }
 
+#define TEST_REFRESH "1//rt-Secret.42_x"
+#define TEST_OAUTH2_PROVIDER \
+	"retrieve_oauth2_google_token_url", "https://oauth2.example.com/token", \
+	"retrieve_oauth2_google_client_id", "cid.apps", \
+	"retrieve_oauth2_google_client_secret", "Client$ecret"
+
+static void test_retrieve_account_oauth2(void)
+{
+	static const char *const env[] = {
+		TEST_OAUTH2_PROVIDER,
+		"retrieve_oauth2_google_scope", "https://mail.google.com/",
+		"retrieve_oauth2_ms_token_url", "https://login.example.net/t",
+		"retrieve_oauth2_ms_client_id", "ms-id",
+		"retrieve_oauth2_ms_mechanism", "OAuthBearer",
+		"retrieve", "imaps://alice@imap.example.com",
+		"retrieve_auth", "oauth2",
+		"retrieve_oauth2_provider", "Google",
+		"retrieve_oauth2_refresh_token", TEST_REFRESH,
+		"retrieve2", "pop3s://bob@pop.example.net",
+		"retrieve2_auth", "OAuth2",
+		"retrieve2_oauth2_provider", "ms",
+		"retrieve2_oauth2_refresh_token", TEST_REFRESH,
+		"retrieve2_oauth2_user", "bob@example.net",
+		"retrieve3", "pop3://carol@h",
+		"retrieve3_auth", "password",
+		"retrieve3_password", TEST_PASSWORD,
+		NULL
+	};
+	struct retrieve_global_settings global = test_global_defaults();
+	struct retrieve_account_settings *set;
+	const char *error;
+
+	test_begin("retrieve account settings: oauth2");
+	test_assert(test_parse_account(&global, env, 1, &set, &error) == 1);
+	test_assert(set->auth == RETRIEVE_AUTH_OAUTH2);
+	test_assert(set->password == NULL);
+	test_assert_strcmp(set->oauth2->provider, "google");
+	test_assert_strcmp(set->oauth2->token_url,
+			   "https://oauth2.example.com/token");
+	test_assert_strcmp(set->oauth2->client_id, "cid.apps");
+	test_assert_strcmp(set->oauth2->client_secret, "Client$ecret");
+	test_assert_strcmp(set->oauth2->scope, "https://mail.google.com/");
+	test_assert(set->oauth2->mechanism == RETRIEVE_OAUTH2_MECH_XOAUTH2);
+	test_assert_strcmp(set->oauth2->refresh_token, TEST_REFRESH);
+	test_assert_strcmp(set->oauth2->user, "alice");
+
+	test_assert(test_parse_account(&global, env, 2, &set, &error) == 1);
+	test_assert(set->oauth2->mechanism == RETRIEVE_OAUTH2_MECH_OAUTHBEARER);
+	test_assert_strcmp(set->oauth2->client_secret, "");
+	test_assert_strcmp(set->oauth2->scope, "");
+	test_assert_strcmp(set->oauth2->user, "bob@example.net");
+
+	test_assert(test_parse_account(&global, env, 3, &set, &error) == 1);
+	test_assert(set->auth == RETRIEVE_AUTH_PASSWORD);
+	test_assert(set->oauth2 == NULL);
+	test_end();
+
+	test_begin("retrieve settings: provider settings are recognised");
+	test_assert(retrieve_settings_is_oauth2_provider(
+		"retrieve_oauth2_google_token_url"));
+	test_assert(retrieve_settings_is_oauth2_provider(
+		"retrieve_oauth2_a-b_client_secret"));
+	test_assert(retrieve_settings_is_oauth2_provider(
+		"retrieve_oauth2_x_mechanism"));
+	test_assert(!retrieve_settings_is_oauth2_provider(
+		"retrieve_oauth2_provider"));
+	test_assert(!retrieve_settings_is_oauth2_provider(
+		"retrieve_oauth2_refresh_token"));
+	test_assert(!retrieve_settings_is_oauth2_provider(
+		"retrieve_oauth2_user"));
+	test_assert(!retrieve_settings_is_oauth2_provider("retrieve_password"));
+	test_end();
+}
+
+static void test_retrieve_account_oauth2_invalid(void)
+{
+	const struct {
+		const char *const *extra;
+		const char *error;
+	} tests[] = {
+		{ (const char *const[]){ "retrieve_auth", "token", NULL },
+		  "retrieve: auth: * (value 'token')" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2", NULL },
+		  "retrieve: oauth2_provider: missing: auth=oauth2 needs "
+		  "retrieve_oauth2_provider" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2",
+			"retrieve_oauth2_provider", "goo_gle", NULL },
+		  "retrieve: oauth2_provider: use letters, digits and '-' "
+		  "(value 'goo_gle')" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2",
+			"retrieve_oauth2_provider", "yahoo", NULL },
+		  "retrieve: oauth2_provider: unknown provider: the "
+		  "administrator has no retrieve_oauth2_yahoo_token_url "
+		  "(value 'yahoo')" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2",
+			"retrieve_oauth2_provider", "plain", NULL },
+		  "retrieve_oauth2_plain_token_url: must be an https:// URL "
+		  "(value 'http://127.0.0.1/token')" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2",
+			"retrieve_oauth2_provider", "noid", NULL },
+		  "retrieve_oauth2_noid_client_id: missing*" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2",
+			"retrieve_oauth2_provider", "badmech", NULL },
+		  "retrieve_oauth2_badmech_mechanism: * (value 'plain')" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2",
+			"retrieve_oauth2_provider", "google", NULL },
+		  "retrieve: oauth2_refresh_token: missing: set "
+		  "retrieve_oauth2_refresh_token" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2",
+			"retrieve_oauth2_provider", "google",
+			"retrieve_oauth2_refresh_token", "a b"TEST_REFRESH,
+			NULL },
+		  "retrieve: oauth2_refresh_token: not a token*" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2",
+			"retrieve_oauth2_provider", "google",
+			"retrieve_oauth2_refresh_token", TEST_REFRESH,
+			"retrieve_oauth2_user", "a,b", NULL },
+		  "retrieve: oauth2_user: *" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2",
+			"retrieve_oauth2_provider", "google",
+			"retrieve_oauth2_refresh_token", TEST_REFRESH,
+			"retrieve_password", TEST_PASSWORD, NULL },
+		  "retrieve: password: auth=oauth2 uses no password: "
+		  "remove it" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2",
+			"retrieve_oauth2_provider", "google",
+			"retrieve_oauth2_refresh_token", TEST_REFRESH,
+			"retrieve_apop", "yes", NULL },
+		  "retrieve: apop: APOP sends a password digest*" },
+		{ (const char *const[]){ "retrieve_auth", "oauth2",
+			"retrieve_oauth2_provider", "google",
+			"retrieve_oauth2_refresh_token", TEST_REFRESH,
+			"retrieve_ssl", "no", NULL },
+		  "retrieve: ssl: auth=oauth2 is never sent without TLS*" },
+	};
+	static const char *const base[] = {
+		TEST_OAUTH2_PROVIDER,
+		"retrieve_oauth2_plain_token_url", "http://127.0.0.1/token",
+		"retrieve_oauth2_plain_client_id", "x",
+		"retrieve_oauth2_noid_token_url", "https://h/t",
+		"retrieve_oauth2_badmech_token_url", "https://h/t",
+		"retrieve_oauth2_badmech_client_id", "x",
+		"retrieve_oauth2_badmech_mechanism", "plain",
+		"retrieve_allow_plaintext", "yes",
+		"retrieve", "pop3://u@h",
+	};
+	struct retrieve_global_settings global;
+	struct retrieve_account_settings *set;
+	const char *env[64], *error;
+	unsigned int i, j, n;
+
+	test_begin("retrieve account settings: oauth2 errors");
+	for (i = 0; i < N_ELEMENTS(tests); i++) {
+		n = 0;
+		for (j = 0; j < N_ELEMENTS(base); j++)
+			env[n++] = base[j];
+		for (j = 0; tests[i].extra[j] != NULL; j++)
+			env[n++] = tests[i].extra[j];
+		env[n] = NULL;
+		if (retrieve_global_settings_parse(test_env_getenv,
+						   (void *)env, &global,
+						   &error) < 0)
+			i_unreached();
+		test_assert_idx(test_parse_account(&global, env, 1, &set,
+						   &error) == -1, i);
+		test_assert_idx(error != NULL &&
+				wildcard_match(error, tests[i].error), i);
+		if (error != NULL && !wildcard_match(error, tests[i].error))
+			i_info("got: %s", error);
+		/* the secrets are never quoted */
+		test_assert_idx(error == NULL ||
+				(strstr(error, TEST_REFRESH) == NULL &&
+				 strstr(error, "Client$ecret") == NULL &&
+				 strstr(error, TEST_PASSWORD) == NULL), i);
+	}
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
@@ -713,6 +892,8 @@ int main(void)
 		test_retrieve_account_list_end,
 		test_retrieve_account_identity,
 		test_retrieve_networks,
+		test_retrieve_account_oauth2,
+		test_retrieve_account_oauth2_invalid,
 		NULL
 	};
 	return test_run(test_functions);

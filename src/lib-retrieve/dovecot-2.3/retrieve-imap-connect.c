@@ -15,8 +15,17 @@ struct imapc_client *retrieve_imap_connect_init(struct imap_client *ic)
 	i_zero(&imapc_set);
 	imapc_set.host = set->host;
 	imapc_set.port = set->port;
-	imapc_set.username = set->username;
-	imapc_set.password = set->password;
+	if (set->auth == RETRIEVE_AUTH_OAUTH2) {
+		/* AUTHENTICATE XOAUTH2/OAUTHBEARER (SASL-IR when offered):
+		   imapc's SASL clients, the token as the password */
+		imapc_set.username = set->oauth2->user;
+		imapc_set.password = retrieve_client_oauth2_token(client);
+		imapc_set.sasl_mechanisms =
+			retrieve_oauth2_mechanism_name(set->oauth2->mechanism);
+	} else {
+		imapc_set.username = set->username;
+		imapc_set.password = set->password;
+	}
 	imapc_set.dns_client_socket_path =
 		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
 	imapc_set.temp_path_prefix = retrieve_client_temp_prefix(client);

@@ -67,14 +67,20 @@ struct imapc_client *retrieve_imap_connect_init(struct imap_client *ic)
 	}
 	retrieve_imap_connect_override(inst, "imapc_host", set->host);
 	retrieve_imap_connect_override(inst, "imapc_port", dec2str(set->port));
-	retrieve_imap_connect_override(inst, "imapc_user", set->username);
+	retrieve_imap_connect_override(inst, "imapc_user",
+		set->auth == RETRIEVE_AUTH_OAUTH2 ?
+		set->oauth2->user : set->username);
 	retrieve_imap_connect_override(inst, "imapc_ssl", ssl);
 	/* the administrator's imapc settings are for imapc storage, never
 	   for a user's own remote login (TODO 2.4: check that "" empties
 	   the boollists) */
 	retrieve_imap_connect_override(inst, "imapc_master_user", "");
 	retrieve_imap_connect_override(inst, "imapc_features", "");
-	retrieve_imap_connect_override(inst, "imapc_sasl_mechanisms", "");
+	/* OAuth2: imapc's XOAUTH2/OAUTHBEARER SASL clients, the token as
+	   the password */
+	retrieve_imap_connect_override(inst, "imapc_sasl_mechanisms",
+		set->auth == RETRIEVE_AUTH_OAUTH2 ?
+		retrieve_oauth2_mechanism_name(set->oauth2->mechanism) : "");
 	retrieve_imap_connect_override(inst, "imapc_rawlog_dir", "");
 	retrieve_imap_connect_override(inst, "imapc_list_prefix", "");
 	retrieve_imap_connect_override(inst, "imapc_cmd_timeout",
@@ -97,7 +103,8 @@ struct imapc_client *retrieve_imap_connect_init(struct imap_client *ic)
 	i_zero(&params);
 	params.temp_path_prefix = retrieve_client_temp_prefix(client);
 	/* not a setting: settings can be dumped, the password must not */
-	params.override_password = set->password;
+	params.override_password = set->auth == RETRIEVE_AUTH_OAUTH2 ?
+		retrieve_client_oauth2_token(client) : set->password;
 	return imapc_client_init(&params, conn->event);
 }
 
