@@ -65,6 +65,8 @@ struct imap_client {
 
 	struct imapc_client *imapc;
 	struct imapc_client_mailbox *box;
+	/* drops the stand-in connection of imap_tls_failed_rearm() */
+	struct timeout *to_drop;
 	enum imap_phase phase;
 	/* imapc's error lines, the cause of a disconnection */
 	struct retrieve_imap_log log;
