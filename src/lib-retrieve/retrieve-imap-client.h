@@ -73,6 +73,8 @@ struct imap_client {
 	/* what retrieve_imap_connect_init() keeps while imapc lives */
 	struct retrieve_imap_connect *connect;
 	struct imapc_client_mailbox *box;
+	/* drops the stand-in connection of imap_tls_failed_rearm() */
+	struct timeout *to_drop;
 	enum imap_phase phase;
 	/* imapc's error lines, the cause of a disconnection */
 	struct retrieve_imap_log log;

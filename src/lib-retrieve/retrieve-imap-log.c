@@ -42,6 +42,11 @@ retrieve_imap_log_take(struct retrieve_imap_log *log,
 		/* the goodbye after LOGOUT: nothing went wrong */
 		return;
 	}
+	if (log->logging_in &&
+	    (str_begins_with(line, "SSL handshake failed") ||
+	     str_begins_with(line, "Couldn't initialize SSL client") ||
+	     str_begins_with(line, "No SSL context")))
+		log->tls_start_failed = TRUE;
 	if (log->logging_in && str_begins_with(line, "Command '")) {
 		/* imapc quotes the whole command, which is the login's
 		   here: never reused */

@@ -32,6 +32,10 @@ struct retrieve_imap_log {
 	bool logging_in:1;
 	/* set here: imapc reported the login command answered BAD */
 	bool login_bad:1;
+	/* set here: while logging in, imapc couldn't start TLS on the
+	   connection it just made (its own TLS setup or a handshake that
+	   failed at once) */
+	bool tls_start_failed:1;
 };
 
 /* client and prefix must be set */

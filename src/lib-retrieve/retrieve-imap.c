@@ -16,7 +16,8 @@
 #include "mail-user.h"
 #include "mail-namespace.h"
 #include "mail-storage.h"
-#include "imapc-client.h"
+#include "imapc-client-private.h"
+#include "imapc-connection.h"
 #include "retrieve-imap-private.h"
 #include "retrieve-imap-client.h"
 
@@ -52,6 +53,7 @@ imap_disconnect_reason(struct imap_client *ic,
 
 static void imap_disconnect(struct imap_client *ic)
 {
+	timeout_remove(&ic->to_drop);
 	if (ic->box != NULL)
 		imapc_client_mailbox_close(&ic->box);
 	if (ic->imapc != NULL)
@@ -1146,6 +1148,36 @@ imap_untagged_callback(const struct imapc_untagged_reply *reply,
 	} T_END;
 }
 
+/* Works around a Dovecot 2.3.19 bug (still in 2.3.21.1, fixed in main):
+   when the implicit TLS handshake fails at once, inside
+   imapc_connection_connected() (the server's bytes were already there: a
+   plain-text greeting on an imaps port, a quick certificate), imapc
+   disconnects, which frees the connection's output stream, and then
+   flushes that stream: a NULL dereference, signal 11. The login callback
+   runs inside that disconnect, so a new connection attempt on the same
+   imapc connection gives imapc a stream to flush. It is dropped in the
+   next ioloop round, before any I/O of it is handled (timeouts run
+   first): a TCP connect and close, nothing sent. */
+static void imap_tls_failed_drop(struct imap_client *ic)
+{
+	imap_disconnect(ic);
+}
+
+static void imap_tls_failed_rearm(struct imap_client *ic)
+{
+	struct imapc_client_connection *const *connp;
+
+	if (!ic->log.tls_start_failed ||
+	    ic->client.set->ssl_mode != RETRIEVE_SSL_MODE_IMPLICIT ||
+	    array_count(&ic->imapc->conns) != 1)
+		return;
+	connp = array_front(&ic->imapc->conns);
+	e_debug(ic->client.event, "imapc: implicit TLS failed at once, "
+		"working around imapc's flush after disconnect");
+	imapc_connection_connect((*connp)->conn);
+	ic->to_drop = timeout_add_short(0, imap_tls_failed_drop, ic);
+}
+
 static void
 imap_login_callback(const struct imapc_command_reply *reply, void *context)
 {
@@ -1178,6 +1210,7 @@ imap_login_callback(const struct imapc_command_reply *reply, void *context)
 			  retrieve_imap_log_error_code(&ic->log), NULL,
 			  t_strdup_printf("Couldn't log in: %s",
 					  imap_disconnect_reason(ic, reply)));
+		imap_tls_failed_rearm(ic);
 		return;
 	}
 	e_debug(ic->client.event, "Logged in");
