@@ -6,10 +6,7 @@
 #include "str-sanitize.h"
 #include "time-util.h"
 #include "module-dir.h"
-#include "lda-settings.h"
-#include "smtp-submit-settings.h"
 #include "mail-user.h"
-#include "doveadm-settings.h"
 #include "doveadm-print.h"
 #include "retrieve-user.h"
 #include "retrieve-client.h"
@@ -128,7 +125,7 @@ static void cmd_retrieve_header_user(struct retrieve_cmd_context *ctx)
 	   username column (and doveadm-server clients add one); a second
 	   one would only repeat it. */
 	ctx->print_user = ctx->ctx.iterate_single_user &&
-		!ctx->ctx.add_username_header;
+		!cmd_retrieve_username_column_printed(ctx);
 	if (ctx->print_user)
 		doveadm_print_header_simple("user");
 }
@@ -178,28 +175,8 @@ const char *cmd_retrieve_time(time_t t)
 	return str;
 }
 
-static bool
-cmd_retrieve_parse_arg(struct doveadm_mail_cmd_context *_ctx, int c)
+void cmd_retrieve_init_headers(struct retrieve_cmd_context *ctx)
 {
-	struct retrieve_cmd_context *ctx =
-		container_of(_ctx, struct retrieve_cmd_context, ctx);
-
-	switch (c) {
-	case 'a':
-		ctx->account = optarg;
-		break;
-	default:
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static void cmd_retrieve_init(struct doveadm_mail_cmd_context *_ctx,
-			      const char *const args[] ATTR_UNUSED)
-{
-	struct retrieve_cmd_context *ctx =
-		container_of(_ctx, struct retrieve_cmd_context, ctx);
-
 	cmd_retrieve_header_user(ctx);
 	doveadm_print_header_simple("account");
 	ctx->print_header();
@@ -234,9 +211,7 @@ cmd_retrieve_alloc(void (*print_header)(void),
 	struct retrieve_cmd_context *ctx;
 
 	ctx = doveadm_mail_cmd_alloc(struct retrieve_cmd_context);
-	ctx->ctx.getopt_args = "a:";
-	ctx->ctx.v.parse_arg = cmd_retrieve_parse_arg;
-	ctx->ctx.v.init = cmd_retrieve_init;
+	cmd_retrieve_options_init(ctx);
 	ctx->ctx.v.run = cmd_retrieve_run;
 	ctx->ctx.v.deinit = cmd_retrieve_deinit;
 	ctx->print_header = print_header;
@@ -249,13 +224,7 @@ void doveadm_retrieve_plugin_init(struct module *module ATTR_UNUSED)
 {
 	unsigned int i;
 
-	/* Makes doveadm read lib-lda's settings (global and protocol
-	   doveadm values), so that delivery uses the admin's
-	   submission_host, sendmail_path etc. This works only when we are
-	   loaded before doveadm reads its settings, which is the normal
-	   case; otherwise delivery falls back to the defaults. */
-	doveadm_setting_roots_add(&lda_setting_parser_info);
-	doveadm_setting_roots_add(&smtp_submit_setting_parser_info);
+	doveadm_retrieve_settings_register();
 
 	for (i = 0; i < N_ELEMENTS(retrieve_commands); i++)
 		doveadm_cmd_register_ver2(retrieve_commands[i]);

@@ -68,6 +68,18 @@ void cmd_retrieve_print_text(const char *text);
 /* count empty columns */
 void cmd_retrieve_print_empty(unsigned int count);
 
+/* The columns every command starts with (its init) */
+void cmd_retrieve_init_headers(struct retrieve_cmd_context *ctx);
+
+/* What differs per Dovecot version (dovecot-2.x/doveadm-retrieve-cmd.c):
+   -a's parsing and init (getopt in 2.3, named parameters in 2.4), */
+void cmd_retrieve_options_init(struct retrieve_cmd_context *ctx);
+/* whether doveadm prints its own username column although a single user
+   is iterated (2.3: -F and doveadm-server clients), */
+bool cmd_retrieve_username_column_printed(struct retrieve_cmd_context *ctx);
+/* the settings doveadm must know for delivery (lib-lda's). */
+void doveadm_retrieve_settings_register(void);
+
 /* ISO 8601 in local time: 2026-01-31T12:00:00+01:00 */
 const char *cmd_retrieve_time(time_t t);
 

@@ -6,16 +6,17 @@
 #include "hex-binary.h"
 #include "md5.h"
 #include "pop3-reply.h"
+#include "retrieve-dovecot.h"
 
 int pop3_reply_parse(const char *line, struct pop3_reply *reply_r)
 {
 	const char *p, *end;
 
 	i_zero(reply_r);
-	if (str_begins(line, "+OK")) {
+	if (str_begins_with(line, "+OK")) {
 		reply_r->status = POP3_REPLY_OK;
 		p = line + 3;
-	} else if (str_begins(line, "-ERR")) {
+	} else if (str_begins_with(line, "-ERR")) {
 		reply_r->status = POP3_REPLY_ERR;
 		p = line + 4;
 	} else {

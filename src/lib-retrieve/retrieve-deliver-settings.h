@@ -15,14 +15,26 @@ struct smtp_submit_settings;
 void retrieve_deliver_settings_global_init(void);
 void retrieve_deliver_settings_global_deinit(void);
 
-/* The user's lib-lda settings in pool, expanded for the user: hostname
-   set to the given one, recipient_delimiter from the mail settings and
-   lda_mailbox_autocreate always on. Returns -1 with error_r when
-   expanding fails. */
+/* The user's lib-lda settings, copies in pool the caller may change,
+   expanded for the user, recipient_delimiter from the mail settings.
+   Returns -1 with error_r when expanding fails. */
 int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
-				  const char *hostname,
 				  struct lda_settings **lda_set_r,
 				  struct smtp_submit_settings **smtp_set_r,
 				  const char **error_r);
+
+/* The name delivery gives this host: the configured hostname, else the
+   system's. */
+const char *retrieve_deliver_settings_hostname(struct mail_user *user);
+
+/* Appends to uses a pair (SPECIAL-USE flag, mailbox vname) for each flag
+   of each mailbox the configuration gives special_use in the user's
+   private namespaces; the strings are allocated from pool. */
+void retrieve_deliver_settings_special_use(struct mail_user *user,
+					   pool_t pool,
+					   ARRAY_TYPE(const_string) *uses);
+
+/* A raw storage user for Sieve to parse the message in. */
+struct mail_user *retrieve_deliver_raw_user_create(struct mail_user *user);
 
 #endif

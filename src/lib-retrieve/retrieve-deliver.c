@@ -9,6 +9,7 @@
 #include "istream-concat.h"
 #include "message-date.h"
 #include "smtp-address.h"
+#include "smtp-submit-settings.h"
 #include "lda-settings.h"
 #include "mail-storage.h"
 #include "mail-storage-settings.h"
@@ -76,7 +77,7 @@ struct retrieve_deliver {
 	struct mailbox_transaction_context *batch;
 	uint32_t batch_uid_min;
 	/* special use -> local vname, read at the first lookup */
-	ARRAY(const char *) special_use;
+	ARRAY_TYPE(const_string) special_use;
 	bool special_use_read;
 
 	/* Sieve run by us, its stores saved into batches of folders kept
@@ -218,33 +219,6 @@ char retrieve_deliver_get_separator(struct retrieve_deliver *deliver)
 	return mail_namespace_get_sep(ns);
 }
 
-static void
-retrieve_deliver_special_use_read_config(struct retrieve_deliver *deliver)
-{
-	struct mail_namespace *ns;
-	struct mailbox_settings *box_set;
-	const char *const *uses, *name;
-
-	for (ns = deliver->user->namespaces; ns != NULL; ns = ns->next) {
-		if (ns->type != MAIL_NAMESPACE_TYPE_PRIVATE ||
-		    ns->set == NULL || !array_is_created(&ns->set->mailboxes))
-			continue;
-		array_foreach_elem(&ns->set->mailboxes, box_set) {
-			if (box_set->special_use == NULL ||
-			    box_set->special_use[0] == '\0')
-				continue;
-			uses = t_strsplit_spaces(box_set->special_use, " ");
-			for (; *uses != NULL; uses++) {
-				name = p_strdup(deliver->pool, *uses);
-				array_push_back(&deliver->special_use, &name);
-				name = p_strconcat(deliver->pool, ns->prefix,
-						   box_set->name, NULL);
-				array_push_back(&deliver->special_use, &name);
-			}
-		}
-	}
-}
-
 static void retrieve_deliver_special_use_read(struct retrieve_deliver *deliver)
 {
 	static const char *const patterns[] = { "*", NULL };
@@ -277,7 +251,8 @@ static void retrieve_deliver_special_use_read(struct retrieve_deliver *deliver)
 	/* Then the ones the configuration names but that don't exist yet
 	   (no auto = create): LIST leaves them out, and the first message
 	   creates them. Found later, so an existing folder wins. */
-	retrieve_deliver_special_use_read_config(deliver);
+	retrieve_deliver_settings_special_use(deliver->user, deliver->pool,
+					      &deliver->special_use);
 }
 
 const char *
@@ -323,12 +298,8 @@ int retrieve_deliver_init(struct mail_user *user,
 	deliver->protocol = set->protocol;
 	deliver->filter = set->filter;
 	p_array_init(&deliver->last_saved, pool, 2);
-	/* mail_user_settings' copy: a configured "hostname" reaches only
-	   that one of its two definitions, so mail_storage_settings keeps
-	   the system's name. */
-	deliver->hostname = p_strdup(pool, user->set->hostname[0] != '\0' ?
-		user->set->hostname :
-		mail_user_set_get_storage_set(user)->hostname);
+	deliver->hostname =
+		p_strdup(pool, retrieve_deliver_settings_hostname(user));
 
 	if (set->filter && retrieve_sieve_load(&error) < 0) {
 		/* never deliver unfiltered what the user wants filtered */
@@ -337,12 +308,17 @@ int retrieve_deliver_init(struct mail_user *user,
 		return -1;
 	}
 	if (retrieve_deliver_rcpt_init(deliver, error_r) < 0 ||
-	    retrieve_deliver_settings_get(user, pool, deliver->hostname,
-					  &deliver->lda_set,
+	    retrieve_deliver_settings_get(user, pool, &deliver->lda_set,
 					  &deliver->smtp_set, error_r) < 0) {
 		retrieve_deliver_deinit(&deliver);
 		return -1;
 	}
+	deliver->lda_set->hostname = deliver->hostname;
+	deliver->smtp_set->hostname = deliver->hostname;
+	/* Unlike lda/lmtp, always create missing folders: the account's
+	   folder and Sieve fileinto targets are the user's explicit choice,
+	   and without this a message would silently land in INBOX. */
+	deliver->lda_set->lda_mailbox_autocreate = TRUE;
 
 	/* Created up front also with filter=yes, so that Sieve's implicit
 	   keep finds it (and it gets subscribed like with filter=no). */
@@ -376,8 +352,7 @@ int retrieve_deliver_init(struct mail_user *user,
 			e_debug(deliver->event, "Sieve through mail_deliver(): "
 				"%s", error);
 		}
-		deliver->raw_user = raw_storage_create_from_set(user->set_info,
-			user->unexpanded_set);
+		deliver->raw_user = retrieve_deliver_raw_user_create(user);
 		e_debug(deliver->event, "Delivering through Sieve "
 			"(implicit keep into %s)", deliver->folder);
 	} else {

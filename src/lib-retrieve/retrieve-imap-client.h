@@ -13,6 +13,12 @@
 
 struct imap_arg;
 struct imapc_command_reply;
+struct retrieve_imap_connect;
+
+/* The longest line (literals included: imapc reads them into memory)
+   taken from the server: a body chunk or a UID SEARCH reply of a large
+   folder fits */
+#define IMAP_MAX_LINE_LENGTH (8*1024*1024)
 
 enum imap_phase {
 	IMAP_PHASE_LOGIN,
@@ -64,6 +70,8 @@ struct imap_client {
 	struct retrieve_client client;
 
 	struct imapc_client *imapc;
+	/* what retrieve_imap_connect_init() keeps while imapc lives */
+	struct retrieve_imap_connect *connect;
 	struct imapc_client_mailbox *box;
 	/* drops the stand-in connection of imap_tls_failed_rearm() */
 	struct timeout *to_drop;
@@ -158,5 +166,13 @@ void retrieve_imap_untagged_namespace(struct imap_client *ic,
 				      const struct imap_arg *args);
 void retrieve_imap_untagged_list(struct imap_client *ic,
 				 const struct imap_arg *args);
+
+/* The imapc client of the account, per Dovecot version
+   (dovecot-2.x/retrieve-imap-connect.c): its host, port, login and TLS,
+   our timeouts and limits, and none of the administrator's own imapc
+   settings (master user, features, SASL mechanisms, rawlog). */
+struct imapc_client *retrieve_imap_connect_init(struct imap_client *ic);
+/* Frees ic->imapc and what its init kept. */
+void retrieve_imap_connect_deinit(struct imap_client *ic);
 
 #endif

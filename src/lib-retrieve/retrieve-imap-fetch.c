@@ -13,6 +13,7 @@
 #include "imap-util.h"
 #include "imapc-client.h"
 #include "retrieve-imap-private.h"
+#include "retrieve-dovecot.h"
 
 #include <unistd.h>
 
@@ -249,7 +250,7 @@ const char *retrieve_imap_fingerprint_normalize(const char *fingerprint)
 {
 	const char *p = strchr(fingerprint, ' ');
 
-	if (p == NULL || str_begins(p + 1, RETRIEVE_IMAP_FINGERPRINT_PREFIX))
+	if (p == NULL || str_begins_with(p + 1, RETRIEVE_IMAP_FINGERPRINT_PREFIX))
 		return fingerprint;
 	/* written by an older version: "<size> <Message-ID>" */
 	return t_strdup_printf("%s %s", t_strdup_until(fingerprint, p),

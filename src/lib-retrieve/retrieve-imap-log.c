@@ -4,6 +4,7 @@
 #include "array.h"
 #include "retrieve-client-private.h"
 #include "retrieve-imap-log.h"
+#include "retrieve-dovecot.h"
 
 static ARRAY(struct retrieve_imap_log *) retrieve_imap_logs = ARRAY_INIT;
 static failure_callback_t *retrieve_imap_log_orig_handler = NULL;
@@ -42,11 +43,11 @@ retrieve_imap_log_take(struct retrieve_imap_log *log,
 		return;
 	}
 	if (log->logging_in &&
-	    (str_begins(line, "SSL handshake failed") ||
-	     str_begins(line, "Couldn't initialize SSL client") ||
-	     str_begins(line, "No SSL context")))
+	    (str_begins_with(line, "SSL handshake failed") ||
+	     str_begins_with(line, "Couldn't initialize SSL client") ||
+	     str_begins_with(line, "No SSL context")))
 		log->tls_start_failed = TRUE;
-	if (log->logging_in && str_begins(line, "Command '")) {
+	if (log->logging_in && str_begins_with(line, "Command '")) {
 		/* imapc quotes the whole command, which is the login's
 		   here: never reused */
 		line = RETRIEVE_IMAP_LOGIN_BAD_ERROR;
@@ -72,7 +73,7 @@ retrieve_imap_log_handler(const struct failure_context *ctx,
 		line = t_strdup_vprintf(format, args2);
 		va_end(args2);
 		array_foreach_elem(&retrieve_imap_logs, log) {
-			if (str_begins(line, log->prefix)) {
+			if (str_begins_with(line, log->prefix)) {
 				retrieve_imap_log_take(log, ctx,
 					line + strlen(log->prefix));
 				taken = TRUE;

@@ -27,10 +27,6 @@
    streams one batch while we deliver the previous one */
 #define IMAP_FETCH_BATCH_SIZE 100
 #define IMAP_FETCH_WINDOW 2
-/* The longest line (literals included: imapc reads them into memory)
-   taken from the server: a body chunk or a UID SEARCH reply of a large
-   folder fits */
-#define IMAP_MAX_LINE_LENGTH (8*1024*1024)
 /* A body is fetched in pieces of this size (BODY.PEEK[]<offset.size>):
    imapc 2.3 reads every literal into memory, so none is bigger */
 #define IMAP_BODY_CHUNK_SIZE (2*1024*1024)
@@ -61,7 +57,7 @@ static void imap_disconnect(struct imap_client *ic)
 	if (ic->box != NULL)
 		imapc_client_mailbox_close(&ic->box);
 	if (ic->imapc != NULL)
-		imapc_client_deinit(&ic->imapc);
+		retrieve_imap_connect_deinit(ic);
 }
 
 /* The run failed: code says how */
@@ -1239,7 +1235,6 @@ static void imap_run(struct retrieve_client *client)
 {
 	struct imap_client *ic = (struct imap_client *)client;
 	const struct retrieve_account_settings *set = client->set;
-	struct imapc_client_settings imapc_set;
 
 	if (set->ssl_mode == RETRIEVE_SSL_MODE_NONE &&
 	    !client->global_set->allow_plaintext) {
@@ -1250,66 +1245,20 @@ static void imap_run(struct retrieve_client *client)
 		return;
 	}
 
-	i_zero(&imapc_set);
-	imapc_set.host = set->host;
-	imapc_set.port = set->port;
-	if (set->auth == RETRIEVE_AUTH_OAUTH2) {
-		if (set->ssl_mode == RETRIEVE_SSL_MODE_NONE) {
-			/* the settings refuse this too */
-			imap_fail(ic, RETRIEVE_RESULT_CONFIG_ERROR, NULL,
-				  "Refusing to send the OAuth2 token without "
-				  "TLS");
-			return;
-		}
-		/* AUTHENTICATE XOAUTH2/OAUTHBEARER (SASL-IR when offered):
-		   imapc's SASL clients, the token as the password */
-		imapc_set.username = set->oauth2->user;
-		imapc_set.password = retrieve_client_oauth2_token(client);
-		imapc_set.sasl_mechanisms =
-			retrieve_oauth2_mechanism_name(set->oauth2->mechanism);
-	} else {
-		imapc_set.username = set->username;
-		imapc_set.password = set->password;
+	if (set->auth == RETRIEVE_AUTH_OAUTH2 &&
+	    set->ssl_mode == RETRIEVE_SSL_MODE_NONE) {
+		/* the settings refuse this too */
+		imap_fail(ic, RETRIEVE_RESULT_CONFIG_ERROR, NULL,
+			  "Refusing to send the OAuth2 token without TLS");
+		return;
 	}
-	imapc_set.dns_client_socket_path =
-		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
-	imapc_set.temp_path_prefix = retrieve_client_temp_prefix(client);
-	imapc_set.max_idle_time = IMAPC_DEFAULT_MAX_IDLE_TIME;
-	/* imapc dereferences it: "" is "no rawlog" */
-	imapc_set.rawlog_dir = "";
-	imapc_set.connect_timeout_msecs = client->global_set->timeout_secs * 1000;
-	imapc_set.cmd_timeout_msecs = client->global_set->timeout_secs * 1000;
-	/* a dropped connection ends the run: the next run resumes from
-	   the state, never from a half-known selected folder */
-	imapc_set.connect_retry_count = 0;
-	/* nothing is taken from the server without bound: message bodies
-	   come in chunks smaller than this */
-	imapc_set.max_line_length = IMAP_MAX_LINE_LENGTH;
-	imapc_set.debug = event_want_debug(client->event);
-	switch (set->ssl_mode) {
-	case RETRIEVE_SSL_MODE_IMPLICIT:
-		imapc_set.ssl_mode = IMAPC_CLIENT_SSL_MODE_IMMEDIATE;
-		break;
-	case RETRIEVE_SSL_MODE_STARTTLS:
-		/* imapc refuses (disconnects) when STARTTLS is not
-		   offered; it never falls back to plaintext */
-		imapc_set.ssl_mode = IMAPC_CLIENT_SSL_MODE_STARTTLS;
-		break;
-	case RETRIEVE_SSL_MODE_NONE:
-		imapc_set.ssl_mode = IMAPC_CLIENT_SSL_MODE_NONE;
-		break;
-	}
-	/* the same CAs and verification as POP3 (retrieve-ssl.c) */
-	mail_user_init_ssl_client_settings(client->user, &imapc_set.ssl_set);
-	imapc_set.ssl_set.verify_remote_cert = set->ssl_verify;
-	imapc_set.ssl_set.allow_invalid_cert = !set->ssl_verify;
 
 	ic->log.client = client;
 	ic->log.prefix = p_strdup_printf(client->pool, "imapc(%s:%u): ",
 					 set->host, set->port);
 	ic->log.logging_in = TRUE;
 	retrieve_imap_log_capture_start(&ic->log);
-	ic->imapc = imapc_client_init(&imapc_set, client->event);
+	ic->imapc = retrieve_imap_connect_init(ic);
 	imapc_client_register_untagged(ic->imapc, imap_untagged_callback, ic);
 	imapc_client_set_login_callback(ic->imapc, imap_login_callback, ic);
 	ic->phase = IMAP_PHASE_LOGIN;

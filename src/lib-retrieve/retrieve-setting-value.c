@@ -6,6 +6,7 @@
 #include "str-sanitize.h"
 #include "settings-parser.h"
 #include "retrieve-setting-value.h"
+#include "retrieve-dovecot.h"
 
 #define RETRIEVE_SETTING_PREFIX "retrieve"
 /* Quoted values are cut so that an error stays a readable single line */
@@ -33,7 +34,7 @@ int retrieve_setting_time_parse(const char *value, unsigned int *secs_r,
 	   number of seconds is what people write in userdb fields */
 	if (str_to_uint(value, secs_r) == 0)
 		return 0;
-	return settings_get_time(value, secs_r, error_r);
+	return retrieve_parse_interval(value, secs_r, error_r);
 }
 
 static const char *
@@ -126,7 +127,7 @@ int retrieve_setting_get_size(const struct retrieve_setting_source *src,
 	*size_r = default_size;
 	if (value == NULL)
 		return 0;
-	if (settings_get_size(value, size_r, &error) < 0 ||
+	if (retrieve_parse_size(value, size_r, &error) < 0 ||
 	    (*size_r == 0 && !zero_allowed)) {
 		*error_r = retrieve_setting_error(src, field, zero_allowed ?
 			"invalid size (e.g. 500k, 10M, 0 for no limit)" :

@@ -10,6 +10,7 @@
 #include "retrieve-spam.h"
 #include "oauth2-token-reply.h"
 #include "retrieve-settings.h"
+#include "retrieve-dovecot.h"
 
 #include <ctype.h>
 
@@ -453,7 +454,7 @@ bool retrieve_settings_is_oauth2_provider(const char *name)
 	const char *const *field;
 	size_t len;
 
-	if (!str_begins(name, RETRIEVE_OAUTH2_PROVIDER_PREFIX))
+	if (!str_begins_with(name, RETRIEVE_OAUTH2_PROVIDER_PREFIX))
 		return FALSE;
 	name += strlen(RETRIEVE_OAUTH2_PROVIDER_PREFIX);
 	len = strlen(name);
@@ -547,7 +548,7 @@ retrieve_oauth2_provider_parse(const struct retrieve_setting_source *account,
 		return -1;
 	}
 	/* the refresh token and the client secret go there */
-	if (!str_begins(set->token_url, "https://") ||
+	if (!str_begins_with(set->token_url, "https://") ||
 	    strlen(set->token_url) <= 8 || strchr(set->token_url, ' ') != NULL) {
 		*error_r = retrieve_setting_error(&src,
 			t_strconcat(prefix, "token_url", NULL),

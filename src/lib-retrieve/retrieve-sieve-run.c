@@ -23,6 +23,7 @@
 
 #include "retrieve-sieve-version.h"
 #include "retrieve-sieve-run.h"
+#include "retrieve-dovecot.h"
 
 /* Issue 9: see doc/design.md ("Sieve run by us") and
    doc/sieve-store-study.md.
@@ -178,7 +179,7 @@ static bool retrieve_sieve_extension_is_known(const char *name)
 {
 	/* "@..." are the engine's own (comparators, match types, address
 	   parts), always linked */
-	if (name[0] == '@' || str_begins(name, "comparator-"))
+	if (name[0] == '@' || str_begins_with(name, "comparator-"))
 		return TRUE;
 	return str_array_find(retrieve_sieve_known_extensions, name);
 }

@@ -6,6 +6,7 @@
 #include "mail-storage-settings.h"
 #include "mail-storage-service.h"
 #include "retrieve-sieve.h"
+#include "retrieve-dovecot.h"
 
 /* Why we load the sieve plugin ourselves:
 
@@ -54,7 +55,7 @@ int retrieve_sieve_load(const char **error_r)
 	mod_set.binary_name = NULL;
 	mod_set.setting_name = "mail_plugins";
 	mod_set.require_init_funcs = TRUE;
-	if (module_dir_try_load_missing(&mail_storage_service_modules,
+	if (retrieve_module_dir_try_load_missing(&mail_storage_service_modules,
 					user_defaults->mail_plugin_dir,
 					RETRIEVE_SIEVE_PLUGIN_NAME,
 					&mod_set, error_r) < 0)

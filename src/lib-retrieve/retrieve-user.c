@@ -2,12 +2,9 @@
 
 #include "lib.h"
 #include "str.h"
-#include "var-expand.h"
-#include "settings-parser.h"
 #include "mail-user.h"
-#include "mail-storage-settings.h"
-#include "mail-storage-service.h"
 #include "retrieve-user.h"
+#include "retrieve-dovecot.h"
 
 /* Settings only the administrator may set. Dovecot merges every userdb
    field into the user's plugin settings, so a user's SQL/LDAP row could
@@ -37,112 +34,31 @@ static const char *const retrieve_admin_only_settings[] = {
 	NULL
 };
 
-struct retrieve_admin_getenv_context {
-	struct mail_user *user;
-	/* the plugin {} settings before the userdb fields were merged */
-	const struct mail_user_settings *admin_set;
-	bool admin_set_read;
-};
-
-/* TRUE for the retrieve_* settings only the administrator may set */
-static bool retrieve_setting_is_admin_only(const char *name)
+bool retrieve_setting_is_admin_only(const char *name)
 {
 	/* a user's own token endpoint would receive the client secret */
 	return str_array_find(retrieve_admin_only_settings, name) ||
 		retrieve_settings_is_oauth2_provider(name);
 }
 
-static bool
-retrieve_userdb_has_field(struct mail_user *user, const char *name)
+const char *retrieve_userdb_field_get(struct mail_user *user, const char *name)
 {
 	const char *const *field;
 	const char *key;
 	size_t len;
 
 	if (user->userdb_fields == NULL)
-		return FALSE;
+		return NULL;
+	len = strlen(name);
 	for (field = user->userdb_fields; *field != NULL; field++) {
 		key = *field;
-		if (str_begins(key, "plugin/"))
+		if (str_begins_with(key, "plugin/"))
 			key += strlen("plugin/");
-		len = strlen(name);
 		if (strncmp(key, name, len) == 0 &&
 		    (key[len] == '=' || key[len] == '\0'))
-			return TRUE;
+			return key[len] == '=' ? key + len + 1 : "";
 	}
-	return FALSE;
-}
-
-static const struct mail_user_settings *
-retrieve_admin_settings_read(struct mail_user *user)
-{
-	struct mail_storage_service_ctx *ctx;
-	const struct mail_storage_service_input *input;
-	const struct setting_parser_info *user_info;
-	const struct setting_parser_context *parser;
-	const struct setting_parser_info *const *roots;
-	const char *error;
-	void **sets;
-	unsigned int i;
-
-	if (user->_service_user == NULL)
-		return NULL;
-	ctx = mail_storage_service_user_get_service_ctx(user->_service_user);
-	input = mail_storage_service_user_get_input(user->_service_user);
-	/* the same (cached) read the storage service did for this user,
-	   before it applied the userdb fields to its own copy */
-	if (mail_storage_service_read_settings(ctx, input, user->pool,
-					       &user_info, &parser,
-					       &error) < 0) {
-		e_error(user->event, "retrieve: Couldn't read the "
-			"administrator's settings (using defaults): %s", error);
-		return NULL;
-	}
-	/* the mail user settings are the root user_info names */
-	roots = settings_parser_get_roots(parser);
-	sets = settings_parser_get_list(parser);
-	for (i = 0; roots[i] != NULL && sets[i] != NULL; i++) {
-		if (roots[i] == user_info)
-			return sets[i];
-	}
-	e_error(user->event, "retrieve: The administrator's settings have "
-		"no mail user settings (using defaults)");
 	return NULL;
-}
-
-static const char *
-retrieve_admin_getenv(const char *name, void *context)
-{
-	struct retrieve_admin_getenv_context *ctx = context;
-	struct mail_user *user = ctx->user;
-	const char *value, *error;
-	string_t *str;
-
-	if (!retrieve_setting_is_admin_only(name) ||
-	    !retrieve_userdb_has_field(user, name))
-		return mail_user_plugin_getenv(user, name);
-
-	e_warning(user->event, "retrieve: Ignoring userdb field %s: "
-		  "only the administrator's plugin { %s } applies", name, name);
-	if (!ctx->admin_set_read) {
-		ctx->admin_set_read = TRUE;
-		ctx->admin_set = retrieve_admin_settings_read(user);
-	}
-	if (ctx->admin_set == NULL)
-		return NULL;
-	value = mail_user_set_plugin_getenv(ctx->admin_set, name);
-	if (value == NULL || strchr(value, '%') == NULL)
-		return value;
-	/* unexpanded, as the configuration has it (e.g. %h) */
-	str = t_str_new(128);
-	if (var_expand_with_funcs(str, value, mail_user_var_expand_table(user),
-				  mail_user_var_expand_func_table, user,
-				  &error) <= 0) {
-		e_error(user->event, "retrieve: Couldn't expand %s=%s: %s",
-			name, value, error);
-		return NULL;
-	}
-	return p_strdup(user->pool, str_c(str));
 }
 
 int retrieve_user_settings_parse(pool_t pool, retrieve_getenv_t *getenv,
@@ -189,15 +105,13 @@ int retrieve_user_settings_read(struct mail_user *user, pool_t pool,
 				struct retrieve_user_settings **set_r,
 				const char **error_r)
 {
-	struct retrieve_admin_getenv_context ctx = {
-		.user = user,
-	};
 	struct retrieve_user_settings *set;
 	const char *state_dir;
 
 	/* account fields never carry an administrator-only name, so the
-	   guarded getenv serves them as mail_user_plugin_getenv() would */
-	if (retrieve_user_settings_parse(pool, retrieve_admin_getenv, &ctx,
+	   guarded getenv serves them as the user's own */
+	if (retrieve_user_settings_parse(pool, retrieve_user_getenv,
+					 retrieve_user_getenv_init(user),
 					 &set, error_r) < 0)
 		return -1;
 	state_dir = set->global.state_dir;

@@ -45,4 +45,16 @@ int retrieve_user_settings_read(struct mail_user *user, pool_t pool,
 				struct retrieve_user_settings **set_r,
 				const char **error_r);
 
+/* For the per-Dovecot-version getenv (dovecot-2.x/retrieve-user-getenv.c) */
+/* TRUE for the retrieve_* settings only the administrator may set */
+bool retrieve_setting_is_admin_only(const char *name);
+/* The value of the user's userdb field name (or plugin/name), "" when it
+   has none, NULL when there is no such field */
+const char *retrieve_userdb_field_get(struct mail_user *user,
+				      const char *name);
+/* The getenv of retrieve_user_settings_read() and its context (from the
+   data stack) */
+void *retrieve_user_getenv_init(struct mail_user *user);
+const char *retrieve_user_getenv(const char *name, void *context);
+
 #endif

@@ -5,9 +5,9 @@
 #include "strnum.h"
 #include "istream.h"
 #include "str-sanitize.h"
-#include "json-parser.h"
 #include "spam-reply.h"
 #include "rspamd-reply.h"
+#include "retrieve-dovecot.h"
 
 #include <ctype.h>
 
@@ -19,35 +19,50 @@ static const char *const rspamd_other_actions[] = {
 };
 
 
-static int
-rspamd_reply_parse_symbols(struct json_parser *parser, string_t *symbols,
-			   const char **error_r)
+int rspamd_reply_json_symbol(const char *name, string_t *symbols,
+			     unsigned int *count, const char **error_r)
 {
-	enum json_type type;
-	const char *value;
-	unsigned int count = 0;
-	int ret;
+	if (!spam_reply_rule_name_is_valid(name, strlen(name))) {
+		*error_r = t_strdup_printf("Invalid symbol name: %s",
+					   str_sanitize(name, 64));
+		return -1;
+	}
+	if (++*count <= RSPAMD_REPLY_MAX_SYMBOLS) {
+		if (str_len(symbols) > 0)
+			str_append_c(symbols, ',');
+		str_append(symbols, name);
+	}
+	return 0;
+}
 
-	while ((ret = json_parse_next(parser, &type, &value)) > 0) {
-		if (type == JSON_TYPE_OBJECT_END)
-			return 0;
-		if (type != JSON_TYPE_OBJECT_KEY)
-			break;
-		if (!spam_reply_rule_name_is_valid(value, strlen(value))) {
-			*error_r = t_strdup_printf("Invalid symbol name: %s",
-						   str_sanitize(value, 64));
+bool rspamd_reply_json_field_wanted(const char *key)
+{
+	return strcmp(key, "score") == 0 ||
+		strcmp(key, "required_score") == 0 ||
+		strcmp(key, "action") == 0;
+}
+
+int rspamd_reply_json_field(struct rspamd_reply *reply, const char *key,
+			    enum json_type type, const char *value,
+			    const char **error_r)
+{
+	if (strcmp(key, "action") == 0) {
+		if (type != JSON_TYPE_STRING || reply->action != NULL) {
+			*error_r = "Invalid action";
 			return -1;
 		}
-		if (++count <= RSPAMD_REPLY_MAX_SYMBOLS) {
-			if (str_len(symbols) > 0)
-				str_append_c(symbols, ',');
-			str_append(symbols, value);
-		}
-		json_parse_skip_next(parser);
+		reply->action = t_strdup(value);
+	} else if (type != JSON_TYPE_NUMBER ||
+		   !spam_reply_number_is_valid(value)) {
+		*error_r = t_strdup_printf("Invalid %s: %s", key,
+					   str_sanitize(value, 32));
+		return -1;
+	} else if (strcmp(key, "score") == 0) {
+		reply->score = t_strdup(value);
+	} else {
+		reply->required = t_strdup(value);
 	}
-	*error_r = ret < 0 ? "Invalid JSON in symbols" :
-		"Invalid symbols object";
-	return -1;
+	return 0;
 }
 
 int rspamd_http_reply_parse(const unsigned char *data, size_t size, bool eof,
@@ -65,7 +80,7 @@ int rspamd_http_reply_parse(const unsigned char *data, size_t size, bool eof,
 	if (ret <= 0)
 		return ret;
 	/* "HTTP/1.1 200 OK" */
-	if (!str_begins(line, "HTTP/1.") || !i_isdigit(line[7]) ||
+	if (!str_begins_with(line, "HTTP/1.") || !i_isdigit(line[7]) ||
 	    line[8] != ' ' || !i_isdigit(line[9]) || !i_isdigit(line[10]) ||
 	    !i_isdigit(line[11]) || (line[12] != ' ' && line[12] != '\0')) {
 		*error_r = t_strdup_printf("Not an HTTP reply: %s",
@@ -100,12 +115,7 @@ int rspamd_http_reply_parse(const unsigned char *data, size_t size, bool eof,
 int rspamd_reply_parse(const unsigned char *data, size_t size,
 		       struct rspamd_reply *reply_r, const char **error_r)
 {
-	struct istream *input;
-	struct json_parser *parser;
-	enum json_type type;
-	const char *value, *key, *error = NULL;
 	string_t *symbols = t_str_new(256);
-	int ret;
 
 	i_zero(reply_r);
 	if (size > RSPAMD_REPLY_MAX_SIZE) {
@@ -113,67 +123,9 @@ int rspamd_reply_parse(const unsigned char *data, size_t size,
 					   RSPAMD_REPLY_MAX_SIZE);
 		return -1;
 	}
-	input = i_stream_create_from_data(data, size);
-	parser = json_parser_init(input);
-	while ((ret = json_parse_next(parser, &type, &value)) > 0) {
-		if (type != JSON_TYPE_OBJECT_KEY) {
-			error = "Not a JSON object of verdict fields";
-			break;
-		}
-		key = t_strdup(value);
-		if (strcmp(key, "symbols") == 0) {
-			if (json_parse_next(parser, &type, &value) <= 0 ||
-			    type != JSON_TYPE_OBJECT) {
-				error = "Invalid symbols object";
-				break;
-			}
-			if (rspamd_reply_parse_symbols(parser, symbols,
-						       &error) < 0)
-				break;
-			continue;
-		}
-		if (strcmp(key, "score") != 0 &&
-		    strcmp(key, "required_score") != 0 &&
-		    strcmp(key, "action") != 0) {
-			json_parse_skip_next(parser);
-			continue;
-		}
-		if (json_parse_next(parser, &type, &value) <= 0) {
-			error = "Invalid JSON";
-			break;
-		}
-		if (strcmp(key, "action") == 0) {
-			if (type != JSON_TYPE_STRING ||
-			    reply_r->action != NULL) {
-				error = "Invalid action";
-				break;
-			}
-			reply_r->action = t_strdup(value);
-		} else if (type != JSON_TYPE_NUMBER ||
-			   !spam_reply_number_is_valid(value)) {
-			error = t_strdup_printf("Invalid %s: %s", key,
-						str_sanitize(value, 32));
-			break;
-		} else if (strcmp(key, "score") == 0) {
-			reply_r->score = t_strdup(value);
-		} else {
-			reply_r->required = t_strdup(value);
-		}
-	}
-	if (error == NULL && json_parser_deinit(&parser, &error) < 0)
-		error = t_strdup_printf("Invalid JSON: %s", error);
-	else if (parser != NULL)
-		(void)json_parser_deinit(&parser, &value);
-	i_stream_unref(&input);
-	/* json_parse_next() ends the root object with -1, an error
-	   with it is the deinit's; 0 would be a reply cut short */
-	if (error == NULL && ret == 0)
-		error = "Reply ended early";
-	if (error != NULL) {
-		*error_r = error;
+	if (rspamd_reply_json_parse(data, size, reply_r, symbols,
+				    error_r) < 0)
 		return -1;
-	}
-
 	if (reply_r->action == NULL || reply_r->score == NULL ||
 	    reply_r->required == NULL) {
 		*error_r = "Reply without action, score or required_score";

@@ -1,6 +1,7 @@
 #ifndef RSPAMD_REPLY_H
 #define RSPAMD_REPLY_H
 
+#include "json-parser.h"
 #include "spam-reply.h"
 
 /* Parsing of rspamd's /checkv2 JSON reply, kept apart from the HTTP
@@ -52,5 +53,23 @@ int rspamd_http_reply_parse(const unsigned char *data, size_t size, bool eof,
    when the reply is not a usable verdict. */
 int rspamd_reply_parse(const unsigned char *data, size_t size,
 		       struct rspamd_reply *reply_r, const char **error_r);
+
+/* The JSON walk over the reply, per Dovecot version (2.3's json-parser,
+   2.4's json-istream: dovecot-2.x/rspamd-reply-json.c): fills reply's
+   action, score and required (NULL when absent) and appends the symbol
+   names to symbols. Returns -1 with error_r when the JSON is invalid or
+   not an object of verdict fields. */
+int rspamd_reply_json_parse(const unsigned char *data, size_t size,
+			    struct rspamd_reply *reply, string_t *symbols,
+			    const char **error_r);
+
+/* For the walk: the checks of a symbol name (count: how many so far) and
+   of a top-level member, common to both versions */
+int rspamd_reply_json_symbol(const char *name, string_t *symbols,
+			     unsigned int *count, const char **error_r);
+bool rspamd_reply_json_field_wanted(const char *key);
+int rspamd_reply_json_field(struct rspamd_reply *reply, const char *key,
+			    enum json_type type, const char *value,
+			    const char **error_r);
 
 #endif

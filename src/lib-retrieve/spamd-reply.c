@@ -5,6 +5,7 @@
 #include "strnum.h"
 #include "str-sanitize.h"
 #include "spamd-reply.h"
+#include "retrieve-dovecot.h"
 
 #include <ctype.h>
 
@@ -24,7 +25,7 @@ spamd_reply_parse_status(const char *line, struct spamd_reply *reply,
 {
 	const char *p = line, *code;
 
-	if (!str_begins(p, "SPAMD/")) {
+	if (!str_begins_with(p, "SPAMD/")) {
 		*error_r = t_strdup_printf("Not a spamd reply: %s",
 					   str_sanitize(line, 80));
 		return -1;

@@ -17,6 +17,7 @@
 #include "mail-storage-service.h"
 #include "retrieve-deliver.h"
 #include "retrieve-master-connection.h"
+#include "retrieve-dovecot.h"
 
 #include <unistd.h>
 #include <sys/wait.h>
@@ -76,7 +77,7 @@ fork_server_preload_plugins(const struct mail_user_settings *user_set)
 	mod_set.binary_name = master_service_get_name(master_service);
 	mod_set.setting_name = "mail_plugins";
 	mod_set.require_init_funcs = TRUE;
-	if (module_dir_try_load_missing(&mail_storage_service_modules,
+	if (retrieve_module_dir_try_load_missing(&mail_storage_service_modules,
 					user_set->mail_plugin_dir,
 					user_set->mail_plugins,
 					&mod_set, &error) < 0) {

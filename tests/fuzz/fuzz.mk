@@ -12,21 +12,25 @@ O ?= $(TOP)/build-fuzz
 CC := clang
 DOVECOT_INCLUDE ?= /usr/include/dovecot
 DOVECOT_LIBDIR ?= /usr/lib/dovecot
+# the per-version files of the Dovecot the targets link (doc/dovecot-2.4.md)
+DOVECOT_API ?= 2.3
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
 CFLAGS := -g -O1 -std=gnu99 $(SAN) -DHAVE_CONFIG_H -I$(DOVECOT_INCLUDE) \
-	-I$(TOP)/src/lib-retrieve -I$(FUZZ_DIR) -Wall -Wno-unused-parameter -Wno-duplicate-decl-specifier
+	-I$(TOP)/src/lib-retrieve -I$(TOP)/src/lib-retrieve/dovecot-$(DOVECOT_API) \
+	-I$(FUZZ_DIR) -Wall -Wno-unused-parameter -Wno-duplicate-decl-specifier
 LIBS := -L$(DOVECOT_LIBDIR) -Wl,-rpath,$(DOVECOT_LIBDIR) \
 	-ldovecot-lda -ldovecot-storage -ldovecot
 
 TARGETS := $(patsubst $(FUZZ_DIR)/%.c,%,$(wildcard $(FUZZ_DIR)/fuzz-*.c))
-LIB_SRCS := $(wildcard $(TOP)/src/lib-retrieve/*.c)
+LIB_SRCS := $(wildcard $(TOP)/src/lib-retrieve/*.c) \
+	$(wildcard $(TOP)/src/lib-retrieve/dovecot-$(DOVECOT_API)/*.c)
 LIB_OBJS := $(patsubst $(TOP)/src/lib-retrieve/%.c,$(O)/lib/%.o,$(LIB_SRCS))
 
 all: $(addprefix $(O)/,$(TARGETS))
 
-$(O)/lib/%.o: $(TOP)/src/lib-retrieve/%.c $(wildcard $(TOP)/src/lib-retrieve/*.h)
+$(O)/lib/%.o: $(TOP)/src/lib-retrieve/%.c $(wildcard $(TOP)/src/lib-retrieve/*.h $(TOP)/src/lib-retrieve/dovecot-$(DOVECOT_API)/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

@@ -4,6 +4,7 @@
 #include "str.h"
 #include "test-common.h"
 #include "oauth2-token-reply.h"
+#include "retrieve-dovecot.h"
 
 static int test_parse(const char *json, struct oauth2_token_reply *reply_r,
 		      const char **error_r)
@@ -81,7 +82,7 @@ static void test_oauth2_token_reply_invalid(void)
 	for (i = 0; i < N_ELEMENTS(bad); i++) {
 		test_assert_idx(test_parse(bad[i], &reply, &error) < 0, i);
 		test_assert_idx(error != NULL &&
-				str_begins(error, "Invalid token endpoint reply"), i);
+				str_begins_with(error, "Invalid token endpoint reply"), i);
 	}
 
 	/* bounds: a token over the limit, a body over the limit, too many

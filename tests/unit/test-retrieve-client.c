@@ -10,6 +10,7 @@
 #include "test-common.h"
 #include "retrieve-state.h"
 #include "retrieve-client-private.h"
+#include "retrieve-dovecot.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -154,7 +155,7 @@ int retrieve_deliver_commit(struct retrieve_deliver *deliver ATTR_UNUSED,
 		     n_folders++) ;
 		array_foreach_elem(&test_uncommitted, copy) {
 			for (i = 0; i < n_folders; i++) {
-				if (str_begins(copy, t_strconcat(
+				if (str_begins_with(copy, t_strconcat(
 					test_save_folders[i], "/", NULL)))
 					break;
 			}

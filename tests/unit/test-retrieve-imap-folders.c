@@ -5,6 +5,7 @@
 #include "unichar.h"
 #include "test-common.h"
 #include "retrieve-imap-folders.h"
+#include "retrieve-dovecot.h"
 
 static struct retrieve_imap_folder
 folder(const char *name, char sep, const char *special_use)
@@ -143,7 +144,7 @@ static void test_retrieve_imap_folder_name_utf8(void)
 	/* Latin-1 and broken sequences: always valid UTF-8 */
 	name = retrieve_imap_folder_name_utf8("caf\xe9");
 	test_assert(uni_utf8_str_is_valid(name));
-	test_assert(str_begins(name, "caf"));
+	test_assert(str_begins_with(name, "caf"));
 	name = retrieve_imap_folder_name_utf8("\xff\xfe\xc3(\xed\xa0\x80");
 	test_assert(uni_utf8_str_is_valid(name));
 	test_end();
@@ -275,7 +276,7 @@ map_result_valid(const char *name, const char *dest, char sep)
 	if (!uni_utf8_str_is_valid(name) ||
 	    strlen(name) > RETRIEVE_IMAP_FOLDER_MAX_NAME)
 		return FALSE;
-	if (dest != NULL && (!str_begins(name, dest) ||
+	if (dest != NULL && (!str_begins_with(name, dest) ||
 			     name[strlen(dest)] != sep))
 		return FALSE;
 	for (p = name; *p != '\0'; p++) {
@@ -324,14 +325,14 @@ static void test_retrieve_imap_folder_map_hostile(void)
 	test_assert_strcmp(map_set(&set, "v1.2", '/', NULL), "Imp/v1_2");
 	name = map_set(&set, "caf\xe9", '/', NULL);
 	test_assert(map_result_valid(name, "Imp", '/'));
-	test_assert(str_begins(name, "Imp/caf"));
+	test_assert(str_begins_with(name, "Imp/caf"));
 
 	/* 300 levels: the first 16 kept, the rest folded into the 16th */
 	for (i = 0; i < 300; i++)
 		str_append(deep, i == 0 ? "d" : "/d");
 	name = map_set(&set, str_c(deep), '/', NULL);
 	test_assert(map_result_valid(name, "Imp", '/'));
-	test_assert(str_begins(name,
+	test_assert(str_begins_with(name,
 		"Imp/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d_d_d"));
 
 	/* 1,200 characters: cut, and two of them stay apart */

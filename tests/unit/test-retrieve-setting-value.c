@@ -5,6 +5,7 @@
 #include "test-common.h"
 #include "retrieve-setting-value.h"
 #include "test-retrieve-env.h"
+#include "retrieve-dovecot.h"
 
 /* A source serving field=value as the administrator's retrieve_<field>
    (key NULL) or as <key>_<field> */
@@ -165,7 +166,7 @@ static void test_retrieve_setting_values(void)
 			test_assert_idx(result == tests[i].result, i);
 		else {
 			test_assert_idx(error != NULL &&
-					str_begins(error, tests[i].error), i);
+					str_begins_with(error, tests[i].error), i);
 		}
 	}
 	test_end();
@@ -215,7 +216,7 @@ static void test_retrieve_setting_shared(void)
 	src = test_source(NULL, "min_interval", "often");
 	test_assert(retrieve_setting_get_min_interval(&src, &secs,
 						      &error) == -1);
-	test_assert(str_begins(error, "retrieve_min_interval: invalid time"));
+	test_assert(str_begins_with(error, "retrieve_min_interval: invalid time"));
 
 	/* run_timeout: 0 is an error */
 	src = test_source(NULL, "run_timeout", "0");
@@ -240,7 +241,7 @@ static void test_retrieve_setting_error(void)
 	/* one line: control characters in the value are not copied */
 	error = retrieve_setting_error(&src, "folder", "must not be empty",
 				       "a\nb\rc");
-	test_assert(str_begins(error, "retrieve3: folder: must not be empty "
+	test_assert(str_begins_with(error, "retrieve3: folder: must not be empty "
 			       "(value 'a"));
 	test_assert(strchr(error, '\n') == NULL && strchr(error, '\r') == NULL);
 	/* long values are cut */

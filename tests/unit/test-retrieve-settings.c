@@ -6,6 +6,7 @@
 #include "test-common.h"
 #include "retrieve-settings.h"
 #include "test-retrieve-env.h"
+#include "retrieve-dovecot.h"
 
 #define TEST_PASSWORD "Top$ecret-42"
 
@@ -229,7 +230,7 @@ static void test_retrieve_global_settings_invalid(void)
 		test_assert_idx(retrieve_global_settings_parse(test_env_getenv,
 			(void *)env, &global, &error) == -1, i);
 		test_assert_idx(error != NULL &&
-				str_begins(error, tests[i].error), i);
+				str_begins_with(error, tests[i].error), i);
 		test_assert_idx(error != NULL && strchr(error, '\n') == NULL, i);
 	}
 	test_end();
@@ -519,7 +520,7 @@ static void test_retrieve_account_invalid(void)
 		if (expected[strlen(expected)-1] == '*') {
 			expected = t_strcut(expected, '*');
 			test_assert_idx(error != NULL &&
-					str_begins(error, expected), i);
+					str_begins_with(error, expected), i);
 		} else {
 			test_assert_strcmp_idx(error, expected, i);
 		}
@@ -570,7 +571,7 @@ static void test_retrieve_account_list_end(void)
 	test_assert(test_parse_account(&global, env, 4, &set, &error) == 1);
 	test_assert_strcmp(set->username, "d");
 	test_assert(test_parse_account(&global, env, 5, &set, &error) == -1);
-	test_assert(str_begins(error, "retrieve5: password: "));
+	test_assert(str_begins_with(error, "retrieve5: password: "));
 	test_assert(test_parse_account(&global, empty_first, 1,
 				       &set, &error) == 0);
 	test_end();
@@ -626,7 +627,7 @@ static void test_retrieve_account_identity(void)
 	id2 = test_identity(RETRIEVE_PROTOCOL_POP3,
 			    t_strdup_printf("%0300d", 2), "h", 110);
 	test_assert(strlen(id) <= 200);
-	test_assert(str_begins(id, "pop3-000"));
+	test_assert(str_begins_with(id, "pop3-000"));
 	test_assert(strcmp(id, id2) != 0);
 	test_assert_strcmp(id, test_identity(RETRIEVE_PROTOCOL_POP3,
 					     long_user, "h", 110));

@@ -5,6 +5,7 @@
 #include "test-common.h"
 #include "retrieve-user.h"
 #include "test-retrieve-env.h"
+#include "retrieve-dovecot.h"
 
 #define TEST_PASSWORD "Top$ecret-42"
 
@@ -58,7 +59,7 @@ static void test_retrieve_user_accounts(void)
 	test_assert(accounts[1].idx == 2);
 	test_assert(accounts[1].set == NULL);
 	test_assert(accounts[1].error != NULL &&
-		    str_begins(accounts[1].error, "retrieve2: password: "));
+		    str_begins_with(accounts[1].error, "retrieve2: password: "));
 
 	test_assert_strcmp(accounts[2].key, "retrieve3");
 	test_assert(accounts[2].set != NULL &&
@@ -68,7 +69,7 @@ static void test_retrieve_user_accounts(void)
 	test_assert_strcmp(accounts[3].key, "retrieve4");
 	test_assert(accounts[3].set == NULL);
 	test_assert(accounts[3].error != NULL &&
-		    str_begins(accounts[3].error, "retrieve4: url: ") &&
+		    str_begins_with(accounts[3].error, "retrieve4: url: ") &&
 		    strstr(accounts[3].error, TEST_PASSWORD) == NULL);
 	test_end();
 }
@@ -107,7 +108,7 @@ static void test_retrieve_user_global_invalid(void)
 	test_assert(test_user_parse(fields, &set, &error) == -1);
 	test_assert(set == NULL);
 	test_assert(error != NULL &&
-		    str_begins(error, "retrieve_timeout: invalid time"));
+		    str_begins_with(error, "retrieve_timeout: invalid time"));
 	test_end();
 }
 
@@ -144,7 +145,7 @@ static void test_retrieve_user_on_login(void)
 					tests[i].on_login, i);
 		else {
 			/* a clear configuration error, never "off" */
-			test_assert_idx(error != NULL && str_begins(error,
+			test_assert_idx(error != NULL && str_begins_with(error,
 				"retrieve_on_login: invalid boolean"), i);
 		}
 	}

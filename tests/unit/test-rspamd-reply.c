@@ -4,6 +4,7 @@
 #include "str.h"
 #include "test-common.h"
 #include "rspamd-reply.h"
+#include "retrieve-dovecot.h"
 
 static int
 test_parse(const char *data, struct rspamd_reply *reply_r,
@@ -94,7 +95,7 @@ static void test_rspamd_reply_parse_bad(void)
 		test_assert_idx(test_parse(tests[i].data, &reply,
 					   &error) == -1, i);
 		test_assert_idx(error != NULL &&
-				str_begins(error, tests[i].error), i);
+				str_begins_with(error, tests[i].error), i);
 	}
 	test_end();
 }
@@ -120,7 +121,7 @@ static void test_rspamd_reply_parse_bounds(void)
 	test_assert(rspamd_reply_parse(str_data(str),
 				       RSPAMD_REPLY_MAX_SIZE + 1, &reply,
 				       &error) == -1);
-	test_assert(str_begins(error, "Reply over"));
+	test_assert(str_begins_with(error, "Reply over"));
 	test_end();
 }
 
@@ -182,7 +183,7 @@ static void test_rspamd_http_reply_parse(void)
 		test_assert_idx(test_http_parse(bad[i].data, TRUE, &reply,
 						&error) == -1, i);
 		test_assert_idx(error != NULL &&
-				str_begins(error, bad[i].error), i);
+				str_begins_with(error, bad[i].error), i);
 	}
 	test_end();
 }

@@ -5,6 +5,7 @@
 #include "test-common.h"
 #include "retrieve-spam.h"
 #include "spamd-reply.h"
+#include "retrieve-dovecot.h"
 
 static int
 test_parse(const char *data, bool eof, struct spamd_reply *reply_r,
@@ -115,7 +116,7 @@ static void test_spamd_reply_parse_bad(void)
 		test_assert_idx(test_parse(tests[i].data, TRUE, &reply,
 					   &error) == -1, i);
 		test_assert_idx(error != NULL &&
-				str_begins(error, tests[i].error), i);
+				str_begins_with(error, tests[i].error), i);
 	}
 	test_end();
 }
@@ -134,7 +135,7 @@ static void test_spamd_reply_parse_bounds(void)
 		str_append_c(str, 'A');
 	test_assert(spamd_reply_parse(str_data(str), str_len(str), FALSE,
 				      &reply, &error) == -1);
-	test_assert(str_begins(error, "Reply line longer than"));
+	test_assert(str_begins_with(error, "Reply line longer than"));
 
 	str_truncate(str, 0);
 	str_append(str, "SPAMD/1.1 0 EX_OK\r\n");
@@ -142,7 +143,7 @@ static void test_spamd_reply_parse_bounds(void)
 		str_append(str, "X: y\r\n");
 	test_assert(spamd_reply_parse(str_data(str), str_len(str), FALSE,
 				      &reply, &error) == -1);
-	test_assert(str_begins(error, "More than"));
+	test_assert(str_begins_with(error, "More than"));
 
 	str_truncate(str, 0);
 	str_append(str, "SPAMD/1.1 0 EX_OK\r\nSpam: True ; 1 / 5\r\n\r\n");
@@ -150,7 +151,7 @@ static void test_spamd_reply_parse_bounds(void)
 		str_append_c(str, 'A');
 	test_assert(spamd_reply_parse(str_data(str), str_len(str), TRUE,
 				      &reply, &error) == -1);
-	test_assert(str_begins(error, "Invalid rule name"));
+	test_assert(str_begins_with(error, "Invalid rule name"));
 
 	str_truncate(str, 0);
 	str_append(str, "SPAMD/1.1 0 EX_OK\r\nSpam: True ; 1 / 5\r\n\r\n");
@@ -158,7 +159,7 @@ static void test_spamd_reply_parse_bounds(void)
 		str_append(str, "AAA,");
 	test_assert(spamd_reply_parse(str_data(str), str_len(str), FALSE,
 				      &reply, &error) == -1);
-	test_assert(str_begins(error, "Reply body over"));
+	test_assert(str_begins_with(error, "Reply body over"));
 	/* a NUL inside a line */
 	test_assert(spamd_reply_parse((const void *)"SPAMD/1.1 0 E\0X\r\n", 17,
 				      TRUE, &reply, &error) == -1);

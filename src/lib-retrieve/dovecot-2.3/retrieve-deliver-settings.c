@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
+#include "array.h"
 #include "settings-parser.h"
 #include "master-service.h"
 #include "master-service-settings.h"
@@ -9,6 +10,8 @@
 #include "mail-storage-settings.h"
 #include "mail-storage-service.h"
 #include "mail-user.h"
+#include "mail-namespace.h"
+#include "raw-storage.h"
 #include "retrieve-deliver-settings.h"
 
 /* lib-lda's settings as the process read them globally, for processes that
@@ -124,7 +127,6 @@ retrieve_deliver_settings_expand(struct mail_user *user, pool_t pool,
 }
 
 int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
-				  const char *hostname,
 				  struct lda_settings **lda_set_r,
 				  struct smtp_submit_settings **smtp_set_r,
 				  const char **error_r)
@@ -147,15 +149,52 @@ int retrieve_deliver_settings_get(struct mail_user *user, pool_t pool,
 
 	/* These keys are also mail settings, which are always the user's
 	   own, so they win over a global or default copy. */
-	lda_set->hostname = p_strdup(pool, hostname);
-	smtp_set->hostname = lda_set->hostname;
 	lda_set->recipient_delimiter =
 		p_strdup(pool, mail_set->recipient_delimiter);
-	/* Unlike lda/lmtp, always create missing folders: the account's
-	   folder and Sieve fileinto targets are the user's explicit choice,
-	   and without this a message would silently land in INBOX. */
-	lda_set->lda_mailbox_autocreate = TRUE;
 	*lda_set_r = lda_set;
 	*smtp_set_r = smtp_set;
 	return 0;
+}
+
+const char *retrieve_deliver_settings_hostname(struct mail_user *user)
+{
+	/* mail_user_settings' copy: a configured "hostname" reaches only
+	   that one of its two definitions, so mail_storage_settings keeps
+	   the system's name. */
+	return user->set->hostname[0] != '\0' ? user->set->hostname :
+		mail_user_set_get_storage_set(user)->hostname;
+}
+
+void retrieve_deliver_settings_special_use(struct mail_user *user,
+					   pool_t pool,
+					   ARRAY_TYPE(const_string) *uses)
+{
+	struct mail_namespace *ns;
+	struct mailbox_settings *box_set;
+	const char *const *flags, *name;
+
+	for (ns = user->namespaces; ns != NULL; ns = ns->next) {
+		if (ns->type != MAIL_NAMESPACE_TYPE_PRIVATE ||
+		    ns->set == NULL || !array_is_created(&ns->set->mailboxes))
+			continue;
+		array_foreach_elem(&ns->set->mailboxes, box_set) {
+			if (box_set->special_use == NULL ||
+			    box_set->special_use[0] == '\0')
+				continue;
+			flags = t_strsplit_spaces(box_set->special_use, " ");
+			for (; *flags != NULL; flags++) {
+				name = p_strdup(pool, *flags);
+				array_push_back(uses, &name);
+				name = p_strconcat(pool, ns->prefix,
+						   box_set->name, NULL);
+				array_push_back(uses, &name);
+			}
+		}
+	}
+}
+
+struct mail_user *retrieve_deliver_raw_user_create(struct mail_user *user)
+{
+	return raw_storage_create_from_set(user->set_info,
+					   user->unexpanded_set);
 }
