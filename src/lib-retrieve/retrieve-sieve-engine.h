@@ -16,9 +16,10 @@ struct mail_user;
 struct event;
 
 
-/* The Sieve engine for user as an MDA during delivery. Returns 0, or -1
-   when it can't be initialized. */
-int retrieve_sieve_engine_init(struct mail_user *user, struct event *event,
+/* The Sieve engine for user with svenv (filled but for the hostname,
+   which is set here). Returns 0, or -1 when it can't be initialized. */
+int retrieve_sieve_engine_init(struct mail_user *user,
+			       struct sieve_environment *svenv,
 			       struct sieve_instance **svinst_r);
 /* Whether the user's mail_debug is set (Sieve's debug log) */
 bool retrieve_sieve_engine_debug(struct mail_user *user);

@@ -378,6 +378,8 @@ int retrieve_sieve_run_init(struct mail_user *user, struct event *event,
 			    const char **error_r)
 {
 	struct retrieve_sieve_run *run;
+	struct sieve_environment svenv;
+	const char *home = NULL;
 	pool_t pool;
 	int ret;
 
@@ -393,7 +395,17 @@ int retrieve_sieve_run_init(struct mail_user *user, struct event *event,
 	p_array_init(&run->stores, pool, 4);
 	p_array_init(&run->scripts, pool, 4);
 
-	if (retrieve_sieve_engine_init(user, event, &run->svinst) < 0) {
+	(void)mail_user_get_home(user, &home);
+	i_zero(&svenv);
+	svenv.username = user->username;
+	svenv.home_dir = home;
+	svenv.base_dir = user->set->base_dir;
+	svenv.temp_dir = user->set->mail_temp_dir;
+	svenv.event_parent = event;
+	svenv.flags = SIEVE_FLAG_HOME_RELATIVE;
+	svenv.location = SIEVE_ENV_LOCATION_MDA;
+	svenv.delivery_phase = SIEVE_DELIVERY_PHASE_DURING;
+	if (retrieve_sieve_engine_init(user, &svenv, &run->svinst) < 0) {
 		*error_r = "sieve_init() failed";
 		retrieve_sieve_run_deinit(&run);
 		return -1;

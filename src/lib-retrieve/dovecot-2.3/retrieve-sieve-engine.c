@@ -28,26 +28,12 @@ static const struct sieve_callbacks retrieve_sieve_engine_callbacks = {
 	.get_setting = retrieve_sieve_engine_get_setting,
 };
 
-int retrieve_sieve_engine_init(struct mail_user *user, struct event *event,
+int retrieve_sieve_engine_init(struct mail_user *user,
+			       struct sieve_environment *svenv,
 			       struct sieve_instance **svinst_r)
 {
-	const struct mail_storage_settings *mail_set =
-		mail_user_set_get_storage_set(user);
-	struct sieve_environment svenv;
-	const char *home = NULL;
-
-	(void)mail_user_get_home(user, &home);
-	i_zero(&svenv);
-	svenv.username = user->username;
-	svenv.home_dir = home;
-	svenv.hostname = mail_set->hostname;
-	svenv.base_dir = user->set->base_dir;
-	svenv.temp_dir = user->set->mail_temp_dir;
-	svenv.event_parent = event;
-	svenv.flags = SIEVE_FLAG_HOME_RELATIVE;
-	svenv.location = SIEVE_ENV_LOCATION_MDA;
-	svenv.delivery_phase = SIEVE_DELIVERY_PHASE_DURING;
-	*svinst_r = sieve_init(&svenv, &retrieve_sieve_engine_callbacks, user,
+	svenv->hostname = mail_user_set_get_storage_set(user)->hostname;
+	*svinst_r = sieve_init(svenv, &retrieve_sieve_engine_callbacks, user,
 			       user->mail_debug);
 	return *svinst_r == NULL ? -1 : 0;
 }

@@ -16,24 +16,12 @@
 /* Pigeonhole 2.4: the Sieve settings (sieve_script filters, sieve_*)
    are looked up from the instance's event, the user's */
 
-int retrieve_sieve_engine_init(struct mail_user *user, struct event *event,
+int retrieve_sieve_engine_init(struct mail_user *user,
+			       struct sieve_environment *svenv,
 			       struct sieve_instance **svinst_r)
 {
-	struct sieve_environment svenv;
-	const char *home = NULL;
-
-	(void)mail_user_get_home(user, &home);
-	i_zero(&svenv);
-	svenv.username = user->username;
-	svenv.home_dir = home;
-	svenv.hostname = user->set->hostname;
-	svenv.base_dir = user->set->base_dir;
-	svenv.temp_dir = user->set->mail_temp_dir;
-	svenv.event_parent = event;
-	svenv.flags = SIEVE_FLAG_HOME_RELATIVE;
-	svenv.location = SIEVE_ENV_LOCATION_MDA;
-	svenv.delivery_phase = SIEVE_DELIVERY_PHASE_DURING;
-	return sieve_init(&svenv, NULL, user, user->set->mail_debug,
+	svenv->hostname = user->set->hostname;
+	return sieve_init(svenv, NULL, user, user->set->mail_debug,
 			  svinst_r);
 }
 
