@@ -13,7 +13,8 @@
 # list" must hide the password; "doveadm retrieve run" must deliver
 # bob's message into u1's INBOX, and into u2's although u2's userdb
 # says retrieve_allow_plaintext=no (only the administrator's value
-# applies). Prints "smoke-2.4: ok" or fails.
+# applies). RETRIEVE_SMOKE_VALGRIND=1 runs u2's retrieval under
+# valgrind. Prints "smoke-2.4: ok" or fails.
 set -eu
 cd "$(dirname "$0")/.."
 if [ -z "${RETRIEVE_SMOKE_IN_CHROOT:-}" ]; then
@@ -21,7 +22,9 @@ if [ -z "${RETRIEVE_SMOKE_IN_CHROOT:-}" ]; then
 	tools/build-2.4.sh -C src/plugins >/dev/null
 	tools/build-2.4.sh -C src/doveadm >/dev/null
 	tools/build-2.4.sh -C src/settings >/dev/null
-	exec tools/in-2.4.sh env RETRIEVE_SMOKE_IN_CHROOT=1 sh tools/smoke-2.4.sh
+	exec tools/in-2.4.sh env RETRIEVE_SMOKE_IN_CHROOT=1 \
+		RETRIEVE_SMOKE_VALGRIND="${RETRIEVE_SMOKE_VALGRIND:-}" \
+		sh tools/smoke-2.4.sh
 fi
 
 S=$(pwd)/build-2.4/smoke
@@ -83,11 +86,17 @@ u1:{PLAIN}x:65534:65534::$S/home/u1::userdb_retrieve=pop3://bob@127.0.0.1:$PORT 
 u2:{PLAIN}x:65534:65534::$S/home/u2::userdb_retrieve=pop3://bob@127.0.0.1:$PORT userdb_retrieve_password=smoke-secret userdb_retrieve_ssl=no userdb_retrieve_keep=yes userdb_retrieve_allow_plaintext=no userdb_retrieve_on_login=no
 EOU
 dovecot -c "$S/dovecot.conf"
+# RETRIEVE_SMOKE_VALGRIND=1: u2's run under valgrind (its report in
+# out-run2 fails the smoke)
+VG=
+if [ -n "${RETRIEVE_SMOKE_VALGRIND:-}" ]; then
+	VG="valgrind -q --vgdb=no --trace-children=yes --leak-check=full --error-exitcode=1"
+fi
 trap 'doveadm -c "$S/dovecot.conf" stop; umount /usr/lib/dovecot' EXIT
 doveadm -D -c "$S/dovecot.conf" mailbox list -u u1 >"$S/out" 2>&1 || true
 doveadm -c "$S/dovecot.conf" retrieve list -u u1 >"$S/out-list" 2>&1 || true
 doveadm -c "$S/dovecot.conf" retrieve run -u u1 -a retrieve >"$S/out-run" 2>&1 || true
-doveadm -c "$S/dovecot.conf" retrieve run -u u2 -a retrieve >"$S/out-run2" 2>&1 || true
+$VG doveadm -c "$S/dovecot.conf" retrieve run -u u2 -a retrieve >"$S/out-run2" 2>&1 || true
 doveadm -c "$S/dovecot.conf" fetch -u u1 hdr.subject mailbox INBOX all >"$S/out-fetch" 2>&1 || true
 doveadm -c "$S/dovecot.conf" fetch -u u2 hdr.subject mailbox INBOX all >"$S/out-fetch2" 2>&1 || true
 
@@ -109,6 +118,10 @@ check "smoke-2.4 message" out-fetch
 # u2's userdb retrieve_allow_plaintext=no is ignored, with a warning
 check "Ignoring userdb field retrieve_allow_plaintext" out-run2
 check "smoke-2.4 message" out-fetch2
+if grep -q "^==[0-9]*==" "$S/out-run2"; then
+	echo "smoke-2.4: valgrind reported on u2's run" >&2
+	fail=1
+fi
 if grep -q smoke-secret "$S/out-list" "$S/out-run" "$S/out-run2"; then
 	echo "smoke-2.4: the password was printed" >&2
 	fail=1

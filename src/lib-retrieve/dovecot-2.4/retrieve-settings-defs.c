@@ -100,3 +100,19 @@ const char *retrieve_settings_find(const struct retrieve_settings *set,
 	value = *(const char *const *)CONST_PTR_OFFSET(set, def->offset);
 	return value[0] == '\0' ? NULL : value;
 }
+
+struct retrieve_settings *
+retrieve_settings_t_dup(const struct retrieve_settings *set)
+{
+	struct retrieve_settings *dup = t_new(struct retrieve_settings, 1);
+	const struct setting_define *def;
+
+	for (def = retrieve_setting_defines; def->key != NULL; def++) {
+		const char *const *src = CONST_PTR_OFFSET(set, def->offset);
+		const char **dest = PTR_OFFSET(dup, def->offset);
+
+		i_assert(def->type == SET_STR);
+		*dest = t_strdup(*src);
+	}
+	return dup;
+}

@@ -44,5 +44,9 @@ bool retrieve_settings_is_defined(const char *key);
    is unset ("") */
 const char *retrieve_settings_find(const struct retrieve_settings *set,
 				   const char *key);
+/* A copy of set's values on the data stack (no pool: not for
+   settings_free()) */
+struct retrieve_settings *
+retrieve_settings_t_dup(const struct retrieve_settings *set);
 
 #endif

@@ -13,56 +13,69 @@
    mail_user->userdb_fields (settings it doesn't know are not applied,
    and are no error). The retrieve_account named list filters are the
    next step (doc/dovecot-2.4.md). */
+struct retrieve_user_getenv_context {
+	struct mail_user *user;
+	/* data-stack copies; NULL when they couldn't be read (logged):
+	   then every setting has its default */
+	const struct retrieve_settings *user_set;
+	/* the administrator's: without the user's userdb overrides */
+	const struct retrieve_settings *admin_set;
+};
 
-void *retrieve_user_getenv_init(struct mail_user *user)
+/* The retrieve settings seen through event, copied to the data stack */
+static const struct retrieve_settings *
+retrieve_user_settings_get(struct mail_user *user, struct event *event)
 {
-	return user;
-}
-
-/* key from the retrieve settings seen through event, copied to the data
-   stack; NULL when unset or when they can't be read (logged) */
-static const char *
-retrieve_user_setting_get(struct mail_user *user, struct event *event,
-			  const char *key)
-{
-	const struct retrieve_settings *set;
-	const char *value, *error;
+	const struct retrieve_settings *set, *copy;
+	const char *error;
 
 	if (settings_get(event, &retrieve_setting_parser_info, 0,
 			 &set, &error) < 0) {
 		e_error(user->event, "retrieve: Couldn't read the retrieve "
-			"settings (using the default of %s): %s", key, error);
+			"settings (using the defaults): %s", error);
 		return NULL;
 	}
-	value = t_strdup(retrieve_settings_find(set, key));
+	copy = retrieve_settings_t_dup(set);
 	settings_free(set);
-	return value;
+	return copy;
 }
 
-/* The administrator's value: 2.4 applies a userdb field over the setting
-   of the same name by itself, so it is read through a settings instance
-   without the user's overrides (the configuration only) */
-static const char *
-retrieve_user_admin_setting_get(struct mail_user *user, const char *key)
+/* 2.4 applies a userdb field over the setting of the same name by
+   itself, so the administrator's values are read through a settings
+   instance without the user's overrides (the configuration only) */
+static const struct retrieve_settings *
+retrieve_user_admin_settings_get(struct mail_user *user)
 {
 	struct settings_root *root = settings_root_find(user->event);
 	struct settings_instance *instance;
+	const struct retrieve_settings *set;
 	struct event *event;
-	const char *value;
 
 	i_assert(root != NULL);
 	instance = settings_instance_new(root);
 	event = event_create(user->event);
 	event_set_ptr(event, SETTINGS_EVENT_INSTANCE, instance);
-	value = retrieve_user_setting_get(user, event, key);
+	set = retrieve_user_settings_get(user, event);
 	event_unref(&event);
 	settings_instance_free(&instance);
-	return value;
+	return set;
+}
+
+void *retrieve_user_getenv_init(struct mail_user *user)
+{
+	struct retrieve_user_getenv_context *ctx;
+
+	ctx = t_new(struct retrieve_user_getenv_context, 1);
+	ctx->user = user;
+	ctx->user_set = retrieve_user_settings_get(user, user->event);
+	ctx->admin_set = retrieve_user_admin_settings_get(user);
+	return ctx;
 }
 
 const char *retrieve_user_getenv(const char *name, void *context)
 {
-	struct mail_user *user = context;
+	struct retrieve_user_getenv_context *ctx = context;
+	struct mail_user *user = ctx->user;
 
 	if (retrieve_setting_is_admin_only(name)) {
 		if (retrieve_userdb_field_get(user, name) != NULL) {
@@ -70,9 +83,12 @@ const char *retrieve_user_getenv(const char *name, void *context)
 				  "field %s: only the administrator's "
 				  "setting applies", name);
 		}
-		return retrieve_user_admin_setting_get(user, name);
+		return ctx->admin_set == NULL ? NULL :
+			retrieve_settings_find(ctx->admin_set, name);
 	}
-	if (retrieve_settings_is_defined(name))
-		return retrieve_user_setting_get(user, user->event, name);
+	if (retrieve_settings_is_defined(name)) {
+		return ctx->user_set == NULL ? NULL :
+			retrieve_settings_find(ctx->user_set, name);
+	}
 	return retrieve_userdb_field_get(user, name);
 }
