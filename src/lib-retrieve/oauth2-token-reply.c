@@ -1,13 +1,10 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
-#include "istream.h"
 #include "strnum.h"
-#include "json-parser.h"
 #include "oauth2-token-reply.h"
 
-/* Members kept: at most this many, each at most this long */
-#define OAUTH2_TOKEN_REPLY_MAX_MEMBERS 64
+/* Text members kept at most this long */
 #define OAUTH2_TOKEN_REPLY_MAX_TEXT 1024
 
 bool oauth2_token_is_valid(const char *token)
@@ -23,11 +20,10 @@ bool oauth2_token_is_valid(const char *token)
 	return TRUE;
 }
 
-static int
-oauth2_token_reply_member(const char *key, enum json_type type,
-			  const char *value, pool_t pool,
-			  struct oauth2_token_reply *reply,
-			  const char **error_r)
+int oauth2_token_reply_member(const char *key, enum json_type type,
+			      const char *value, pool_t pool,
+			      struct oauth2_token_reply *reply,
+			      const char **error_r)
 {
 	const char **dest = NULL;
 	bool token = FALSE;
@@ -78,48 +74,15 @@ int oauth2_token_reply_parse(const unsigned char *data, size_t size,
 			     pool_t pool, struct oauth2_token_reply *reply_r,
 			     const char **error_r)
 {
-	struct istream *input;
-	struct json_parser *parser;
-	enum json_type type;
-	const char *value, *key = NULL, *error = NULL;
-	unsigned int members = 0;
-	int ret;
+	const char *error;
 
 	i_zero(reply_r);
 	if (size > OAUTH2_TOKEN_REPLY_MAX_SIZE) {
 		*error_r = "Token endpoint reply too large";
 		return -1;
 	}
-	input = i_stream_create_from_data(data, size);
-	parser = json_parser_init(input);
-	while ((ret = json_parse_next(parser, &type, &value)) > 0) {
-		if (key == NULL) {
-			if (type != JSON_TYPE_OBJECT_KEY) {
-				error = "not a JSON object";
-				break;
-			}
-			if (++members > OAUTH2_TOKEN_REPLY_MAX_MEMBERS) {
-				error = "too many members";
-				break;
-			}
-			key = t_strdup(value);
-			continue;
-		}
-		if (type == JSON_TYPE_OBJECT || type == JSON_TYPE_ARRAY) {
-			/* nothing we use is nested */
-			json_parse_skip(parser);
-		} else if (oauth2_token_reply_member(key, type, value, pool,
-						     reply_r, &error) < 0) {
-			break;
-		}
-		key = NULL;
-	}
-	if (json_parser_deinit(&parser, &value) < 0 && error == NULL)
-		error = value;
-	i_stream_unref(&input);
-	if (error == NULL && key != NULL)
-		error = "truncated";
-	if (error != NULL) {
+	if (oauth2_token_reply_json_parse(data, size, pool, reply_r,
+					  &error) < 0) {
 		*error_r = t_strdup_printf("Invalid token endpoint reply: %s",
 					   error);
 		return -1;

@@ -13,7 +13,6 @@
 #include "write-full.h"
 #include "http-url.h"
 #include "http-client.h"
-#include "iostream-ssl.h"
 #include "mail-user.h"
 #include "oauth2-token-reply.h"
 #include "retrieve-secrets.h"
@@ -501,35 +500,6 @@ retrieve_oauth2_http_response(const struct http_response *response,
 	retrieve_oauth2_body_input(oauth2);
 }
 
-static void retrieve_oauth2_http_client_init(struct retrieve_oauth2 *oauth2)
-{
-	struct http_client_settings http_set;
-	struct ssl_iostream_settings ssl_set;
-
-	if (oauth2->http_client != NULL)
-		return;
-	/* the same CAs as the mail connections (retrieve-ssl.c) */
-	i_zero(&ssl_set);
-	mail_user_init_ssl_client_settings(oauth2->user, &ssl_set);
-	i_zero(&http_set);
-	http_set.dns_client_socket_path = t_strconcat(
-		oauth2->user->set->base_dir, "/dns-client", NULL);
-	http_set.ssl = &ssl_set;
-	http_set.user_agent = "dovecot-retrieve";
-	/* one POST per refresh: a resent one could rotate the refresh
-	   token twice, the first answer lost */
-	http_set.max_attempts = 1;
-	http_set.no_auto_retry = TRUE;
-	http_set.max_redirects = 0;
-	http_set.request_timeout_msecs =
-		oauth2->global->timeout_secs * 1000;
-	http_set.connect_timeout_msecs =
-		oauth2->global->timeout_secs * 1000;
-	http_set.max_parallel_connections = 1;
-	http_set.event_parent = oauth2->event;
-	oauth2->http_client = http_client_init(&http_set);
-}
-
 /* Dovecot 2.3.19's oauth2_refresh_start() builds the form but posts an
    empty body (oauth2-request.c passes NULL for the payload), and asserts
    on tokens it does not like; so the request is made here, on the same
@@ -539,8 +509,16 @@ static void retrieve_oauth2_refresh(struct retrieve_oauth2 *oauth2)
 	const char *refresh_token = oauth2->rotated_refresh_token != NULL ?
 		oauth2->rotated_refresh_token : oauth2->set->refresh_token;
 	string_t *form;
+	const char *error;
 
-	retrieve_oauth2_http_client_init(oauth2);
+	if (oauth2->http_client == NULL &&
+	    retrieve_oauth2_http_client_create(oauth2->user, oauth2->event,
+			oauth2->global->timeout_secs,
+			&oauth2->http_client, &error) < 0) {
+		retrieve_oauth2_callback(oauth2,
+			RETRIEVE_RESULT_INTERNAL_ERROR, NULL, error);
+		return;
+	}
 	oauth2->token_new = FALSE;
 	form = str_new(oauth2->pool, 512);
 	str_append(form, "grant_type=refresh_token&refresh_token=");

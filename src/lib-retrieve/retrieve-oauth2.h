@@ -13,6 +13,7 @@
 
 struct mail_user;
 struct event;
+struct http_client;
 struct retrieve_secrets;
 struct retrieve_oauth2;
 
@@ -47,6 +48,18 @@ const char *retrieve_oauth2_token(struct retrieve_oauth2 *oauth2);
 /* TRUE when that token was fetched from the endpoint in this run (a
    rejection of it is not retried) */
 bool retrieve_oauth2_token_is_new(struct retrieve_oauth2 *oauth2);
+
+/* The http-client of the token requests, per Dovecot version
+   (dovecot-2.x/retrieve-oauth2-http.c): TLS as the mail connections
+   (the user's ssl_client settings), one attempt per request (a resent
+   POST could rotate the refresh token twice, the first answer lost), no
+   redirects, timeout_secs for connecting and for the reply. Returns 0,
+   or -1 with error_r. */
+int retrieve_oauth2_http_client_create(struct mail_user *user,
+				       struct event *event,
+				       unsigned int timeout_secs,
+				       struct http_client **client_r,
+				       const char **error_r);
 
 /* The SASL message (not base64) of the account's mechanism for token:
    XOAUTH2 "user=U^Aauth=Bearer T^A^A", OAUTHBEARER (RFC 7628)

@@ -21,6 +21,7 @@
 #include "sieve-interpreter.h"
 #include "sieve-binary.h"
 
+#include "retrieve-sieve-engine.h"
 #include "retrieve-sieve-version.h"
 #include "retrieve-sieve-run.h"
 #include "retrieve-dovecot.h"
@@ -91,18 +92,6 @@ struct retrieve_sieve_run {
 	/* per message */
 	pool_t msg_pool;
 	ARRAY(struct retrieve_sieve_store) stores;
-};
-
-static const char *
-retrieve_sieve_run_get_setting(void *context, const char *identifier)
-{
-	struct retrieve_sieve_run *run = context;
-
-	return mail_user_plugin_getenv(run->user, identifier);
-}
-
-static const struct sieve_callbacks retrieve_sieve_run_callbacks = {
-	.get_setting = retrieve_sieve_run_get_setting,
 };
 
 /* Called after each store action's commit (a no-op commit, storing is
@@ -266,18 +255,17 @@ retrieve_sieve_run_add_script(struct retrieve_sieve_run *run,
 
 	ehandler = personal && run->user_ehandler != NULL ?
 		run->user_ehandler : run->ehandler;
-	sbin = sieve_open_script(script, ehandler,
-				 personal ? SIEVE_COMPILE_FLAG_NOGLOBAL : 0,
-				 &error);
+	sbin = retrieve_sieve_engine_open(script, ehandler,
+		personal ? SIEVE_COMPILE_FLAG_NOGLOBAL : 0, FALSE, &error);
 	if (sbin == NULL) {
 		if (error == SIEVE_ERROR_NOT_FOUND) {
 			e_debug(run->event, "Sieve script %s doesn't exist",
-				sieve_script_location(script));
+				retrieve_sieve_engine_script_name(script));
 			return 1;
 		}
 		*error_r = t_strdup_printf("Sieve script %s can't be opened "
 					   "or doesn't compile",
-					   sieve_script_location(script));
+					   retrieve_sieve_engine_script_name(script));
 		return 0;
 	}
 	if (!retrieve_sieve_binary_check(sbin, error_r)) {
@@ -298,76 +286,33 @@ retrieve_sieve_run_add_script(struct retrieve_sieve_run *run,
 	e_debug(run->event, "Sieve %s script %u: %s",
 		discard ? "discard" : "chain",
 		discard ? 1 : array_count(&run->scripts),
-		sieve_script_location(script));
+		retrieve_sieve_engine_script_name(script));
 	return 1;
 }
 
-/* The scripts of one sieve_before/sieve_after location (a file or a
-   directory of them), appended to the chain. Returns as
-   retrieve_sieve_run_add_script(). */
+/* The global scripts of type ("before", "after"), appended to the
+   chain. Returns as retrieve_sieve_run_add_script(). */
 static int
-retrieve_sieve_run_add_location(struct retrieve_sieve_run *run,
-				const char *setting, const char *location,
-				const char **error_r)
+retrieve_sieve_run_add_global(struct retrieve_sieve_run *run,
+			      const char *type, const char **error_r)
 {
-	struct sieve_script_sequence *seq;
-	struct sieve_script *script;
-	enum sieve_error error;
-	int ret = 1;
-
-	seq = sieve_script_sequence_create(run->svinst, location, &error);
-	if (seq == NULL) {
-		if (error == SIEVE_ERROR_NOT_FOUND) {
-			e_debug(run->event, "%s location not found: %s",
-				setting, location);
-			return 1;
-		}
-		*error_r = t_strdup_printf("Can't open %s location %s",
-					   setting, location);
-		return 0;
-	}
-	while (ret > 0) {
-		script = sieve_script_sequence_next(seq, &error);
-		if (script == NULL) {
-			if (error == SIEVE_ERROR_NONE)
-				break;
-			if (error == SIEVE_ERROR_TEMP_FAILURE) {
-				*error_r = t_strdup_printf(
-					"Can't read %s location %s "
-					"(temporary failure)",
-					setting, location);
-				ret = 0;
-			}
-			/* else: skipped, as by lda-sieve */
-			continue;
-		}
-		ret = retrieve_sieve_run_add_script(run, script, FALSE, FALSE,
-						    error_r);
-		sieve_script_unref(&script);
-	}
-	sieve_script_sequence_free(&seq);
-	return ret;
-}
-
-/* setting, setting2, setting3, ... until one is unset */
-static int
-retrieve_sieve_run_add_setting(struct retrieve_sieve_run *run,
-			       const char *setting, const char **error_r)
-{
-	const char *name = setting, *location;
-	unsigned int i = 2;
+	ARRAY_TYPE(sieve_script) scripts;
+	struct sieve_script **script;
 	int ret;
 
-	for (;;) {
-		location = mail_user_plugin_getenv(run->user, name);
-		if (location == NULL || *location == '\0')
-			return 1;
-		ret = retrieve_sieve_run_add_location(run, name, location,
-						      error_r);
-		if (ret <= 0)
-			return ret;
-		name = t_strdup_printf("%s%u", setting, i++);
+	t_array_init(&scripts, 8);
+	ret = retrieve_sieve_engine_global_scripts(run->svinst, run->user,
+						   run->event, type,
+						   &scripts, error_r);
+	array_foreach_modifiable(&scripts, script) {
+		if (ret > 0) {
+			ret = retrieve_sieve_run_add_script(run, *script,
+							    FALSE, FALSE,
+							    error_r);
+		}
+		sieve_script_unref(script);
 	}
+	return ret;
 }
 
 /* The user's active script, if any */
@@ -375,31 +320,14 @@ static int
 retrieve_sieve_run_add_personal(struct retrieve_sieve_run *run,
 				const char **error_r)
 {
-	struct sieve_storage *storage;
 	struct sieve_script *script;
-	enum sieve_error error;
 	int ret;
 
-	storage = sieve_storage_create_main(run->svinst, run->user, 0, &error);
-	if (storage == NULL) {
-		if (error == SIEVE_ERROR_TEMP_FAILURE) {
-			*error_r = "the personal Sieve storage can't be read "
-				"(temporary failure)";
-			return 0;
-		}
-		e_debug(run->event, "No personal Sieve storage");
-		return 1;
-	}
-	script = sieve_storage_active_script_open(storage, &error);
-	sieve_storage_unref(&storage);
-	if (script == NULL) {
-		if (error == SIEVE_ERROR_NOT_FOUND) {
-			e_debug(run->event, "No active personal Sieve script");
-			return 1;
-		}
-		*error_r = "the active personal Sieve script can't be opened";
-		return 0;
-	}
+	ret = retrieve_sieve_engine_personal_script(run->svinst, run->user,
+						    run->event, &script,
+						    error_r);
+	if (ret <= 0 || script == NULL)
+		return ret;
 	if (!sieve_script_is_default(script)) {
 		const char *log_path = sieve_user_get_log_path(run->svinst,
 							       script);
@@ -422,35 +350,24 @@ retrieve_sieve_run_open_scripts(struct retrieve_sieve_run *run,
 				const char **error_r)
 {
 	struct sieve_script *script;
-	const char *location;
-	enum sieve_error error;
 	int ret;
 
-	if ((ret = retrieve_sieve_run_add_setting(run, "sieve_before",
-						  error_r)) <= 0 ||
+	if ((ret = retrieve_sieve_run_add_global(run, "before",
+						 error_r)) <= 0 ||
 	    (ret = retrieve_sieve_run_add_personal(run, error_r)) <= 0 ||
-	    (ret = retrieve_sieve_run_add_setting(run, "sieve_after",
-						  error_r)) <= 0)
+	    (ret = retrieve_sieve_run_add_global(run, "after",
+						 error_r)) <= 0)
 		return ret;
 	if (array_count(&run->scripts) == 0) {
 		*error_r = "no Sieve script";
 		return 0;
 	}
 
-	location = mail_user_plugin_getenv(run->user, "sieve_discard");
-	if (location == NULL || *location == '\0')
-		return 1;
-	script = sieve_script_create_open(run->svinst, location, NULL, &error);
-	if (script == NULL) {
-		if (error == SIEVE_ERROR_NOT_FOUND) {
-			e_debug(run->event, "sieve_discard location not "
-				"found: %s", location);
-			return 1;
-		}
-		*error_r = t_strdup_printf("Can't open sieve_discard %s",
-					   location);
-		return 0;
-	}
+	ret = retrieve_sieve_engine_discard_script(run->svinst, run->user,
+						   run->event, &script,
+						   error_r);
+	if (ret <= 0 || script == NULL)
+		return ret;
 	ret = retrieve_sieve_run_add_script(run, script, FALSE, TRUE, error_r);
 	sieve_script_unref(&script);
 	return ret;
@@ -460,8 +377,6 @@ int retrieve_sieve_run_init(struct mail_user *user, struct event *event,
 			    struct retrieve_sieve_run **run_r,
 			    const char **error_r)
 {
-	const struct mail_storage_settings *mail_set =
-		mail_user_set_get_storage_set(user);
 	struct retrieve_sieve_run *run;
 	struct sieve_environment svenv;
 	const char *home = NULL;
@@ -484,24 +399,22 @@ int retrieve_sieve_run_init(struct mail_user *user, struct event *event,
 	i_zero(&svenv);
 	svenv.username = user->username;
 	svenv.home_dir = home;
-	svenv.hostname = mail_set->hostname;
 	svenv.base_dir = user->set->base_dir;
 	svenv.temp_dir = user->set->mail_temp_dir;
 	svenv.event_parent = event;
 	svenv.flags = SIEVE_FLAG_HOME_RELATIVE;
 	svenv.location = SIEVE_ENV_LOCATION_MDA;
 	svenv.delivery_phase = SIEVE_DELIVERY_PHASE_DURING;
-	run->svinst = sieve_init(&svenv, &retrieve_sieve_run_callbacks, run,
-				 user->mail_debug);
-	if (run->svinst == NULL) {
+	if (retrieve_sieve_engine_init(user, &svenv, &run->svinst) < 0) {
 		*error_r = "sieve_init() failed";
 		retrieve_sieve_run_deinit(&run);
 		return -1;
 	}
 	run->ehandler = sieve_master_ehandler_create(run->svinst, 0);
-	sieve_error_handler_accept_debuglog(run->ehandler, user->mail_debug);
-	run->capture_ext = sieve_extension_register(run->svinst,
-		&retrieve_sieve_capture_ext, FALSE);
+	sieve_error_handler_accept_debuglog(run->ehandler,
+		retrieve_sieve_engine_debug(user));
+	run->capture_ext = retrieve_sieve_engine_extension_register(
+		run->svinst, &retrieve_sieve_capture_ext);
 	if (run->capture_ext == NULL) {
 		*error_r = "Couldn't register the capture extension";
 		retrieve_sieve_run_deinit(&run);
@@ -573,9 +486,9 @@ retrieve_sieve_script_recompile(struct retrieve_sieve_run *run,
 	const char *reason;
 
 	e_warning(run->event, "Sieve binary of %s is corrupt, recompiling",
-		  sieve_script_location(rscript->script));
-	sbin = sieve_compile_script(rscript->script, rscript->ehandler,
-				    rscript->cpflags, &error);
+		  retrieve_sieve_engine_script_name(rscript->script));
+	sbin = retrieve_sieve_engine_open(rscript->script, rscript->ehandler,
+					  rscript->cpflags, TRUE, &error);
 	if (sbin == NULL)
 		return FALSE;
 	if (!retrieve_sieve_binary_check(sbin, &reason)) {

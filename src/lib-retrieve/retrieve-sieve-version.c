@@ -8,8 +8,6 @@
 #include "strnum.h"
 
 #include "sieve.h"
-#include "sieve-extensions.h"
-#include "sieve-ext-environment.h"
 #include "pigeonhole-config.h"
 
 #include "retrieve-sieve-version.h"
@@ -54,13 +52,14 @@ bool retrieve_sieve_version_compatible(const char *built,
 	    !retrieve_sieve_version_parse(built, b) ||
 	    !retrieve_sieve_version_parse(running, r))
 		return FALSE;
-	return b[0] == 0 && b[1] == 5 &&
+	return b[0] == retrieve_sieve_version_series[0] &&
+		b[1] == retrieve_sieve_version_series[1] &&
 		r[0] == b[0] && r[1] == b[1] && r[2] == b[2];
 }
 
 const char *retrieve_sieve_version_running(void)
 {
-	const struct sieve_environment_item *item;
+	const void *item;
 	Dl_info info;
 	void *handle;
 	const char *version = NULL;
@@ -72,10 +71,10 @@ const char *retrieve_sieve_version_running(void)
 	if (handle == NULL)
 		return NULL;
 	item = dlsym(handle, RETRIEVE_SIEVE_VERSION_SYMBOL);
-	if (item != NULL && item->name != NULL &&
-	    strcmp(item->name, "version") == 0 && item->value != NULL &&
-	    strlen(item->value) < 64)
-		version = t_strdup(item->value);
+	if (item != NULL)
+		version = retrieve_sieve_version_item_value(item);
+	if (version != NULL)
+		version = strlen(version) < 64 ? t_strdup(version) : NULL;
 	(void)dlclose(handle);
 	return version;
 }

@@ -18,10 +18,11 @@ DOVECOT_API ?= 2.3
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
 CFLAGS := -g -O1 -std=gnu99 $(SAN) -DHAVE_CONFIG_H -I$(DOVECOT_INCLUDE) \
+	-I$(DOVECOT_INCLUDE)/sieve \
 	-I$(TOP)/src/lib-retrieve -I$(TOP)/src/lib-retrieve/dovecot-$(DOVECOT_API) \
 	-I$(FUZZ_DIR) -Wall -Wno-unused-parameter -Wno-duplicate-decl-specifier
 LIBS := -L$(DOVECOT_LIBDIR) -Wl,-rpath,$(DOVECOT_LIBDIR) \
-	-ldovecot-lda -ldovecot-storage -ldovecot
+	-ldovecot-sieve -ldovecot-lda -ldovecot-storage -ldovecot
 
 TARGETS := $(patsubst $(FUZZ_DIR)/%.c,%,$(wildcard $(FUZZ_DIR)/fuzz-*.c))
 LIB_SRCS := $(wildcard $(TOP)/src/lib-retrieve/*.c) \

@@ -3,11 +3,10 @@
 #include "lib.h"
 #include "str.h"
 #include "istream.h"
-#include "json-istream.h"
+#include "retrieve-json.h"
 #include "rspamd-reply.h"
 
-/* Dovecot 2.4: json-istream, the whole reply in memory (0, "more
-   input", can only mean a reply cut short) */
+/* Dovecot 2.4: json-istream (retrieve-json.h) */
 
 static const struct json_limits rspamd_reply_json_limits = {
 	.max_name_size = 1024,
@@ -20,13 +19,10 @@ static int
 rspamd_reply_json_error(struct json_istream *stream, int ret,
 			const char *what, const char **error_r)
 {
-	if (ret < 0 && json_istream_failed(stream)) {
-		*error_r = t_strdup_printf("Invalid JSON%s: %s", what,
-					   json_istream_get_error(stream));
-	} else {
-		*error_r = t_strdup_printf("Invalid JSON%s: Reply ended early",
-					   what);
-	}
+	const char *error = retrieve_json_error(stream, ret);
+
+	*error_r = t_strdup_printf("Invalid JSON%s: %s", what,
+				   error != NULL ? error : "Reply ended early");
 	return -1;
 }
 
@@ -94,27 +90,23 @@ int rspamd_reply_json_parse(const unsigned char *data, size_t size,
 			    struct rspamd_reply *reply, string_t *symbols,
 			    const char **error_r)
 {
-	struct istream *input;
 	struct json_istream *stream;
-	struct json_node node;
 	const char *key, *error;
 	int ret;
 
-	input = i_stream_create_from_data(data, size);
-	/* numbers as sent: spam_reply_number_is_valid() checks them */
-	stream = json_istream_create(input, JSON_ISTREAM_TYPE_NORMAL,
-				     &rspamd_reply_json_limits,
-				     JSON_PARSER_FLAG_NUMBERS_AS_STRING);
-	i_stream_unref(&input);
-	ret = json_istream_descend(stream, &node);
-	if (ret > 0 && !json_node_is_object(&node)) {
-		json_istream_destroy(&stream);
+	ret = retrieve_json_object_open(data, size, &rspamd_reply_json_limits,
+					&stream, &error);
+	if (ret == 0) {
 		*error_r = "Invalid JSON: not an object of verdict fields";
 		return -1;
 	}
+	if (ret < 0) {
+		*error_r = t_strdup_printf("Invalid JSON: %s", error != NULL ?
+					   error : "Reply ended early");
+		return -1;
+	}
 	/* the root object's members; its end reads as a NULL name */
-	while (ret > 0 &&
-	       (ret = json_istream_read_object_member(stream, &key)) > 0 &&
+	while ((ret = json_istream_read_object_member(stream, &key)) > 0 &&
 	       key != NULL) {
 		key = t_strdup(key);
 		if (rspamd_reply_json_member(stream, key, reply, symbols,
@@ -128,16 +120,10 @@ int rspamd_reply_json_parse(const unsigned char *data, size_t size,
 		json_istream_destroy(&stream);
 		return -1;
 	}
-	json_istream_ascend(stream);
 	/* nothing may follow the object */
-	ret = json_istream_finish(&stream, &error);
-	if (ret < 0) {
-		*error_r = t_strdup_printf("Invalid JSON: %s", error);
-		return -1;
-	}
-	if (ret == 0) {
-		json_istream_destroy(&stream);
-		*error_r = "Invalid JSON: Reply ended early";
+	if (retrieve_json_object_close(&stream, &error) < 0) {
+		*error_r = t_strdup_printf("Invalid JSON: %s", error != NULL ?
+					   error : "Reply ended early");
 		return -1;
 	}
 	return 0;

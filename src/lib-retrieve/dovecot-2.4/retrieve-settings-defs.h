@@ -1,0 +1,52 @@
+#ifndef RETRIEVE_SETTINGS_DEFS_H
+#define RETRIEVE_SETTINGS_DEFS_H
+
+/* Dovecot 2.4: the typed global settings, declared so that 2.4's config
+   accepts retrieve_* at the top level of dovecot.conf (the settings
+   module, src/settings/, gives the config process this info; the mail
+   processes look it up through libdovecot-retrieve's copy). All strings:
+   retrieve-settings.c parses them as on 2.3, so a bad value is our one
+   error line and status entry, not a config error of the whole user. ""
+   is "not set" (the default applies). */
+
+#include "settings-parser.h"
+
+struct retrieve_settings {
+	pool_t pool;
+	const char *retrieve_allow_plaintext;
+	const char *retrieve_default_interval;
+	const char *retrieve_min_interval;
+	const char *retrieve_timeout;
+	const char *retrieve_run_timeout;
+	const char *retrieve_message_timeout;
+	const char *retrieve_state_dir;
+	const char *retrieve_max_message_size;
+	const char *retrieve_allow_ssl_verify_no;
+	const char *retrieve_allow_networks;
+	const char *retrieve_deny_networks;
+	const char *retrieve_on_login;
+	const char *retrieve_spam_scanner;
+	const char *retrieve_spam_timeout;
+	const char *retrieve_spam_failure;
+	const char *retrieve_spam_max_size;
+	const char *retrieve_spam_folder;
+	const char *retrieve_spam_settings_id;
+	const char *retrieve_spam_header_flag;
+	const char *retrieve_spam_header_status;
+	const char *retrieve_spam_header_score;
+};
+
+extern const struct setting_parser_info retrieve_setting_parser_info;
+
+/* TRUE when key is one of struct retrieve_settings' */
+bool retrieve_settings_is_defined(const char *key);
+/* The value of key in set, NULL when key isn't one of its settings or
+   is unset ("") */
+const char *retrieve_settings_find(const struct retrieve_settings *set,
+				   const char *key);
+/* A copy of set's values on the data stack (no pool: not for
+   settings_free()) */
+struct retrieve_settings *
+retrieve_settings_t_dup(const struct retrieve_settings *set);
+
+#endif
