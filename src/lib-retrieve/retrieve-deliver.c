@@ -329,11 +329,13 @@ int retrieve_deliver_init(struct mail_user *user,
 	}
 	if (set->filter) {
 		const char *env = getenv("RETRIEVE_SIEVE_RUN");
+		/* the administrator's switch back to mail_deliver() */
+		bool run_wanted = env == NULL || strcmp(env, "0") != 0;
 		int ret = 0;
 
 		/* Sieve opens its own; ours would only hold a lock */
 		mailbox_free(&deliver->box);
-		if (env == NULL || strcmp(env, "0") != 0) {
+		if (run_wanted) {
 			ret = retrieve_sieve_run_init(user, deliver->event,
 						      &deliver->sieve_run,
 						      &error);
@@ -348,7 +350,7 @@ int retrieve_deliver_init(struct mail_user *user,
 			p_array_init(&deliver->sieve_boxes, pool, 4);
 			e_debug(deliver->event, "Running Sieve ourselves, "
 				"saving in batches");
-		} else if (env == NULL || strcmp(env, "0") != 0) {
+		} else if (run_wanted) {
 			e_debug(deliver->event, "Sieve through mail_deliver(): "
 				"%s", error);
 		}
