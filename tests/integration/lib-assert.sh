@@ -241,7 +241,7 @@ assert_run_failed() {
 # assert_error_logged USER ACCOUNT ERE: the last run logged one line
 # naming user, account and a cause matching ERE.
 assert_error_logged() {
-	grep -F -- "$1" "$RUN_ERR" | grep -F -- "$2" | grep -qiE -- "$3" ||
+	grep -F -- "$1" "$RUN_ERR" | grep -F -- "$2" | grep -iE -- "$3" >/dev/null ||
 		fail "no stderr line naming user $1, account $2 and /$3/"
 }
 

@@ -181,7 +181,7 @@ oauth2_assert_no_secret() {
 		[[ -f $f ]] || continue
 		while read -r secret; do
 			[[ -n $secret ]] || continue
-			grep -F -- "$secret" "$f" | grep -qvE "$OAUTH2_CORE_LINES" &&
+			grep -F -- "$secret" "$f" | grep -vE "$OAUTH2_CORE_LINES" >/dev/null &&
 				fail "a token or secret in $(basename "$f"): $(grep -F -- "$secret" "$f" | grep -vE "$OAUTH2_CORE_LINES" | head -1 | sed "s/$secret/<SECRET>/g" | cut -c1-200)"
 		done <"$IT_WORK/passwords"
 	done

@@ -113,7 +113,7 @@ hostile_scenario() {
 		if ((runs == 1)); then
 			[[ -z ${H_ERROR:-} ]] ||
 				assert_match "$(run_field retrieve error)" "$H_ERROR" "$name: error column"
-			[[ -z ${H_WARN:-} ]] || grep -qiE -- "$H_WARN" "$RUN_ERR" ||
+			[[ -z ${H_WARN:-} ]] || grep -iE -- "$H_WARN" "$RUN_ERR" >/dev/null ||
 				fail "$name: no stderr line matching /$H_WARN/"
 			[[ -z ${H_SKIPPED:-} ]] ||
 				assert_eq "$H_SKIPPED" "$(run_field retrieve skipped)" "$name: skipped column"

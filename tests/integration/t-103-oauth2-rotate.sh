@@ -32,7 +32,7 @@ RETRIEVE_DEBUG=1 oauth2_run oa-rot-dst
 assert_run_ok
 assert_result retrieve ok
 assert_eq 2 "$(local_count oa-rot-dst INBOX)" "local INBOX"
-tail -c +"$((log_mark_oauth2 + 1))" "$IT_WORK/fake/oauth2.log" | grep -q "token issued user=oa-rot rotated=1" ||
+tail -c +"$((log_mark_oauth2 + 1))" "$IT_WORK/fake/oauth2.log" | grep "token issued user=oa-rot rotated=1" >/dev/null ||
 	fail "no refresh with the rotated token"
 grep -q "with the rotated refresh token" "$RUN_ERR" || fail "the rotated token was not used"
 assert_ne "$rotated" "$(awk -F'\t' '$1 == "refresh_token" { print $2 }' "$cache")" "the twice rotated token"

@@ -40,11 +40,11 @@ check_mirror() { # USER PREFIX (Imported/ or empty)
 		assert_eq "$(imapr_dump i42src "$rf")" "$(local_imap_dump "$user" "$lf")" \
 			"remote $rf vs local $lf (message-id, flags, INTERNALDATE)"
 	done
-	local_imap_folders "$user" | grep -qx "${p}Empty" || fail "empty remote folder not mirrored as ${p}Empty"
+	local_imap_folders "$user" | grep -x "${p}Empty" >/dev/null || fail "empty remote folder not mirrored as ${p}Empty"
 	# nothing under the remote names of special-use folders
 	# (top level: Junk is where Sieve files INBOX spam, checked below)
 	for lf in "${p}Sent" "${p}Trash" ${p:+"${p}Junk"}; do
-		local_imap_folders "$user" | grep -qx "$lf" && fail "$lf created: special use not mapped"
+		local_imap_folders "$user" | grep -x "$lf" >/dev/null && fail "$lf created: special use not mapped"
 	done
 	# INBOX through Sieve
 	assert_eq 1 "$(local_imap_count "$user" Junk)" "INBOX spam filed by Sieve into Junk"

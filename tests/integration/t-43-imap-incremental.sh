@@ -31,7 +31,7 @@ for f in INBOX Work Work.Sub; do
 	assert_eq 0 "$(folder_field retrieve $f messages)" "second run, folder $f"
 done
 # nothing but the listing: no BODY fetched
-imapr_commands i43src | grep -qi 'BODY.PEEK\[\]' && fail "second run fetched bodies: $(imapr_commands i43src | grep -i body | head -3)"
+imapr_commands i43src | grep -i 'BODY.PEEK\[\]' >/dev/null && fail "second run fetched bodies: $(imapr_commands i43src | grep -i body | head -3)"
 
 imapr_py i43src <<'PY'
 append("INBOX", "i43-in4", "inbox 4")
