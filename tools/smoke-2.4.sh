@@ -13,8 +13,12 @@
 # list" must hide the password; "doveadm retrieve run" must deliver
 # bob's message into u1's INBOX, and into u2's although u2's userdb
 # says retrieve_allow_plaintext=no (only the administrator's value
-# applies). RETRIEVE_SMOKE_VALGRIND=1 runs u2's retrieval under
-# valgrind. Prints "smoke-2.4: ok" or fails.
+# applies). RETRIEVE_SMOKE_VALGRIND=1 runs u2's and u3's retrievals under
+# valgrind. The named account list, the 2.4 way: dovecot.conf declares
+# retrieve_account conf (carol's mailbox, into Conf) for every user;
+# u3's userdb lists its own retrieve_account work (bob's, into Work),
+# u4's a named account retrieve2 that replaces its flat retrieve2.
+# Prints "smoke-2.4: ok" or fails.
 set -eu
 cd "$(dirname "$0")/.."
 if [ -z "${RETRIEVE_SMOKE_IN_CHROOT:-}" ]; then
@@ -30,12 +34,17 @@ fi
 S=$(pwd)/build-2.4/smoke
 PORT=${RETRIEVE_SMOKE_PORT:-24110}
 rm -rf "$S"
-mkdir -p "$S/home/u1" "$S/home/u2" "$S/run"
+mkdir -p "$S/home/u1" "$S/home/u2" "$S/home/u3" "$S/home/u4" "$S/run"
 # bob's one message, on the remote side
 mkdir -p "$S/home/bob/Maildir/new" "$S/home/bob/Maildir/cur" \
 	"$S/home/bob/Maildir/tmp"
 printf 'From: alice@example.com\r\nTo: bob@example.com\r\nSubject: smoke-2.4 message\r\nMessage-ID: <smoke24@example.com>\r\n\r\nHello from 2.4.\r\n' \
 	>"$S/home/bob/Maildir/new/1700000000.M1P1.smoke"
+# carol's, for the account declared in dovecot.conf
+mkdir -p "$S/home/carol/Maildir/new" "$S/home/carol/Maildir/cur" \
+	"$S/home/carol/Maildir/tmp"
+printf 'From: alice@example.com\r\nTo: carol@example.com\r\nSubject: smoke-2.4 conf message\r\nMessage-ID: <smoke24c@example.com>\r\n\r\nHello from dovecot.conf.\r\n' \
+	>"$S/home/carol/Maildir/new/1700000000.M2P1.smoke"
 # the user's uid must reach its home
 chmod -R 1777 "$S/home"
 make -s -C build-2.4/src/src/lib-retrieve install DESTDIR="$S/inst" >/dev/null 2>&1
@@ -66,6 +75,14 @@ service pop3-login {
 # the administrator's typed settings (the settings module)
 retrieve_allow_networks = 127.0.0.1/32
 retrieve_allow_plaintext = yes
+# a named account of every user (its name joins retrieve_account)
+retrieve_account conf {
+  retrieve_account_url = pop3://carol@127.0.0.1:$PORT
+  retrieve_account_password = smoke-secret
+  retrieve_account_ssl = no
+  retrieve_account_keep = yes
+  retrieve_account_folder = Conf
+}
 mail_driver = maildir
 mail_path = $S/home/%{user}/Maildir
 mail_home = $S/home/%{user}
@@ -84,10 +101,13 @@ cat >"$S/users" <<EOU
 bob:{PLAIN}smoke-secret:65534:65534::$S/home/bob::userdb_retrieve_on_login=no
 u1:{PLAIN}x:65534:65534::$S/home/u1::userdb_retrieve=pop3://bob@127.0.0.1:$PORT userdb_retrieve_password=smoke-secret userdb_retrieve_ssl=no userdb_retrieve_keep=yes userdb_retrieve2=bogus://x userdb_retrieve_state_dir=/tmp/evil userdb_retrieve_on_login=no
 u2:{PLAIN}x:65534:65534::$S/home/u2::userdb_retrieve=pop3://bob@127.0.0.1:$PORT userdb_retrieve_password=smoke-secret userdb_retrieve_ssl=no userdb_retrieve_keep=yes userdb_retrieve_allow_plaintext=no userdb_retrieve_on_login=no
+carol:{PLAIN}smoke-secret:65534:65534::$S/home/carol::userdb_retrieve_on_login=no
+u3:{PLAIN}x:65534:65534::$S/home/u3::userdb_retrieve_account=conf,work userdb_retrieve_account/work/retrieve_account_url=pop3://bob@127.0.0.1:$PORT userdb_retrieve_account/work/retrieve_account_password=smoke-secret userdb_retrieve_account/work/retrieve_account_ssl=no userdb_retrieve_account/work/retrieve_account_keep=yes userdb_retrieve_account/work/retrieve_account_folder=Work userdb_retrieve_on_login=no
+u4:{PLAIN}x:65534:65534::$S/home/u4::userdb_retrieve_account=conf,retrieve2 userdb_retrieve_account/retrieve2/url=pop3://bob@127.0.0.1:$PORT userdb_retrieve_account/retrieve2/retrieve_account_password=smoke-secret userdb_retrieve_account/retrieve2/ssl=no userdb_retrieve_account/retrieve2/retrieve_account_keep=yes userdb_retrieve=pop3://bob@127.0.0.1:$PORT userdb_retrieve_password=smoke-secret userdb_retrieve_ssl=no userdb_retrieve_keep=yes userdb_retrieve_folder=Flat userdb_retrieve2=pop3://old@127.0.0.1:$PORT userdb_retrieve2_password=smoke-secret userdb_retrieve_on_login=no
 EOU
 dovecot -c "$S/dovecot.conf"
-# RETRIEVE_SMOKE_VALGRIND=1: u2's run under valgrind (its report in
-# out-run2 fails the smoke)
+# RETRIEVE_SMOKE_VALGRIND=1: u2's and u3's runs under valgrind (a report in
+# out-run2 or out-run3 fails the smoke)
 VG=
 if [ -n "${RETRIEVE_SMOKE_VALGRIND:-}" ]; then
 	VG="valgrind -q --vgdb=no --trace-children=yes --leak-check=full --error-exitcode=1"
@@ -99,6 +119,12 @@ doveadm -c "$S/dovecot.conf" retrieve run -u u1 -a retrieve >"$S/out-run" 2>&1 |
 $VG doveadm -c "$S/dovecot.conf" retrieve run -u u2 -a retrieve >"$S/out-run2" 2>&1 || true
 doveadm -c "$S/dovecot.conf" fetch -u u1 hdr.subject mailbox INBOX all >"$S/out-fetch" 2>&1 || true
 doveadm -c "$S/dovecot.conf" fetch -u u2 hdr.subject mailbox INBOX all >"$S/out-fetch2" 2>&1 || true
+# the named accounts: u3 runs all of its accounts, u4 lists its own
+doveadm -c "$S/dovecot.conf" retrieve list -u u3 >"$S/out-list3" 2>&1 || true
+$VG doveadm -c "$S/dovecot.conf" retrieve run -u u3 >"$S/out-run3" 2>&1 || true
+doveadm -c "$S/dovecot.conf" fetch -u u3 hdr.subject mailbox Work all >"$S/out-fetch3w" 2>&1 || true
+doveadm -c "$S/dovecot.conf" fetch -u u3 hdr.subject mailbox Conf all >"$S/out-fetch3c" 2>&1 || true
+doveadm -c "$S/dovecot.conf" retrieve list -u u4 >"$S/out-list4" 2>&1 || true
 
 fail=0
 check() {
@@ -106,7 +132,8 @@ check() {
 	grep -q "$1" "$f" || { echo "smoke-2.4: missing in $f: $1" >&2; fail=1; }
 }
 check "Module loaded: .*/lib20_retrieve_plugin.so"
-check "retrieve: 1 retrieval account(s) configured"
+# retrieve (flat) and conf (dovecot.conf's named account)
+check "retrieve: 2 retrieval account(s) configured"
 check "Ignoring malformed account: retrieve2: url: unsupported scheme"
 check "Ignoring userdb field retrieve_state_dir"
 check "^INBOX$"
@@ -118,11 +145,26 @@ check "smoke-2.4 message" out-fetch
 # u2's userdb retrieve_allow_plaintext=no is ignored, with a warning
 check "Ignoring userdb field retrieve_allow_plaintext" out-run2
 check "smoke-2.4 message" out-fetch2
-if grep -q "^==[0-9]*==" "$S/out-run2"; then
-	echo "smoke-2.4: valgrind reported on u2's run" >&2
+# the named list: from dovecot.conf and from userdb, both retrieved;
+# the flat fields next to them; retrieve2 named replaces retrieve2 flat
+check "^u1  *conf  *pop3://carol@127.0.0.1:$PORT .*<hidden>" out-list
+check "^u3  *conf  *pop3://carol@127.0.0.1:$PORT " out-list3
+check "^u3  *work  *pop3://bob@127.0.0.1:$PORT .*<hidden>" out-list3
+check "smoke-2.4 message" out-fetch3w
+check "smoke-2.4 conf message" out-fetch3c
+check "^u4  *retrieve2  *pop3://bob@127.0.0.1:$PORT .*INBOX" out-list4
+check "^u4  *retrieve  *pop3://bob@127.0.0.1:$PORT .*Flat" out-list4
+check "Ignoring retrieve2: the retrieve_account retrieve2 replaces it" out-list4
+if grep -q "old@" "$S/out-list4"; then
+	echo "smoke-2.4: u4's flat retrieve2 was read" >&2
 	fail=1
 fi
-if grep -q smoke-secret "$S/out-list" "$S/out-run" "$S/out-run2"; then
+if grep -q "^==[0-9]*==" "$S/out-run2" "$S/out-run3"; then
+	echo "smoke-2.4: valgrind reported on u2's or u3's run" >&2
+	fail=1
+fi
+if grep -q smoke-secret "$S/out-list" "$S/out-run" "$S/out-run2" \
+	"$S/out-list3" "$S/out-run3" "$S/out-list4"; then
 	echo "smoke-2.4: the password was printed" >&2
 	fail=1
 fi

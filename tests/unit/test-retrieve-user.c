@@ -74,6 +74,113 @@ static void test_retrieve_user_accounts(void)
 	test_end();
 }
 
+static void test_retrieve_user_named(void)
+{
+	static const char *const fields[] = {
+		/* work listed twice counts once; "bad/name" is no name */
+		"retrieve_account", "work home,work bad/name nourl",
+		"retrieve_account/work/retrieve_account_url",
+			"imaps://alice@imap.example.com",
+		"retrieve_account/work/retrieve_account_password",
+			TEST_PASSWORD,
+		"retrieve_account/work/retrieve_account_folder", "Work",
+		"retrieve_account/home/retrieve_account_url",
+			"pop3://bob@pop.example.com",
+		"retrieve_account/home/retrieve_account_password",
+			TEST_PASSWORD,
+		"retrieve_account/home/retrieve_account_interval", "nonsense",
+		/* the 2.3 flat fields next to the list */
+		"retrieve", "pop3://carol@pop.example.org",
+		"retrieve_password", TEST_PASSWORD,
+		NULL
+	};
+	static const char *const shadow[] = {
+		"retrieve_account", "retrieve2",
+		"retrieve_account/retrieve2/retrieve_account_url",
+			"pop3://new@pop.example.com",
+		"retrieve_account/retrieve2/retrieve_account_password",
+			TEST_PASSWORD,
+		"retrieve", "pop3://carol@pop.example.org",
+		"retrieve_password", TEST_PASSWORD,
+		"retrieve2", "pop3://old@pop.example.com",
+		"retrieve2_password", TEST_PASSWORD,
+		NULL
+	};
+	struct retrieve_user_settings *set;
+	const struct retrieve_user_account *accounts;
+	const char *error;
+	unsigned int count;
+
+	test_begin("retrieve user settings: named accounts");
+	test_assert(test_user_parse(fields, &set, &error) == 0);
+	accounts = array_get(&set->accounts, &count);
+	test_assert(count == 5);
+	if (count != 5) {
+		test_end();
+		return;
+	}
+	test_assert_strcmp(accounts[0].key, "work");
+	test_assert(accounts[0].idx == 0);
+	test_assert(accounts[0].set != NULL);
+	test_assert_strcmp(accounts[0].set->name, "work");
+	test_assert_strcmp(accounts[0].set->folder, "Work");
+	test_assert_strcmp(accounts[0].set->password, TEST_PASSWORD);
+	test_assert(accounts[0].set->protocol == RETRIEVE_PROTOCOL_IMAP);
+
+	test_assert_strcmp(accounts[1].key, "home");
+	test_assert(accounts[1].set == NULL);
+	/* the field is named as the administrator writes it */
+	test_assert(accounts[1].error != NULL &&
+		    str_begins_with(accounts[1].error, "home: interval: "));
+
+	test_assert(accounts[2].set == NULL &&
+		    strstr(accounts[2].error, "invalid account name") != NULL);
+	test_assert_strcmp(accounts[3].key, "nourl");
+	test_assert(accounts[3].set == NULL &&
+		    strstr(accounts[3].error, "retrieve_account_url") != NULL);
+
+	test_assert_strcmp(accounts[4].key, "retrieve");
+	test_assert(accounts[4].idx == 1 && accounts[4].set != NULL);
+	test_assert_strcmp(accounts[4].set->username, "carol");
+	test_assert(array_count(&set->shadowed_keys) == 0);
+
+	/* a named account of a flat key's name replaces the flat one; the
+	   state stays, being keyed by the remote mailbox, not the name */
+	test_assert(test_user_parse(shadow, &set, &error) == 0);
+	accounts = array_get(&set->accounts, &count);
+	test_assert(count == 2);
+	test_assert_strcmp(accounts[0].key, "retrieve2");
+	test_assert(accounts[0].idx == 0 && accounts[0].set != NULL &&
+		    strcmp(accounts[0].set->username, "new") == 0);
+	test_assert_strcmp(accounts[1].key, "retrieve");
+	test_assert(array_count(&set->shadowed_keys) == 1 &&
+		    strcmp(array_idx_elem(&set->shadowed_keys, 0),
+			   "retrieve2") == 0);
+	test_end();
+}
+
+static void test_retrieve_user_named_missing_password(void)
+{
+	static const char *const fields[] = {
+		"retrieve_account", "work",
+		"retrieve_account/work/retrieve_account_url",
+			"pop3://alice@pop.example.com",
+		NULL
+	};
+	struct retrieve_user_settings *set;
+	const struct retrieve_user_account *account;
+	const char *error;
+
+	test_begin("retrieve user settings: named account errors name the field");
+	test_assert(test_user_parse(fields, &set, &error) == 0);
+	test_assert(array_count(&set->accounts) == 1);
+	account = array_front(&set->accounts);
+	test_assert(account->set == NULL);
+	test_assert_strcmp(account->error, "work: password: missing: "
+			   "set retrieve_account_password");
+	test_end();
+}
+
 static void test_retrieve_user_none(void)
 {
 	static const char *const none[] = { "mail", "maildir:~/Maildir", NULL };
@@ -156,6 +263,8 @@ int main(void)
 {
 	static void (*const test_functions[])(void) = {
 		test_retrieve_user_accounts,
+		test_retrieve_user_named,
+		test_retrieve_user_named_missing_password,
 		test_retrieve_user_none,
 		test_retrieve_user_global_invalid,
 		test_retrieve_user_on_login,
