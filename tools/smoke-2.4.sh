@@ -13,11 +13,14 @@
 # list" must hide the password; "doveadm retrieve run" must deliver
 # bob's message into u1's INBOX, and into u2's although u2's userdb
 # says retrieve_allow_plaintext=no (only the administrator's value
-# applies). RETRIEVE_SMOKE_VALGRIND=1 runs u2's and u3's retrievals under
+# applies). RETRIEVE_SMOKE_VALGRIND=1 runs u2's and u3's retrievals and u5's list under
 # valgrind. The named account list, the 2.4 way: dovecot.conf declares
 # retrieve_account conf (carol's mailbox, into Conf) for every user;
 # u3's userdb lists its own retrieve_account work (bob's, into Work),
-# u4's a named account retrieve2 that replaces its flat retrieve2.
+# u4's a named account retrieve2 that replaces its flat retrieve2. The
+# OAuth2 provider retrieve_oauth2 example in dovecot.conf makes u5's flat
+# and named auth=oauth2 accounts parse (listed, never run: no token
+# endpoint), and u5's userdb cannot change the provider's token URL.
 # Prints "smoke-2.4: ok" or fails.
 set -eu
 cd "$(dirname "$0")/.."
@@ -34,7 +37,8 @@ fi
 S=$(pwd)/build-2.4/smoke
 PORT=${RETRIEVE_SMOKE_PORT:-24110}
 rm -rf "$S"
-mkdir -p "$S/home/u1" "$S/home/u2" "$S/home/u3" "$S/home/u4" "$S/run"
+mkdir -p "$S/home/u1" "$S/home/u2" "$S/home/u3" "$S/home/u4" \
+	"$S/home/u5" "$S/run"
 # bob's one message, on the remote side
 mkdir -p "$S/home/bob/Maildir/new" "$S/home/bob/Maildir/cur" \
 	"$S/home/bob/Maildir/tmp"
@@ -83,6 +87,12 @@ retrieve_account conf {
   retrieve_account_keep = yes
   retrieve_account_folder = Conf
 }
+# an OAuth2 provider (administrator-only)
+retrieve_oauth2 example {
+  retrieve_oauth2_token_url = https://oauth.example.com/token
+  retrieve_oauth2_client_id = smoke-client
+  retrieve_oauth2_client_secret = smoke-client-secret
+}
 mail_driver = maildir
 mail_path = $S/home/%{user}/Maildir
 mail_home = $S/home/%{user}
@@ -104,10 +114,11 @@ u2:{PLAIN}x:65534:65534::$S/home/u2::userdb_retrieve=pop3://bob@127.0.0.1:$PORT 
 carol:{PLAIN}smoke-secret:65534:65534::$S/home/carol::userdb_retrieve_on_login=no
 u3:{PLAIN}x:65534:65534::$S/home/u3::userdb_retrieve_account=conf,work userdb_retrieve_account/work/retrieve_account_url=pop3://bob@127.0.0.1:$PORT userdb_retrieve_account/work/retrieve_account_password=smoke-secret userdb_retrieve_account/work/retrieve_account_ssl=no userdb_retrieve_account/work/retrieve_account_keep=yes userdb_retrieve_account/work/retrieve_account_folder=Work userdb_retrieve_on_login=no
 u4:{PLAIN}x:65534:65534::$S/home/u4::userdb_retrieve_account=conf,retrieve2 userdb_retrieve_account/retrieve2/url=pop3://bob@127.0.0.1:$PORT userdb_retrieve_account/retrieve2/retrieve_account_password=smoke-secret userdb_retrieve_account/retrieve2/ssl=no userdb_retrieve_account/retrieve2/retrieve_account_keep=yes userdb_retrieve=pop3://bob@127.0.0.1:$PORT userdb_retrieve_password=smoke-secret userdb_retrieve_ssl=no userdb_retrieve_keep=yes userdb_retrieve_folder=Flat userdb_retrieve2=pop3://old@127.0.0.1:$PORT userdb_retrieve2_password=smoke-secret userdb_retrieve_on_login=no
+u5:{PLAIN}x:65534:65534::$S/home/u5::userdb_retrieve=imaps://u5@imap.example.com userdb_retrieve_auth=oauth2 userdb_retrieve_oauth2_provider=example userdb_retrieve_oauth2_refresh_token=smoke-refresh userdb_retrieve_account=conf,o userdb_retrieve_account/o/url=imaps://u5o@imap.example.com userdb_retrieve_account/o/auth=oauth2 userdb_retrieve_account/o/oauth2_provider=example userdb_retrieve_account/o/oauth2_refresh_token=smoke-refresh userdb_retrieve_oauth2/example/retrieve_oauth2_token_url=http://evil.example userdb_retrieve_on_login=no
 EOU
 dovecot -c "$S/dovecot.conf"
-# RETRIEVE_SMOKE_VALGRIND=1: u2's and u3's runs under valgrind (a report in
-# out-run2 or out-run3 fails the smoke)
+# RETRIEVE_SMOKE_VALGRIND=1: u2's and u3's runs and u5's list under valgrind
+# (a report in out-run2, out-run3 or out-list5 fails the smoke)
 VG=
 if [ -n "${RETRIEVE_SMOKE_VALGRIND:-}" ]; then
 	VG="valgrind -q --vgdb=no --trace-children=yes --leak-check=full --error-exitcode=1"
@@ -125,6 +136,7 @@ $VG doveadm -c "$S/dovecot.conf" retrieve run -u u3 >"$S/out-run3" 2>&1 || true
 doveadm -c "$S/dovecot.conf" fetch -u u3 hdr.subject mailbox Work all >"$S/out-fetch3w" 2>&1 || true
 doveadm -c "$S/dovecot.conf" fetch -u u3 hdr.subject mailbox Conf all >"$S/out-fetch3c" 2>&1 || true
 doveadm -c "$S/dovecot.conf" retrieve list -u u4 >"$S/out-list4" 2>&1 || true
+$VG doveadm -c "$S/dovecot.conf" retrieve list -u u5 >"$S/out-list5" 2>&1 || true
 
 fail=0
 check() {
@@ -155,16 +167,24 @@ check "smoke-2.4 conf message" out-fetch3c
 check "^u4  *retrieve2  *pop3://bob@127.0.0.1:$PORT .*INBOX" out-list4
 check "^u4  *retrieve  *pop3://bob@127.0.0.1:$PORT .*Flat" out-list4
 check "Ignoring retrieve2: the retrieve_account retrieve2 replaces it" out-list4
+# the provider of the named list, the administrator's only
+check "^u5  *retrieve  *imaps://u5@imap.example.com .*oauth2  *example  *<hidden>" out-list5
+check "^u5  *o  *imaps://u5o@imap.example.com .*oauth2  *example  *<hidden>" out-list5
+if grep -q "Malformed" "$S/out-list5"; then
+	echo "smoke-2.4: u5's OAuth2 accounts are malformed" >&2
+	fail=1
+fi
 if grep -q "old@" "$S/out-list4"; then
 	echo "smoke-2.4: u4's flat retrieve2 was read" >&2
 	fail=1
 fi
-if grep -q "^==[0-9]*==" "$S/out-run2" "$S/out-run3"; then
-	echo "smoke-2.4: valgrind reported on u2's or u3's run" >&2
+if grep -q "^==[0-9]*==" "$S/out-run2" "$S/out-run3" "$S/out-list5"; then
+	echo "smoke-2.4: valgrind reported on u2's, u3's or u5's run" >&2
 	fail=1
 fi
 if grep -q smoke-secret "$S/out-list" "$S/out-run" "$S/out-run2" \
-	"$S/out-list3" "$S/out-run3" "$S/out-list4"; then
+	"$S/out-list3" "$S/out-run3" "$S/out-list4" "$S/out-list5" ||
+	grep -q "smoke-refresh\|smoke-client-secret" "$S/out-list5"; then
 	echo "smoke-2.4: the password was printed" >&2
 	fail=1
 fi

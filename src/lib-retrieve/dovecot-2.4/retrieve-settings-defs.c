@@ -41,6 +41,11 @@ static const struct setting_define retrieve_setting_defines[] = {
 	{ .type = SET_FILTER_ARRAY, .key = "retrieve_account",
 	  .offset = offsetof(struct retrieve_settings, retrieve_account),
 	  .filter_array_field_name = "retrieve_account_name", },
+	/* the administrator's OAuth2 providers: retrieve_oauth2 google {
+	   retrieve_oauth2_token_url = ... } */
+	{ .type = SET_FILTER_ARRAY, .key = "retrieve_oauth2",
+	  .offset = offsetof(struct retrieve_settings, retrieve_oauth2),
+	  .filter_array_field_name = "retrieve_oauth2_name", },
 
 	SETTING_DEFINE_LIST_END,
 };
@@ -68,6 +73,7 @@ static const struct retrieve_settings retrieve_default_settings = {
 	.retrieve_spam_header_status = "",
 	.retrieve_spam_header_score = "",
 	.retrieve_account = ARRAY_INIT,
+	.retrieve_oauth2 = ARRAY_INIT,
 };
 
 const struct setting_parser_info retrieve_setting_parser_info = {
@@ -146,6 +152,47 @@ const struct setting_parser_info retrieve_account_setting_parser_info = {
 				     pool),
 };
 
+#undef DEF
+#undef DEF_NOVARS
+#define DEF(name) \
+	SETTING_DEFINE_STRUCT_STR(#name, name, \
+				  struct retrieve_oauth2_list_settings)
+#define DEF_NOVARS(name) \
+	SETTING_DEFINE_STRUCT_STR_NOVARS(#name, name, \
+					 struct retrieve_oauth2_list_settings)
+
+static const struct setting_define retrieve_oauth2_setting_defines[] = {
+	DEF(retrieve_oauth2_name),
+	DEF(retrieve_oauth2_token_url),
+	DEF(retrieve_oauth2_client_id),
+	DEF_NOVARS(retrieve_oauth2_client_secret),
+	DEF(retrieve_oauth2_scope),
+	DEF(retrieve_oauth2_mechanism),
+
+	SETTING_DEFINE_LIST_END,
+};
+
+static const struct retrieve_oauth2_list_settings
+retrieve_oauth2_default_settings = {
+	.retrieve_oauth2_name = "",
+	.retrieve_oauth2_token_url = "",
+	.retrieve_oauth2_client_id = "",
+	.retrieve_oauth2_client_secret = "",
+	.retrieve_oauth2_scope = "",
+	.retrieve_oauth2_mechanism = "",
+};
+
+const struct setting_parser_info retrieve_oauth2_setting_parser_info = {
+	.name = "retrieve_oauth2",
+
+	.defines = retrieve_oauth2_setting_defines,
+	.defaults = &retrieve_oauth2_default_settings,
+
+	.struct_size = sizeof(struct retrieve_oauth2_list_settings),
+	.pool_offset1 = 1 + offsetof(struct retrieve_oauth2_list_settings,
+				     pool),
+};
+
 static bool retrieve_setting_is_str(const struct setting_define *def)
 {
 	return def->type == SET_STR || def->type == SET_STR_NOVARS;
@@ -217,6 +264,8 @@ retrieve_settings_t_dup(const struct retrieve_settings *set)
 
 	dup = retrieve_settings_strs_t_dup(retrieve_setting_defines,
 					   sizeof(*dup), set);
+	/* the providers are read from the administrator's settings by
+	   name: their list isn't needed */
 	t_array_init(&dup->retrieve_account, 4);
 	if (array_is_created(&set->retrieve_account)) {
 		array_foreach_elem(&set->retrieve_account, name) {
@@ -228,16 +277,15 @@ retrieve_settings_t_dup(const struct retrieve_settings *set)
 }
 
 const char *
-retrieve_account_settings_find(const struct retrieve_account_list_settings *set,
-			       const char *key)
+retrieve_filter_settings_find(const struct setting_parser_info *info,
+			      const void *set, const char *key)
 {
-	return retrieve_setting_value(retrieve_account_setting_defines,
-				      set, key);
+	return retrieve_setting_value(info->defines, set, key);
 }
 
-struct retrieve_account_list_settings *
-retrieve_account_settings_t_dup(const struct retrieve_account_list_settings *set)
+void *retrieve_filter_settings_t_dup(const struct setting_parser_info *info,
+				     const void *set)
 {
-	return retrieve_settings_strs_t_dup(retrieve_account_setting_defines,
-					    sizeof(*set), set);
+	return retrieve_settings_strs_t_dup(info->defines, info->struct_size,
+					    set);
 }

@@ -36,6 +36,8 @@ struct retrieve_settings {
 	const char *retrieve_spam_header_score;
 	/* the names of the named accounts */
 	ARRAY_TYPE(const_string) retrieve_account;
+	/* the names of the OAuth2 providers */
+	ARRAY_TYPE(const_string) retrieve_oauth2;
 };
 
 /* One named account, the filter retrieve_account <name> { ... }: one
@@ -63,7 +65,26 @@ struct retrieve_account_list_settings {
 	const char *retrieve_account_folders_exclude;
 };
 
+/* One OAuth2 provider, the filter retrieve_oauth2 <name> { ... }: 2.3's
+   retrieve_oauth2_<name>_<field> (administrator-only) */
+struct retrieve_oauth2_list_settings {
+	pool_t pool;
+	const char *retrieve_oauth2_name;
+	const char *retrieve_oauth2_token_url;
+	const char *retrieve_oauth2_client_id;
+	const char *retrieve_oauth2_client_secret;
+	const char *retrieve_oauth2_scope;
+	const char *retrieve_oauth2_mechanism;
+};
+
+/* What both filters' structs begin with: settings_get_filter() and
+   settings_free() of either, without knowing which */
+struct retrieve_filter_settings {
+	pool_t pool;
+};
+
 extern const struct setting_parser_info retrieve_setting_parser_info;
+extern const struct setting_parser_info retrieve_oauth2_setting_parser_info;
 extern const struct setting_parser_info retrieve_account_setting_parser_info;
 
 /* TRUE when key is one of struct retrieve_settings' strings */
@@ -77,11 +98,13 @@ const char *retrieve_settings_find(const struct retrieve_settings *set,
 struct retrieve_settings *
 retrieve_settings_t_dup(const struct retrieve_settings *set);
 
-/* The same for a named account's settings */
+/* The same for the settings of a named filter (info is
+   retrieve_account_setting_parser_info or
+   retrieve_oauth2_setting_parser_info) */
 const char *
-retrieve_account_settings_find(const struct retrieve_account_list_settings *set,
-			       const char *key);
-struct retrieve_account_list_settings *
-retrieve_account_settings_t_dup(const struct retrieve_account_list_settings *set);
+retrieve_filter_settings_find(const struct setting_parser_info *info,
+			      const void *set, const char *key);
+void *retrieve_filter_settings_t_dup(const struct setting_parser_info *info,
+				     const void *set);
 
 #endif

@@ -9,24 +9,30 @@
 #include "retrieve-user.h"
 #include "retrieve-dovecot.h"
 
+/* the providers' named list */
+#define RETRIEVE_OAUTH2_LIST_KEY "retrieve_oauth2"
+
 /* Dovecot 2.4: the global retrieve_* settings are typed
    (retrieve-settings-defs.c), read with settings_get(); the accounts are
    the named list retrieve_account (filters read with
-   settings_try_get_filter(), like quota's roots), and, as the
+   settings_try_get_filter(), like quota's roots; the administrator's
+   OAuth2 providers are the named list retrieve_oauth2), and, as the
    compatibility path, the 2.3 flat userdb fields (retrieve, retrieve2,
    retrieveN_OPTION, ...), which 2.4 keeps in mail_user->userdb_fields
    (settings it doesn't know are not applied, and are no error). */
-struct retrieve_user_getenv_account {
+/* A named filter's settings: an account's or a provider's */
+struct retrieve_user_getenv_filter {
+	const struct setting_parser_info *info;
 	const char *name;
 	/* data-stack copy; NULL when there is no such filter or it
 	   couldn't be read (logged): then every field is unset */
-	const struct retrieve_account_list_settings *set;
+	const void *set;
 };
 
 struct retrieve_user_getenv_context {
 	struct mail_user *user;
-	/* the named accounts read so far */
-	ARRAY(struct retrieve_user_getenv_account) accounts;
+	/* the named filters read so far */
+	ARRAY(struct retrieve_user_getenv_filter) filters;
 	/* data-stack copies; NULL when they couldn't be read (logged):
 	   then every setting has its default */
 	const struct retrieve_settings *user_set;
@@ -54,22 +60,43 @@ retrieve_user_settings_get(struct mail_user *user, struct event *event)
 
 /* 2.4 applies a userdb field over the setting of the same name by
    itself, so the administrator's values are read through a settings
-   instance without the user's overrides (the configuration only) */
-static const struct retrieve_settings *
-retrieve_user_admin_settings_get(struct mail_user *user)
+   instance without the user's overrides (the configuration only):
+   returns a child event of the user's reading them, to be freed with
+   retrieve_user_admin_event_free() */
+static struct event *
+retrieve_user_admin_event_create(struct mail_user *user)
 {
 	struct settings_root *root = settings_root_find(user->event);
 	struct settings_instance *instance;
-	const struct retrieve_settings *set;
 	struct event *event;
 
 	i_assert(root != NULL);
 	instance = settings_instance_new(root);
 	event = event_create(user->event);
 	event_set_ptr(event, SETTINGS_EVENT_INSTANCE, instance);
-	set = retrieve_user_settings_get(user, event);
+	return event;
+}
+
+static void retrieve_user_admin_event_free(struct event **_event)
+{
+	struct event *event = *_event;
+	struct settings_instance *instance =
+		event_get_ptr(event, SETTINGS_EVENT_INSTANCE);
+
+	*_event = NULL;
 	event_unref(&event);
 	settings_instance_free(&instance);
+}
+
+static const struct retrieve_settings *
+retrieve_user_admin_settings_get(struct mail_user *user)
+{
+	const struct retrieve_settings *set;
+	struct event *event;
+
+	event = retrieve_user_admin_event_create(user);
+	set = retrieve_user_settings_get(user, event);
+	retrieve_user_admin_event_free(&event);
 	return set;
 }
 
@@ -79,40 +106,46 @@ void *retrieve_user_getenv_init(struct mail_user *user)
 
 	ctx = t_new(struct retrieve_user_getenv_context, 1);
 	ctx->user = user;
-	t_array_init(&ctx->accounts, 4);
+	t_array_init(&ctx->filters, 4);
 	ctx->user_set = retrieve_user_settings_get(user, user->event);
 	ctx->admin_set = retrieve_user_admin_settings_get(user);
 	return ctx;
 }
 
-/* The settings of the named account name, copied to the data stack */
-static const struct retrieve_account_list_settings *
-retrieve_user_account_settings_get(struct retrieve_user_getenv_context *ctx,
-				   const char *name)
+/* The settings of the named filter filter_key/name, copied to the data
+   stack; admin: the administrator's, without the user's overrides */
+static const void *
+retrieve_user_filter_get(struct retrieve_user_getenv_context *ctx,
+			 const struct setting_parser_info *info,
+			 const char *filter_key, const char *name, bool admin)
 {
-	struct retrieve_user_getenv_account *account;
-	const struct retrieve_account_list_settings *set;
+	struct retrieve_user_getenv_filter *filter;
+	const struct retrieve_filter_settings *set;
+	struct event *event;
 	const char *error;
 	int ret;
 
-	array_foreach_modifiable(&ctx->accounts, account) {
-		if (strcmp(account->name, name) == 0)
-			return account->set;
+	array_foreach_modifiable(&ctx->filters, filter) {
+		if (filter->info == info && strcmp(filter->name, name) == 0)
+			return filter->set;
 	}
-	account = array_append_space(&ctx->accounts);
-	account->name = t_strdup(name);
-	ret = settings_try_get_filter(ctx->user->event,
-				      RETRIEVE_ACCOUNT_LIST_KEY, name,
-				      &retrieve_account_setting_parser_info,
-				      0, &set, &error);
+	filter = array_append_space(&ctx->filters);
+	filter->info = info;
+	filter->name = t_strdup(name);
+	event = admin ? retrieve_user_admin_event_create(ctx->user) :
+		ctx->user->event;
+	ret = settings_try_get_filter(event, filter_key, name, info, 0,
+				      &set, &error);
 	if (ret < 0) {
 		e_error(ctx->user->event, "retrieve: Couldn't read the "
-			"settings of retrieve_account %s: %s", name, error);
+			"settings of %s %s: %s", filter_key, name, error);
 	} else if (ret > 0) {
-		account->set = retrieve_account_settings_t_dup(set);
+		filter->set = retrieve_filter_settings_t_dup(info, set);
 		settings_free(set);
 	}
-	return account->set;
+	if (admin)
+		retrieve_user_admin_event_free(&event);
+	return filter->set;
 }
 
 /* retrieve_account/<name>/<setting>: a named account's setting */
@@ -120,15 +153,42 @@ static const char *
 retrieve_user_account_getenv(struct retrieve_user_getenv_context *ctx,
 			     const char *path)
 {
-	const struct retrieve_account_list_settings *set;
+	const struct setting_parser_info *info =
+		&retrieve_account_setting_parser_info;
 	const char *slash = strchr(path, '/');
+	const void *set;
 
 	if (slash == NULL)
 		return NULL;
-	set = retrieve_user_account_settings_get(ctx,
-		t_strdup_until(path, slash));
+	set = retrieve_user_filter_get(ctx, info, RETRIEVE_ACCOUNT_LIST_KEY,
+				       t_strdup_until(path, slash), FALSE);
 	return set == NULL ? NULL :
-		retrieve_account_settings_find(set, slash + 1);
+		retrieve_filter_settings_find(info, set, slash + 1);
+}
+
+/* retrieve_oauth2_<NAME>_<field> (2.3's flat name, which the shared
+   parser asks for): the setting retrieve_oauth2_<field> of the
+   administrator's provider retrieve_oauth2 <NAME> { ... }. NAME has no
+   '_' (retrieve-settings.c checks), so the field follows the first. */
+static const char *
+retrieve_user_oauth2_getenv(struct retrieve_user_getenv_context *ctx,
+			    const char *name)
+{
+	const struct setting_parser_info *info =
+		&retrieve_oauth2_setting_parser_info;
+	const char *provider, *field;
+	const void *set;
+
+	if (!str_begins(name, RETRIEVE_OAUTH2_LIST_KEY"_", &provider))
+		return NULL;
+	field = strchr(provider, '_');
+	if (field == NULL)
+		return NULL;
+	set = retrieve_user_filter_get(ctx, info, RETRIEVE_OAUTH2_LIST_KEY,
+				       t_strdup_until(provider, field), TRUE);
+	return set == NULL ? NULL :
+		retrieve_filter_settings_find(info, set,
+			t_strconcat(RETRIEVE_OAUTH2_LIST_KEY, field, NULL));
 }
 
 /* The names of the named accounts, space-separated */
@@ -165,6 +225,8 @@ const char *retrieve_user_getenv(const char *name, void *context)
 				  "field %s: only the administrator's "
 				  "setting applies", name);
 		}
+		if (retrieve_settings_is_oauth2_provider(name))
+			return retrieve_user_oauth2_getenv(ctx, name);
 		return ctx->admin_set == NULL ? NULL :
 			retrieve_settings_find(ctx->admin_set, name);
 	}
