@@ -87,6 +87,11 @@ retrieve_account conf {
   retrieve_account_keep = yes
   retrieve_account_folder = Conf
 }
+# one that cannot be read: a malformed account of u1 and u2 (u3-u5 list
+# their own accounts)
+retrieve_account broken {
+  retrieve_account_url = pop3://%{nosuchvariable}@127.0.0.1:$PORT
+}
 # an OAuth2 provider (administrator-only)
 retrieve_oauth2 example {
   retrieve_oauth2_token_url = https://oauth.example.com/token
@@ -167,6 +172,8 @@ check "smoke-2.4 conf message" out-fetch3c
 check "^u4  *retrieve2  *pop3://bob@127.0.0.1:$PORT .*INBOX" out-list4
 check "^u4  *retrieve  *pop3://bob@127.0.0.1:$PORT .*Flat" out-list4
 check "Ignoring retrieve2: the retrieve_account retrieve2 replaces it" out-list4
+# an account whose settings can't be read: one error naming the cause
+check "Malformed account of user u1: broken: settings: .*Unknown variable 'nosuchvariable'" out-list
 # the provider of the named list, the administrator's only
 check "^u5  *retrieve  *imaps://u5@imap.example.com .*oauth2  *example  *<hidden>" out-list5
 check "^u5  *o  *imaps://u5o@imap.example.com .*oauth2  *example  *<hidden>" out-list5

@@ -14,6 +14,10 @@
    a filter retrieve_account <name> { retrieve_account_url = ... } */
 #define RETRIEVE_ACCOUNT_LIST_KEY "retrieve_account"
 #define RETRIEVE_ACCOUNT_FIELD_PREFIX "retrieve_account_"
+/* A getenv answers "retrieve_account" with the names (separated by
+   spaces or commas), "retrieve_account/<name>/<setting>" with a named
+   account's setting, and "retrieve_account/<name>/" (no setting) with
+   why the account's settings could not be read, NULL when they could */
 
 /* Where a setting comes from: mail_user_plugin_getenv() in Dovecot
    processes, a table in unit tests. Returns NULL when unset. */

@@ -906,9 +906,19 @@ int retrieve_account_settings_parse_named(pool_t pool,
 			RETRIEVE_ACCOUNT_LIST_KEY, name,
 			RETRIEVE_ACCOUNT_FIELD_PREFIX),
 	};
+	const char *error;
 	int ret;
 
 	i_assert(retrieve_account_name_is_valid(name));
+	*set_r = NULL;
+	error = getenv(t_strdup_printf("%s/%s/", RETRIEVE_ACCOUNT_LIST_KEY,
+				       name), context);
+	if (error != NULL) {
+		/* e.g. a %{...} that did not expand */
+		*error_r = t_strdup_printf("%s: settings: %s", name,
+			str_sanitize(error, RETRIEVE_URL_ERROR_MAX_LEN * 4));
+		return -1;
+	}
 	ret = retrieve_account_settings_parse_src(pool, global, &src,
 		t_strconcat(src.field_prefix, "url", NULL), set_r, error_r);
 	if (ret == 0) {

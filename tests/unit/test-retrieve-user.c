@@ -162,8 +162,12 @@ static void test_retrieve_user_named(void)
 static void test_retrieve_user_named_missing_password(void)
 {
 	static const char *const fields[] = {
-		"retrieve_account", "work",
+		"retrieve_account", "work unreadable",
 		"retrieve_account/work/retrieve_account_url",
+			"pop3://alice@pop.example.com",
+		/* the getenv could not read its settings */
+		"retrieve_account/unreadable/", "Unknown variable 'x'",
+		"retrieve_account/unreadable/retrieve_account_url",
 			"pop3://alice@pop.example.com",
 		NULL
 	};
@@ -173,11 +177,19 @@ static void test_retrieve_user_named_missing_password(void)
 
 	test_begin("retrieve user settings: named account errors name the field");
 	test_assert(test_user_parse(fields, &set, &error) == 0);
-	test_assert(array_count(&set->accounts) == 1);
-	account = array_front(&set->accounts);
+	test_assert(array_count(&set->accounts) == 2);
+	if (array_count(&set->accounts) != 2) {
+		test_end();
+		return;
+	}
+	account = array_idx(&set->accounts, 0);
 	test_assert(account->set == NULL);
 	test_assert_strcmp(account->error, "work: password: missing: "
 			   "set retrieve_account_password");
+	account = array_idx(&set->accounts, 1);
+	test_assert(account->set == NULL);
+	test_assert_strcmp(account->error,
+			   "unreadable: settings: Unknown variable 'x'");
 	test_end();
 }
 

@@ -25,8 +25,10 @@ struct retrieve_user_getenv_filter {
 	const struct setting_parser_info *info;
 	const char *name;
 	/* data-stack copy; NULL when there is no such filter or it
-	   couldn't be read (logged): then every field is unset */
+	   couldn't be read: then every field is unset */
 	const void *set;
+	/* why it couldn't be read, else NULL */
+	const char *error;
 };
 
 struct retrieve_user_getenv_context {
@@ -112,9 +114,9 @@ void *retrieve_user_getenv_init(struct mail_user *user)
 	return ctx;
 }
 
-/* The settings of the named filter filter_key/name, copied to the data
+/* The named filter filter_key/name, its settings copied to the data
    stack; admin: the administrator's, without the user's overrides */
-static const void *
+static const struct retrieve_user_getenv_filter *
 retrieve_user_filter_get(struct retrieve_user_getenv_context *ctx,
 			 const struct setting_parser_info *info,
 			 const char *filter_key, const char *name, bool admin)
@@ -127,7 +129,7 @@ retrieve_user_filter_get(struct retrieve_user_getenv_context *ctx,
 
 	array_foreach_modifiable(&ctx->filters, filter) {
 		if (filter->info == info && strcmp(filter->name, name) == 0)
-			return filter->set;
+			return filter;
 	}
 	filter = array_append_space(&ctx->filters);
 	filter->info = info;
@@ -137,15 +139,21 @@ retrieve_user_filter_get(struct retrieve_user_getenv_context *ctx,
 	ret = settings_try_get_filter(event, filter_key, name, info, 0,
 				      &set, &error);
 	if (ret < 0) {
-		e_error(ctx->user->event, "retrieve: Couldn't read the "
-			"settings of %s %s: %s", filter_key, name, error);
+		filter->error = t_strdup(error);
+		/* a provider's error has no account entry of its own: the
+		   accounts then say "unknown provider" */
+		if (admin) {
+			e_error(ctx->user->event, "retrieve: Couldn't read "
+				"the settings of %s %s: %s", filter_key,
+				name, error);
+		}
 	} else if (ret > 0) {
 		filter->set = retrieve_filter_settings_t_dup(info, set);
 		settings_free(set);
 	}
 	if (admin)
 		retrieve_user_admin_event_free(&event);
-	return filter->set;
+	return filter;
 }
 
 /* retrieve_account/<name>/<setting>: a named account's setting */
@@ -155,15 +163,17 @@ retrieve_user_account_getenv(struct retrieve_user_getenv_context *ctx,
 {
 	const struct setting_parser_info *info =
 		&retrieve_account_setting_parser_info;
+	const struct retrieve_user_getenv_filter *filter;
 	const char *slash = strchr(path, '/');
-	const void *set;
 
 	if (slash == NULL)
 		return NULL;
-	set = retrieve_user_filter_get(ctx, info, RETRIEVE_ACCOUNT_LIST_KEY,
-				       t_strdup_until(path, slash), FALSE);
-	return set == NULL ? NULL :
-		retrieve_filter_settings_find(info, set, slash + 1);
+	filter = retrieve_user_filter_get(ctx, info, RETRIEVE_ACCOUNT_LIST_KEY,
+					  t_strdup_until(path, slash), FALSE);
+	if (slash[1] == '\0')
+		return filter->error;
+	return filter->set == NULL ? NULL :
+		retrieve_filter_settings_find(info, filter->set, slash + 1);
 }
 
 /* retrieve_oauth2_<NAME>_<field> (2.3's flat name, which the shared
@@ -176,18 +186,18 @@ retrieve_user_oauth2_getenv(struct retrieve_user_getenv_context *ctx,
 {
 	const struct setting_parser_info *info =
 		&retrieve_oauth2_setting_parser_info;
+	const struct retrieve_user_getenv_filter *filter;
 	const char *provider, *field;
-	const void *set;
 
 	if (!str_begins(name, RETRIEVE_OAUTH2_LIST_KEY"_", &provider))
 		return NULL;
 	field = strchr(provider, '_');
 	if (field == NULL)
 		return NULL;
-	set = retrieve_user_filter_get(ctx, info, RETRIEVE_OAUTH2_LIST_KEY,
-				       t_strdup_until(provider, field), TRUE);
-	return set == NULL ? NULL :
-		retrieve_filter_settings_find(info, set,
+	filter = retrieve_user_filter_get(ctx, info, RETRIEVE_OAUTH2_LIST_KEY,
+					  t_strdup_until(provider, field), TRUE);
+	return filter->set == NULL ? NULL :
+		retrieve_filter_settings_find(info, filter->set,
 			t_strconcat(RETRIEVE_OAUTH2_LIST_KEY, field, NULL));
 }
 
