@@ -13,14 +13,17 @@
 # list" must hide the password; "doveadm retrieve run" must deliver
 # bob's message into u1's INBOX, and into u2's although u2's userdb
 # says retrieve_allow_plaintext=no (only the administrator's value
-# applies). RETRIEVE_SMOKE_VALGRIND=1 runs u2's and u3's retrievals and u5's list under
-# valgrind. The named account list, the 2.4 way: dovecot.conf declares
+# applies). The named account list, the 2.4 way: dovecot.conf declares
 # retrieve_account conf (carol's mailbox, into Conf) for every user;
 # u3's userdb lists its own retrieve_account work (bob's, into Work),
-# u4's a named account retrieve2 that replaces its flat retrieve2. The
-# OAuth2 provider retrieve_oauth2 example in dovecot.conf makes u5's flat
-# and named auth=oauth2 accounts parse (listed, never run: no token
-# endpoint), and u5's userdb cannot change the provider's token URL.
+# u4's a named account retrieve2 that replaces its flat retrieve2;
+# retrieve_account broken (a %{...} that can't expand) must be one
+# malformed account of u1 naming the cause. The OAuth2 provider
+# retrieve_oauth2 example in dovecot.conf makes u5's flat and named
+# auth=oauth2 accounts parse (listed, never run: no token endpoint), and
+# u5's userdb cannot change the provider's token URL.
+# RETRIEVE_SMOKE_VALGRIND=1 runs u2's and u3's retrievals and u5's list
+# under valgrind.
 # Prints "smoke-2.4: ok" or fails.
 set -eu
 cd "$(dirname "$0")/.."
