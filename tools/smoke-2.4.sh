@@ -21,7 +21,9 @@
 # malformed account of u1 naming the cause. The OAuth2 provider
 # retrieve_oauth2 example in dovecot.conf makes u5's flat and named
 # auth=oauth2 accounts parse (listed, never run: no token endpoint), and
-# u5's userdb cannot change the provider's token URL.
+# u5's userdb cannot change the provider's token URL. u6 is the upgrade:
+# a flat account retrieves, then moves into the named list (userdb
+# rewritten, auth reloaded) and keeps its state: nothing twice.
 # RETRIEVE_SMOKE_VALGRIND=1 runs u2's and u3's retrievals and u5's list
 # under valgrind.
 # Prints "smoke-2.4: ok" or fails.
@@ -41,7 +43,7 @@ S=$(pwd)/build-2.4/smoke
 PORT=${RETRIEVE_SMOKE_PORT:-24110}
 rm -rf "$S"
 mkdir -p "$S/home/u1" "$S/home/u2" "$S/home/u3" "$S/home/u4" \
-	"$S/home/u5" "$S/run"
+	"$S/home/u5" "$S/home/u6" "$S/run"
 # bob's one message, on the remote side
 mkdir -p "$S/home/bob/Maildir/new" "$S/home/bob/Maildir/cur" \
 	"$S/home/bob/Maildir/tmp"
@@ -123,6 +125,7 @@ carol:{PLAIN}smoke-secret:65534:65534::$S/home/carol::userdb_retrieve_on_login=n
 u3:{PLAIN}x:65534:65534::$S/home/u3::userdb_retrieve_account=conf,work userdb_retrieve_account/work/retrieve_account_url=pop3://bob@127.0.0.1:$PORT userdb_retrieve_account/work/retrieve_account_password=smoke-secret userdb_retrieve_account/work/retrieve_account_ssl=no userdb_retrieve_account/work/retrieve_account_keep=yes userdb_retrieve_account/work/retrieve_account_folder=Work userdb_retrieve_on_login=no
 u4:{PLAIN}x:65534:65534::$S/home/u4::userdb_retrieve_account=conf,retrieve2 userdb_retrieve_account/retrieve2/url=pop3://bob@127.0.0.1:$PORT userdb_retrieve_account/retrieve2/retrieve_account_password=smoke-secret userdb_retrieve_account/retrieve2/ssl=no userdb_retrieve_account/retrieve2/retrieve_account_keep=yes userdb_retrieve=pop3://bob@127.0.0.1:$PORT userdb_retrieve_password=smoke-secret userdb_retrieve_ssl=no userdb_retrieve_keep=yes userdb_retrieve_folder=Flat userdb_retrieve2=pop3://old@127.0.0.1:$PORT userdb_retrieve2_password=smoke-secret userdb_retrieve_on_login=no
 u5:{PLAIN}x:65534:65534::$S/home/u5::userdb_retrieve=imaps://u5@imap.example.com userdb_retrieve_auth=oauth2 userdb_retrieve_oauth2_provider=example userdb_retrieve_oauth2_refresh_token=smoke-refresh userdb_retrieve_account=conf,o userdb_retrieve_account/o/url=imaps://u5o@imap.example.com userdb_retrieve_account/o/auth=oauth2 userdb_retrieve_account/o/oauth2_provider=example userdb_retrieve_account/o/oauth2_refresh_token=smoke-refresh userdb_retrieve_oauth2/example/retrieve_oauth2_token_url=http://evil.example userdb_retrieve_on_login=no
+u6:{PLAIN}x:65534:65534::$S/home/u6::userdb_retrieve=pop3://bob@127.0.0.1:$PORT userdb_retrieve_password=smoke-secret userdb_retrieve_ssl=no userdb_retrieve_keep=yes userdb_retrieve_account= userdb_retrieve_on_login=no
 EOU
 dovecot -c "$S/dovecot.conf"
 # RETRIEVE_SMOKE_VALGRIND=1: u2's and u3's runs and u5's list under valgrind
@@ -145,6 +148,16 @@ doveadm -c "$S/dovecot.conf" fetch -u u3 hdr.subject mailbox Work all >"$S/out-f
 doveadm -c "$S/dovecot.conf" fetch -u u3 hdr.subject mailbox Conf all >"$S/out-fetch3c" 2>&1 || true
 doveadm -c "$S/dovecot.conf" retrieve list -u u4 >"$S/out-list4" 2>&1 || true
 $VG doveadm -c "$S/dovecot.conf" retrieve list -u u5 >"$S/out-list5" 2>&1 || true
+# the upgrade: u6's flat account retrieves, then the administrator moves
+# it into the named list; its state stays (named after the remote
+# mailbox), so the second run retrieves nothing again
+doveadm -c "$S/dovecot.conf" retrieve run -u u6 >"$S/out-run6a" 2>&1 || true
+sed -i "s|^u6:.*|u6:{PLAIN}x:65534:65534::$S/home/u6::userdb_retrieve_account=moved userdb_retrieve_account/moved/url=pop3://bob@127.0.0.1:$PORT userdb_retrieve_account/moved/password=smoke-secret userdb_retrieve_account/moved/ssl=no userdb_retrieve_account/moved/keep=yes userdb_retrieve_on_login=no|" "$S/users"
+# a new auth process reads the changed file
+doveadm -c "$S/dovecot.conf" reload
+sleep 1
+doveadm -c "$S/dovecot.conf" retrieve run -u u6 >"$S/out-run6b" 2>&1 || true
+doveadm -c "$S/dovecot.conf" fetch -u u6 hdr.subject mailbox INBOX all >"$S/out-fetch6" 2>&1 || true
 
 fail=0
 check() {
@@ -177,6 +190,20 @@ check "^u4  *retrieve  *pop3://bob@127.0.0.1:$PORT .*Flat" out-list4
 check "Ignoring retrieve2: the retrieve_account retrieve2 replaces it" out-list4
 # an account whose settings can't be read: one error naming the cause
 check "Malformed account of user u1: broken: settings: .*Unknown variable 'nosuchvariable'" out-list
+# the state of the named accounts: named after the remote mailbox
+[ -f "$S/home/u3/.dovecot-retrieve/pop3-bob@127.0.0.1-$PORT.state" ] &&
+[ -f "$S/home/u3/.dovecot-retrieve/pop3-carol@127.0.0.1-$PORT.state" ] || {
+	echo "smoke-2.4: u3's state files are not named after the remote mailboxes" >&2
+	fail=1
+}
+# u6's upgrade: the flat account retrieved bob's message, the named one
+# kept its state and retrieved nothing: one copy in INBOX
+check "^u6  *retrieve  *pop3  *127.0.0.1  *1  .* ok" out-run6a
+check "^u6  *moved  *pop3  *127.0.0.1  *0  *0  .* ok" out-run6b
+if [ "$(grep -c "smoke-2.4 message" "$S/out-fetch6")" != 1 ]; then
+	echo "smoke-2.4: u6's INBOX does not hold bob's message once" >&2
+	fail=1
+fi
 # the provider of the named list, the administrator's only
 check "^u5  *retrieve  *imaps://u5@imap.example.com .*oauth2  *example  *<hidden>" out-list5
 check "^u5  *o  *imaps://u5o@imap.example.com .*oauth2  *example  *<hidden>" out-list5
