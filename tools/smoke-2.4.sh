@@ -23,7 +23,8 @@
 # auth=oauth2 accounts parse (listed, never run: no token endpoint), and
 # u5's userdb cannot change the provider's token URL. u6 is the upgrade:
 # a flat account retrieves, then moves into the named list (userdb
-# rewritten, auth reloaded) and keeps its state: nothing twice.
+# rewritten, auth reloaded) and keeps its state: nothing twice. -a
+# selects u3's work by name; -a 0 selects no named account.
 # RETRIEVE_SMOKE_VALGRIND=1 runs u2's and u3's retrievals and u5's list
 # under valgrind.
 # Prints "smoke-2.4: ok" or fails.
@@ -146,6 +147,9 @@ doveadm -c "$S/dovecot.conf" retrieve list -u u3 >"$S/out-list3" 2>&1 || true
 $VG doveadm -c "$S/dovecot.conf" retrieve run -u u3 >"$S/out-run3" 2>&1 || true
 doveadm -c "$S/dovecot.conf" fetch -u u3 hdr.subject mailbox Work all >"$S/out-fetch3w" 2>&1 || true
 doveadm -c "$S/dovecot.conf" fetch -u u3 hdr.subject mailbox Conf all >"$S/out-fetch3c" 2>&1 || true
+# -a selects a named account by its name, never by a number
+doveadm -c "$S/dovecot.conf" retrieve status -u u3 -a work >"$S/out-status3" 2>&1 || true
+doveadm -c "$S/dovecot.conf" retrieve status -u u3 -a 0 >"$S/out-status3n" 2>&1 || true
 doveadm -c "$S/dovecot.conf" retrieve list -u u4 >"$S/out-list4" 2>&1 || true
 $VG doveadm -c "$S/dovecot.conf" retrieve list -u u5 >"$S/out-list5" 2>&1 || true
 # the upgrade: u6's flat account retrieves, then the administrator moves
@@ -184,6 +188,12 @@ check "^u1  *conf  *pop3://carol@127.0.0.1:$PORT .*<hidden>" out-list
 check "^u3  *conf  *pop3://carol@127.0.0.1:$PORT " out-list3
 check "^u3  *work  *pop3://bob@127.0.0.1:$PORT .*<hidden>" out-list3
 check "smoke-2.4 message" out-fetch3w
+check "^u3  *work  .*T.* ok " out-status3
+if grep -q "^u3  *conf " "$S/out-status3" ||
+   grep -q "^u3  *\(work\|conf\) " "$S/out-status3n"; then
+	echo "smoke-2.4: -a selected the wrong named accounts" >&2
+	fail=1
+fi
 check "smoke-2.4 conf message" out-fetch3c
 check "^u4  *retrieve2  *pop3://bob@127.0.0.1:$PORT .*INBOX" out-list4
 check "^u4  *retrieve  *pop3://bob@127.0.0.1:$PORT .*Flat" out-list4
