@@ -92,7 +92,8 @@ retrieve_user_name_listed_before(const char *const *names, unsigned int idx)
 }
 
 /* The named accounts (Dovecot 2.4's retrieve_account list), in list
-   order; a name listed twice counts once */
+   order; a name listed twice is read once (and counts twice towards
+   RETRIEVE_USER_NAMED_ACCOUNTS_MAX) */
 static void
 retrieve_user_named_accounts_parse(struct retrieve_user_settings *set,
 				   pool_t pool, retrieve_getenv_t *getenv,
@@ -100,7 +101,7 @@ retrieve_user_named_accounts_parse(struct retrieve_user_settings *set,
 {
 	struct retrieve_account_settings *account_set;
 	const char *const *names, *value, *error;
-	unsigned int i, count = 0;
+	unsigned int i;
 	int ret;
 
 	value = getenv(RETRIEVE_ACCOUNT_LIST_KEY, context);
@@ -108,9 +109,8 @@ retrieve_user_named_accounts_parse(struct retrieve_user_settings *set,
 		return;
 	names = t_strsplit_spaces(value, RETRIEVE_ACCOUNT_LIST_SEPARATORS);
 	for (i = 0; names[i] != NULL; i++) {
-		if (retrieve_user_name_listed_before(names, i))
-			continue;
-		if (++count > RETRIEVE_USER_NAMED_ACCOUNTS_MAX) {
+		/* the bound comes first: the duplicate check is quadratic */
+		if (i >= RETRIEVE_USER_NAMED_ACCOUNTS_MAX) {
 			retrieve_user_account_add(set, pool,
 				RETRIEVE_ACCOUNT_LIST_KEY, 0, -1, NULL,
 				t_strdup_printf(RETRIEVE_ACCOUNT_LIST_KEY": more "
@@ -118,6 +118,8 @@ retrieve_user_named_accounts_parse(struct retrieve_user_settings *set,
 					RETRIEVE_USER_NAMED_ACCOUNTS_MAX));
 			break;
 		}
+		if (retrieve_user_name_listed_before(names, i))
+			continue;
 		if (!retrieve_account_name_is_valid(names[i])) {
 			retrieve_user_account_add(set, pool,
 				RETRIEVE_ACCOUNT_LIST_KEY, 0, -1, NULL,

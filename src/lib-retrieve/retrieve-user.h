@@ -9,7 +9,7 @@
 
 struct mail_user;
 
-/* At most this many named accounts (retrieve_account) are read */
+/* At most this many names of retrieve_account are read */
 #define RETRIEVE_USER_NAMED_ACCOUNTS_MAX 100
 /* between the names of retrieve_account (Dovecot 2.4's boollist ones) */
 #define RETRIEVE_ACCOUNT_LIST_SEPARATORS ",\t "

@@ -2,6 +2,7 @@
 
 #include "lib.h"
 #include "array.h"
+#include "str.h"
 #include "test-common.h"
 #include "retrieve-user.h"
 #include "test-retrieve-env.h"
@@ -193,6 +194,30 @@ static void test_retrieve_user_named_missing_password(void)
 	test_end();
 }
 
+static void test_retrieve_user_named_max(void)
+{
+	const char *fields[3] = { "retrieve_account", NULL, NULL };
+	struct retrieve_user_settings *set;
+	const struct retrieve_user_account *accounts;
+	const char *error;
+	string_t *names = t_str_new(1024);
+	unsigned int i, count;
+
+	test_begin("retrieve user settings: named accounts are bounded");
+	for (i = 0; i < RETRIEVE_USER_NAMED_ACCOUNTS_MAX + 50; i++)
+		str_printfa(names, "a%u ", i);
+	fields[1] = str_c(names);
+	test_assert(test_user_parse(fields, &set, &error) == 0);
+	/* each one without a URL, then one entry saying the rest are
+	   ignored */
+	accounts = array_get(&set->accounts, &count);
+	test_assert(count == RETRIEVE_USER_NAMED_ACCOUNTS_MAX + 1);
+	test_assert(count > 0 && accounts[count - 1].error != NULL &&
+		    strstr(accounts[count - 1].error,
+			   "the rest are ignored") != NULL);
+	test_end();
+}
+
 static void test_retrieve_user_none(void)
 {
 	static const char *const none[] = { "mail", "maildir:~/Maildir", NULL };
@@ -277,6 +302,7 @@ int main(void)
 		test_retrieve_user_accounts,
 		test_retrieve_user_named,
 		test_retrieve_user_named_missing_password,
+		test_retrieve_user_named_max,
 		test_retrieve_user_none,
 		test_retrieve_user_global_invalid,
 		test_retrieve_user_on_login,
