@@ -13,8 +13,21 @@
 # list" must hide the password; "doveadm retrieve run" must deliver
 # bob's message into u1's INBOX, and into u2's although u2's userdb
 # says retrieve_allow_plaintext=no (only the administrator's value
-# applies). RETRIEVE_SMOKE_VALGRIND=1 runs u2's retrieval under
-# valgrind. Prints "smoke-2.4: ok" or fails.
+# applies). The named account list, the 2.4 way: dovecot.conf declares
+# retrieve_account conf (carol's mailbox, into Conf) for every user;
+# u3's userdb lists its own retrieve_account work (bob's, into Work),
+# u4's a named account retrieve2 that replaces its flat retrieve2;
+# retrieve_account broken (a %{...} that can't expand) must be one
+# malformed account of u1 naming the cause. The OAuth2 provider
+# retrieve_oauth2 example in dovecot.conf makes u5's flat and named
+# auth=oauth2 accounts parse (listed, never run: no token endpoint), and
+# u5's userdb cannot change the provider's token URL. u6 is the upgrade:
+# a flat account retrieves, then moves into the named list (userdb
+# rewritten, auth reloaded) and keeps its state: nothing twice. -a
+# selects u3's work by name; -a 0 selects no named account.
+# RETRIEVE_SMOKE_VALGRIND=1 runs u2's and u3's retrievals and u5's list
+# under valgrind.
+# Prints "smoke-2.4: ok" or fails.
 set -eu
 cd "$(dirname "$0")/.."
 if [ -z "${RETRIEVE_SMOKE_IN_CHROOT:-}" ]; then
@@ -30,12 +43,18 @@ fi
 S=$(pwd)/build-2.4/smoke
 PORT=${RETRIEVE_SMOKE_PORT:-24110}
 rm -rf "$S"
-mkdir -p "$S/home/u1" "$S/home/u2" "$S/run"
+mkdir -p "$S/home/u1" "$S/home/u2" "$S/home/u3" "$S/home/u4" \
+	"$S/home/u5" "$S/home/u6" "$S/run"
 # bob's one message, on the remote side
 mkdir -p "$S/home/bob/Maildir/new" "$S/home/bob/Maildir/cur" \
 	"$S/home/bob/Maildir/tmp"
 printf 'From: alice@example.com\r\nTo: bob@example.com\r\nSubject: smoke-2.4 message\r\nMessage-ID: <smoke24@example.com>\r\n\r\nHello from 2.4.\r\n' \
 	>"$S/home/bob/Maildir/new/1700000000.M1P1.smoke"
+# carol's, for the account declared in dovecot.conf
+mkdir -p "$S/home/carol/Maildir/new" "$S/home/carol/Maildir/cur" \
+	"$S/home/carol/Maildir/tmp"
+printf 'From: alice@example.com\r\nTo: carol@example.com\r\nSubject: smoke-2.4 conf message\r\nMessage-ID: <smoke24c@example.com>\r\n\r\nHello from dovecot.conf.\r\n' \
+	>"$S/home/carol/Maildir/new/1700000000.M2P1.smoke"
 # the user's uid must reach its home
 chmod -R 1777 "$S/home"
 make -s -C build-2.4/src/src/lib-retrieve install DESTDIR="$S/inst" >/dev/null 2>&1
@@ -66,6 +85,25 @@ service pop3-login {
 # the administrator's typed settings (the settings module)
 retrieve_allow_networks = 127.0.0.1/32
 retrieve_allow_plaintext = yes
+# a named account of every user (its name joins retrieve_account)
+retrieve_account conf {
+  retrieve_account_url = pop3://carol@127.0.0.1:$PORT
+  retrieve_account_password = smoke-secret
+  retrieve_account_ssl = no
+  retrieve_account_keep = yes
+  retrieve_account_folder = Conf
+}
+# one that cannot be read: a malformed account of u1 and u2 (u3-u5 list
+# their own accounts)
+retrieve_account broken {
+  retrieve_account_url = pop3://%{nosuchvariable}@127.0.0.1:$PORT
+}
+# an OAuth2 provider (administrator-only)
+retrieve_oauth2 example {
+  retrieve_oauth2_token_url = https://oauth.example.com/token
+  retrieve_oauth2_client_id = smoke-client
+  retrieve_oauth2_client_secret = smoke-client-secret
+}
 mail_driver = maildir
 mail_path = $S/home/%{user}/Maildir
 mail_home = $S/home/%{user}
@@ -84,10 +122,15 @@ cat >"$S/users" <<EOU
 bob:{PLAIN}smoke-secret:65534:65534::$S/home/bob::userdb_retrieve_on_login=no
 u1:{PLAIN}x:65534:65534::$S/home/u1::userdb_retrieve=pop3://bob@127.0.0.1:$PORT userdb_retrieve_password=smoke-secret userdb_retrieve_ssl=no userdb_retrieve_keep=yes userdb_retrieve2=bogus://x userdb_retrieve_state_dir=/tmp/evil userdb_retrieve_on_login=no
 u2:{PLAIN}x:65534:65534::$S/home/u2::userdb_retrieve=pop3://bob@127.0.0.1:$PORT userdb_retrieve_password=smoke-secret userdb_retrieve_ssl=no userdb_retrieve_keep=yes userdb_retrieve_allow_plaintext=no userdb_retrieve_on_login=no
+carol:{PLAIN}smoke-secret:65534:65534::$S/home/carol::userdb_retrieve_on_login=no
+u3:{PLAIN}x:65534:65534::$S/home/u3::userdb_retrieve_account=conf,work userdb_retrieve_account/work/retrieve_account_url=pop3://bob@127.0.0.1:$PORT userdb_retrieve_account/work/retrieve_account_password=smoke-secret userdb_retrieve_account/work/retrieve_account_ssl=no userdb_retrieve_account/work/retrieve_account_keep=yes userdb_retrieve_account/work/retrieve_account_folder=Work userdb_retrieve_on_login=no
+u4:{PLAIN}x:65534:65534::$S/home/u4::userdb_retrieve_account=conf,retrieve2 userdb_retrieve_account/retrieve2/url=pop3://bob@127.0.0.1:$PORT userdb_retrieve_account/retrieve2/retrieve_account_password=smoke-secret userdb_retrieve_account/retrieve2/ssl=no userdb_retrieve_account/retrieve2/retrieve_account_keep=yes userdb_retrieve=pop3://bob@127.0.0.1:$PORT userdb_retrieve_password=smoke-secret userdb_retrieve_ssl=no userdb_retrieve_keep=yes userdb_retrieve_folder=Flat userdb_retrieve2=pop3://old@127.0.0.1:$PORT userdb_retrieve2_password=smoke-secret userdb_retrieve_on_login=no
+u5:{PLAIN}x:65534:65534::$S/home/u5::userdb_retrieve=imaps://u5@imap.example.com userdb_retrieve_auth=oauth2 userdb_retrieve_oauth2_provider=example userdb_retrieve_oauth2_refresh_token=smoke-refresh userdb_retrieve_account=conf,o userdb_retrieve_account/o/url=imaps://u5o@imap.example.com userdb_retrieve_account/o/auth=oauth2 userdb_retrieve_account/o/oauth2_provider=example userdb_retrieve_account/o/oauth2_refresh_token=smoke-refresh userdb_retrieve_oauth2/example/retrieve_oauth2_token_url=http://evil.example userdb_retrieve_on_login=no
+u6:{PLAIN}x:65534:65534::$S/home/u6::userdb_retrieve=pop3://bob@127.0.0.1:$PORT userdb_retrieve_password=smoke-secret userdb_retrieve_ssl=no userdb_retrieve_keep=yes userdb_retrieve_account= userdb_retrieve_on_login=no
 EOU
 dovecot -c "$S/dovecot.conf"
-# RETRIEVE_SMOKE_VALGRIND=1: u2's run under valgrind (its report in
-# out-run2 fails the smoke)
+# RETRIEVE_SMOKE_VALGRIND=1: u2's and u3's runs and u5's list under valgrind
+# (a report in out-run2, out-run3 or out-list5 fails the smoke)
 VG=
 if [ -n "${RETRIEVE_SMOKE_VALGRIND:-}" ]; then
 	VG="valgrind -q --vgdb=no --trace-children=yes --leak-check=full --error-exitcode=1"
@@ -99,6 +142,26 @@ doveadm -c "$S/dovecot.conf" retrieve run -u u1 -a retrieve >"$S/out-run" 2>&1 |
 $VG doveadm -c "$S/dovecot.conf" retrieve run -u u2 -a retrieve >"$S/out-run2" 2>&1 || true
 doveadm -c "$S/dovecot.conf" fetch -u u1 hdr.subject mailbox INBOX all >"$S/out-fetch" 2>&1 || true
 doveadm -c "$S/dovecot.conf" fetch -u u2 hdr.subject mailbox INBOX all >"$S/out-fetch2" 2>&1 || true
+# the named accounts: u3 runs all of its accounts, u4 lists its own
+doveadm -c "$S/dovecot.conf" retrieve list -u u3 >"$S/out-list3" 2>&1 || true
+$VG doveadm -c "$S/dovecot.conf" retrieve run -u u3 >"$S/out-run3" 2>&1 || true
+doveadm -c "$S/dovecot.conf" fetch -u u3 hdr.subject mailbox Work all >"$S/out-fetch3w" 2>&1 || true
+doveadm -c "$S/dovecot.conf" fetch -u u3 hdr.subject mailbox Conf all >"$S/out-fetch3c" 2>&1 || true
+# -a selects a named account by its name, never by a number
+doveadm -c "$S/dovecot.conf" retrieve status -u u3 -a work >"$S/out-status3" 2>&1 || true
+doveadm -c "$S/dovecot.conf" retrieve status -u u3 -a 0 >"$S/out-status3n" 2>&1 || true
+doveadm -c "$S/dovecot.conf" retrieve list -u u4 >"$S/out-list4" 2>&1 || true
+$VG doveadm -c "$S/dovecot.conf" retrieve list -u u5 >"$S/out-list5" 2>&1 || true
+# the upgrade: u6's flat account retrieves, then the administrator moves
+# it into the named list; its state stays (named after the remote
+# mailbox), so the second run retrieves nothing again
+doveadm -c "$S/dovecot.conf" retrieve run -u u6 >"$S/out-run6a" 2>&1 || true
+sed -i "s|^u6:.*|u6:{PLAIN}x:65534:65534::$S/home/u6::userdb_retrieve_account=moved userdb_retrieve_account/moved/url=pop3://bob@127.0.0.1:$PORT userdb_retrieve_account/moved/password=smoke-secret userdb_retrieve_account/moved/ssl=no userdb_retrieve_account/moved/keep=yes userdb_retrieve_on_login=no|" "$S/users"
+# a new auth process reads the changed file
+doveadm -c "$S/dovecot.conf" reload
+sleep 1
+doveadm -c "$S/dovecot.conf" retrieve run -u u6 >"$S/out-run6b" 2>&1 || true
+doveadm -c "$S/dovecot.conf" fetch -u u6 hdr.subject mailbox INBOX all >"$S/out-fetch6" 2>&1 || true
 
 fail=0
 check() {
@@ -106,7 +169,8 @@ check() {
 	grep -q "$1" "$f" || { echo "smoke-2.4: missing in $f: $1" >&2; fail=1; }
 }
 check "Module loaded: .*/lib20_retrieve_plugin.so"
-check "retrieve: 1 retrieval account(s) configured"
+# retrieve (flat) and conf (dovecot.conf's named account)
+check "retrieve: 2 retrieval account(s) configured"
 check "Ignoring malformed account: retrieve2: url: unsupported scheme"
 check "Ignoring userdb field retrieve_state_dir"
 check "^INBOX$"
@@ -118,11 +182,56 @@ check "smoke-2.4 message" out-fetch
 # u2's userdb retrieve_allow_plaintext=no is ignored, with a warning
 check "Ignoring userdb field retrieve_allow_plaintext" out-run2
 check "smoke-2.4 message" out-fetch2
-if grep -q "^==[0-9]*==" "$S/out-run2"; then
-	echo "smoke-2.4: valgrind reported on u2's run" >&2
+# the named list: from dovecot.conf and from userdb, both retrieved;
+# the flat fields next to them; retrieve2 named replaces retrieve2 flat
+check "^u1  *conf  *pop3://carol@127.0.0.1:$PORT .*<hidden>" out-list
+check "^u3  *conf  *pop3://carol@127.0.0.1:$PORT " out-list3
+check "^u3  *work  *pop3://bob@127.0.0.1:$PORT .*<hidden>" out-list3
+check "smoke-2.4 message" out-fetch3w
+check "^u3  *work  .*T.* ok " out-status3
+if grep -q "^u3  *conf " "$S/out-status3" ||
+   grep -q "^u3  *\(work\|conf\) " "$S/out-status3n"; then
+	echo "smoke-2.4: -a selected the wrong named accounts" >&2
 	fail=1
 fi
-if grep -q smoke-secret "$S/out-list" "$S/out-run" "$S/out-run2"; then
+check "smoke-2.4 conf message" out-fetch3c
+check "^u4  *retrieve2  *pop3://bob@127.0.0.1:$PORT .*INBOX" out-list4
+check "^u4  *retrieve  *pop3://bob@127.0.0.1:$PORT .*Flat" out-list4
+check "Ignoring retrieve2: the retrieve_account retrieve2 replaces it" out-list4
+# an account whose settings can't be read: one error naming the cause
+check "Malformed account of user u1: broken: settings: .*Unknown variable 'nosuchvariable'" out-list
+# the state of the named accounts: named after the remote mailbox
+[ -f "$S/home/u3/.dovecot-retrieve/pop3-bob@127.0.0.1-$PORT.state" ] &&
+[ -f "$S/home/u3/.dovecot-retrieve/pop3-carol@127.0.0.1-$PORT.state" ] || {
+	echo "smoke-2.4: u3's state files are not named after the remote mailboxes" >&2
+	fail=1
+}
+# u6's upgrade: the flat account retrieved bob's message, the named one
+# kept its state and retrieved nothing: one copy in INBOX
+check "^u6  *retrieve  *pop3  *127.0.0.1  *1  .* ok" out-run6a
+check "^u6  *moved  *pop3  *127.0.0.1  *0  *0  .* ok" out-run6b
+if [ "$(grep -c "smoke-2.4 message" "$S/out-fetch6")" != 1 ]; then
+	echo "smoke-2.4: u6's INBOX does not hold bob's message once" >&2
+	fail=1
+fi
+# the provider of the named list, the administrator's only
+check "^u5  *retrieve  *imaps://u5@imap.example.com .*oauth2  *example  *<hidden>" out-list5
+check "^u5  *o  *imaps://u5o@imap.example.com .*oauth2  *example  *<hidden>" out-list5
+if grep -q "Malformed" "$S/out-list5"; then
+	echo "smoke-2.4: u5's OAuth2 accounts are malformed" >&2
+	fail=1
+fi
+if grep -q "old@" "$S/out-list4"; then
+	echo "smoke-2.4: u4's flat retrieve2 was read" >&2
+	fail=1
+fi
+if grep -q "^==[0-9]*==" "$S/out-run2" "$S/out-run3" "$S/out-list5"; then
+	echo "smoke-2.4: valgrind reported on u2's, u3's or u5's run" >&2
+	fail=1
+fi
+if grep -q smoke-secret "$S/out-list" "$S/out-run" "$S/out-run2" \
+	"$S/out-list3" "$S/out-run3" "$S/out-list4" "$S/out-list5" ||
+	grep -q "smoke-refresh\|smoke-client-secret" "$S/out-list5"; then
 	echo "smoke-2.4: the password was printed" >&2
 	fail=1
 fi

@@ -40,7 +40,8 @@ cmd_retrieve_account_match(const char *filter,
 
 	if (filter == NULL || strcmp(filter, account->key) == 0)
 		return TRUE;
-	if (str_to_uint(filter, &num) == 0 && num == account->idx)
+	/* named accounts (idx 0) have no number */
+	if (str_to_uint(filter, &num) == 0 && num != 0 && num == account->idx)
 		return TRUE;
 	return account->set != NULL && strcmp(filter, account->set->url) == 0;
 }

@@ -41,9 +41,22 @@ static const char *
 retrieve_setting_name(const struct retrieve_setting_source *src,
 		      const char *field)
 {
+	if (src->field_prefix != NULL)
+		return t_strconcat(src->field_prefix, field, NULL);
 	if (src->key == NULL)
 		return t_strconcat(RETRIEVE_SETTING_PREFIX"_", field, NULL);
 	return t_strconcat(src->key, "_", field, NULL);
+}
+
+const char *
+retrieve_setting_display_name(const struct retrieve_setting_source *src,
+			      const char *field)
+{
+	if (src->field_prefix != NULL) {
+		return t_strconcat(RETRIEVE_ACCOUNT_FIELD_PREFIX,
+				   field, NULL);
+	}
+	return retrieve_setting_name(src, field);
 }
 
 const char *retrieve_setting_get(const struct retrieve_setting_source *src,

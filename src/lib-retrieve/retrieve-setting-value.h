@@ -10,6 +10,15 @@
 #define RETRIEVE_DEFAULT_MIN_INTERVAL_SECS 60
 #define RETRIEVE_DEFAULT_RUN_TIMEOUT_SECS (30*60)
 
+/* Dovecot 2.4's named account list: retrieve_account = <names>, each
+   a filter retrieve_account <name> { retrieve_account_url = ... } */
+#define RETRIEVE_ACCOUNT_LIST_KEY "retrieve_account"
+#define RETRIEVE_ACCOUNT_FIELD_PREFIX "retrieve_account_"
+/* A getenv answers "retrieve_account" with the names (separated by
+   spaces or commas), "retrieve_account/<name>/<setting>" with a named
+   account's setting, and "retrieve_account/<name>/" (no setting) with
+   why the account's settings could not be read, NULL when they could */
+
 /* Where a setting comes from: mail_user_plugin_getenv() in Dovecot
    processes, a table in unit tests. Returns NULL when unset. */
 typedef const char *retrieve_getenv_t(const char *name, void *context);
@@ -19,14 +28,24 @@ struct retrieve_setting_source {
 	retrieve_getenv_t *getenv;
 	void *context;
 	/* an account key ("retrieve", "retrieve2", ...): field f is
-	   <key>_f; NULL: the administrator's retrieve_f */
+	   <key>_f; NULL: the administrator's retrieve_f. A named account
+	   (Dovecot 2.4's retrieve_account list): its name. */
 	const char *key;
+	/* a named account: field f is <field_prefix>f
+	   ("retrieve_account/<name>/retrieve_account_f"), shown to people
+	   as retrieve_account_f */
+	const char *field_prefix;
 };
 
 /* Dovecot's time syntax (30s, 15m, 1h), or a bare number of seconds */
 int retrieve_setting_time_parse(const char *value, unsigned int *secs_r,
 				const char **error_r);
 
+/* The setting name of a field as the administrator writes it:
+   retrieve2_interval, retrieve_account_interval, retrieve_timeout */
+const char *
+retrieve_setting_display_name(const struct retrieve_setting_source *src,
+			      const char *field);
 /* The value of a field, or NULL when unset */
 const char *retrieve_setting_get(const struct retrieve_setting_source *src,
 				 const char *field);

@@ -403,8 +403,10 @@ retrieve_account_parse_credentials(const struct retrieve_setting_source *src,
 		value = retrieve_setting_get(src, "user");
 		if (value == NULL || *value == '\0') {
 			*error_r = retrieve_setting_error(src, "user",
-				t_strdup_printf("no user: put it in the URL or "
-						"set %s_user", src->key),
+				t_strconcat("no user: put it in the URL or set ",
+					retrieve_setting_display_name(src,
+								      "user"),
+					NULL),
 				NULL);
 			return -1;
 		}
@@ -435,8 +437,9 @@ retrieve_account_parse_credentials(const struct retrieve_setting_source *src,
 	value = retrieve_setting_get(src, "password");
 	if (value == NULL || *value == '\0') {
 		*error_r = retrieve_setting_error(src, "password",
-			t_strdup_printf("missing: set %s_password",
-					src->key), NULL);
+			t_strconcat("missing: set ",
+				retrieve_setting_display_name(src, "password"),
+				NULL), NULL);
 		return -1;
 	}
 	if (retrieve_str_has_control_chars(value)) {
@@ -584,8 +587,10 @@ retrieve_account_parse_oauth2(const struct retrieve_setting_source *src,
 	value = retrieve_setting_get(src, "oauth2_provider");
 	if (value == NULL || *value == '\0') {
 		*error_r = retrieve_setting_error(src, "oauth2_provider",
-			t_strdup_printf("missing: auth=oauth2 needs "
-					"%s_oauth2_provider", src->key), NULL);
+			t_strconcat("missing: auth=oauth2 needs ",
+				retrieve_setting_display_name(src,
+							      "oauth2_provider"),
+				NULL), NULL);
 		return -1;
 	}
 	if (!retrieve_oauth2_provider_name_is_valid(value)) {
@@ -602,8 +607,10 @@ retrieve_account_parse_oauth2(const struct retrieve_setting_source *src,
 	value = retrieve_setting_get(src, "oauth2_refresh_token");
 	if (value == NULL || *value == '\0') {
 		*error_r = retrieve_setting_error(src, "oauth2_refresh_token",
-			t_strdup_printf("missing: set %s_oauth2_refresh_token",
-					src->key), NULL);
+			t_strconcat("missing: set ",
+				retrieve_setting_display_name(src,
+						"oauth2_refresh_token"),
+				NULL), NULL);
 		return -1;
 	}
 	if (!oauth2_token_is_valid(value)) {
@@ -816,6 +823,46 @@ retrieve_account_parse_options(const struct retrieve_setting_source *src,
 					 &set->max_size, error_r);
 }
 
+static int
+retrieve_account_settings_parse_src(pool_t pool,
+				    const struct retrieve_global_settings *global,
+				    const struct retrieve_setting_source *src,
+				    const char *url_name,
+				    struct retrieve_account_settings **set_r,
+				    const char **error_r)
+{
+	struct retrieve_account_settings *set;
+	struct retrieve_url url;
+	const char *value;
+
+	*set_r = NULL;
+	value = src->getenv(url_name, src->context);
+	if (value == NULL || *value == '\0')
+		return 0;
+
+	if (retrieve_account_parse_url(src, pool, value, &url, error_r) < 0)
+		return -1;
+
+	set = p_new(pool, struct retrieve_account_settings, 1);
+	set->name = p_strdup(pool, src->key);
+	set->url = p_strdup(pool, value);
+	set->protocol = url.protocol;
+	set->host = url.host;
+
+	if (retrieve_account_parse_credentials(src, pool, &url,
+					       set, error_r) < 0 ||
+	    retrieve_account_parse_interval(src, global, set, error_r) < 0 ||
+	    retrieve_account_parse_ssl(src, global, &url, set, error_r) < 0 ||
+	    retrieve_account_parse_options(src, global, pool, set, error_r) < 0)
+		return -1;
+
+	set->port = url.port != 0 ? url.port :
+		retrieve_protocol_default_port(set->protocol,
+			set->ssl_mode == RETRIEVE_SSL_MODE_IMPLICIT);
+	*set_r = set;
+	return 1;
+}
+
 int retrieve_account_settings_parse(pool_t pool,
 				    const struct retrieve_global_settings *global,
 				    retrieve_getenv_t *getenv, void *context,
@@ -828,36 +875,58 @@ int retrieve_account_settings_parse(pool_t pool,
 		.context = context,
 		.key = retrieve_account_key(idx),
 	};
-	struct retrieve_account_settings *set;
-	struct retrieve_url url;
-	const char *value;
 
+	return retrieve_account_settings_parse_src(pool, global, &src,
+						   src.key, set_r, error_r);
+}
+
+bool retrieve_account_name_is_valid(const char *name)
+{
+	const char *p;
+
+	if (*name == '\0' || strlen(name) > RETRIEVE_ACCOUNT_NAME_MAX_LEN)
+		return FALSE;
+	for (p = name; *p != '\0'; p++) {
+		if (!i_isalnum(*p) && *p != '-' && *p != '_' && *p != '.')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+int retrieve_account_settings_parse_named(pool_t pool,
+		const struct retrieve_global_settings *global,
+		retrieve_getenv_t *getenv, void *context, const char *name,
+		struct retrieve_account_settings **set_r, const char **error_r)
+{
+	struct retrieve_setting_source src = {
+		.getenv = getenv,
+		.context = context,
+		.key = name,
+		.field_prefix = t_strdup_printf("%s/%s/%s",
+			RETRIEVE_ACCOUNT_LIST_KEY, name,
+			RETRIEVE_ACCOUNT_FIELD_PREFIX),
+	};
+	const char *error;
+	int ret;
+
+	i_assert(retrieve_account_name_is_valid(name));
 	*set_r = NULL;
-	value = getenv(src.key, context);
-	if (value == NULL || *value == '\0')
-		return 0;
-
-	if (retrieve_account_parse_url(&src, pool, value, &url, error_r) < 0)
+	error = getenv(t_strdup_printf("%s/%s/", RETRIEVE_ACCOUNT_LIST_KEY,
+				       name), context);
+	if (error != NULL) {
+		/* e.g. a %{...} that did not expand */
+		*error_r = t_strdup_printf("%s: settings: %s", name,
+			str_sanitize(error, RETRIEVE_URL_ERROR_MAX_LEN * 4));
 		return -1;
-
-	set = p_new(pool, struct retrieve_account_settings, 1);
-	set->name = p_strdup(pool, src.key);
-	set->url = p_strdup(pool, value);
-	set->protocol = url.protocol;
-	set->host = url.host;
-
-	if (retrieve_account_parse_credentials(&src, pool, &url,
-					       set, error_r) < 0 ||
-	    retrieve_account_parse_interval(&src, global, set, error_r) < 0 ||
-	    retrieve_account_parse_ssl(&src, global, &url, set, error_r) < 0 ||
-	    retrieve_account_parse_options(&src, global, pool, set, error_r) < 0)
+	}
+	ret = retrieve_account_settings_parse_src(pool, global, &src,
+		t_strconcat(src.field_prefix, "url", NULL), set_r, error_r);
+	if (ret == 0) {
+		*error_r = retrieve_setting_error(&src, "url",
+			"missing: set retrieve_account_url", NULL);
 		return -1;
-
-	set->port = url.port != 0 ? url.port :
-		retrieve_protocol_default_port(set->protocol,
-			set->ssl_mode == RETRIEVE_SSL_MODE_IMPLICIT);
-	*set_r = set;
-	return 1;
+	}
+	return ret;
 }
 
 static void retrieve_identity_append_escaped(string_t *dest, const char *str)

@@ -136,7 +136,8 @@ enum retrieve_folders_method {
 };
 
 struct retrieve_account_settings {
-	/* The setting key: "retrieve", "retrieve2", ... */
+	/* The setting key: "retrieve", "retrieve2", ..., or the name of a
+	   named account (2.4's retrieve_account list) */
 	const char *name;
 	/* The URL as configured; it carries no password */
 	const char *url;
@@ -206,6 +207,19 @@ int retrieve_account_settings_parse(pool_t pool,
 				    unsigned int idx,
 				    struct retrieve_account_settings **set_r,
 				    const char **error_r);
+
+/* A named account (Dovecot 2.4's retrieve_account list): its name is
+   letters, digits, '-', '_' and '.', at most this long */
+#define RETRIEVE_ACCOUNT_NAME_MAX_LEN 64
+bool retrieve_account_name_is_valid(const char *name);
+/* Parses the named account name (valid): its fields are
+   getenv("retrieve_account/<name>/retrieve_account_<field>"), its URL
+   retrieve_account_url. Returns 1 when parsed, -1 when malformed or
+   without a URL (a listed account is configured). */
+int retrieve_account_settings_parse_named(pool_t pool,
+		const struct retrieve_global_settings *global,
+		retrieve_getenv_t *getenv, void *context, const char *name,
+		struct retrieve_account_settings **set_r, const char **error_r);
 
 /* A stable file-name-safe identity of the remote mailbox
    (protocol, user, host, port): state survives renumbering accounts. */

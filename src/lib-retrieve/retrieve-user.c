@@ -2,6 +2,7 @@
 
 #include "lib.h"
 #include "str.h"
+#include "str-sanitize.h"
 #include "mail-user.h"
 #include "retrieve-user.h"
 #include "retrieve-dovecot.h"
@@ -61,15 +62,103 @@ const char *retrieve_userdb_field_get(struct mail_user *user, const char *name)
 	return NULL;
 }
 
+static void
+retrieve_user_account_add(struct retrieve_user_settings *set, pool_t pool,
+			  const char *key, unsigned int idx, int ret,
+			  const struct retrieve_account_settings *account_set,
+			  const char *error)
+{
+	struct retrieve_user_account *account;
+
+	account = array_append_space(&set->accounts);
+	account->key = p_strdup(pool, key);
+	account->idx = idx;
+	if (ret > 0)
+		account->set = account_set;
+	else
+		account->error = p_strdup(pool, error);
+}
+
+static bool
+retrieve_user_name_listed_before(const char *const *names, unsigned int idx)
+{
+	unsigned int i;
+
+	for (i = 0; i < idx; i++) {
+		if (strcmp(names[i], names[idx]) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* The named accounts (Dovecot 2.4's retrieve_account list), in list
+   order; a name listed twice is read once (and counts twice towards
+   RETRIEVE_USER_NAMED_ACCOUNTS_MAX) */
+static void
+retrieve_user_named_accounts_parse(struct retrieve_user_settings *set,
+				   pool_t pool, retrieve_getenv_t *getenv,
+				   void *context)
+{
+	struct retrieve_account_settings *account_set;
+	const char *const *names, *value, *error;
+	unsigned int i;
+	int ret;
+
+	value = getenv(RETRIEVE_ACCOUNT_LIST_KEY, context);
+	if (value == NULL)
+		return;
+	names = t_strsplit_spaces(value, RETRIEVE_ACCOUNT_LIST_SEPARATORS);
+	for (i = 0; names[i] != NULL; i++) {
+		/* the bound comes first: the duplicate check is quadratic */
+		if (i >= RETRIEVE_USER_NAMED_ACCOUNTS_MAX) {
+			retrieve_user_account_add(set, pool,
+				RETRIEVE_ACCOUNT_LIST_KEY, 0, -1, NULL,
+				t_strdup_printf(RETRIEVE_ACCOUNT_LIST_KEY": more "
+					"than %u accounts: the rest are ignored",
+					RETRIEVE_USER_NAMED_ACCOUNTS_MAX));
+			break;
+		}
+		if (retrieve_user_name_listed_before(names, i))
+			continue;
+		if (!retrieve_account_name_is_valid(names[i])) {
+			retrieve_user_account_add(set, pool,
+				RETRIEVE_ACCOUNT_LIST_KEY, 0, -1, NULL,
+				t_strdup_printf(RETRIEVE_ACCOUNT_LIST_KEY": "
+					"invalid account name '%s': use letters, "
+					"digits, '-', '_' and '.', at most %u",
+					str_sanitize(names[i],
+						RETRIEVE_ACCOUNT_NAME_MAX_LEN),
+					RETRIEVE_ACCOUNT_NAME_MAX_LEN));
+			continue;
+		}
+		ret = retrieve_account_settings_parse_named(pool, &set->global,
+			getenv, context, names[i], &account_set, &error);
+		retrieve_user_account_add(set, pool, names[i], 0, ret,
+					  account_set, error);
+	}
+}
+
+static bool
+retrieve_user_settings_has_named(const struct retrieve_user_settings *set,
+				 const char *key)
+{
+	const struct retrieve_user_account *account;
+
+	array_foreach(&set->accounts, account) {
+		if (account->idx == 0 && strcmp(account->key, key) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 int retrieve_user_settings_parse(pool_t pool, retrieve_getenv_t *getenv,
 				 void *context,
 				 struct retrieve_user_settings **set_r,
 				 const char **error_r)
 {
 	struct retrieve_user_settings *set;
-	struct retrieve_user_account *account;
 	struct retrieve_account_settings *account_set;
-	const char *error;
+	const char *key, *error;
 	unsigned int idx;
 	int ret;
 
@@ -84,18 +173,23 @@ int retrieve_user_settings_parse(pool_t pool, retrieve_getenv_t *getenv,
 		p_strdup(pool, set->global.allow_networks);
 
 	p_array_init(&set->accounts, pool, 4);
+	p_array_init(&set->shadowed_keys, pool, 1);
+	retrieve_user_named_accounts_parse(set, pool, getenv, context);
 	for (idx = 1;; idx++) {
 		ret = retrieve_account_settings_parse(pool, &set->global,
 			getenv, context, idx, &account_set, &error);
 		if (ret == 0)
 			break;
-		account = array_append_space(&set->accounts);
-		account->key = p_strdup(pool, retrieve_account_key(idx));
-		account->idx = idx;
-		if (ret > 0)
-			account->set = account_set;
-		else
-			account->error = p_strdup(pool, error);
+		key = retrieve_account_key(idx);
+		if (retrieve_user_settings_has_named(set, key)) {
+			/* the named account replaces it (an upgrade that
+			   moved it into the list and left the old field) */
+			key = p_strdup(pool, key);
+			array_push_back(&set->shadowed_keys, &key);
+			continue;
+		}
+		retrieve_user_account_add(set, pool, key, idx, ret,
+					  account_set, error);
 	}
 	*set_r = set;
 	return 0;
@@ -106,7 +200,7 @@ int retrieve_user_settings_read(struct mail_user *user, pool_t pool,
 				const char **error_r)
 {
 	struct retrieve_user_settings *set;
-	const char *state_dir;
+	const char *state_dir, *key;
 
 	/* account fields never carry an administrator-only name, so the
 	   guarded getenv serves them as the user's own */
@@ -122,6 +216,10 @@ int retrieve_user_settings_read(struct mail_user *user, pool_t pool,
 		return -1;
 	}
 	set->global.state_dir = p_strdup(pool, state_dir);
+	array_foreach_elem(&set->shadowed_keys, key) {
+		e_warning(user->event, "retrieve: Ignoring %s: the "
+			  "retrieve_account %s replaces it", key, key);
+	}
 	*set_r = set;
 	return 0;
 }

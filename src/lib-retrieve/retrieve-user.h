@@ -9,10 +9,15 @@
 
 struct mail_user;
 
+/* At most this many names of retrieve_account are read */
+#define RETRIEVE_USER_NAMED_ACCOUNTS_MAX 100
+/* between the names of retrieve_account (Dovecot 2.4's boollist ones) */
+#define RETRIEVE_ACCOUNT_LIST_SEPARATORS ",\t "
+
 struct retrieve_user_account {
-	/* "retrieve", "retrieve2", ... */
+	/* "retrieve", "retrieve2", ..., or a named account's name */
 	const char *key;
-	/* the key's number, 1-based */
+	/* the key's number, 1-based; 0 for a named account */
 	unsigned int idx;
 	/* NULL when the account is malformed: then error says why (naming
 	   the key and the field, never the password) */
@@ -23,9 +28,12 @@ ARRAY_DEFINE_TYPE(retrieve_user_account, struct retrieve_user_account);
 
 struct retrieve_user_settings {
 	struct retrieve_global_settings global;
-	/* every configured account in key order, malformed ones too: each
-	   stands alone, one malformed account never stops the others */
+	/* every configured account, malformed ones too: each stands
+	   alone, one malformed account never stops the others. The named
+	   accounts first (list order), then the flat ones (key order). */
 	ARRAY_TYPE(retrieve_user_account) accounts;
+	/* flat keys not read because a named account has their name */
+	ARRAY_TYPE(const_string) shadowed_keys;
 };
 
 /* Parses the global settings and the accounts from getenv into pool.

@@ -12,5 +12,7 @@ const char *retrieve_settings_version = DOVECOT_ABI_VERSION;
 
 const struct setting_parser_info *retrieve_settings_set_infos[] = {
 	&retrieve_setting_parser_info,
+	&retrieve_account_setting_parser_info,
+	&retrieve_oauth2_setting_parser_info,
 	NULL
 };

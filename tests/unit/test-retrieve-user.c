@@ -2,6 +2,7 @@
 
 #include "lib.h"
 #include "array.h"
+#include "str.h"
 #include "test-common.h"
 #include "retrieve-user.h"
 #include "test-retrieve-env.h"
@@ -71,6 +72,149 @@ static void test_retrieve_user_accounts(void)
 	test_assert(accounts[3].error != NULL &&
 		    str_begins_with(accounts[3].error, "retrieve4: url: ") &&
 		    strstr(accounts[3].error, TEST_PASSWORD) == NULL);
+	test_end();
+}
+
+static void test_retrieve_user_named(void)
+{
+	static const char *const fields[] = {
+		/* work listed twice counts once; "bad/name" is no name */
+		"retrieve_account", "work home,work bad/name nourl",
+		"retrieve_account/work/retrieve_account_url",
+			"imaps://alice@imap.example.com",
+		"retrieve_account/work/retrieve_account_password",
+			TEST_PASSWORD,
+		"retrieve_account/work/retrieve_account_folder", "Work",
+		"retrieve_account/home/retrieve_account_url",
+			"pop3://bob@pop.example.com",
+		"retrieve_account/home/retrieve_account_password",
+			TEST_PASSWORD,
+		"retrieve_account/home/retrieve_account_interval", "nonsense",
+		/* the 2.3 flat fields next to the list */
+		"retrieve", "pop3://carol@pop.example.org",
+		"retrieve_password", TEST_PASSWORD,
+		NULL
+	};
+	static const char *const shadow[] = {
+		"retrieve_account", "retrieve2",
+		"retrieve_account/retrieve2/retrieve_account_url",
+			"pop3://new@pop.example.com",
+		"retrieve_account/retrieve2/retrieve_account_password",
+			TEST_PASSWORD,
+		"retrieve", "pop3://carol@pop.example.org",
+		"retrieve_password", TEST_PASSWORD,
+		"retrieve2", "pop3://old@pop.example.com",
+		"retrieve2_password", TEST_PASSWORD,
+		NULL
+	};
+	struct retrieve_user_settings *set;
+	const struct retrieve_user_account *accounts;
+	const char *error;
+	unsigned int count;
+
+	test_begin("retrieve user settings: named accounts");
+	test_assert(test_user_parse(fields, &set, &error) == 0);
+	accounts = array_get(&set->accounts, &count);
+	test_assert(count == 5);
+	if (count != 5) {
+		test_end();
+		return;
+	}
+	test_assert_strcmp(accounts[0].key, "work");
+	test_assert(accounts[0].idx == 0);
+	test_assert(accounts[0].set != NULL);
+	test_assert_strcmp(accounts[0].set->name, "work");
+	test_assert_strcmp(accounts[0].set->folder, "Work");
+	test_assert_strcmp(accounts[0].set->password, TEST_PASSWORD);
+	test_assert(accounts[0].set->protocol == RETRIEVE_PROTOCOL_IMAP);
+
+	test_assert_strcmp(accounts[1].key, "home");
+	test_assert(accounts[1].set == NULL);
+	/* the field is named as the administrator writes it */
+	test_assert(accounts[1].error != NULL &&
+		    str_begins_with(accounts[1].error, "home: interval: "));
+
+	test_assert(accounts[2].set == NULL &&
+		    strstr(accounts[2].error, "invalid account name") != NULL);
+	test_assert_strcmp(accounts[3].key, "nourl");
+	test_assert(accounts[3].set == NULL &&
+		    strstr(accounts[3].error, "retrieve_account_url") != NULL);
+
+	test_assert_strcmp(accounts[4].key, "retrieve");
+	test_assert(accounts[4].idx == 1 && accounts[4].set != NULL);
+	test_assert_strcmp(accounts[4].set->username, "carol");
+	test_assert(array_count(&set->shadowed_keys) == 0);
+
+	/* a named account of a flat key's name replaces the flat one; the
+	   state stays, being keyed by the remote mailbox, not the name */
+	test_assert(test_user_parse(shadow, &set, &error) == 0);
+	accounts = array_get(&set->accounts, &count);
+	test_assert(count == 2);
+	test_assert_strcmp(accounts[0].key, "retrieve2");
+	test_assert(accounts[0].idx == 0 && accounts[0].set != NULL &&
+		    strcmp(accounts[0].set->username, "new") == 0);
+	test_assert_strcmp(accounts[1].key, "retrieve");
+	test_assert(array_count(&set->shadowed_keys) == 1 &&
+		    strcmp(array_idx_elem(&set->shadowed_keys, 0),
+			   "retrieve2") == 0);
+	test_end();
+}
+
+static void test_retrieve_user_named_missing_password(void)
+{
+	static const char *const fields[] = {
+		"retrieve_account", "work unreadable",
+		"retrieve_account/work/retrieve_account_url",
+			"pop3://alice@pop.example.com",
+		/* the getenv could not read its settings */
+		"retrieve_account/unreadable/", "Unknown variable 'x'",
+		"retrieve_account/unreadable/retrieve_account_url",
+			"pop3://alice@pop.example.com",
+		NULL
+	};
+	struct retrieve_user_settings *set;
+	const struct retrieve_user_account *account;
+	const char *error;
+
+	test_begin("retrieve user settings: named account errors name the field");
+	test_assert(test_user_parse(fields, &set, &error) == 0);
+	test_assert(array_count(&set->accounts) == 2);
+	if (array_count(&set->accounts) != 2) {
+		test_end();
+		return;
+	}
+	account = array_idx(&set->accounts, 0);
+	test_assert(account->set == NULL);
+	test_assert_strcmp(account->error, "work: password: missing: "
+			   "set retrieve_account_password");
+	account = array_idx(&set->accounts, 1);
+	test_assert(account->set == NULL);
+	test_assert_strcmp(account->error,
+			   "unreadable: settings: Unknown variable 'x'");
+	test_end();
+}
+
+static void test_retrieve_user_named_max(void)
+{
+	const char *fields[3] = { "retrieve_account", NULL, NULL };
+	struct retrieve_user_settings *set;
+	const struct retrieve_user_account *accounts;
+	const char *error;
+	string_t *names = t_str_new(1024);
+	unsigned int i, count;
+
+	test_begin("retrieve user settings: named accounts are bounded");
+	for (i = 0; i < RETRIEVE_USER_NAMED_ACCOUNTS_MAX + 50; i++)
+		str_printfa(names, "a%u ", i);
+	fields[1] = str_c(names);
+	test_assert(test_user_parse(fields, &set, &error) == 0);
+	/* each one without a URL, then one entry saying the rest are
+	   ignored */
+	accounts = array_get(&set->accounts, &count);
+	test_assert(count == RETRIEVE_USER_NAMED_ACCOUNTS_MAX + 1);
+	test_assert(count > 0 && accounts[count - 1].error != NULL &&
+		    strstr(accounts[count - 1].error,
+			   "the rest are ignored") != NULL);
 	test_end();
 }
 
@@ -156,6 +300,9 @@ int main(void)
 {
 	static void (*const test_functions[])(void) = {
 		test_retrieve_user_accounts,
+		test_retrieve_user_named,
+		test_retrieve_user_named_missing_password,
+		test_retrieve_user_named_max,
 		test_retrieve_user_none,
 		test_retrieve_user_global_invalid,
 		test_retrieve_user_on_login,

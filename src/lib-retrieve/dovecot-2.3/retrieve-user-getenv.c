@@ -8,6 +8,7 @@
 #include "mail-storage-settings.h"
 #include "mail-storage-service.h"
 #include "retrieve-user.h"
+#include "retrieve-dovecot.h"
 
 /* Dovecot 2.3: the settings are plugin {} (mail_user_plugin_getenv()),
    userdb fields merged over them. */
@@ -71,6 +72,11 @@ const char *retrieve_user_getenv(const char *name, void *context)
 	const char *value, *error;
 	string_t *str;
 
+	/* the named account list is Dovecot 2.4's (settings filters);
+	   2.3 has the flat fields only */
+	if (strcmp(name, RETRIEVE_ACCOUNT_LIST_KEY) == 0 ||
+	    str_begins_with(name, RETRIEVE_ACCOUNT_LIST_KEY"/"))
+		return NULL;
 	if (!retrieve_setting_is_admin_only(name) ||
 	    retrieve_userdb_field_get(user, name) == NULL)
 		return mail_user_plugin_getenv(user, name);

@@ -34,11 +34,60 @@ struct retrieve_settings {
 	const char *retrieve_spam_header_flag;
 	const char *retrieve_spam_header_status;
 	const char *retrieve_spam_header_score;
+	/* the names of the named accounts */
+	ARRAY_TYPE(const_string) retrieve_account;
+	/* the names of the OAuth2 providers */
+	ARRAY_TYPE(const_string) retrieve_oauth2;
+};
+
+/* One named account, the filter retrieve_account <name> { ... }: one
+   string per 2.3 retrieveN_OPTION (retrieve_account_url is retrieveN
+   itself), parsed by retrieve-settings.c as the flat fields are */
+struct retrieve_account_list_settings {
+	pool_t pool;
+	const char *retrieve_account_name;
+	const char *retrieve_account_url;
+	const char *retrieve_account_user;
+	const char *retrieve_account_password;
+	const char *retrieve_account_auth;
+	const char *retrieve_account_oauth2_provider;
+	const char *retrieve_account_oauth2_refresh_token;
+	const char *retrieve_account_oauth2_user;
+	const char *retrieve_account_interval;
+	const char *retrieve_account_folder;
+	const char *retrieve_account_ssl;
+	const char *retrieve_account_ssl_verify;
+	const char *retrieve_account_apop;
+	const char *retrieve_account_keep;
+	const char *retrieve_account_filter;
+	const char *retrieve_account_max_size;
+	const char *retrieve_account_folders;
+	const char *retrieve_account_folders_exclude;
+};
+
+/* One OAuth2 provider, the filter retrieve_oauth2 <name> { ... }: 2.3's
+   retrieve_oauth2_<name>_<field> (administrator-only) */
+struct retrieve_oauth2_list_settings {
+	pool_t pool;
+	const char *retrieve_oauth2_name;
+	const char *retrieve_oauth2_token_url;
+	const char *retrieve_oauth2_client_id;
+	const char *retrieve_oauth2_client_secret;
+	const char *retrieve_oauth2_scope;
+	const char *retrieve_oauth2_mechanism;
+};
+
+/* What both filters' structs begin with: settings_get_filter() and
+   settings_free() of either, without knowing which */
+struct retrieve_filter_settings {
+	pool_t pool;
 };
 
 extern const struct setting_parser_info retrieve_setting_parser_info;
+extern const struct setting_parser_info retrieve_oauth2_setting_parser_info;
+extern const struct setting_parser_info retrieve_account_setting_parser_info;
 
-/* TRUE when key is one of struct retrieve_settings' */
+/* TRUE when key is one of struct retrieve_settings' strings */
 bool retrieve_settings_is_defined(const char *key);
 /* The value of key in set, NULL when key isn't one of its settings or
    is unset ("") */
@@ -48,5 +97,14 @@ const char *retrieve_settings_find(const struct retrieve_settings *set,
    settings_free()) */
 struct retrieve_settings *
 retrieve_settings_t_dup(const struct retrieve_settings *set);
+
+/* The same for the settings of a named filter (info is
+   retrieve_account_setting_parser_info or
+   retrieve_oauth2_setting_parser_info) */
+const char *
+retrieve_filter_settings_find(const struct setting_parser_info *info,
+			      const void *set, const char *key);
+void *retrieve_filter_settings_t_dup(const struct setting_parser_info *info,
+				     const void *set);
 
 #endif
