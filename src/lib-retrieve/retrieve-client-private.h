@@ -90,6 +90,10 @@ struct retrieve_client {
 	bool oauth2_resp_code:1;
 	/* the backend's deinit ran already (aborted run) */
 	bool backend_freed:1;
+	/* TLS: a cached session was offered for this connection; the
+	   certificate (or the resumed session) passed our check */
+	bool ssl_session_offered:1;
+	bool ssl_cert_verified:1;
 };
 
 /* --- for backends --- */
@@ -213,6 +217,18 @@ int retrieve_client_ssl_wrap(struct retrieve_client *client,
 int retrieve_client_ssl_check_cert(struct retrieve_client *client,
 				   struct ssl_iostream *ssl_io,
 				   const char **error_r);
+/* TLS session resumption (per process, per remote; Dovecot 2.3 only,
+   no-ops elsewhere): retrieve_client_ssl_wrap() offers a kept session,
+   retrieve_client_ssl_check_cert() accepts it resumed, and
+   retrieve_client_ssl_session_save(), called before the stream is
+   destroyed, keeps the connection's session if its certificate was
+   verified. */
+void retrieve_client_ssl_session_offer(struct retrieve_client *client,
+				       struct ssl_iostream *ssl_io);
+bool retrieve_client_ssl_session_resumed(struct retrieve_client *client,
+					 struct ssl_iostream *ssl_io);
+void retrieve_client_ssl_session_save(struct retrieve_client *client,
+				      struct ssl_iostream *ssl_io);
 
 /* text with every form of the account's password (as it is, quoted,
    base64, AUTH PLAIN) replaced by "<hidden>": for any server text before

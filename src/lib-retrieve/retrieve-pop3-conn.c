@@ -154,8 +154,10 @@ void pop3_conn_disconnect(struct pop3_conn *conn)
 	io_remove(&conn->io);
 	timeout_remove(&conn->to);
 	i_stream_unref(&conn->dot_input);
-	if (conn->ssl_io != NULL)
+	if (conn->ssl_io != NULL) {
+		retrieve_client_ssl_session_save(conn->client, conn->ssl_io);
 		ssl_iostream_destroy(&conn->ssl_io);
+	}
 	i_stream_destroy(&conn->input);
 	o_stream_destroy(&conn->output);
 	if (conn->fd != -1) {

@@ -13,8 +13,17 @@ int retrieve_client_ssl_check_cert(struct retrieve_client *client,
 {
 	const char *error;
 
+	/* a resumed session carries no certificate to check again: it was
+	   verified for this host when it was made */
+	if (retrieve_client_ssl_session_resumed(client, ssl_io)) {
+		client->ssl_cert_verified = TRUE;
+		e_debug(client->event, "TLS handshake done, session resumed "
+			"(%s)", ssl_iostream_get_security_string(ssl_io));
+		return 0;
+	}
 	if (ssl_iostream_check_cert_validity(ssl_io, client->set->host,
 					     &error) == 0) {
+		client->ssl_cert_verified = TRUE;
 		e_debug(client->event, "TLS handshake done (%s)",
 			ssl_iostream_get_security_string(ssl_io));
 		return 0;

@@ -35,5 +35,6 @@ int retrieve_client_ssl_wrap(struct retrieve_client *client,
 		*error_r = t_strdup_printf("Couldn't start TLS: %s", error);
 		return -1;
 	}
+	retrieve_client_ssl_session_offer(client, *ssl_io_r);
 	return 0;
 }
