@@ -59,8 +59,7 @@ retrieve_state_quote(const char *value)
 	return t_strdup_printf("'%s'", str_sanitize(value, 64));
 }
 
-static int
-retrieve_state_parse_status(struct retrieve_state_parser *parser,
+int retrieve_state_parse_status(struct retrieve_state_parser *parser,
 			    const char *const *args, const char **error_r)
 {
 	struct retrieve_state_status *status = parser->status;
@@ -118,9 +117,7 @@ retrieve_state_parse_status(struct retrieve_state_parser *parser,
 	return 0;
 }
 
-/* args: the folder record's fields after "folder" */
-static int
-retrieve_state_parse_folder(struct retrieve_state_parser *parser,
+int retrieve_state_parse_folder(struct retrieve_state_parser *parser,
 			    const char *const *args, uint32_t *uidvalidity_r,
 			    struct retrieve_state_folder_status *status_r,
 			    const char **error_r)
@@ -265,8 +262,7 @@ retrieve_state_parse_line(struct retrieve_state_parser *parser,
 		if (retrieve_state_parse_status(parser, args + 1, error_r) < 0)
 			return -1;
 		parser->have_status = TRUE;
-		/* read_status() needs nothing more */
-		return parser->state == NULL && parser->folders == NULL ? 0 : 1;
+		return 1;
 	}
 	if (!parser->have_generation) {
 		if (count != 2 || strcmp(args[0], "journal") != 0 ||
@@ -277,7 +273,9 @@ retrieve_state_parse_line(struct retrieve_state_parser *parser,
 		if (parser->state != NULL)
 			parser->state->generation = parser->generation;
 		parser->have_generation = TRUE;
-		return 1;
+		/* read_status() needs nothing more: the generation tells
+		   which .status belongs to this .state */
+		return parser->state == NULL && parser->folders == NULL ? 0 : 1;
 	}
 
 	if (strcmp(args[0], "uid") == 0) {
@@ -405,6 +403,11 @@ retrieve_state_read_state_file(struct retrieve_state_parser *parser,
 			"truncated (no status record)");
 		return -1;
 	}
+	if (!parser->have_generation) {
+		*error_r = retrieve_state_parser_error(parser,
+			"truncated (no journal record)");
+		return -1;
+	}
 	if ((parser->state != NULL || parser->folders != NULL) &&
 	    !parser->have_end) {
 		*error_r = retrieve_state_parser_error(parser,
@@ -420,13 +423,21 @@ int retrieve_state_read_status(const char *dir, const char *identity,
 			       const char **error_r)
 {
 	struct retrieve_state_parser parser;
+	int ret, ret2;
 
 	i_zero(status_r);
 	i_zero(&parser);
 	parser.path = retrieve_state_path(dir, identity, ".state");
 	parser.pool = pool;
 	parser.status = status_r;
-	return retrieve_state_read_state_file(&parser, error_r);
+	ret = retrieve_state_read_state_file(&parser, error_r);
+	if (ret < 0)
+		return -1;
+	/* an empty poll's status is only there (the first one's too) */
+	ret2 = retrieve_state_status_read(
+		retrieve_state_path(dir, identity, ".status"),
+		parser.generation, pool, status_r, NULL, error_r);
+	return ret2 < 0 ? -1 : I_MAX(ret, ret2);
 }
 
 int retrieve_state_read_folders(const char *dir, const char *identity,
@@ -446,15 +457,19 @@ int retrieve_state_read_folders(const char *dir, const char *identity,
 	parser.status = status_r;
 	parser.folders = &folders;
 	ret = retrieve_state_read_state_file(&parser, error_r);
+	if (ret >= 0) {
+		int ret2 = retrieve_state_status_read(
+			retrieve_state_path(dir, identity, ".status"),
+			parser.generation, pool, status_r, &folders, error_r);
+		ret = ret2 < 0 ? -1 : I_MAX(ret, ret2);
+	}
 	*folders_r = array_get(&folders, count_r);
 	return ret;
 }
 
-static void
-retrieve_state_write_status(struct retrieve_state *state, string_t *str)
+void retrieve_state_write_status(const struct retrieve_state_status *status,
+				 string_t *str)
 {
-	const struct retrieve_state_status *status = &state->status;
-
 	str_printfa(str, "status\t%ld\t%u\t%s\t",
 		    (long)status->last_run, status->last_duration_msecs,
 		    retrieve_result_code_name(status->last_result));
@@ -470,24 +485,11 @@ retrieve_state_write_status(struct retrieve_state *state, string_t *str)
 		    status->last_spam, status->total_spam);
 }
 
-static void
-retrieve_state_write_folder(struct retrieve_state_folder *folder,
-			    struct ostream *output, string_t *str,
-			    unsigned int *uid_records)
+void retrieve_state_write_folder_record(
+	const struct retrieve_state_folder *folder, string_t *str)
 {
-	struct hash_iterate_context *iter;
-	char *uid;
-	char *value;
-	void *since;
-
 	const struct retrieve_state_folder_status *status = &folder->status;
 
-	/* it can hold no uid (they are refused), and its line must stay
-	   readable */
-	if (strlen(folder->name) > RETRIEVE_STATE_MAX_KEY_LEN)
-		return;
-
-	str_truncate(str, 0);
 	str_append(str, "folder\t");
 	str_append_tabescaped(str, folder->name);
 	str_printfa(str, "\t%u\t%ld\t%u\t%"PRIuUOFF_T"\t%u\t",
@@ -499,6 +501,25 @@ retrieve_state_write_folder(struct retrieve_state_folder *folder,
 	str_printfa(str, "\t%"PRIu64"\t%"PRIu64"\t%ld\n",
 		    status->total_messages, status->total_bytes,
 		    (long)status->absent_since);
+}
+
+static void
+retrieve_state_write_folder(struct retrieve_state_folder *folder,
+			    struct ostream *output, string_t *str,
+			    unsigned int *uid_records)
+{
+	struct hash_iterate_context *iter;
+	char *uid;
+	char *value;
+	void *since;
+
+	/* it can hold no uid (they are refused), and its line must stay
+	   readable */
+	if (strlen(folder->name) > RETRIEVE_STATE_MAX_KEY_LEN)
+		return;
+
+	str_truncate(str, 0);
+	retrieve_state_write_folder_record(folder, str);
 	o_stream_nsend(output, str_data(str), str_len(str));
 
 	iter = hash_table_iterate_init(folder->uids);
@@ -547,7 +568,7 @@ retrieve_state_write(struct retrieve_state *state, int fd, const char *path,
 
 	str = t_str_new(256);
 	str_printfa(str, RETRIEVE_STATE_HEADER"\t%u\n", RETRIEVE_STATE_VERSION);
-	retrieve_state_write_status(state, str);
+	retrieve_state_write_status(&state->status, str);
 	str_printfa(str, "journal\t%"PRIu64"\n", state->generation + 1);
 	o_stream_nsend(output, str_data(str), str_len(str));
 

@@ -83,7 +83,8 @@ retrieve_state_parse_journal_line(struct retrieve_state_parser *parser,
 			return -1;
 		}
 		folder = retrieve_state_folder_get(parser->state, args[1]);
-		retrieve_state_folder_set_uidvalidity(folder, uidvalidity, TRUE);
+		retrieve_state_folder_set_uidvalidity(parser->state, folder,
+						      uidvalidity, TRUE);
 	} else {
 		*error_r = t_strdup_printf("unknown journal record type %s",
 					   retrieve_state_quote(args[0]));

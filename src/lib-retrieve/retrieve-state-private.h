@@ -5,8 +5,9 @@
 #include "retrieve-state.h"
 
 /* Shared by the state's parts: the model (retrieve-state.c), the file
-   format (retrieve-state-file.c), the journal (retrieve-state-journal.c)
-   and the lock (retrieve-state-lock.c). */
+   format (retrieve-state-file.c), the journal (retrieve-state-journal.c),
+   the status file (retrieve-state-status.c) and the lock
+   (retrieve-state-lock.c). */
 
 #define RETRIEVE_STATE_HEADER "dovecot-retrieve-state"
 #define RETRIEVE_STATE_VERSION 6
@@ -73,7 +74,7 @@ struct retrieve_state {
 
 	pool_t pool;
 	const char *dir;
-	const char *state_path, *journal_path, *lock_path;
+	const char *state_path, *journal_path, *lock_path, *status_path;
 
 	int lock_fd;
 	struct file_lock *lock;
@@ -89,6 +90,11 @@ struct retrieve_state {
 	/* a failed append could not be undone, or a failed commit left it
 	   unknown which .state a crash would keep: appending is unsafe */
 	bool journal_broken;
+
+	/* something .state records besides the statistics (a folder, a
+	   UID, an absent mark, a UIDVALIDITY) changed since it was read:
+	   the commit must rewrite it */
+	bool changed;
 
 	struct retrieve_state_status status;
 	HASH_TABLE(char *, struct retrieve_state_folder *) folders;
@@ -143,12 +149,27 @@ void retrieve_state_pending_add(struct retrieve_state *state,
 				const char *fingerprint,
 				const char *local_folder, const char *guid,
 				uint32_t uid_min);
-void retrieve_state_folder_set_uidvalidity(struct retrieve_state_folder *folder,
+void retrieve_state_folder_set_uidvalidity(struct retrieve_state *state,
+					   struct retrieve_state_folder *folder,
 					   uint32_t uidvalidity,
 					   bool journaled);
 
 /* retrieve-state-file.c: reading and writing <identity>.state */
 const char *retrieve_state_quote(const char *value);
+/* A status or folder record's fields (after its name), as of
+   parser->version */
+int retrieve_state_parse_status(struct retrieve_state_parser *parser,
+				const char *const *args, const char **error_r);
+int retrieve_state_parse_folder(struct retrieve_state_parser *parser,
+				const char *const *args, uint32_t *uidvalidity_r,
+				struct retrieve_state_folder_status *status_r,
+				const char **error_r);
+/* Appends the status or folder record (the current version's, with
+   its newline) to str */
+void retrieve_state_write_status(const struct retrieve_state_status *status,
+				 string_t *str);
+void retrieve_state_write_folder_record(
+	const struct retrieve_state_folder *folder, string_t *str);
 /* Feeds fd's lines to callback. *partial_offset_r is set to the offset of
    an unterminated last line, or (uoff_t)-1 when there is none. */
 int retrieve_state_read_lines(struct retrieve_state_parser *parser, int fd,
@@ -182,6 +203,25 @@ void retrieve_state_journal_pending_record(
 /* .state was committed: the journal is merged, new records start a new
    one of the next generation. */
 void retrieve_state_journal_committed(struct retrieve_state *state);
+
+/* retrieve-state-status.c: <identity>.status */
+/* Reads the .status of .state's generation over status_r and, when
+   folders is not NULL, over the statistics of the folders it has (by
+   name). Returns 1 when there was one, 0 when there is none or it is
+   of another generation or damaged (a crash's leftover: ignored), -1
+   when it can't be read (error_r). */
+int retrieve_state_status_read(const char *path, uint64_t generation,
+			       pool_t pool,
+			       struct retrieve_state_status *status_r,
+			       ARRAY_TYPE(retrieve_state_folder_status) *folders,
+			       const char **error_r);
+/* Overlays the state's .status on what .state said */
+int retrieve_state_status_read_state(struct retrieve_state *state,
+				     const char **error_r);
+/* Writes the status and the folders' statistics over .status, in place
+   and without fsync (a crash may lose it, never anything else). */
+int retrieve_state_status_write(struct retrieve_state *state,
+				const char **error_r);
 
 /* retrieve-state-lock.c */
 /* Returns 1 when locked, 0 when another run holds the lock (error_r

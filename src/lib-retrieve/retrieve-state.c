@@ -10,7 +10,8 @@
 /* The state model: folders, their UIDs, absent marks and statistics, and
    the run's status, in memory while the state is open. The file format
    is in retrieve-state-file.c, the journal in retrieve-state-journal.c,
-   the lock in retrieve-state-lock.c. */
+   the status file in retrieve-state-status.c, the lock in
+   retrieve-state-lock.c. */
 
 static char retrieve_state_no_fingerprint[] = "";
 
@@ -55,6 +56,7 @@ retrieve_state_folder_get(struct retrieve_state *state, const char *name)
 	if (folder != NULL)
 		return folder;
 
+	state->changed = TRUE;
 	folder = p_new(state->pool, struct retrieve_state_folder, 1);
 	key = p_strdup(state->pool, name);
 	folder->name = key;
@@ -71,6 +73,7 @@ retrieve_state_folder_add_uid(struct retrieve_state *state,
 			      const char *uid, const char *fingerprint)
 {
 	if (hash_table_lookup(folder->uids, uid) == NULL) {
+		state->changed = TRUE;
 		/* never NULL: the value tells "present" */
 		hash_table_insert(folder->uids, p_strdup(state->pool, uid),
 			fingerprint == NULL || fingerprint[0] == '\0' ?
@@ -80,11 +83,13 @@ retrieve_state_folder_add_uid(struct retrieve_state *state,
 }
 
 void
-retrieve_state_folder_set_uidvalidity(struct retrieve_state_folder *folder,
+retrieve_state_folder_set_uidvalidity(struct retrieve_state *state,
+				      struct retrieve_state_folder *folder,
 				      uint32_t uidvalidity, bool journaled)
 {
 	if (folder->uidvalidity == uidvalidity)
 		return;
+	state->changed = TRUE;
 	/* 0 is "unknown", not a different mailbox */
 	if (folder->uidvalidity != 0 && uidvalidity != 0) {
 		hash_table_clear(folder->absent, TRUE);
@@ -140,6 +145,8 @@ int retrieve_state_open(const char *dir, const char *identity,
 		retrieve_state_path(dir, identity, ".log"));
 	state->lock_path = p_strdup(pool,
 		retrieve_state_path(dir, identity, ".lock"));
+	state->status_path = p_strdup(pool,
+		retrieve_state_path(dir, identity, ".status"));
 	hash_table_create(&state->folders, pool, 0, str_hash, strcmp);
 
 	if ((ret = retrieve_state_lock(state, error_r)) <= 0) {
@@ -153,10 +160,16 @@ int retrieve_state_open(const char *dir, const char *identity,
 	parser.pool = state->pool;
 	parser.status = &state->status;
 	if (retrieve_state_read_state_file(&parser, error_r) < 0 ||
-	    retrieve_state_journal_replay(state, error_r) < 0) {
+	    retrieve_state_journal_replay(state, error_r) < 0 ||
+	    retrieve_state_status_read_state(state, error_r) < 0) {
 		retrieve_state_free(state);
 		return -1;
 	}
+	/* what was read is on disk already (a replayed journal is folded
+	   by the commit because it exists); an older version is rewritten
+	   as the current one */
+	state->changed = parser.version != 0 &&
+		parser.version < RETRIEVE_STATE_VERSION;
 
 	*state_r = state;
 	return 1;
@@ -188,7 +201,8 @@ void retrieve_state_set_uidvalidity(struct retrieve_state *state,
 	struct retrieve_state_folder *folder;
 
 	folder = retrieve_state_folder_get(state, folder_name);
-	retrieve_state_folder_set_uidvalidity(folder, uidvalidity, FALSE);
+	retrieve_state_folder_set_uidvalidity(state, folder, uidvalidity,
+					      FALSE);
 }
 
 bool retrieve_state_have_uid(struct retrieve_state *state,
@@ -431,6 +445,25 @@ retrieve_state_get_fingerprints(struct retrieve_state *state,
 	return array_front(&fps);
 }
 
+/* the marks (their times, and which are of this run) are not the same */
+static bool
+retrieve_state_absent_differ(HASH_TABLE_TYPE(retrieve_absent) old,
+			     HASH_TABLE_TYPE(retrieve_absent) new)
+{
+	struct hash_iterate_context *iter;
+	char *uid;
+	void *mark;
+	bool differ = FALSE;
+
+	if (hash_table_count(old) != hash_table_count(new))
+		return TRUE;
+	iter = hash_table_iterate_init(new);
+	while (!differ && hash_table_iterate(iter, new, &uid, &mark))
+		differ = hash_table_lookup(old, uid) != mark;
+	hash_table_iterate_deinit(&iter);
+	return differ;
+}
+
 void retrieve_state_prune(struct retrieve_state *state,
 			  const char *folder_name, const char *const *present)
 {
@@ -478,6 +511,10 @@ void retrieve_state_prune(struct retrieve_state *state,
 		hash_table_insert(absent, orig_uid, mark);
 	}
 	hash_table_iterate_deinit(&iter);
+	if (!state->changed &&
+	    (hash_table_count(kept) != hash_table_count(folder->uids) ||
+	     retrieve_state_absent_differ(folder->absent, absent)))
+		state->changed = TRUE;
 	hash_table_destroy(&folder->uids);
 	hash_table_destroy(&folder->absent);
 	folder->uids = kept;
@@ -512,6 +549,7 @@ void retrieve_state_forget_folder(struct retrieve_state *state,
 	folder = retrieve_state_folder_lookup(state, folder_name);
 	if (folder == NULL)
 		return;
+	state->changed = TRUE;
 	/* the strings stay in the state pool until it is freed */
 	hash_table_remove(state->folders, folder_name);
 	hash_table_destroy(&folder->absent);
@@ -532,6 +570,7 @@ bool retrieve_state_mark_folder_absent(struct retrieve_state *state,
 		return TRUE;
 	}
 	if (folder->status.absent_since == 0) {
+		state->changed = TRUE;
 		folder->status.absent_since = I_MAX(ioloop_time, 1);
 		folder->absent_now = TRUE;
 	}
@@ -544,7 +583,8 @@ void retrieve_state_mark_folder_listed(struct retrieve_state *state,
 	struct retrieve_state_folder *folder;
 
 	folder = retrieve_state_folder_lookup(state, folder_name);
-	if (folder != NULL) {
+	if (folder != NULL && folder->status.absent_since != 0) {
+		state->changed = TRUE;
 		folder->status.absent_since = 0;
 		folder->absent_now = FALSE;
 	}
@@ -621,8 +661,18 @@ void retrieve_state_folder_set_result(struct retrieve_state *state,
 }
 int retrieve_state_commit(struct retrieve_state *state, const char **error_r)
 {
-	if (retrieve_state_write_state_file(state, error_r) < 0)
-		return -1;
-	retrieve_state_journal_committed(state);
-	return 0;
+	/* A run that changed only the statistics (an empty poll) leaves
+	   .state alone: what a crash may lose then is its status, never a
+	   record that prevents a loss or a duplicate. A journal, even one
+	   only replayed, is folded into .state. */
+	if (state->changed || state->journal_fd != -1 ||
+	    state->journal_broken) {
+		if (retrieve_state_write_state_file(state, error_r) < 0)
+			return -1;
+		retrieve_state_journal_committed(state);
+		state->changed = FALSE;
+	}
+	/* also after a rewrite, so that no .status of an older generation
+	   survives (a removed .state starts counting again) */
+	return retrieve_state_status_write(state, error_r);
 }

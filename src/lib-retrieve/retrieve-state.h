@@ -5,8 +5,10 @@
    retrieved (by folder and UID/UIDL), and the last run's outcome.
 
    Files: <dir>/<identity>.state, rewritten atomically (temp + fsync +
-   rename) by retrieve_state_commit(), and <identity>.log, a journal that
-   retrieve_state_add_uid() appends to and fdatasync()s after each
+   rename) by retrieve_state_commit() when a record in it changed,
+   <identity>.status, the status and statistics of the last run, written
+   in place without a sync by every commit, and <identity>.log, a journal
+   that retrieve_state_add_uid() appends to and fdatasync()s after each
    message, so a crash at any point loses no record of a delivered
    message (at most the one in flight is delivered twice).
    <identity>.lock is held (fcntl) while the state is open, so two runs
@@ -205,7 +207,9 @@ void retrieve_state_folder_set_result(struct retrieve_state *state,
 				      unsigned int messages, uoff_t bytes,
 				      unsigned int errors, const char *error);
 
-/* Writes everything atomically and empties the journal. */
+/* Writes the status (.status, not synced) and, when anything else
+   changed or a journal exists, everything atomically (.state) first,
+   emptying the journal. */
 int retrieve_state_commit(struct retrieve_state *state, const char **error_r);
 
 #endif

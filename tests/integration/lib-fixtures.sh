@@ -338,5 +338,11 @@ state_files() {
 	find "$IT_WORK/local-home/$1/.dovecot-retrieve" -name '*.state' 2>/dev/null
 }
 
+# status_files USER: the user's status files (*.status: an empty run's
+# status), one a line.
+status_files() {
+	find "$IT_WORK/local-home/$1/.dovecot-retrieve" -name '*.status' 2>/dev/null
+}
+
 # fake_log NAME: the fake server's log so far.
 fake_log() { cat "$IT_WORK/fake/$1.log" 2>/dev/null; }

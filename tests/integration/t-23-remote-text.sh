@@ -18,8 +18,10 @@ assert_error_logged echo-dst retrieve "PASS failed"
 retrieve_cmd status echo-dst
 status_out=$RUN_OUT
 
+status_file=$(status_files echo-dst)
+[[ -n $status_file ]] || fail "harness: no status file"
 leaks=$(python3 - "$FAKE_PASSWORD" fakeuser "$RUN_ERR" "$status_out" \
-	$(state_files echo-dst) "$CASE_OUT"/run-*.out <<'PY'
+	$(state_files echo-dst) "$status_file" "$CASE_OUT"/run-*.out <<'PY'
 import base64, re, sys
 pw, user = sys.argv[1].encode(), sys.argv[2].encode()
 secrets = [pw, base64.b64encode(pw), base64.b64encode(b"\0" + user + b"\0" + pw)]
@@ -38,16 +40,20 @@ PY
 $leaks"
 assert_contains "$(run_field retrieve error)" "<hidden>" "the error shows where the secret was"
 
-# a state file edited by its user (ESC, DEL in the stored error) does not
-# reach doveadm's output raw either
-python3 - $(state_files echo-dst) <<'PY'
-import sys
+# a status file edited by its user (ESC, DEL in the stored error, and
+# the CRC made to match) does not reach doveadm's output raw either
+python3 - "$status_file" <<'PY' || fail "harness: editing the status file failed"
+import sys, zlib
 path = sys.argv[1]
 lines = open(path, "rb").read().split(b"\n")
 for i, l in enumerate(lines):
     if l.startswith(b"status\t"):
         f = l.split(b"\t")
         f[4] = b"edited \x1b[31m\x7f error"
+        lines[i] = b"\t".join(f)
+    if l.startswith(b"end\t"):
+        f = l.split(b"\t")
+        f[2] = b"%x" % zlib.crc32(b"".join(x + b"\n" for x in lines[:i]))
         lines[i] = b"\t".join(f)
 open(path, "wb").write(b"\n".join(lines))
 PY

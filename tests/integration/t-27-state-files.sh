@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Case 27: the state directory is the user's: a FIFO or a symlink at
-# ~/.dovecot-retrieve/<identity>.state, .log or .lock does not wedge or
-# redirect anything. doveadm retrieve run and status end at once with
+# ~/.dovecot-retrieve/<identity>.state, .status, .log or .lock does not
+# wedge or redirect anything. doveadm retrieve run and status end at once with
 # internal_error naming the file, nothing is retrieved or deleted, and
 # once the file is removed the account works again.
 # shellcheck source=tests/integration/lib.sh
@@ -22,7 +22,7 @@ base=${state%.state}
 cp "$state" "$CASE_OUT/state.saved"
 chown "$MAIL_USER:" "$CASE_OUT/state.saved"
 
-for suffix in .state .log .lock; do
+for suffix in .state .status .log .lock; do
 	for kind in fifo symlink; do
 		rm -f "$base$suffix"
 		if [[ $kind == fifo ]]; then
@@ -40,7 +40,7 @@ for suffix in .state .log .lock; do
 		err=$(run_field retrieve error)
 		assert_contains "$err" "$(basename "$base$suffix")" "$suffix $kind: error names the file"
 		assert_match "$err" "not a regular file|symbolic link" "$suffix $kind: error"
-		if [[ $suffix == .state ]]; then
+		if [[ $suffix == .state || $suffix == .status ]]; then
 			retrieve_cmd status s27dst
 			assert_match "$(run_field retrieve error)" \
 				"not a regular file|symbolic link" "$suffix $kind: status error"

@@ -76,7 +76,8 @@ due=$(date -d "$(field retrieve next_due "$RUN_OUT")" +%s) ||
 	fail "CAPA LOGIN-DELAY next_due unparsable: $(field retrieve next_due "$RUN_OUT")"
 ((due - t0 >= 120 - 20 && due - t0 <= 120 + 5)) ||
 	fail "CAPA LOGIN-DELAY next_due $((due - t0))s after the attempt, want 120s"
-status_line=$(grep -h '^status' "$(svc_state_dir svccapa-dst)"/*.state)
+# (a run that changed no UID leaves .state alone: its status is in .status)
+status_line=$(grep -h '^status' "$(svc_state_dir svccapa-dst)"/*.status)
 # (the response code and login delay are its 12th and 13th fields)
 [[ $(cut -f12,13 <<<"$status_line") == $'LOGIN-DELAY\t120' ]] ||
 	fail "CAPA LOGIN-DELAY state status record: $status_line"

@@ -21,7 +21,7 @@ no_secret() {
 	plain=$(printf '\0%s\0%s' fakeuser "$pw" | base64 -w0)
 	retrieve_cmd status "$user"
 	for f in "$CASE_OUT"/*-"$name"-* "$CASE_OUT"/*.out "$CASE_OUT"/*.err \
-		$(state_files "$user"); do
+		$(state_files "$user") $(status_files "$user"); do
 		[[ -f $f ]] || continue
 		# (Dovecot's own auth-master debug line lists all userdb
 		# fields: core, not the plugin; t-99 skips it too)

@@ -27,7 +27,8 @@ check_login() { # MODE PASSWORD-KIND RESULT
 	grep -q "C: [^ ]* $( [[ $kind == sasl ]] && echo AUTHENTICATE || echo LOGIN)" \
 		"$IT_WORK/fake/$name.log" || fail "$mode/$kind: the fake saw no such login"
 	retrieve_cmd status "$user"
-	assert_no_secret "$out" "$err" "$RUN_OUT" "$RUN_ERR" $(state_files "$user")
+	assert_no_secret "$out" "$err" "$RUN_OUT" "$RUN_ERR" $(state_files "$user") \
+		$(status_files "$user")
 	assert_eq 1 "$(fake_count "$name")" "$mode/$kind: messages left"
 	echo "scenario login $mode/$kind: $3, no secret shown" >&2
 }

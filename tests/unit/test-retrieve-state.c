@@ -156,13 +156,22 @@ static void test_retrieve_state_create(void)
 	test_assert(retrieve_state_get_uidvalidity(state, "INBOX") == 0);
 	test_assert(!test_file_exists(test_path(".state")));
 
+	/* nothing but the status to keep: .status only */
+	test_state_commit(state);
+	test_assert(!test_file_exists(test_path(".state")));
+	test_assert(stat(test_path(".status"), &st) == 0 &&
+		    (st.st_mode & 0777) == 0600);
+	retrieve_state_close(&state);
+	test_assert(state == NULL);
+
+	state = test_state_open();
+	test_state_add(state, "", "1");
 	test_state_commit(state);
 	test_assert(stat(test_path(".state"), &st) == 0 &&
 		    (st.st_mode & 0777) == 0600);
 	test_assert(!test_file_exists(test_path(".state.tmp")));
 	test_assert(!test_file_exists(test_path(".log")));
 	retrieve_state_close(&state);
-	test_assert(state == NULL);
 	test_end();
 }
 
@@ -760,7 +769,7 @@ static void test_retrieve_state_corrupt(void)
 		{ TEST_STATE_HEADER "status\t0\t0\tok\n", NULL,
 		  "2: status record has 3 fields, expected 10" },
 		{ TEST_STATE_HEADER TEST_STATUS_LINE, NULL,
-		  "3: truncated (no end record)" },
+		  "3: truncated (no journal record)" },
 		{ TEST_STATE_HEADER TEST_STATUS_LINE "folder\tINBOX\t1\n",
 		  NULL, "3: expected a journal record" },
 		{ TEST_STATE_HEADER TEST_STATUS_LINE "journal\t1\n"
@@ -843,7 +852,8 @@ static void test_retrieve_state_corrupt(void)
 
 	/* the status alone is readable when the damage is further on */
 	test_state_write_state_file(TEST_STATE_HEADER
-		"status\t5\t0\tok\t\t0\t0\t0\t0\t9\t0\ngarbage\n");
+		"status\t5\t0\tok\t\t0\t0\t0\t0\t9\t0\njournal\t1\n"
+		"garbage\n");
 	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY,
 					       pool_datastack_create(),
 					       &status, &error) == 1);
@@ -1315,7 +1325,8 @@ static void test_retrieve_state_caps(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	str_truncate(str, 0);
-	str_append(str, "dovecot-retrieve-journal\t1\nuid\t\t");
+	/* no .state was written (nothing changed): generation 0 */
+	str_append(str, "dovecot-retrieve-journal\t0\nuid\t\t");
 	while (str_len(str) < 70000)
 		str_append(str, "yyyyyyyyyy");
 	str_append_c(str, '\n');
@@ -1325,6 +1336,301 @@ static void test_retrieve_state_caps(void)
 	test_assert(retrieve_state_open(test_dir, TEST_IDENTITY, &state,
 					&error) < 0);
 	test_assert(error != NULL && strstr(error, "line too long") != NULL);
+	test_end();
+}
+
+/* A run that records nothing but its status */
+static void test_state_empty_run(time_t started, unsigned int failures_kind)
+{
+	struct retrieve_state *state;
+
+	state = test_state_open();
+	retrieve_state_set_uidvalidity(state, "INBOX", 7);
+	retrieve_state_folder_set_result(state, "INBOX", started, 0, 0, 0,
+					 NULL);
+	retrieve_state_set_result(state, started, 10,
+				  failures_kind == 0 ? RETRIEVE_RESULT_OK :
+				  RETRIEVE_RESULT_AUTH_FAILED, NULL,
+				  failures_kind == 0 ? NULL : "bad login",
+				  0, 0);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+}
+
+static void test_state_stat(const char *suffix, struct stat *st_r)
+{
+	if (stat(test_path(suffix), st_r) < 0)
+		i_fatal("stat(%s) failed: %m", test_path(suffix));
+}
+
+static bool test_state_same_file(const struct stat *st1,
+				 const struct stat *st2)
+{
+	return st1->st_ino == st2->st_ino &&
+		st1->st_mtim.tv_sec == st2->st_mtim.tv_sec &&
+		st1->st_mtim.tv_nsec == st2->st_mtim.tv_nsec &&
+		st1->st_size == st2->st_size;
+}
+
+static void test_retrieve_state_status_file(void)
+{
+	static const char *const present[] = { "1", "2", NULL };
+	static const char *const present2[] = { "1", NULL };
+	const struct retrieve_state_folder_status *folders, *f;
+	struct retrieve_state_status status;
+	struct retrieve_state *state;
+	struct stat st, st2, st3;
+	const char *error, *state_data, *data;
+	unsigned int count;
+	pool_t pool = pool_alloconly_create("test status file", 1024);
+
+	test_begin("retrieve state: an empty run writes .status only");
+	test_state_reset();
+	state = test_state_open();
+	retrieve_state_set_uidvalidity(state, "INBOX", 7);
+	test_state_add(state, "INBOX", "1");
+	test_state_add(state, "INBOX", "2");
+	retrieve_state_set_result(state, 1700000000, 10, RETRIEVE_RESULT_OK,
+				  NULL, NULL, 2, 200);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_state_stat(".state", &st);
+	state_data = t_strdup(test_read_file(test_path(".state")));
+
+	/* listing the same UIDs and recording the statistics leaves
+	   .state alone: same inode, same mtime, same bytes */
+	usleep(20000);
+	state = test_state_open();
+	retrieve_state_prune(state, "INBOX", present);
+	test_assert(retrieve_state_add_uid(state, "INBOX", "2", &error) == 0);
+	retrieve_state_folder_set_result(state, "INBOX", 1700000100, 0, 0, 1,
+					 "a folder error");
+	retrieve_state_set_result(state, 1700000100, 20,
+				  RETRIEVE_RESULT_AUTH_FAILED, "AUTH",
+				  "bad login", 0, 0);
+	retrieve_state_set_login_delay(state, 300);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_state_stat(".state", &st2);
+	test_assert(test_state_same_file(&st, &st2));
+	test_assert_strcmp(test_read_file(test_path(".state")), state_data);
+	test_assert(!test_file_exists(test_path(".log")));
+	test_state_stat(".status", &st3);
+	test_assert((st3.st_mode & 0777) == 0600);
+
+	/* and the status is the empty run's, for every reader */
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.last_run == 1700000100 && status.runs == 2 &&
+		    status.consecutive_failures == 1 &&
+		    status.total_messages == 2 &&
+		    status.login_delay_secs == 300 &&
+		    status.last_result == RETRIEVE_RESULT_AUTH_FAILED);
+	test_assert_strcmp(status.last_error, "bad login");
+	test_assert_strcmp(status.last_resp_code, "AUTH");
+	test_assert(test_read_folders(pool, &status, &folders, &count,
+				      &error) == 1);
+	f = test_folder_find(folders, count, "INBOX");
+	test_assert(status.runs == 2);
+	test_assert(f != NULL && f->last_run == 1700000100 &&
+		    f->last_errors == 1);
+	test_assert_strcmp(f == NULL ? NULL : f->last_error, "a folder error");
+	state = test_state_open();
+	retrieve_state_get_status(state, &status);
+	test_assert(status.runs == 2 && status.consecutive_failures == 1);
+	test_assert_strcmp(status.last_error, "bad login");
+	retrieve_state_close(&state);
+
+	/* a second empty run counts on from the first, in place */
+	test_state_empty_run(1700000200, 1);
+	test_state_stat(".state", &st2);
+	test_assert(test_state_same_file(&st, &st2));
+	test_state_stat(".status", &st2);
+	test_assert(st2.st_ino == st3.st_ino);
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.runs == 3 && status.consecutive_failures == 2);
+
+	/* a crash can leave .status torn, cut, zeroed or gone: the status
+	   of the last rewrite of .state holds, and every UID is there */
+	data = t_strdup(test_read_file(test_path(".status")));
+	static const char *const damage[] = {
+		"", "dovecot-retrieve-status\t1\n", "\0\0\0\0\n",
+		"garbage\n",
+	};
+	for (unsigned int i = 0; i <= N_ELEMENTS(damage) + 3; i++) {
+		string_t *str = t_str_new(256);
+
+		if (i < N_ELEMENTS(damage))
+			str_append(str, damage[i]);
+		else if (i == N_ELEMENTS(damage)) {
+			/* cut before the end record */
+			str_append_data(str, data, strstr(data, "end\t") - data);
+		} else if (i == N_ELEMENTS(damage) + 1) {
+			/* one byte changed: the CRC no longer matches */
+			str_append(str, data);
+			buffer_write(str, strstr(data, "\t3\t") - data + 1,
+				     "4", 1);
+		} else if (i == N_ELEMENTS(damage) + 2) {
+			/* zeroes where a line was */
+			str_append(str, data);
+			buffer_write(str, strstr(data, "status\t") - data,
+				     "\0\0\0", 3);
+		} else {
+			/* a line too long to read */
+			str_append(str, "dovecot-retrieve-status\t1\njournal\t");
+			while (str_len(str) < 70000)
+				str_append(str, "0000000000");
+			str_append_c(str, '\n');
+		}
+		if (i == 2) {
+			/* a NUL inside the data */
+			str_truncate(str, 0);
+			str_append_data(str, "\0\0\0\0\n", 5);
+		}
+		i_unlink_if_exists(test_path(".status"));
+		int fd = open(test_path(".status"), O_WRONLY | O_CREAT, 0600);
+		if (fd == -1 ||
+		    write(fd, str_data(str), str_len(str)) !=
+		    (ssize_t)str_len(str))
+			i_fatal("write(.status) failed: %m");
+		i_close_fd(&fd);
+		test_assert_idx(retrieve_state_read_status(test_dir,
+			TEST_IDENTITY, pool, &status, &error) == 1, i);
+		test_assert_idx(status.runs == 1 &&
+				status.last_run == 1700000000 &&
+				status.consecutive_failures == 0, i);
+		state = test_state_open();
+		test_assert_idx(retrieve_state_have_uid(state, "INBOX", "1") &&
+				retrieve_state_have_uid(state, "INBOX", "2"), i);
+		retrieve_state_get_status(state, &status);
+		test_assert_idx(status.runs == 1, i);
+		retrieve_state_close(&state);
+	}
+	i_unlink(test_path(".status"));
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.runs == 1);
+
+	/* what follows the end record is ignored (a longer earlier
+	   version whose truncation a crash lost) */
+	test_write_file(test_path(".status"), data, FALSE);
+	test_write_file(test_path(".status"), "status\tgarbage\n", TRUE);
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.runs == 3);
+	/* a shorter status is written over a longer one */
+	test_state_empty_run(1700000300, 0);
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.runs == 4 && status.last_error == NULL);
+	test_assert(strstr(test_read_file(test_path(".status")),
+			   "garbage") == NULL);
+
+	/* any change rewrites .state, and .status follows its generation:
+	   a leftover of the older one (a crash kept it) is ignored */
+	data = t_strdup(test_read_file(test_path(".status")));
+	state = test_state_open();
+	retrieve_state_prune(state, "INBOX", present2);
+	retrieve_state_set_result(state, 1700000400, 10, RETRIEVE_RESULT_OK,
+				  NULL, NULL, 0, 0);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_state_stat(".state", &st2);
+	test_assert(st2.st_ino != st.st_ino);
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.runs == 5);
+	test_write_file(test_path(".status"), data, FALSE);
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == 1);
+	test_assert(status.runs == 5 && status.last_run == 1700000400);
+	state = test_state_open();
+	test_assert(retrieve_state_have_uid(state, "INBOX", "2"));
+	retrieve_state_close(&state);
+
+	/* a .status that is no regular file is an error, as for the
+	   others */
+	i_unlink(test_path(".status"));
+	if (symlink("/dev/null", test_path(".status")) < 0)
+		i_fatal("symlink() failed: %m");
+	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
+					       &status, &error) == -1);
+	test_assert(strstr(error, "symbolic link") != NULL);
+	test_assert(retrieve_state_open(test_dir, TEST_IDENTITY, &state,
+					&error) == -1);
+	i_unlink(test_path(".status"));
+	pool_unref(&pool);
+	test_end();
+}
+
+/* Every change of what .state records rewrites it */
+static void test_retrieve_state_status_changes(void)
+{
+	static const char *const present[] = { "1", NULL };
+	static const char *const present_all[] = { "1", "2", NULL };
+	struct retrieve_state *state;
+	struct stat st, st2;
+	const char *error;
+	unsigned int i;
+
+	test_begin("retrieve state: what rewrites .state");
+	for (i = 0; i < 9; i++) {
+		test_state_reset();
+		state = test_state_open();
+		retrieve_state_set_uidvalidity(state, "INBOX", 7);
+		test_state_add(state, "INBOX", "1");
+		test_state_add(state, "INBOX", "2");
+		retrieve_state_set_uidvalidity(state, "Old", 1);
+		if (i == 8)
+			retrieve_state_mark_folder_absent(state, "Old");
+		test_state_commit(state);
+		retrieve_state_close(&state);
+		test_state_stat(".state", &st);
+
+		state = test_state_open();
+		switch (i) {
+		case 0:
+			/* nothing: the control */
+			retrieve_state_prune(state, "INBOX", present_all);
+			retrieve_state_mark_folder_listed(state, "Old");
+			break;
+		case 1:
+			test_state_add(state, "INBOX", "3");
+			break;
+		case 2:
+			retrieve_state_prune(state, "INBOX", present);
+			break;
+		case 3:
+			retrieve_state_set_uidvalidity(state, "INBOX", 8);
+			break;
+		case 4:
+			retrieve_state_set_uidvalidity(state, "New", 1);
+			break;
+		case 5:
+			retrieve_state_forget_folder(state, "Old");
+			break;
+		case 6:
+			(void)retrieve_state_mark_folder_absent(state, "Old");
+			break;
+		case 7: {
+			struct retrieve_state_pending msg = {
+				.folder = "INBOX", .uid = "5",
+				.local_folder = "INBOX", .guid = "g",
+			};
+			test_assert(retrieve_state_add_pending(state, &msg, 1,
+							&error) == 0);
+			break;
+		}
+		case 8:
+			retrieve_state_mark_folder_listed(state, "Old");
+			break;
+		}
+		test_state_commit(state);
+		retrieve_state_close(&state);
+		test_state_stat(".state", &st2);
+		test_assert_idx((st.st_ino == st2.st_ino) == (i == 0), i);
+	}
 	test_end();
 }
 
@@ -1362,6 +1668,8 @@ int main(void)
 		test_retrieve_state_torn_journal,
 		test_retrieve_state_corrupt,
 		test_retrieve_state_prune,
+		test_retrieve_state_status_file,
+		test_retrieve_state_status_changes,
 		test_retrieve_state_folder_absent,
 		test_retrieve_state_uidvalidity,
 		test_retrieve_state_lock,
