@@ -150,11 +150,19 @@ retrieve_deliver_folder_open(struct retrieve_deliver *deliver,
 			     const char **error_r)
 {
 	struct mailbox *box;
+	enum mailbox_existence existence;
 	enum mail_error error;
 
 	*box_r = box = mailbox_alloc_for_user(deliver->user, folder,
 		MAILBOX_FLAG_SAVEONLY | MAILBOX_FLAG_POST_SESSION);
-	if (mailbox_create(box, NULL, FALSE) == 0) {
+	/* Every run opens its folder: a create attempt of an existing one
+	   takes the mailbox list's lock (a lock file created and removed)
+	   and refreshes the list index, the largest file system cost of a
+	   run that retrieves nothing. A stat tells first. */
+	if (mailbox_exists(box, FALSE, &existence) == 0 &&
+	    existence == MAILBOX_EXISTENCE_SELECT) {
+		/* exists: opened below */
+	} else if (mailbox_create(box, NULL, FALSE) == 0) {
 		e_debug(deliver->event, "Created folder %s", folder);
 		/* the user asked for this folder; clients that list only
 		   subscribed folders should show it */
