@@ -59,7 +59,8 @@ retrieve_state_quote(const char *value)
 	return t_strdup_printf("'%s'", str_sanitize(value, 64));
 }
 
-int retrieve_state_parse_status(struct retrieve_state_parser *parser,
+static int
+retrieve_state_parse_status(struct retrieve_state_parser *parser,
 			    const char *const *args, const char **error_r)
 {
 	struct retrieve_state_status *status = parser->status;
@@ -115,6 +116,17 @@ int retrieve_state_parse_status(struct retrieve_state_parser *parser,
 	if (parser->version >= 5 && args[10][0] != '\0')
 		status->last_resp_code = p_strdup(parser->pool, args[10]);
 	return 0;
+}
+
+int retrieve_state_parse_status_record(struct retrieve_state_parser *parser,
+				       const char *const *args,
+				       const char **error_r)
+{
+	if (strcmp(args[0], "status") != 0) {
+		*error_r = "expected a status record";
+		return -1;
+	}
+	return retrieve_state_parse_status(parser, args + 1, error_r);
 }
 
 int retrieve_state_parse_folder(struct retrieve_state_parser *parser,
@@ -255,11 +267,8 @@ retrieve_state_parse_line(struct retrieve_state_parser *parser,
 		return -1;
 	}
 	if (!parser->have_status) {
-		if (strcmp(args[0], "status") != 0) {
-			*error_r = "expected a status record";
-			return -1;
-		}
-		if (retrieve_state_parse_status(parser, args + 1, error_r) < 0)
+		if (retrieve_state_parse_status_record(parser, args,
+						       error_r) < 0)
 			return -1;
 		parser->have_status = TRUE;
 		return 1;

@@ -156,10 +156,11 @@ void retrieve_state_folder_set_uidvalidity(struct retrieve_state *state,
 
 /* retrieve-state-file.c: reading and writing <identity>.state */
 const char *retrieve_state_quote(const char *value);
-/* A status or folder record's fields (after its name), as of
-   parser->version */
-int retrieve_state_parse_status(struct retrieve_state_parser *parser,
-				const char *const *args, const char **error_r);
+/* A status record (args[0] must be "status") and a folder record's
+   fields (after its name), as of parser->version */
+int retrieve_state_parse_status_record(struct retrieve_state_parser *parser,
+				       const char *const *args,
+				       const char **error_r);
 int retrieve_state_parse_folder(struct retrieve_state_parser *parser,
 				const char *const *args, uint32_t *uidvalidity_r,
 				struct retrieve_state_folder_status *status_r,

@@ -80,11 +80,8 @@ retrieve_status_parse_line(struct retrieve_state_parser *parser,
 		return 1;
 	}
 	if (!file->have_status) {
-		if (strcmp(args[0], "status") != 0) {
-			*error_r = "expected a status record";
-			return -1;
-		}
-		if (retrieve_state_parse_status(parser, args + 1, error_r) < 0)
+		if (retrieve_state_parse_status_record(parser, args,
+						       error_r) < 0)
 			return -1;
 		file->have_status = TRUE;
 		return 1;
