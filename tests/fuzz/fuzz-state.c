@@ -1,10 +1,11 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
-/* The state file and journal parser: the input is written to
-   <identity>.state and, after a line "%%journal%%", to <identity>.log in
-   a private temporary directory; then the state is read the way
-   doveadm status reads it, opened the way a run does, used and
-   committed. */
+/* The state file, journal and status file parsers: the input is written
+   to <identity>.state, what follows a line "%%journal%%" to
+   <identity>.log and what follows a line "%%status%%" (at the end) to
+   <identity>.status in a private temporary directory; then the state is
+   read the way doveadm status reads it, opened the way a run does, used
+   and committed. */
 
 #include "lib.h"
 #include "unlink-directory.h"
@@ -18,6 +19,7 @@
 
 #define FUZZ_IDENTITY "pop3-fuzz@example.org"
 #define FUZZ_SEPARATOR "\n%%journal%%\n"
+#define FUZZ_STATUS_SEPARATOR "\n%%status%%\n"
 
 /* on tmpfs where there is one: commits fdatasync() */
 static char fuzz_dir_shm[] = "/dev/shm/retrieve-fuzz-state.XXXXXX";
@@ -40,7 +42,9 @@ static void fuzz_write(const char *suffix, const uint8_t *data, size_t size)
 
 static void fuzz_clean(void)
 {
-	const char *const suffixes[] = { ".state", ".log", ".lock" };
+	const char *const suffixes[] = {
+		".state", ".log", ".lock", ".status"
+	};
 	unsigned int i;
 
 	for (i = 0; i < N_ELEMENTS(suffixes); i++) {
@@ -158,6 +162,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned int count;
 		pool_t pool;
 
+		sep = fuzz_find(data, size, FUZZ_STATUS_SEPARATOR);
+		if (sep != NULL) {
+			fuzz_write(".status", sep + strlen(FUZZ_STATUS_SEPARATOR),
+				   size - (sep - data) -
+				   strlen(FUZZ_STATUS_SEPARATOR));
+			size = sep - data + 1;
+			state_size = size;
+		}
 		sep = fuzz_find(data, size, FUZZ_SEPARATOR);
 		if (sep != NULL) {
 			state_size = sep - data + 1;
