@@ -475,12 +475,12 @@ wait_file() {
 	return 1
 }
 
-# local_conf_variant NAME: write $ETC/NAME.conf, the retrieval config
-# (local.conf) plus the lines read from stdin; print its path.
+# local_conf_variant NAME [BASE]: write $ETC/NAME.conf, the retrieval
+# config BASE (local.conf) plus the lines read from stdin; print its path.
 local_conf_variant() {
 	local f=$ETC/$1.conf
 	{
-		echo "!include $LOCAL_CONF"
+		echo "!include ${2:-$LOCAL_CONF}"
 		cat
 	} >"$f"
 	conf_check "$f"
