@@ -16,6 +16,7 @@
 #include "retrieve-client.h"
 #include "retrieve-service-protocol.h"
 #include "retrieve-worker-report.h"
+#include "retrieve-worker-dovecot.h"
 #include "retrieve-master-connection.h"
 
 #include <unistd.h>
@@ -69,18 +70,13 @@ retrieve_worker_lookup(const char *username, bool run, string_t *str,
 		       struct mail_storage_service_user **service_user_r,
 		       struct mail_user **user_r)
 {
-	struct mail_storage_service_input input;
+	enum mail_storage_service_flags flags_add = 0, flags_remove = 0;
 	const char *error;
 	int ret;
 
-	i_zero(&input);
-	input.module = "mail";
-	input.service = "retrieve-worker";
-	input.username = username;
 	if (!run) {
 		/* reading settings and state needs no mailboxes */
-		input.flags_override_add =
-			MAIL_STORAGE_SERVICE_FLAG_NO_NAMESPACES;
+		flags_add = MAIL_STORAGE_SERVICE_FLAG_NO_NAMESPACES;
 	} else {
 		/* A run parses remote data (POP3/IMAP, TLS, Sieve): no root
 		   left to regain. A root process can't serve anyone else
@@ -88,17 +84,15 @@ retrieve_worker_lookup(const char *username, bool run, string_t *str,
 		   running as a single vmail uid has no root to lose and
 		   stays for more. */
 		if (getuid() == 0) {
-			if (!worker_forked) {
-				master_service_set_service_count(
-					master_service, 1);
-			}
+			if (!worker_forked)
+				retrieve_worker_set_last_connection();
 			retrieve_worker_restore_root();
 		}
-		input.flags_override_remove =
-			MAIL_STORAGE_SERVICE_FLAG_TEMP_PRIV_DROP;
+		flags_remove = MAIL_STORAGE_SERVICE_FLAG_TEMP_PRIV_DROP;
 	}
-	ret = mail_storage_service_lookup_next(storage_service, &input,
-					       service_user_r, user_r, &error);
+	ret = retrieve_worker_user_lookup(storage_service, username,
+					  flags_add, flags_remove,
+					  service_user_r, user_r, &error);
 	if (ret > 0) {
 		/* the storage service allows core dumps after its drop:
 		   a core would hold the remote password */
