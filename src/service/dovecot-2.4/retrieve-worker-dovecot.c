@@ -50,8 +50,10 @@ static void retrieve_worker_preload_plugins(struct event *event)
 	struct module_dir_load_settings mod_set;
 	const char *error;
 
-	if (settings_get(event, &mail_user_setting_parser_info, 0,
-			 &user_set, &error) < 0) {
+	/* no user to expand %{user} and the like for: the plugin names
+	   and their directory need none */
+	if (settings_get(event, &mail_user_setting_parser_info,
+			 SETTINGS_GET_FLAG_NO_EXPAND, &user_set, &error) < 0) {
 		i_warning("retrieve: Not preloading mail plugins: %s", error);
 		return;
 	}
