@@ -25,6 +25,18 @@
 # a flat account retrieves, then moves into the named list (userdb
 # rewritten, auth reloaded) and keeps its state: nothing twice. -a
 # selects u3's work by name; -a 0 selects no named account.
+# The shipped conf snippets (90-retrieve.conf, 95-retrieve-service.conf
+# as "make install" puts them into the docdir) must load with 2.4's
+# doveconf -n, as shipped and with every example setting uncommented.
+# The service: a second private Dovecot 2.4 includes the installed
+# 95-retrieve-service.conf; with no doveadm run, its scheduler and
+# workers must retrieve s1's named account (dave's mailbox, keep=yes,
+# interval 2s) on their own, and a message added to dave's mailbox
+# afterwards on the account's next interval; "doveadm retrieve status"
+# must show those runs. First with the snippet's root workers (the fork
+# server: the run in a child of a root worker, as the user), then
+# restarted with the workers as the users' uid (the unprivileged mode,
+# auth-userdb opened to it) for a third message.
 # RETRIEVE_SMOKE_VALGRIND=1 runs u2's and u3's retrievals and u5's list
 # under valgrind.
 # Prints "smoke-2.4: ok" or fails.
@@ -35,6 +47,7 @@ if [ -z "${RETRIEVE_SMOKE_IN_CHROOT:-}" ]; then
 	tools/build-2.4.sh -C src/plugins >/dev/null
 	tools/build-2.4.sh -C src/doveadm >/dev/null
 	tools/build-2.4.sh -C src/settings >/dev/null
+	tools/build-2.4.sh -C src/service >/dev/null
 	exec tools/in-2.4.sh env RETRIEVE_SMOKE_IN_CHROOT=1 \
 		RETRIEVE_SMOKE_VALGRIND="${RETRIEVE_SMOKE_VALGRIND:-}" \
 		sh tools/smoke-2.4.sh
@@ -61,10 +74,41 @@ make -s -C build-2.4/src/src/lib-retrieve install DESTDIR="$S/inst" >/dev/null 2
 make -s -C build-2.4/src/src/plugins install DESTDIR="$S/inst" >/dev/null 2>&1
 make -s -C build-2.4/src/src/doveadm install DESTDIR="$S/inst" >/dev/null 2>&1
 make -s -C build-2.4/src/src/settings install DESTDIR="$S/inst" >/dev/null 2>&1
+make -s -C build-2.4/src/src/service install DESTDIR="$S/inst" >/dev/null 2>&1
+make -s -C build-2.4/src/doc install DESTDIR="$S/inst" >/dev/null 2>&1
 # doveadm loads its plugins from its own module directory only: our
 # install laid over it, in in-2.4.sh's private mount namespace
 mount -t overlay overlay \
 	-o lowerdir="$S/inst/usr/lib/dovecot:/usr/lib/dovecot" /usr/lib/dovecot
+# The shipped snippets as installed, with 2.4's doveconf (an unknown key
+# is fatal there): as shipped, and with every example uncommented ('#'
+# then no space, or two spaces inside a block; prose is '# ').
+DOC=$S/inst/usr/local/share/doc/dovecot-retrieve
+mkdir -p "$S/conf-check"
+for f in 90-retrieve.conf 95-retrieve-service.conf; do
+	[ -f "$DOC/$f" ] || { echo "smoke-2.4: make install put no $DOC/$f" >&2; exit 1; }
+	sed -E 's/^#(\S|  )/\1/' "$DOC/$f" >"$S/conf-check/all-$f"
+	for snippet in "$DOC/$f" "$S/conf-check/all-$f"; do
+		cat >"$S/conf-check/dovecot.conf" <<EOC
+dovecot_config_version = 2.4.1
+dovecot_storage_version = 2.4.1
+base_dir = $S/run
+!include $snippet
+EOC
+		doveconf -n -c "$S/conf-check/dovecot.conf" \
+			>"$S/conf-check/out" 2>&1 || {
+			echo "smoke-2.4: doveconf -n refused $snippet:" >&2
+			cat "$S/conf-check/out" >&2
+			exit 1
+		}
+	done
+done
+# the 2.4 ones, not 2.3's plugin {}
+if grep -q "plugin {\|^  *user = \$default_internal_user" "$DOC/90-retrieve.conf" \
+	"$DOC/95-retrieve-service.conf"; then
+	echo "smoke-2.4: make install put the 2.3 snippets into $DOC" >&2
+	exit 1
+fi
 cat >"$S/dovecot.conf" <<EOC
 dovecot_config_version = 2.4.1
 dovecot_storage_version = 2.4.1
@@ -135,7 +179,13 @@ VG=
 if [ -n "${RETRIEVE_SMOKE_VALGRIND:-}" ]; then
 	VG="valgrind -q --vgdb=no --trace-children=yes --leak-check=full --error-exitcode=1"
 fi
-trap 'doveadm -c "$S/dovecot.conf" stop; umount /usr/lib/dovecot' EXIT
+svc_running=
+smoke_stop() {
+	doveadm -c "$S/dovecot.conf" stop 2>/dev/null || true
+	[ -z "$svc_running" ] || doveadm -c "$S/svc/dovecot.conf" stop || true
+	umount /usr/lib/dovecot
+}
+trap smoke_stop EXIT
 doveadm -D -c "$S/dovecot.conf" mailbox list -u u1 >"$S/out" 2>&1 || true
 doveadm -c "$S/dovecot.conf" retrieve list -u u1 >"$S/out-list" 2>&1 || true
 doveadm -c "$S/dovecot.conf" retrieve run -u u1 -a retrieve >"$S/out-run" 2>&1 || true
@@ -233,6 +283,164 @@ if grep -q smoke-secret "$S/out-list" "$S/out-run" "$S/out-run2" \
 	"$S/out-list3" "$S/out-run3" "$S/out-list4" "$S/out-list5" ||
 	grep -q "smoke-refresh\|smoke-client-secret" "$S/out-list5"; then
 	echo "smoke-2.4: the password was printed" >&2
+	fail=1
+fi
+# The service: a second private Dovecot (the first stopped, so that only
+# this one's scheduler runs) with the installed 95-retrieve-service.conf.
+# s1's named account polls dave's mailbox every 2 s; nothing here runs
+# doveadm retrieve run.
+doveadm -c "$S/dovecot.conf" stop
+V=$S/svc
+VPORT=${RETRIEVE_SMOKE_SERVICE_PORT:-24111}
+mkdir -p "$V/run" "$V/home/s1" "$V/home/dave/Maildir/new" \
+	"$V/home/dave/Maildir/cur" "$V/home/dave/Maildir/tmp"
+svc_msg() {
+	printf 'From: alice@example.com\r\nTo: dave@example.com\r\nSubject: smoke-2.4 service %s\r\nMessage-ID: <smoke24svc%s@example.com>\r\n\r\nRetrieved by the service.\r\n' \
+		"$1" "$1" >"$V/home/dave/Maildir/new/170000000$1.M$1P1.svc"
+}
+svc_msg 1
+chmod -R 1777 "$V/home"
+: >"$V/out-ps-root"
+cat >"$V/users" <<EOU
+dave:{PLAIN}smoke-secret:65534:65534::$V/home/dave::userdb_retrieve_on_login=no
+s1:{PLAIN}x:65534:65534::$V/home/s1::userdb_retrieve_account=svc userdb_retrieve_account/svc/url=pop3://dave@127.0.0.1:$VPORT userdb_retrieve_account/svc/password=smoke-secret userdb_retrieve_account/svc/ssl=no userdb_retrieve_account/svc/keep=yes userdb_retrieve_account/svc/interval=2s userdb_retrieve_on_login=no
+EOU
+# svc_conf [EXTRA]: the instance's dovecot.conf
+svc_conf() {
+	cat >"$V/dovecot.conf" <<EOC
+dovecot_config_version = 2.4.1
+dovecot_storage_version = 2.4.1
+base_dir = $V/run
+state_dir = $V/run
+log_path = $V/dovecot.log
+listen = 127.0.0.1
+protocols {
+  pop3 = yes
+}
+ssl = no
+auth_allow_cleartext = yes
+service pop3-login {
+  inet_listener pop3 {
+    port = $VPORT
+  }
+}
+retrieve_allow_networks = 127.0.0.1/32
+retrieve_allow_plaintext = yes
+retrieve_min_interval = 1s
+log_debug = category=retrieve-service
+mail_driver = maildir
+mail_path = $V/home/%{user}/Maildir
+mail_home = $V/home/%{user}
+mail_plugins {
+  retrieve = yes
+}
+passdb passwd-file {
+  passwd_file_path = $V/users
+}
+userdb passwd-file {
+  passwd_file_path = $V/users
+}
+!include $DOC/95-retrieve-service.conf
+$1
+EOC
+}
+# svc_procs: "uid name" of the instance's services (the master's
+# children; other Dovecots on the machine run the same names)
+svc_procs() {
+	m=$(cat "$V/run/master.pid")
+	for st in /proc/[0-9]*/status; do
+		awk -v m="$m" '/^Name:/ { n = $2 } /^PPid:/ { p = $2 }
+			/^Uid:/ { u = $2 } END { if (p == m) print u, n }' \
+			"$st" 2>/dev/null || true	# it may be gone
+	done
+}
+# svc_wait N: until s1's INBOX holds N messages (20 s at most)
+svc_wait() {
+	i=0
+	while [ $i -lt 100 ]; do
+		doveadm -c "$V/dovecot.conf" mailbox status -u s1 messages INBOX \
+			>"$V/out-count" 2>&1 || true
+		grep -q "messages=$1\$" "$V/out-count" && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+svc_conf ""
+dovecot -c "$V/dovecot.conf"
+svc_running=1
+if ! svc_wait 1; then
+	echo "smoke-2.4: the service did not retrieve s1's account ($(cat "$V/out-count"))" >&2
+	fail=1
+else
+	svc_procs >"$V/out-ps-root"
+	svc_msg 2
+	svc_wait 2 || {
+		echo "smoke-2.4: the service did not retrieve dave's second message on the interval" >&2
+		fail=1
+	}
+fi
+doveadm -c "$V/dovecot.conf" -f tab retrieve status -u s1 >"$V/out-status" 2>&1 || true
+# the unprivileged mode: the workers as the users' uid
+doveadm -c "$V/dovecot.conf" stop
+svc_running=
+svc_conf "service retrieve-worker {
+  user = nobody
+}
+service auth {
+  unix_listener auth-userdb {
+    user = nobody
+  }
+}"
+svc_msg 3
+dovecot -c "$V/dovecot.conf"
+svc_running=1
+svc_wait 3 || {
+	echo "smoke-2.4: the unprivileged workers did not retrieve dave's third message" >&2
+	fail=1
+}
+svc_procs >"$V/out-ps-nobody"
+doveadm -c "$V/dovecot.conf" -f tab retrieve status -u s1 >"$V/out-status2" 2>&1 || true
+doveadm -c "$V/dovecot.conf" fetch -u s1 hdr.subject mailbox INBOX all >"$V/out-fetch" 2>&1 || true
+for n in 1 2 3; do
+	if [ "$(grep -c "smoke-2.4 service $n$" "$V/out-fetch")" != 1 ]; then
+		echo "smoke-2.4: s1's INBOX does not hold dave's message $n once" >&2
+		fail=1
+	fi
+done
+# status: the service's runs (the last one ok, messages in total)
+svc_status_check() {
+	awk -F '\t' -v want="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$col["account"] == "svc" && $col["folder"] == "" &&
+		$col["result"] == "ok" && $col["last_run"] ~ /T/ &&
+		$col["total_messages"] == want && $col["runs"] >= want { ok = 1 }
+		END { exit !ok }' "$V/$1" || {
+		echo "smoke-2.4: $V/$1 does not show the service's runs ($2 messages)" >&2
+		fail=1
+	}
+}
+svc_status_check out-status 2
+svc_status_check out-status2 3
+# the snippet's workers are root (fork servers), the scheduler is not;
+# then the workers are nobody's
+nobody=$(id -u nobody)
+if ! grep -q "^0 retrieve-worker$" "$V/out-ps-root" ||
+   grep -q "^0 retrieve$" "$V/out-ps-root" "$V/out-ps-nobody" ||
+   ! grep -q "^$nobody retrieve-worker$" "$V/out-ps-nobody" ||
+   grep -q "^0 retrieve-worker$" "$V/out-ps-nobody"; then
+	echo "smoke-2.4: the services' uids are wrong (uid name):" >&2
+	cat "$V/out-ps-root" "$V/out-ps-nobody" >&2
+	fail=1
+fi
+if grep -q smoke-secret "$V/dovecot.log" "$V/out-status" "$V/out-status2"; then
+	echo "smoke-2.4: the service logged the password" >&2
+	fail=1
+fi
+# (the fork server's preload must work too)
+if grep -q "Fatal\|Panic\|Error:\|Not preloading" "$V/dovecot.log"; then
+	echo "smoke-2.4: errors in $V/dovecot.log:" >&2
+	grep "Fatal\|Panic\|Error:\|Not preloading" "$V/dovecot.log" | head -5 >&2
 	fail=1
 fi
 if [ $fail -ne 0 ]; then
