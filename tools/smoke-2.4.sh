@@ -37,8 +37,8 @@
 # server: the run in a child of a root worker, as the user), then
 # restarted with the workers as the users' uid (the unprivileged mode,
 # auth-userdb opened to it) for a third message.
-# RETRIEVE_SMOKE_VALGRIND=1 runs u2's and u3's retrievals and u5's list
-# under valgrind.
+# RETRIEVE_SMOKE_VALGRIND=1 runs u2's and u3's retrievals, u5's list and
+# the service's processes under valgrind.
 # Prints "smoke-2.4: ok" or fails.
 set -eu
 cd "$(dirname "$0")/.."
@@ -109,12 +109,16 @@ if grep -q "plugin {\|^  *user = \$default_internal_user" "$DOC/90-retrieve.conf
 	echo "smoke-2.4: make install put the 2.3 snippets into $DOC" >&2
 	exit 1
 fi
-cat >"$S/dovecot.conf" <<EOC
+# conf_head DIR PORT, conf_users DIR: what both private Dovecots'
+# dovecot.conf files start and end with (POP3 on 127.0.0.1:PORT, the
+# users in DIR/users, their homes in DIR/home)
+conf_head() {
+	cat <<EOC
 dovecot_config_version = 2.4.1
 dovecot_storage_version = 2.4.1
-base_dir = $S/run
-state_dir = $S/run
-log_path = $S/dovecot.log
+base_dir = $1/run
+state_dir = $1/run
+log_path = $1/dovecot.log
 listen = 127.0.0.1
 protocols {
   pop3 = yes
@@ -123,12 +127,33 @@ ssl = no
 auth_allow_cleartext = yes
 service pop3-login {
   inet_listener pop3 {
-    port = $PORT
+    port = $2
   }
 }
 # the administrator's typed settings (the settings module)
 retrieve_allow_networks = 127.0.0.1/32
 retrieve_allow_plaintext = yes
+EOC
+}
+conf_users() {
+	cat <<EOC
+mail_driver = maildir
+mail_path = $1/home/%{user}/Maildir
+mail_home = $1/home/%{user}
+mail_plugins {
+  retrieve = yes
+}
+passdb passwd-file {
+  passwd_file_path = $1/users
+}
+userdb passwd-file {
+  passwd_file_path = $1/users
+}
+EOC
+}
+{
+conf_head "$S" "$PORT"
+cat <<EOC
 # a named account of every user (its name joins retrieve_account)
 retrieve_account conf {
   retrieve_account_url = pop3://carol@127.0.0.1:$PORT
@@ -148,19 +173,9 @@ retrieve_oauth2 example {
   retrieve_oauth2_client_id = smoke-client
   retrieve_oauth2_client_secret = smoke-client-secret
 }
-mail_driver = maildir
-mail_path = $S/home/%{user}/Maildir
-mail_home = $S/home/%{user}
-mail_plugins {
-  retrieve = yes
-}
-passdb passwd-file {
-  passwd_file_path = $S/users
-}
-userdb passwd-file {
-  passwd_file_path = $S/users
-}
 EOC
+conf_users "$S"
+} >"$S/dovecot.conf"
 # 2.3-style flat userdb fields: the compatibility path
 cat >"$S/users" <<EOU
 bob:{PLAIN}smoke-secret:65534:65534::$S/home/bob::userdb_retrieve_on_login=no
@@ -307,42 +322,16 @@ s1:{PLAIN}x:65534:65534::$V/home/s1::userdb_retrieve_account=svc userdb_retrieve
 EOU
 # svc_conf [EXTRA]: the instance's dovecot.conf
 svc_conf() {
-	cat >"$V/dovecot.conf" <<EOC
-dovecot_config_version = 2.4.1
-dovecot_storage_version = 2.4.1
-base_dir = $V/run
-state_dir = $V/run
-log_path = $V/dovecot.log
-listen = 127.0.0.1
-protocols {
-  pop3 = yes
-}
-ssl = no
-auth_allow_cleartext = yes
-service pop3-login {
-  inet_listener pop3 {
-    port = $VPORT
-  }
-}
-retrieve_allow_networks = 127.0.0.1/32
-retrieve_allow_plaintext = yes
+	{
+	conf_head "$V" "$VPORT"
+	conf_users "$V"
+	cat <<EOC
 retrieve_min_interval = 1s
 log_debug = category=retrieve-service
-mail_driver = maildir
-mail_path = $V/home/%{user}/Maildir
-mail_home = $V/home/%{user}
-mail_plugins {
-  retrieve = yes
-}
-passdb passwd-file {
-  passwd_file_path = $V/users
-}
-userdb passwd-file {
-  passwd_file_path = $V/users
-}
 !include $DOC/95-retrieve-service.conf
 $1
 EOC
+	} >"$V/dovecot.conf"
 }
 # svc_procs: "uid name" of the instance's services (the master's
 # children; other Dovecots on the machine run the same names)
@@ -366,7 +355,21 @@ svc_wait() {
 	done
 	return 1
 }
-svc_conf ""
+# RETRIEVE_SMOKE_VALGRIND=1: the scheduler and the workers (and the
+# runs' children) under valgrind; a report is a log line, which fails
+# the smoke below. A job's child ends with _exit() and leaves the fork
+# server's memory unfreed on purpose: valgrind calls that "possibly
+# lost", not reported here (a definite leak still is).
+SVC_VG=
+if [ -n "$VG" ]; then
+	SVC_VG="service retrieve {
+  executable = /usr/bin/$VG /usr/lib/dovecot/retrieve
+}
+service retrieve-worker {
+  executable = /usr/bin/$VG --show-possibly-lost=no /usr/lib/dovecot/retrieve-worker
+}"
+fi
+svc_conf "$SVC_VG"
 dovecot -c "$V/dovecot.conf"
 svc_running=1
 if ! svc_wait 1; then
@@ -384,7 +387,8 @@ doveadm -c "$V/dovecot.conf" -f tab retrieve status -u s1 >"$V/out-status" 2>&1 
 # the unprivileged mode: the workers as the users' uid
 doveadm -c "$V/dovecot.conf" stop
 svc_running=
-svc_conf "service retrieve-worker {
+svc_conf "$SVC_VG
+service retrieve-worker {
   user = nobody
 }
 service auth {
@@ -423,12 +427,12 @@ svc_status_check() {
 svc_status_check out-status 2
 svc_status_check out-status2 3
 # the snippet's workers are root (fork servers), the scheduler is not;
-# then the workers are nobody's
+# then the workers are nobody's (under valgrind all are "memcheck")
 nobody=$(id -u nobody)
-if ! grep -q "^0 retrieve-worker$" "$V/out-ps-root" ||
+if [ -z "$VG" ] && { ! grep -q "^0 retrieve-worker$" "$V/out-ps-root" ||
    grep -q "^0 retrieve$" "$V/out-ps-root" "$V/out-ps-nobody" ||
    ! grep -q "^$nobody retrieve-worker$" "$V/out-ps-nobody" ||
-   grep -q "^0 retrieve-worker$" "$V/out-ps-nobody"; then
+   grep -q "^0 retrieve-worker$" "$V/out-ps-nobody"; }; then
 	echo "smoke-2.4: the services' uids are wrong (uid name):" >&2
 	cat "$V/out-ps-root" "$V/out-ps-nobody" >&2
 	fail=1
@@ -438,9 +442,9 @@ if grep -q smoke-secret "$V/dovecot.log" "$V/out-status" "$V/out-status2"; then
 	fail=1
 fi
 # (the fork server's preload must work too)
-if grep -q "Fatal\|Panic\|Error:\|Not preloading" "$V/dovecot.log"; then
+if grep -q "Fatal\|Panic\|Error:\|Not preloading\|==[0-9]*==" "$V/dovecot.log"; then
 	echo "smoke-2.4: errors in $V/dovecot.log:" >&2
-	grep "Fatal\|Panic\|Error:\|Not preloading" "$V/dovecot.log" | head -5 >&2
+	grep "Fatal\|Panic\|Error:\|Not preloading\|==[0-9]*==" "$V/dovecot.log" | head -5 >&2
 	fail=1
 fi
 if [ $fail -ne 0 ]; then

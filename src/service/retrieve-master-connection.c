@@ -70,13 +70,17 @@ retrieve_worker_lookup(const char *username, bool run, string_t *str,
 		       struct mail_storage_service_user **service_user_r,
 		       struct mail_user **user_r)
 {
-	enum mail_storage_service_flags flags_add = 0, flags_remove = 0;
+	struct mail_storage_service_input input;
 	const char *error;
 	int ret;
 
+	i_zero(&input);
+	input.service = "retrieve-worker";
+	input.username = username;
 	if (!run) {
 		/* reading settings and state needs no mailboxes */
-		flags_add = MAIL_STORAGE_SERVICE_FLAG_NO_NAMESPACES;
+		input.flags_override_add =
+			MAIL_STORAGE_SERVICE_FLAG_NO_NAMESPACES;
 	} else {
 		/* A run parses remote data (POP3/IMAP, TLS, Sieve): no root
 		   left to regain. A root process can't serve anyone else
@@ -88,10 +92,10 @@ retrieve_worker_lookup(const char *username, bool run, string_t *str,
 				retrieve_worker_set_last_connection();
 			retrieve_worker_restore_root();
 		}
-		flags_remove = MAIL_STORAGE_SERVICE_FLAG_TEMP_PRIV_DROP;
+		input.flags_override_remove =
+			MAIL_STORAGE_SERVICE_FLAG_TEMP_PRIV_DROP;
 	}
-	ret = retrieve_worker_user_lookup(storage_service, username,
-					  flags_add, flags_remove,
+	ret = retrieve_worker_user_lookup(storage_service, &input,
 					  service_user_r, user_r, &error);
 	if (ret > 0) {
 		/* the storage service allows core dumps after its drop:

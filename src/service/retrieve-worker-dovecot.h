@@ -27,15 +27,17 @@ retrieve_worker_storage_service_init(enum mail_storage_service_flags flags);
    client context of its ssl_client_* settings. Only the configuration
    is read: no user is looked up, no remote data parsed. */
 void retrieve_worker_preload(struct mail_storage_service_ctx *ctx);
+/* The shared part of it (retrieve-worker.c): loads and initialises the
+   plugins (names separated by spaces) from plugin_dir */
+void retrieve_worker_preload_plugins(const char *plugin_dir,
+				     const char *plugins);
 
-/* Looks username up and creates its mail user, with the flags added
-   and removed for this lookup; the service user is referenced for the
-   caller (mail_storage_service_user_unref() after mail_user_deinit()).
+/* Looks input's user up and creates its mail user (2.3: with the mail
+   module's settings); the service user is referenced for the caller
+   (mail_storage_service_user_unref() after mail_user_deinit()).
    Returns 1, 0 (no such user) or -1 with error_r. */
 int retrieve_worker_user_lookup(struct mail_storage_service_ctx *ctx,
-				const char *username,
-				enum mail_storage_service_flags flags_add,
-				enum mail_storage_service_flags flags_remove,
+				struct mail_storage_service_input *input,
 				struct mail_storage_service_user **service_user_r,
 				struct mail_user **user_r,
 				const char **error_r);

@@ -9,7 +9,9 @@
 #include "restrict-access.h"
 #include "master-interface.h"
 #include "master-service.h"
+#include "module-dir.h"
 #include "mail-storage-service.h"
+#include "retrieve-dovecot.h"
 #include "retrieve-deliver.h"
 #include "retrieve-master-connection.h"
 #include "retrieve-worker-dovecot.h"
@@ -52,6 +54,32 @@ static void child_ended(void *context ATTR_UNUSED)
 	}
 	child_pid = -1;
 	master_service_client_connection_destroyed(master_service);
+}
+
+/* The children inherit the plugins instead of each running the dynamic
+   loader and the plugins' init. A user whose userdb adds plugins still
+   gets those loaded in the job's child. A child would load the same
+   plugins as root too, before its privileges are dropped. */
+void retrieve_worker_preload_plugins(const char *plugin_dir,
+				     const char *plugins)
+{
+	struct module_dir_load_settings mod_set;
+	const char *error;
+
+	if (*plugins == '\0')
+		return;
+	i_zero(&mod_set);
+	mod_set.abi_version = DOVECOT_ABI_VERSION;
+	mod_set.binary_name = master_service_get_name(master_service);
+	mod_set.setting_name = "mail_plugins";
+	mod_set.require_init_funcs = TRUE;
+	if (retrieve_module_dir_try_load_missing(&mail_storage_service_modules,
+						 plugin_dir, plugins,
+						 &mod_set, &error) < 0) {
+		i_warning("retrieve: Not preloading mail plugins: %s", error);
+		return;
+	}
+	module_dir_init(mail_storage_service_modules);
 }
 
 static void ATTR_NORETURN

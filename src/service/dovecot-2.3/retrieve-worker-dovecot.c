@@ -6,10 +6,8 @@
 #include "master-service.h"
 #include "master-service-settings.h"
 #include "master-service-ssl-settings.h"
-#include "module-dir.h"
 #include "mail-user.h"
 #include "mail-storage-service.h"
-#include "retrieve-dovecot.h"
 #include "retrieve-worker-dovecot.h"
 
 /* Dovecot 2.3 */
@@ -48,32 +46,6 @@ retrieve_worker_storage_service_init(enum mail_storage_service_flags flags)
 	return mail_storage_service_init(master_service, NULL, flags);
 }
 
-/* A user whose userdb adds plugins still gets those loaded in the job's
-   child. A child would load the same plugins as root too, before its
-   privileges are dropped. */
-static void
-retrieve_worker_preload_plugins(const struct mail_user_settings *user_set)
-{
-	struct module_dir_load_settings mod_set;
-	const char *error;
-
-	if (*user_set->mail_plugins == '\0')
-		return;
-	i_zero(&mod_set);
-	mod_set.abi_version = DOVECOT_ABI_VERSION;
-	mod_set.binary_name = master_service_get_name(master_service);
-	mod_set.setting_name = "mail_plugins";
-	mod_set.require_init_funcs = TRUE;
-	if (retrieve_module_dir_try_load_missing(&mail_storage_service_modules,
-					user_set->mail_plugin_dir,
-					user_set->mail_plugins,
-					&mod_set, &error) < 0) {
-		i_warning("retrieve: Not preloading mail plugins: %s", error);
-		return;
-	}
-	module_dir_init(mail_storage_service_modules);
-}
-
 /* The context (certificate verification on, the default of an account)
    goes into the process's context cache: without it every child would
    parse the CAs and fill OpenSSL's algorithm caches again, and write to
@@ -108,6 +80,7 @@ void retrieve_worker_preload(struct mail_storage_service_ctx *ctx)
 	struct mail_storage_service_input input;
 	const struct setting_parser_info *user_info;
 	const struct setting_parser_context *parser;
+	const struct mail_user_settings *user_set;
 	const char *error;
 	pool_t pool;
 
@@ -122,9 +95,10 @@ void retrieve_worker_preload(struct mail_storage_service_ctx *ctx)
 		pool_unref(&pool);
 		return;
 	}
-	retrieve_worker_preload_plugins(
-		master_service_settings_parser_get_others(master_service,
-							  parser)[0]);
+	user_set = master_service_settings_parser_get_others(master_service,
+							     parser)[0];
+	retrieve_worker_preload_plugins(user_set->mail_plugin_dir,
+					user_set->mail_plugins);
 	/* the parser is the settings cache's; reading does not change it */
 	retrieve_worker_preload_tls((struct setting_parser_context *)parser,
 				    pool);
@@ -132,22 +106,13 @@ void retrieve_worker_preload(struct mail_storage_service_ctx *ctx)
 }
 
 int retrieve_worker_user_lookup(struct mail_storage_service_ctx *ctx,
-				const char *username,
-				enum mail_storage_service_flags flags_add,
-				enum mail_storage_service_flags flags_remove,
+				struct mail_storage_service_input *input,
 				struct mail_storage_service_user **service_user_r,
 				struct mail_user **user_r,
 				const char **error_r)
 {
-	struct mail_storage_service_input input;
-
-	i_zero(&input);
-	input.module = "mail";
-	input.service = "retrieve-worker";
-	input.username = username;
-	input.flags_override_add = flags_add;
-	input.flags_override_remove = flags_remove;
-	return mail_storage_service_lookup_next(ctx, &input, service_user_r,
+	input->module = "mail";
+	return mail_storage_service_lookup_next(ctx, input, service_user_r,
 						user_r, error_r);
 }
 

@@ -6,7 +6,6 @@
 #include "ssl-settings.h"
 #include "master-service.h"
 #include "master-service-settings.h"
-#include "module-dir.h"
 #include "mail-user.h"
 #include "mail-storage-settings.h"
 #include "mail-storage-service.h"
@@ -41,13 +40,9 @@ retrieve_worker_storage_service_init(enum mail_storage_service_flags flags)
 	return mail_storage_service_init(master_service, flags);
 }
 
-/* A user whose userdb adds plugins still gets those loaded in the job's
-   child. A child would load the same plugins as root too, before its
-   privileges are dropped. */
-static void retrieve_worker_preload_plugins(struct event *event)
+static void retrieve_worker_preload_mail_plugins(struct event *event)
 {
 	const struct mail_user_settings *user_set;
-	struct module_dir_load_settings mod_set;
 	const char *error;
 
 	/* no user to expand %{user} and the like for: the plugin names
@@ -57,23 +52,11 @@ static void retrieve_worker_preload_plugins(struct event *event)
 		i_warning("retrieve: Not preloading mail plugins: %s", error);
 		return;
 	}
-	if (!array_is_created(&user_set->mail_plugins) ||
-	    array_is_empty(&user_set->mail_plugins)) {
-		settings_free(user_set);
-		return;
+	if (array_is_created(&user_set->mail_plugins)) {
+		retrieve_worker_preload_plugins(user_set->mail_plugin_dir,
+			t_strarray_join(settings_boollist_get(
+				&user_set->mail_plugins), " "));
 	}
-	i_zero(&mod_set);
-	mod_set.abi_version = DOVECOT_ABI_VERSION;
-	mod_set.binary_name = master_service_get_name(master_service);
-	mod_set.setting_name = "mail_plugins";
-	mod_set.require_init_funcs = TRUE;
-	if (module_dir_try_load_missing(&mail_storage_service_modules,
-					user_set->mail_plugin_dir,
-					settings_boollist_get(&user_set->mail_plugins),
-					&mod_set, &error) < 0)
-		i_warning("retrieve: Not preloading mail plugins: %s", error);
-	else
-		module_dir_init(mail_storage_service_modules);
 	settings_free(user_set);
 }
 
@@ -108,28 +91,20 @@ void retrieve_worker_preload(struct mail_storage_service_ctx *ctx ATTR_UNUSED)
 	/* the configuration as a retrieve-worker lookup sees it, without
 	   a user */
 	event_add_str(event, "protocol", "retrieve-worker");
-	retrieve_worker_preload_plugins(event);
+	retrieve_worker_preload_mail_plugins(event);
 	retrieve_worker_preload_tls(event);
 	event_unref(&event);
 }
 
 int retrieve_worker_user_lookup(struct mail_storage_service_ctx *ctx,
-				const char *username,
-				enum mail_storage_service_flags flags_add,
-				enum mail_storage_service_flags flags_remove,
+				struct mail_storage_service_input *input,
 				struct mail_storage_service_user **service_user_r,
 				struct mail_user **user_r,
 				const char **error_r)
 {
-	struct mail_storage_service_input input;
 	int ret;
 
-	i_zero(&input);
-	input.service = "retrieve-worker";
-	input.username = username;
-	input.flags_override_add = flags_add;
-	input.flags_override_remove = flags_remove;
-	ret = mail_storage_service_lookup_next(ctx, &input, user_r, error_r);
+	ret = mail_storage_service_lookup_next(ctx, input, user_r, error_r);
 	if (ret <= 0) {
 		*service_user_r = NULL;
 		return ret;
