@@ -33,7 +33,9 @@
 # workers must retrieve s1's named account (dave's mailbox, keep=yes,
 # interval 2s) on their own, and a message added to dave's mailbox
 # afterwards on the account's next interval; "doveadm retrieve status"
-# must show those runs. First with the snippet's root workers (the fork
+# must show those runs. s2, added to the userdb after the scan with an
+# hourly account, is retrieved at its IMAP login (doveadm exec imap: the
+# mail plugin's notice to the scheduler). First with the snippet's root workers (the fork
 # server: the run in a child of a root worker, as the user), then
 # restarted with the workers as the users' uid (the unprivileged mode,
 # auth-userdb opened to it) for a third message.
@@ -384,6 +386,28 @@ else
 	}
 fi
 doveadm -c "$V/dovecot.conf" -f tab retrieve status -u s1 >"$V/out-status" 2>&1 || true
+# the login trigger: s2 joins the userdb after the scan (next in 1h) with
+# an hourly account; its IMAP login makes the mail plugin tell the
+# scheduler, which learns the account and retrieves it at once
+sleep 1.1	# auth re-reads the file when its mtime moves to a new second
+cat >>"$V/users" <<EOU
+s2:{PLAIN}x:65534:65534::$V/home/s2::userdb_retrieve_account=login userdb_retrieve_account/login/url=pop3://dave@127.0.0.1:$VPORT userdb_retrieve_account/login/password=smoke-secret userdb_retrieve_account/login/ssl=no userdb_retrieve_account/login/keep=yes userdb_retrieve_account/login/interval=1h
+EOU
+mkdir -p "$V/home/s2"
+chmod 1777 "$V/home/s2"
+printf 'a logout\r\n' | doveadm -c "$V/dovecot.conf" exec imap -u s2 \
+	>"$V/out-imap" 2>&1 || true
+i=0
+until doveadm -c "$V/dovecot.conf" mailbox status -u s2 messages INBOX 2>&1 |
+	grep -q "messages=2\$"; do
+	i=$((i + 1))
+	if [ $i -gt 50 ]; then
+		echo "smoke-2.4: s2's IMAP login did not make the service retrieve its account" >&2
+		fail=1
+		break
+	fi
+	sleep 0.2
+done
 # the unprivileged mode: the workers as the users' uid
 doveadm -c "$V/dovecot.conf" stop
 svc_running=
