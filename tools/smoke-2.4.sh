@@ -33,7 +33,8 @@
 # workers must retrieve s1's named account (dave's mailbox, keep=yes,
 # interval 2s) on their own, and a message added to dave's mailbox
 # afterwards on the account's next interval; "doveadm retrieve status"
-# must show those runs. s2, added to the userdb after the scan with an
+# must show those runs. s3's account is POP3S from the same Dovecot
+# (a CA of the smoke's own, verified). s2, added to the userdb after the scan with an
 # hourly account, is retrieved at its IMAP login (doveadm exec imap: the
 # mail plugin's notice to the scheduler). First with the snippet's root workers (the fork
 # server: the run in a child of a root worker, as the user), then
@@ -316,11 +317,23 @@ svc_msg() {
 		"$1" "$1" >"$V/home/dave/Maildir/new/170000000$1.M$1P1.svc"
 }
 svc_msg 1
+# POP3S for s3's account: a CA of our own, a server certificate for
+# localhost and 127.0.0.1 signed by it, the CA as the clients' ssl_client_ca_file
+mkdir -p "$V/tls" "$V/home/s3"
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$V/tls/ext"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=smoke-ca \
+	-keyout "$V/tls/ca.key" -out "$V/tls/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=localhost \
+	-keyout "$V/tls/server.key" -out "$V/tls/server.csr" 2>/dev/null
+openssl x509 -req -days 2 -in "$V/tls/server.csr" -CA "$V/tls/ca.pem" \
+	-CAkey "$V/tls/ca.key" -CAcreateserial -extfile "$V/tls/ext" \
+	-out "$V/tls/server.pem" 2>/dev/null
 chmod -R 1777 "$V/home"
 : >"$V/out-ps-root"
 cat >"$V/users" <<EOU
 dave:{PLAIN}smoke-secret:65534:65534::$V/home/dave::userdb_retrieve_on_login=no
 s1:{PLAIN}x:65534:65534::$V/home/s1::userdb_retrieve_account=svc userdb_retrieve_account/svc/url=pop3://dave@127.0.0.1:$VPORT userdb_retrieve_account/svc/password=smoke-secret userdb_retrieve_account/svc/ssl=no userdb_retrieve_account/svc/keep=yes userdb_retrieve_account/svc/interval=2s userdb_retrieve_on_login=no
+s3:{PLAIN}x:65534:65534::$V/home/s3::userdb_retrieve_account=tls userdb_retrieve_account/tls/url=pop3s://dave@127.0.0.1:$((VPORT + 1)) userdb_retrieve_account/tls/password=smoke-secret userdb_retrieve_account/tls/keep=yes userdb_retrieve_account/tls/interval=2s userdb_retrieve_on_login=no
 EOU
 # svc_conf [EXTRA]: the instance's dovecot.conf
 svc_conf() {
@@ -330,6 +343,16 @@ svc_conf() {
 	cat <<EOC
 retrieve_min_interval = 1s
 log_debug = category=retrieve-service
+ssl = yes
+ssl_server_cert_file = $V/tls/server.pem
+ssl_server_key_file = $V/tls/server.key
+ssl_client_ca_file = $V/tls/ca.pem
+service pop3-login {
+  inet_listener pop3s {
+    port = $((VPORT + 1))
+    ssl = yes
+  }
+}
 !include $DOC/95-retrieve-service.conf
 $1
 EOC
@@ -345,11 +368,13 @@ svc_procs() {
 			"$st" 2>/dev/null || true	# it may be gone
 	done
 }
-# svc_wait N: until s1's INBOX holds N messages (20 s at most)
+# svc_wait N [USER]: until USER's (s1's) INBOX holds N messages (20 s
+# at most)
 svc_wait() {
 	i=0
 	while [ $i -lt 100 ]; do
-		doveadm -c "$V/dovecot.conf" mailbox status -u s1 messages INBOX \
+		doveadm -c "$V/dovecot.conf" mailbox status -u "${2:-s1}" \
+			messages INBOX \
 			>"$V/out-count" 2>&1 || true
 		grep -q "messages=$1\$" "$V/out-count" && return 0
 		sleep 0.2
@@ -382,6 +407,10 @@ else
 	svc_msg 2
 	svc_wait 2 || {
 		echo "smoke-2.4: the service did not retrieve dave's second message on the interval" >&2
+		fail=1
+	}
+	svc_wait 2 s3 || {
+		echo "smoke-2.4: the service did not retrieve s3's POP3S account ($(cat "$V/out-count"))" >&2
 		fail=1
 	}
 fi
@@ -425,6 +454,10 @@ dovecot -c "$V/dovecot.conf"
 svc_running=1
 svc_wait 3 || {
 	echo "smoke-2.4: the unprivileged workers did not retrieve dave's third message" >&2
+	fail=1
+}
+svc_wait 3 s3 || {
+	echo "smoke-2.4: the unprivileged workers did not retrieve s3's POP3S account ($(cat "$V/out-count"))" >&2
 	fail=1
 }
 svc_procs >"$V/out-ps-nobody"
