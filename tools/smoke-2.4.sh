@@ -424,6 +424,12 @@ s2:{PLAIN}x:65534:65534::$V/home/s2::userdb_retrieve_account=login userdb_retrie
 EOU
 mkdir -p "$V/home/s2"
 chmod 1777 "$V/home/s2"
+i=0
+until doveadm -c "$V/dovecot.conf" user s2 >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -le 50 ] || break
+	sleep 0.2
+done
 printf 'a logout\r\n' | doveadm -c "$V/dovecot.conf" exec imap -u s2 \
 	>"$V/out-imap" 2>&1 || true
 i=0
@@ -498,10 +504,16 @@ if grep -q smoke-secret "$V/dovecot.log" "$V/out-status" "$V/out-status2"; then
 	echo "smoke-2.4: the service logged the password" >&2
 	fail=1
 fi
-# (the fork server's preload must work too)
-if grep -q "Fatal\|Panic\|Error:\|Not preloading\|==[0-9]*==" "$V/dovecot.log"; then
+# (the fork server's preload must work too). Between a stop and the
+# next start only valgrind's reports count: a run cut by the stop fails
+# (the remote is the same Dovecot).
+awk '/master: Warning: Killed with signal 15/ { stopping = 1 }
+	/master: Info: Dovecot .* starting up/ { stopping = 0 }
+	/==[0-9]+==/ || (!stopping && /Fatal|Panic|Error:|Not preloading/)' \
+	"$V/dovecot.log" >"$V/out-log-errors"
+if [ -s "$V/out-log-errors" ]; then
 	echo "smoke-2.4: errors in $V/dovecot.log:" >&2
-	grep "Fatal\|Panic\|Error:\|Not preloading\|==[0-9]*==" "$V/dovecot.log" | head -5 >&2
+	head -5 "$V/out-log-errors" >&2
 	fail=1
 fi
 if [ $fail -ne 0 ]; then
