@@ -382,6 +382,13 @@ svc_wait() {
 	done
 	return 1
 }
+# svc_expect N USER WHAT: svc_wait, or WHAT did not happen
+svc_expect() {
+	svc_wait "$1" "$2" || {
+		echo "smoke-2.4: $3 ($2's $(cat "$V/out-count"))" >&2
+		fail=1
+	}
+}
 # RETRIEVE_SMOKE_VALGRIND=1: the scheduler and the workers (and the
 # runs' children) under valgrind; a report is a log line, which fails
 # the smoke below. A job's child ends with _exit() and leaves the fork
@@ -399,21 +406,11 @@ fi
 svc_conf "$SVC_VG"
 dovecot -c "$V/dovecot.conf"
 svc_running=1
-if ! svc_wait 1; then
-	echo "smoke-2.4: the service did not retrieve s1's account ($(cat "$V/out-count"))" >&2
-	fail=1
-else
-	svc_procs >"$V/out-ps-root"
-	svc_msg 2
-	svc_wait 2 || {
-		echo "smoke-2.4: the service did not retrieve dave's second message on the interval" >&2
-		fail=1
-	}
-	svc_wait 2 s3 || {
-		echo "smoke-2.4: the service did not retrieve s3's POP3S account ($(cat "$V/out-count"))" >&2
-		fail=1
-	}
-fi
+svc_expect 1 s1 "the service did not retrieve s1's account"
+svc_procs >"$V/out-ps-root"
+svc_msg 2
+svc_expect 2 s1 "the service did not retrieve dave's second message on the interval"
+svc_expect 2 s3 "the service did not retrieve s3's POP3S account"
 doveadm -c "$V/dovecot.conf" -f tab retrieve status -u s1 >"$V/out-status" 2>&1 || true
 # the login trigger: s2 joins the userdb after the scan (next in 1h) with
 # an hourly account; its IMAP login makes the mail plugin tell the
@@ -432,17 +429,7 @@ until doveadm -c "$V/dovecot.conf" user s2 >/dev/null 2>&1; do
 done
 printf 'a logout\r\n' | doveadm -c "$V/dovecot.conf" exec imap -u s2 \
 	>"$V/out-imap" 2>&1 || true
-i=0
-until doveadm -c "$V/dovecot.conf" mailbox status -u s2 messages INBOX 2>&1 |
-	grep -q "messages=2\$"; do
-	i=$((i + 1))
-	if [ $i -gt 50 ]; then
-		echo "smoke-2.4: s2's IMAP login did not make the service retrieve its account" >&2
-		fail=1
-		break
-	fi
-	sleep 0.2
-done
+svc_expect 2 s2 "s2's IMAP login did not make the service retrieve its account"
 # the unprivileged mode: the workers as the users' uid
 doveadm -c "$V/dovecot.conf" stop
 svc_running=
@@ -458,14 +445,8 @@ service auth {
 svc_msg 3
 dovecot -c "$V/dovecot.conf"
 svc_running=1
-svc_wait 3 || {
-	echo "smoke-2.4: the unprivileged workers did not retrieve dave's third message" >&2
-	fail=1
-}
-svc_wait 3 s3 || {
-	echo "smoke-2.4: the unprivileged workers did not retrieve s3's POP3S account ($(cat "$V/out-count"))" >&2
-	fail=1
-}
+svc_expect 3 s1 "the unprivileged workers did not retrieve dave's third message"
+svc_expect 3 s3 "the unprivileged workers did not retrieve s3's POP3S account"
 svc_procs >"$V/out-ps-nobody"
 doveadm -c "$V/dovecot.conf" -f tab retrieve status -u s1 >"$V/out-status2" 2>&1 || true
 doveadm -c "$V/dovecot.conf" fetch -u s1 hdr.subject mailbox INBOX all >"$V/out-fetch" 2>&1 || true
