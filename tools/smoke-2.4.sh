@@ -204,6 +204,8 @@ smoke_stop() {
 	umount /usr/lib/dovecot
 }
 trap smoke_stop EXIT
+# a signal (^C, a closed pipe) ends the smoke through the EXIT trap too
+trap 'exit 1' INT TERM HUP PIPE
 doveadm -D -c "$S/dovecot.conf" mailbox list -u u1 >"$S/out" 2>&1 || true
 doveadm -c "$S/dovecot.conf" retrieve list -u u1 >"$S/out-list" 2>&1 || true
 doveadm -c "$S/dovecot.conf" retrieve run -u u1 -a retrieve >"$S/out-run" 2>&1 || true

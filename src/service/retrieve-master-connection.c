@@ -189,9 +189,7 @@ static int retrieve_worker_scan(struct retrieve_master_connection *mconn)
 	/* The scheduler reads as we write; blocking writes keep the
 	   buffer small however large the userdb is. */
 	net_set_nonblock(conn->fd_out, FALSE);
-	/* "*": 2.4's auth matches every name against the mask, and an
-	   empty one matches none */
-	mail_storage_service_all_init_mask(storage_service, "*");
+	retrieve_worker_users_iter_init(storage_service);
 	while ((ret = mail_storage_service_all_next(storage_service,
 						    &username)) > 0) {
 		T_BEGIN {

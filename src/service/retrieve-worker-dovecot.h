@@ -42,6 +42,10 @@ int retrieve_worker_user_lookup(struct mail_storage_service_ctx *ctx,
 				struct mail_user **user_r,
 				const char **error_r);
 
+/* Starts listing every user of the userdb (2.3: no mask; 2.4's auth
+   matches each name against the mask, and an empty one matches none) */
+void retrieve_worker_users_iter_init(struct mail_storage_service_ctx *ctx);
+
 /* The process ends after the connection it serves */
 void retrieve_worker_set_last_connection(void);
 

@@ -116,6 +116,11 @@ int retrieve_worker_user_lookup(struct mail_storage_service_ctx *ctx,
 						user_r, error_r);
 }
 
+void retrieve_worker_users_iter_init(struct mail_storage_service_ctx *ctx)
+{
+	mail_storage_service_all_init_mask(ctx, "");
+}
+
 void retrieve_worker_set_last_connection(void)
 {
 	master_service_set_service_count(master_service, 1);

@@ -116,6 +116,11 @@ int retrieve_worker_user_lookup(struct mail_storage_service_ctx *ctx,
 	return 1;
 }
 
+void retrieve_worker_users_iter_init(struct mail_storage_service_ctx *ctx)
+{
+	mail_storage_service_all_init_mask(ctx, "*");
+}
+
 void retrieve_worker_set_last_connection(void)
 {
 	master_service_set_restart_request_count(master_service, 1);
