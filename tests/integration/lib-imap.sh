@@ -159,7 +159,7 @@ folder_field() {
 # login line matching ERE (e.g. ", TLS"); the harness's own seeding logs
 # in without TLS, so not every line has to.
 imapr_assert_login() {
-	grep -F "Login: user=<$1>," "$IMAPR_DIR/log/dovecot.log" | grep -E -- "$2" >/dev/null ||
+	login_lines "$1" "$IMAPR_DIR/log/dovecot.log" | grep -E -- "$2" >/dev/null ||
 		fail "no IMAP remote login of $1 matching /$2/"
 }
 
