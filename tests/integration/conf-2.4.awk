@@ -20,13 +20,35 @@
 #   disable_plaintext_auth = no   auth_allow_cleartext = yes
 #   protocols = none              (nothing: no protocol is the default)
 #   address = A (inet_listener)   listen = A
-#   %Lu                           %{user|lower}
+#   %Lu, %u, %h                   %{user|lower}, %{user}, %{home}
+#   retrieve_oauth2_P_F = V       retrieve_oauth2 P { retrieve_oauth2_F = V }
+#   passdb { driver = oauth2, args = FILE, mechanisms = M }
+#                                 passdb oauth2 { mechanisms_filter = M,
+#                                 oauth2 { FILE's settings } }
 # and every file gets the dovecot_config_version and
 # dovecot_storage_version lines 2.4 requires first (before an !include;
 # an included file may repeat them).
 
-function settings_line(line,    m) {
+function settings_line(line,    m, name, field) {
 	gsub(/%Lu/, "%{user|lower}", line)
+	gsub(/%h/, "%{home}", line)
+	gsub(/%u/, "%{user}", line)
+	# 2.3 retrieve_oauth2_<provider>_<field> = V: 2.4's named filter
+	# retrieve_oauth2 <provider> { retrieve_oauth2_<field> = V }
+	if (match(line, /^retrieve_oauth2_.*_(token_url|client_id|client_secret|scope|mechanism) = /)) {
+		m = substr(line, 1, RLENGTH - 3)
+		match(m, /_(token_url|client_id|client_secret|scope|mechanism)$/)
+		field = substr(m, RSTART + 1)
+		name = substr(m, 17, RSTART - 17)
+		if (name != oauth2_open) {
+			oauth2_close()
+			print "retrieve_oauth2 " name " {"
+			oauth2_open = name
+		}
+		print "  retrieve_oauth2_" field substr(line, length(m) + 1)
+		return
+	}
+	oauth2_close()
 	if (match(line, /^[ \t]*sieve = file:/)) {
 		m = substr(line, RLENGTH + 1)
 		split(m, parts, /;active=/)
@@ -75,6 +97,12 @@ function settings_line(line,    m) {
 	print line
 }
 
+function oauth2_close() {
+	if (oauth2_open != "")
+		print "}"
+	oauth2_open = ""
+}
+
 # the end of a passdb/userdb block: its 2.4 form
 function db_flush(    n, a, i, file) {
 	print db_kind " " db_driver " {"
@@ -88,9 +116,22 @@ function db_flush(    n, a, i, file) {
 		}
 		gsub(/%Lu/, "%{user|lower}", file)
 		print "  passwd_file_path = " file
+	} else if (db_driver == "oauth2") {
+		# 2.3 reads the file of args; 2.4 wants its settings inline
+		print "  oauth2 {"
+		while ((getline l < db_args) > 0) {
+			if (l ~ /^[ \t]*(#.*)?$/)
+				continue
+			sub(/^tls_ca_cert_file =/, "ssl_client_ca_file =", l)
+			print "    " l
+		}
+		close(db_args)
+		print "  }"
 	} else if (db_args != "") {
 		print "  # 2.3 args, no 2.4 form known here: " db_args
 	}
+	gsub(/(^|\n)  mechanisms = /, "&_", db_rest)
+	gsub(/mechanisms = _/, "mechanisms_filter = ", db_rest)
 	printf "%s", db_rest
 	print "}"
 	db_kind = ""
@@ -130,6 +171,7 @@ BEGIN { first = 1 }
 	}
 	if (in_plugin) {
 		if (line ~ /^}/) {
+			oauth2_close()
 			in_plugin = 0
 			next
 		}
