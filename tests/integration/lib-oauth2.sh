@@ -175,7 +175,9 @@ oauth2_remote_logins() {
 # Dovecot core's own debug lines that print userdb fields: auth-master's
 # userdb reply, and mail-storage-service's "Added userdb setting" (it
 # hides only keys containing "pass"). Not the plugin's output.
-OAUTH2_CORE_LINES='auth-master: userdb lookup\(.*\): (Finished userdb lookup|auth USER input)|Added userdb setting: plugin/retrieve[0-9]*_oauth2_refresh_token='
+# (2.4: "auth-master: conn unix:...: auth input: USER<tab>fields" and no
+# plugin/ prefix)
+OAUTH2_CORE_LINES='auth-master: userdb lookup\(.*\): (Finished userdb lookup|auth USER input)|auth-master: conn [^ ]* \(pid=[0-9]*,uid=[0-9]*\): auth input: |Added userdb setting: (plugin/)?retrieve[0-9]*_oauth2_refresh_token='
 
 # oauth2_assert_no_secret FILE...: no password, token or client secret
 # the suite noted appears in the files, outside Dovecot core's lines.
