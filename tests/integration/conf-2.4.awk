@@ -23,8 +23,9 @@
 #   %Lu, %u, %h                   %{user|lower}, %{user}, %{home}
 #   retrieve_oauth2_P_F = V       retrieve_oauth2 P { retrieve_oauth2_F = V }
 #   passdb { driver = oauth2, args = FILE, mechanisms = M }
-#                                 passdb oauth2 { mechanisms_filter = M,
-#                                 oauth2 { FILE's settings } }
+#                                 passdb oauth2 { mechanisms_filter = M },
+#                                 oauth2 { FILE's settings, the client's
+#                                 id and secret also in the URL }
 # and every file gets the dovecot_config_version and
 # dovecot_storage_version lines 2.4 requires first (before an !include;
 # an included file may repeat them).
@@ -117,16 +118,32 @@ function db_flush(    n, a, i, file) {
 		gsub(/%Lu/, "%{user|lower}", file)
 		print "  passwd_file_path = " file
 	} else if (db_driver == "oauth2") {
-		# 2.3 reads the file of args; 2.4 wants its settings inline
-		print "  oauth2 {"
+		# 2.3 reads the file of args; 2.4 wants its settings in the
+		# top-level oauth2 filter, which the SASL mechanisms read too
+		# (printed after this block)
+		# (2.4.1 posts only the token to the introspection URL: the
+		# client's credentials go into the URL, as HTTP basic auth)
+		oauth2_block = "oauth2 {\n"
+		cid = csecret = iurl = ""
 		while ((getline l < db_args) > 0) {
 			if (l ~ /^[ \t]*(#.*)?$/)
 				continue
 			sub(/^tls_ca_cert_file =/, "ssl_client_ca_file =", l)
-			print "    " l
+			if (l ~ /^client_id = /)
+				cid = substr(l, 13)
+			else if (l ~ /^client_secret = /)
+				csecret = substr(l, 17)
+			if (l ~ /^introspection_url = /)
+				iurl = substr(l, 21)
+			else
+				oauth2_block = oauth2_block "  " l "\n"
 		}
 		close(db_args)
-		print "  }"
+		if (iurl != "" && cid != "")
+			sub(/:\/\//, "://" cid ":" csecret "@", iurl)
+		if (iurl != "")
+			oauth2_block = oauth2_block "  introspection_url = " iurl "\n"
+		oauth2_block = oauth2_block "}\n"
 	} else if (db_args != "") {
 		print "  # 2.3 args, no 2.4 form known here: " db_args
 	}
@@ -134,6 +151,8 @@ function db_flush(    n, a, i, file) {
 	gsub(/mechanisms = _/, "mechanisms_filter = ", db_rest)
 	printf "%s", db_rest
 	print "}"
+	printf "%s", oauth2_block
+	oauth2_block = ""
 	db_kind = ""
 }
 
