@@ -18,7 +18,8 @@ export RETRIEVE_CHROOT="$ROOT"
 
 PACKAGES="dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
 dovecot-sieve dovecot-dev autoconf automake libtool make gcc pkg-config
-openssl python3 valgrind ca-certificates procps"
+openssl python3 valgrind ca-certificates procps time spamassassin spamd
+rspamd"
 
 if [ ! -e "$ROOT/.debootstrap-done" ]; then
 	command -v debootstrap >/dev/null || {

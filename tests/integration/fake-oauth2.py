@@ -100,7 +100,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def client_ok(self, form):
         cid = form.get("client_id", "")
-        return cid in CLIENTS and CLIENTS[cid] == form.get("client_secret", "")
+        secret = form.get("client_secret", "")
+        # HTTP basic auth (RFC 7662 2.1), as Dovecot 2.4's introspection
+        # authenticates: credentials from the introspection URL
+        auth = self.headers.get("Authorization") or ""
+        if not cid and auth.startswith("Basic "):
+            try:
+                cid, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+                cid, secret = urllib.parse.unquote(cid), urllib.parse.unquote(secret)
+            except ValueError:
+                return False
+        return cid in CLIENTS and CLIENTS[cid] == secret
 
     def do_POST(self):
         path = self.path.split("?")[0]
