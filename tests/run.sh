@@ -6,6 +6,7 @@
 # Usage (from anywhere, as root, after the plugin is built and installed):
 #   tests/run.sh [--build] [--no-unit] [--sanitize] [CASE...]
 #   tests/run.sh --fuzz [TARGET...]
+#   tests/run.sh --dovecot-2.4 [--no-unit] [CASE...]
 #
 #   --build     first ./autogen.sh, then configure, make and make install in
 #               build-test/ (a VPATH build)
@@ -17,6 +18,14 @@
 #               report (see tests/lib-sanitize.sh)
 #   --fuzz      only the libFuzzer targets (tests/fuzz/run.sh), each for
 #               FUZZ_TIME seconds (default 30); words pick targets
+#   --dovecot-2.4  the same cases against Dovecot 2.4.1 in the Debian 13
+#               chroot of tools/setup-2.4.sh: builds the tree there
+#               (tools/build-2.4.sh, build-2.4/), installs it into
+#               build-2.4/it/inst and runs this script in the chroot with
+#               that install laid over its /usr/lib/dovecot (a private
+#               mount namespace); the unit tests run there too unless
+#               --no-unit. The harness writes 2.4 configuration when
+#               "dovecot --version" says 2.4 (conf_for_version).
 #   CASE...     run only the integration cases whose name contains one of
 #               these words (and no unit tests unless "unit" is one of them)
 #
@@ -34,13 +43,14 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP" || exit 2
 CASE_TIMEOUT=${CASE_TIMEOUT:-300}
 
-build=no unit=yes sanitize=no fuzz=no filters=()
+build=no unit=yes sanitize=no fuzz=no dovecot24=no filters=()
 while (($# > 0)); do
 	case $1 in
 	--build) build=yes ;;
 	--no-unit) unit=no ;;
 	--sanitize) sanitize=yes ;;
 	--fuzz) fuzz=yes ;;
+	--dovecot-2.4) dovecot24=yes ;;
 	-h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "unknown option $1" >&2; exit 2 ;;
 	*) filters+=("$1") ;;
@@ -58,7 +68,69 @@ if [[ $fuzz == yes ]]; then
 	exec "$TOP/tests/fuzz/run.sh" ${FUZZ_TIME:+-t "$FUZZ_TIME"} "${filters[@]}"
 fi
 
+# --dovecot-2.4, outside the chroot: build and install against 2.4, then
+# run this script in the chroot over that install.
+if [[ $dovecot24 == yes && -z ${RETRIEVE_IT_24_INST:-} ]]; then
+	inst=$TOP/build-2.4/it/inst
+	log=$TOP/build-2.4/it/build.log
+	mkdir -p "$TOP/build-2.4/it"
+	# the unit tests run here (unit-2.4), never the 2.3 build's there
+	args=(--no-unit)
+	for f in "${filters[@]}"; do
+		[[ $f == unit ]] || args+=("$f")
+	done
+	if ! { tools/setup-2.4.sh && tools/build-2.4.sh &&
+		tools/build-2.4.sh -C src/plugins &&
+		tools/build-2.4.sh -C src/doveadm &&
+		tools/build-2.4.sh -C src/settings; } >"$log" 2>&1; then
+		echo "FAIL build-2.4: see $log"
+		tail -n 25 "$log" | sed 's/^/  | /'
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	if [[ $unit == yes ]]; then
+		# the unit tests against 2.4, as one case before the chroot run
+		if tools/build-2.4.sh -C tests check >"$TOP/build-2.4/it/unit.log" 2>&1; then
+			echo "ok unit-2.4"; unit_line=ok
+		else
+			echo "FAIL unit-2.4: see build-2.4/it/unit.log"; unit_line=fail
+		fi
+	fi
+	if ((${#filters[@]} > 0 && ${#args[@]} == 1)); then
+		# only "unit" was asked for
+		[[ ${unit_line:-} == ok ]] && { echo "1 passed, 0 failed"; exit 0; }
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	tools/in-2.4.sh env RETRIEVE_IT_24_INST="$inst" KEEP="${KEEP:-0}" \
+		CASE_TIMEOUT="$CASE_TIMEOUT" RETRIEVE_IT_24_UNIT="${unit_line:-}" \
+		bash tests/run.sh --dovecot-2.4 "${args[@]}"
+	exit
+fi
+
 passed=0 failed=0 skipped=0
+if [[ -n ${RETRIEVE_IT_24_INST:-} ]]; then
+	# in the chroot (tools/in-2.4.sh's private mount namespace): our
+	# 2.4 build (installed here: make must see the chroot's headers)
+	# over the chroot's Dovecot, where Dovecot looks for modules
+	rm -rf "$RETRIEVE_IT_24_INST"
+	for d in lib-retrieve plugins doveadm settings; do
+		make -s -C "build-2.4/src/src/$d" install DESTDIR="$RETRIEVE_IT_24_INST" \
+			>>build-2.4/it/build.log 2>&1 ||
+			{ echo "FAIL install-2.4: see build-2.4/it/build.log"; echo "0 passed, 1 failed"; exit 1; }
+	done
+	mount -t overlay overlay \
+		-o lowerdir="$RETRIEVE_IT_24_INST/usr/lib/dovecot:/usr/lib/dovecot" \
+		/usr/lib/dovecot || { echo "FAIL overlay of $RETRIEVE_IT_24_INST"; exit 1; }
+	# the cases expect "localhost" to be 127.0.0.1 alone (t-25), as the
+	# test hosts' /etc/hosts has it; the chroot's also names ::1
+	echo "127.0.0.1 localhost" >build-2.4/it/hosts
+	mount --bind build-2.4/it/hosts /etc/hosts
+	case ${RETRIEVE_IT_24_UNIT:-} in
+	ok) passed=1 ;;
+	fail) failed=1 ;;
+	esac
+fi
 LOGDIR=$(mktemp -d /tmp/retrieve-tests.XXXXXX)
 
 count() { # ok|fail|skip

@@ -2,7 +2,7 @@
 # Builds (once) and updates a Debian 13 (trixie) chroot with Dovecot 2.4
 # and what the test suite needs, so that dovecot-retrieve can be built and
 # tested against 2.4 on a Debian 12 host. tools/in-2.4.sh runs commands in
-# it. Run as root; needs debootstrap (apt-get install debootstrap).
+# it. Run as root; installs debootstrap on the host when it is missing.
 #
 # The chroot is cached in $RETRIEVE_CHROOT (/var/cache/dovecot-retrieve/
 # trixie): a second run only checks that every package is installed.
@@ -18,13 +18,18 @@ export RETRIEVE_CHROOT="$ROOT"
 
 PACKAGES="dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
 dovecot-sieve dovecot-dev autoconf automake libtool make gcc pkg-config
-openssl python3 valgrind ca-certificates procps"
+openssl python3 valgrind ca-certificates procps time spamassassin spamd
+rspamd"
 
 if [ ! -e "$ROOT/.debootstrap-done" ]; then
-	command -v debootstrap >/dev/null || {
-		echo "setup-2.4: debootstrap is missing (apt-get install debootstrap)" >&2
-		exit 1
-	}
+	if ! command -v debootstrap >/dev/null; then
+		echo "setup-2.4: installing debootstrap on the host"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			debootstrap debian-archive-keyring >/dev/null || {
+			echo "setup-2.4: apt-get install debootstrap failed" >&2
+			exit 1
+		}
+	fi
 	echo "setup-2.4: debootstrap trixie into $ROOT (a few minutes)"
 	mkdir -p "$ROOT"
 	# A partial earlier run leaves a tree debootstrap refuses or half

@@ -127,7 +127,7 @@ cmd_retrieve_run_account(struct retrieve_cmd_context *ctx,
 	}
 
 	/* logs a failure itself and records the outcome in the state */
-	retrieve_client_run_sync(user, global, set, &result, pool);
+	cmd_retrieve_run_sync(user, global, set, &result, pool);
 	/* a nested ioloop may have deactivated the user's context
 	   (privileges, log prefix) */
 	if (io_loop_get_current_context(current_ioloop) == NULL) {

@@ -77,8 +77,17 @@ void cmd_retrieve_options_init(struct retrieve_cmd_context *ctx);
 /* whether doveadm prints its own username column although a single user
    is iterated (2.3: -F and doveadm-server clients), */
 bool cmd_retrieve_username_column_printed(struct retrieve_cmd_context *ctx);
-/* the settings doveadm must know for delivery (lib-lda's). */
+/* the settings doveadm must know for delivery (lib-lda's), */
 void doveadm_retrieve_settings_register(void);
+/* and how SIGTERM/SIGINT end a run (2.3's master service stops the
+   running ioloop itself, 2.4's calls a killed callback). */
+struct retrieve_global_settings;
+struct retrieve_account_settings;
+struct retrieve_result;
+void cmd_retrieve_run_sync(struct mail_user *user,
+			   const struct retrieve_global_settings *global,
+			   const struct retrieve_account_settings *set,
+			   struct retrieve_result *result_r, pool_t pool);
 
 /* ISO 8601 in local time: 2026-01-31T12:00:00+01:00 */
 const char *cmd_retrieve_time(time_t t);

@@ -20,10 +20,12 @@ retrieve_imap_log_orig(const struct failure_context *ctx,
 	va_end(args);
 }
 
-/* Takes line (imapc's, without the prefix) over for log */
+/* Takes line (imapc's, without the prefix, which was line_prefix) over
+   for log */
 static void
 retrieve_imap_log_take(struct retrieve_imap_log *log,
-		       const struct failure_context *ctx, const char *line)
+		       const struct failure_context *ctx,
+		       const char *line_prefix, const char *line)
 {
 	static const char suffix[] = " - disconnecting";
 	const size_t suffix_len = strlen(suffix);
@@ -37,7 +39,7 @@ retrieve_imap_log_take(struct retrieve_imap_log *log,
 	if (ctx->type == LOG_TYPE_ERROR || log->logout_sent)
 		e_debug(log->client->event, "imapc: %s", line);
 	else
-		retrieve_imap_log_orig(ctx, "%s%s", log->prefix, line);
+		retrieve_imap_log_orig(ctx, "%s%s", line_prefix, line);
 	if (log->logout_sent) {
 		/* the goodbye after LOGOUT: nothing went wrong */
 		return;
@@ -57,6 +59,23 @@ retrieve_imap_log_take(struct retrieve_imap_log *log,
 	log->error = i_strdup(line);
 }
 
+/* Whether line is imapc's of log, and how long its prefix is (up to
+   and with imapc's). 2.3 starts the line with imapc's prefix; 2.4 puts
+   the parent events' prefixes (ours, "retrieve(NAME): ") before it.
+   Only the first "imapc(" counts: what the server sent comes after it
+   and can't pass for another connection's line. */
+static bool
+retrieve_imap_log_is_ours(const struct retrieve_imap_log *log,
+			  const char *line, size_t *prefix_len_r)
+{
+	const char *p = strstr(line, "imapc(");
+
+	if (p == NULL || !str_begins_with(p, log->prefix))
+		return FALSE;
+	*prefix_len_r = (size_t)(p - line) + strlen(log->prefix);
+	return TRUE;
+}
+
 static void ATTR_FORMAT(2, 0)
 retrieve_imap_log_handler(const struct failure_context *ctx,
 			  const char *format, va_list args)
@@ -64,6 +83,7 @@ retrieve_imap_log_handler(const struct failure_context *ctx,
 	struct retrieve_imap_log *log;
 	const char *line;
 	va_list args2;
+	size_t prefix_len;
 	bool taken = FALSE;
 
 	if ((ctx->type == LOG_TYPE_ERROR || ctx->type == LOG_TYPE_WARNING) &&
@@ -73,9 +93,11 @@ retrieve_imap_log_handler(const struct failure_context *ctx,
 		line = t_strdup_vprintf(format, args2);
 		va_end(args2);
 		array_foreach_elem(&retrieve_imap_logs, log) {
-			if (str_begins_with(line, log->prefix)) {
+			if (retrieve_imap_log_is_ours(log, line,
+						      &prefix_len)) {
 				retrieve_imap_log_take(log, ctx,
-					line + strlen(log->prefix));
+					t_strndup(line, prefix_len),
+					line + prefix_len);
 				taken = TRUE;
 				break;
 			}

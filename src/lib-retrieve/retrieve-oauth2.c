@@ -60,6 +60,10 @@ struct retrieve_oauth2 {
 	struct http_client_request *http_req;
 	struct istream *payload;
 	struct io *io;
+	/* the whole exchange, reply body included: http-client's timeouts
+	   left are per read, so a body sent a byte at a time would outlast
+	   them */
+	struct timeout *to;
 	buffer_t *body;
 	unsigned int status;
 	retrieve_oauth2_callback_t *callback;
@@ -109,6 +113,7 @@ retrieve_oauth2_init(struct mail_user *user,
 
 static void retrieve_oauth2_request_free(struct retrieve_oauth2 *oauth2)
 {
+	timeout_remove(&oauth2->to);
 	io_remove(&oauth2->io);
 	i_stream_unref(&oauth2->payload);
 	if (oauth2->http_req != NULL)
@@ -500,6 +505,15 @@ retrieve_oauth2_http_response(const struct http_response *response,
 	retrieve_oauth2_body_input(oauth2);
 }
 
+static void retrieve_oauth2_timeout(struct retrieve_oauth2 *oauth2)
+{
+	retrieve_oauth2_callback(oauth2, RETRIEVE_RESULT_REMOTE_TEMPFAIL, NULL,
+		t_strdup_printf("OAuth2 token endpoint of provider %s: "
+				"no complete reply in %u s (timed out)",
+				oauth2->set->provider,
+				oauth2->global->timeout_secs));
+}
+
 /* Dovecot 2.3.19's oauth2_refresh_start() builds the form but posts an
    empty body (oauth2-request.c passes NULL for the payload), and asserts
    on tokens it does not like; so the request is made here, on the same
@@ -550,8 +564,13 @@ static void retrieve_oauth2_refresh(struct retrieve_oauth2 *oauth2)
 	http_client_request_set_payload(oauth2->http_req, oauth2->payload,
 					FALSE);
 	i_stream_unref(&oauth2->payload);
-	http_client_request_set_timeout_msecs(oauth2->http_req,
-		oauth2->global->timeout_secs * 1000);
+	/* no http_client_request_set_timeout_msecs(): 2.3.19's absolute
+	   request timeout destroys the payload stream under our io while we
+	   read it, and its connection then adds its own io on the same fd
+	   (a panic). Our timer covers the exchange and removes our io
+	   before aborting. */
+	oauth2->to = timeout_add(oauth2->global->timeout_secs * 1000,
+				 retrieve_oauth2_timeout, oauth2);
 	http_client_request_submit(oauth2->http_req);
 }
 

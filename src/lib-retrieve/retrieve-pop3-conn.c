@@ -4,7 +4,7 @@
 #include "array.h"
 #include "ioloop.h"
 #include "istream.h"
-#include "istream-dot.h"
+#include "retrieve-dovecot.h"
 #include "iostream-ssl.h"
 #include "ostream.h"
 #include "net.h"
@@ -386,7 +386,7 @@ int pop3_conn_next_line(struct pop3_conn *conn, const char **line_r)
 void pop3_conn_multiline_begin(struct pop3_conn *conn)
 {
 	i_assert(conn->dot_input == NULL);
-	conn->dot_input = i_stream_create_dot(conn->input, TRUE);
+	conn->dot_input = retrieve_i_stream_create_dot(conn->input);
 }
 
 bool pop3_conn_in_multiline(struct pop3_conn *conn)

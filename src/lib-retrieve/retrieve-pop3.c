@@ -94,7 +94,10 @@ struct pop3_client {
 static void pop3_disconnect(struct pop3_client *pc)
 {
 	timeout_remove(&pc->to_msg);
-	/* an unfinished spool is a half-received message: dropped */
+	/* an unfinished spool is a half-received message: dropped (aborted
+	   first: 2.4 panics on a stream closed with unchecked nsend()s) */
+	if (pc->spool != NULL)
+		o_stream_abort(pc->spool);
 	o_stream_destroy(&pc->spool);
 	if (pc->conn != NULL)
 		pop3_conn_disconnect(pc->conn);

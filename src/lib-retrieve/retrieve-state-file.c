@@ -30,6 +30,8 @@
      uid	<uid>[	<fingerprint>]	(belongs to the folder above)
      absent	<uid>	<since>	(a uid above the last listing lacked)
      ...
+     pending	<folder>	<uid>	<fingerprint>	<local folder>	<guid>	<uid min>
+     ...
      end	<number of uid records>
 
    The end record makes a file cut at a line boundary detectable.
@@ -43,7 +45,10 @@
    for none) and <login_delay_secs> (the POP3 server's announced
    LOGIN-DELAY, 0 for none); older versions read as none. Version 6
    added the status's <last_spam> and <total_spam> (messages marked as
-   spam by the scanner); older versions read as 0. */
+   spam by the scanner); older versions read as 0. Version 7 added the pending records
+   (the journal's, retrieve-state-journal.c) that a run ending before its
+   recovery left unresolved: a commit must not drop them, or messages
+   saved before a crash would be retrieved again. */
 
 static const char *
 retrieve_state_parser_error(struct retrieve_state_parser *parser,
@@ -306,6 +311,10 @@ retrieve_state_parse_line(struct retrieve_state_parser *parser,
 		if (retrieve_state_parse_absent(parser, args + 1, count - 1,
 						error_r) < 0)
 			return -1;
+	} else if (strcmp(args[0], "pending") == 0) {
+		if (retrieve_state_pending_parse(parser->state, args + 1,
+						 error_r) < 0)
+			return -1;
 	} else if (strcmp(args[0], "folder") == 0) {
 		if (retrieve_state_parse_folder_line(parser, args + 1,
 						     error_r) < 0)
@@ -566,8 +575,9 @@ retrieve_state_write(struct retrieve_state *state, int fd, const char *path,
 {
 	struct hash_iterate_context *iter;
 	struct retrieve_state_folder *folder;
+	const struct retrieve_state_pending *unresolved;
 	struct ostream *output;
-	unsigned int uid_records = 0;
+	unsigned int i, count, uid_records = 0;
 	string_t *str;
 	char *name;
 	int ret = 0;
@@ -585,6 +595,14 @@ retrieve_state_write(struct retrieve_state *state, int fd, const char *path,
 	while (hash_table_iterate(iter, state->folders, &name, &folder))
 		retrieve_state_write_folder(folder, output, str, &uid_records);
 	hash_table_iterate_deinit(&iter);
+
+	/* carried over until a run's recovery resolves them */
+	unresolved = retrieve_state_get_unresolved(state, &count);
+	for (i = 0; i < count; i++) {
+		str_truncate(str, 0);
+		retrieve_state_journal_pending_record(&unresolved[i], str);
+		o_stream_nsend(output, str_data(str), str_len(str));
+	}
 
 	str_truncate(str, 0);
 	str_printfa(str, "end\t%u\n", uid_records);

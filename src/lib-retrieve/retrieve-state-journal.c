@@ -53,15 +53,9 @@ retrieve_state_parse_journal_line(struct retrieve_state_parser *parser,
 		return 1;
 	}
 	if (args[0] != NULL && strcmp(args[0], "pending") == 0) {
-		uint32_t uid_min;
-
-		if (str_array_length(args) != 7 || args[2][0] == '\0' ||
-		    str_to_uint32(args[6], &uid_min) < 0) {
-			*error_r = "invalid pending record";
+		if (retrieve_state_pending_parse(parser->state, args + 1,
+						 error_r) < 0)
 			return -1;
-		}
-		retrieve_state_pending_add(parser->state, args[1], args[2],
-					   args[3], args[4], args[5], uid_min);
 		return 1;
 	}
 	if (str_array_length(args) != 3 &&

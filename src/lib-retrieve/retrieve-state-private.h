@@ -10,7 +10,7 @@
    (retrieve-state-lock.c). */
 
 #define RETRIEVE_STATE_HEADER "dovecot-retrieve-state"
-#define RETRIEVE_STATE_VERSION 6
+#define RETRIEVE_STATE_VERSION 7
 #define RETRIEVE_JOURNAL_HEADER "dovecot-retrieve-journal"
 /* status record fields after "status" in versions 1-4, 5 and 6 */
 #define RETRIEVE_STATE_STATUS_V1_FIELDS 10
@@ -143,7 +143,10 @@ retrieve_state_folder_get(struct retrieve_state *state, const char *name);
 void retrieve_state_folder_add_uid(struct retrieve_state *state,
 				   struct retrieve_state_folder *folder,
 				   const char *uid, const char *fingerprint);
-/* A pending record read from the journal */
+/* A pending record read from the journal or the state file: args are
+   the record's fields after "pending". state may be NULL (only checked). */
+int retrieve_state_pending_parse(struct retrieve_state *state,
+				 const char *const *args, const char **error_r);
 void retrieve_state_pending_add(struct retrieve_state *state,
 				const char *folder, const char *uid,
 				const char *fingerprint,

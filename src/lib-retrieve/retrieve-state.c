@@ -390,6 +390,23 @@ void retrieve_state_pending_add(struct retrieve_state *state,
 	msg->uid_min = uid_min;
 }
 
+int retrieve_state_pending_parse(struct retrieve_state *state,
+				 const char *const *args, const char **error_r)
+{
+	uint32_t uid_min;
+
+	if (str_array_length(args) != 6 || args[1][0] == '\0' ||
+	    str_to_uint32(args[5], &uid_min) < 0) {
+		*error_r = "invalid pending record";
+		return -1;
+	}
+	if (state != NULL) {
+		retrieve_state_pending_add(state, args[0], args[1], args[2],
+					   args[3], args[4], uid_min);
+	}
+	return 0;
+}
+
 const struct retrieve_state_pending *
 retrieve_state_get_unresolved(struct retrieve_state *state,
 			      unsigned int *count_r)
@@ -412,6 +429,11 @@ retrieve_state_get_unresolved(struct retrieve_state *state,
 
 void retrieve_state_clear_unresolved(struct retrieve_state *state)
 {
+	/* .state may carry them (a run that ended before its recovery):
+	   rewritten without */
+	if ((array_is_created(&state->pending) &&
+	     array_count(&state->pending) > 0) || state->pending_full)
+		state->changed = TRUE;
 	if (array_is_created(&state->pending))
 		array_clear(&state->pending);
 	state->pending_full = FALSE;

@@ -16,6 +16,7 @@
 #include "retrieve-client.h"
 #include "retrieve-service-protocol.h"
 #include "retrieve-worker-report.h"
+#include "retrieve-worker-dovecot.h"
 #include "retrieve-master-connection.h"
 
 #include <unistd.h>
@@ -74,7 +75,6 @@ retrieve_worker_lookup(const char *username, bool run, string_t *str,
 	int ret;
 
 	i_zero(&input);
-	input.module = "mail";
 	input.service = "retrieve-worker";
 	input.username = username;
 	if (!run) {
@@ -88,17 +88,15 @@ retrieve_worker_lookup(const char *username, bool run, string_t *str,
 		   running as a single vmail uid has no root to lose and
 		   stays for more. */
 		if (getuid() == 0) {
-			if (!worker_forked) {
-				master_service_set_service_count(
-					master_service, 1);
-			}
+			if (!worker_forked)
+				retrieve_worker_set_last_connection();
 			retrieve_worker_restore_root();
 		}
 		input.flags_override_remove =
 			MAIL_STORAGE_SERVICE_FLAG_TEMP_PRIV_DROP;
 	}
-	ret = mail_storage_service_lookup_next(storage_service, &input,
-					       service_user_r, user_r, &error);
+	ret = retrieve_worker_user_lookup(storage_service, &input,
+					  service_user_r, user_r, &error);
 	if (ret > 0) {
 		/* the storage service allows core dumps after its drop:
 		   a core would hold the remote password */
@@ -191,7 +189,7 @@ static int retrieve_worker_scan(struct retrieve_master_connection *mconn)
 	/* The scheduler reads as we write; blocking writes keep the
 	   buffer small however large the userdb is. */
 	net_set_nonblock(conn->fd_out, FALSE);
-	mail_storage_service_all_init_mask(storage_service, "");
+	retrieve_worker_users_iter_init(storage_service);
 	while ((ret = mail_storage_service_all_next(storage_service,
 						    &username)) > 0) {
 		T_BEGIN {

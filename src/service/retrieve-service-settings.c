@@ -1,92 +1,28 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
-#include "array.h"
-#include "settings-parser.h"
-#include "master-service.h"
-#include "master-service-settings.h"
 #include "retrieve-setting-value.h"
+#include "retrieve-service-settings-source.h"
 #include "retrieve-service-settings.h"
 
 #define RETRIEVE_DEFAULT_MAX_PARALLEL 10
 #define RETRIEVE_DEFAULT_MAX_PER_HOST 3
 #define RETRIEVE_DEFAULT_USERDB_SCAN_INTERVAL_SECS (60*60)
 
-struct retrieve_plugin_settings {
-	ARRAY_TYPE(const_string) plugin_envs;
-};
-
-/* Only plugin {}: the config process sends the rest of the mail
-   settings too, and the parser ignores them. */
-static const struct setting_define retrieve_plugin_setting_defines[] = {
-	{ .type = SET_STRLIST, .key = "plugin",
-	  .offset = offsetof(struct retrieve_plugin_settings, plugin_envs) },
-	SETTING_DEFINE_LIST_END
-};
-
-static const struct retrieve_plugin_settings retrieve_plugin_default_settings = {
-	.plugin_envs = ARRAY_INIT,
-};
-
-static const struct setting_parser_info retrieve_plugin_setting_parser_info = {
-	.module_name = "mail",
-	.defines = retrieve_plugin_setting_defines,
-	.defaults = &retrieve_plugin_default_settings,
-	.type_offset = SIZE_MAX,
-	.struct_size = sizeof(struct retrieve_plugin_settings),
-	.parent_offset = SIZE_MAX,
-};
-
 struct event *retrieve_service_event;
 struct event_category event_category_retrieve_service = {
 	.name = "retrieve-service",
 };
 
-static const char *retrieve_plugin_getenv(const char *name, void *context)
-{
-	const struct retrieve_plugin_settings *set = context;
-	const char *const *envs;
-	unsigned int i, count;
-
-	if (!array_is_created(&set->plugin_envs))
-		return NULL;
-	envs = array_get(&set->plugin_envs, &count);
-	/* an empty value leaves the default, as if unset */
-	for (i = 0; i + 1 < count; i += 2) {
-		if (strcmp(envs[i], name) == 0)
-			return envs[i+1][0] == '\0' ? NULL : envs[i+1];
-	}
-	return NULL;
-}
-
 int retrieve_service_settings_read(struct retrieve_service_settings *set_r,
 				   const char **error_r)
 {
-	static const struct setting_parser_info *roots[] = {
-		&retrieve_plugin_setting_parser_info,
-		NULL
-	};
-	struct master_service_settings_input input;
-	struct master_service_settings_output output;
-	struct retrieve_setting_source src = {
-		.getenv = retrieve_plugin_getenv,
-	};
-	const char *error;
-	void **sets;
+	struct retrieve_setting_source src;
+	int ret = 0;
 
-	i_zero(&input);
-	input.roots = roots;
-	input.module = "mail";
-	input.service = master_service_get_name(master_service);
-	if (master_service_settings_read(master_service, &input, &output,
-					 &error) < 0) {
-		*error_r = t_strdup_printf("Couldn't read settings: %s", error);
+	if (retrieve_service_settings_source_init(&src, error_r) < 0)
 		return -1;
-	}
-	sets = master_service_settings_get_others(master_service);
-
 	i_zero(set_r);
-	src.context = sets[0];
 	if (retrieve_setting_get_count(&src, "max_parallel",
 				       RETRIEVE_DEFAULT_MAX_PARALLEL,
 				       &set_r->max_parallel, error_r) < 0 ||
@@ -101,6 +37,10 @@ int retrieve_service_settings_read(struct retrieve_service_settings *set_r,
 					      error_r) < 0 ||
 	    retrieve_setting_get_run_timeout(&src, &set_r->run_timeout_secs,
 					     error_r) < 0)
+		ret = -1;
+	/* the errors are on the data stack, not in the settings */
+	retrieve_service_settings_source_deinit(&src);
+	if (ret < 0)
 		return -1;
 	/* a scan at most every second */
 	if (set_r->userdb_scan_interval_secs == 0)

@@ -1,8 +1,9 @@
 #ifndef RETRIEVE_SERVICE_SETTINGS_H
 #define RETRIEVE_SERVICE_SETTINGS_H
 
-/* The scheduler's settings: administrator-wide plugin {} values (the
-   userdb cannot override these). */
+/* The scheduler's settings: the administrator's retrieve_* values
+   (plugin {} on Dovecot 2.3, top-level settings on 2.4; the userdb
+   cannot override these). */
 struct retrieve_service_settings {
 	/* retrieve_max_parallel (10): accounts retrieved at once */
 	unsigned int max_parallel;
@@ -23,8 +24,8 @@ extern struct event *retrieve_service_event;
 /* its category, "retrieve-service" (log_debug = category=retrieve-service) */
 extern struct event_category event_category_retrieve_service;
 
-/* Reads them from the config process (module "mail", so the plugin {}
-   section comes along). */
+/* Reads them from the config process
+   (retrieve-service-settings-source.h) */
 int retrieve_service_settings_read(struct retrieve_service_settings *set_r,
 				   const char **error_r);
 

@@ -8,16 +8,13 @@
 #include "env-util.h"
 #include "restrict-access.h"
 #include "master-interface.h"
-#include "master-service-private.h"
 #include "master-service.h"
-#include "master-service-settings.h"
-#include "master-service-ssl-settings.h"
 #include "module-dir.h"
-#include "mail-user.h"
 #include "mail-storage-service.h"
+#include "retrieve-dovecot.h"
 #include "retrieve-deliver.h"
 #include "retrieve-master-connection.h"
-#include "retrieve-dovecot.h"
+#include "retrieve-worker-dovecot.h"
 
 #include <unistd.h>
 #include <sys/wait.h>
@@ -59,18 +56,17 @@ static void child_ended(void *context ATTR_UNUSED)
 	master_service_client_connection_destroyed(master_service);
 }
 
-/* Loads and initialises the mail plugins of the service's settings once,
-   so that a fork server's children inherit them instead of each running
-   the dynamic loader and the plugins' init (a user whose userdb adds
-   plugins still gets those loaded in the job's child). A child would load
-   the same plugins as root too, before its privileges are dropped. */
-static void
-fork_server_preload_plugins(const struct mail_user_settings *user_set)
+/* The children inherit the plugins instead of each running the dynamic
+   loader and the plugins' init. A user whose userdb adds plugins still
+   gets those loaded in the job's child. A child would load the same
+   plugins as root too, before its privileges are dropped. */
+void retrieve_worker_preload_plugins(const char *plugin_dir,
+				     const char *plugins)
 {
 	struct module_dir_load_settings mod_set;
 	const char *error;
 
-	if (*user_set->mail_plugins == '\0')
+	if (*plugins == '\0')
 		return;
 	i_zero(&mod_set);
 	mod_set.abi_version = DOVECOT_ABI_VERSION;
@@ -78,71 +74,12 @@ fork_server_preload_plugins(const struct mail_user_settings *user_set)
 	mod_set.setting_name = "mail_plugins";
 	mod_set.require_init_funcs = TRUE;
 	if (retrieve_module_dir_try_load_missing(&mail_storage_service_modules,
-					user_set->mail_plugin_dir,
-					user_set->mail_plugins,
-					&mod_set, &error) < 0) {
+						 plugin_dir, plugins,
+						 &mod_set, &error) < 0) {
 		i_warning("retrieve: Not preloading mail plugins: %s", error);
 		return;
 	}
 	module_dir_init(mail_storage_service_modules);
-}
-
-/* Puts the TLS client context of the service's ssl_client_* settings
-   (certificate verification on, the default of an account) into the
-   process's context cache. A reused process builds it once; without this
-   every child of a fork server would parse the CAs and fill OpenSSL's
-   algorithm caches again, and write to pages shared with the parent.
-   Only local files are read. An account or user whose settings differ
-   just misses the cache and builds its own in its child. */
-static void
-fork_server_preload_tls(struct setting_parser_context *parser, pool_t pool)
-{
-	const struct master_service_ssl_settings *ssl_set;
-	struct ssl_iostream_settings set;
-	struct ssl_iostream_context *ctx;
-	const char *error;
-
-	ssl_set = master_service_ssl_settings_get_from_parser(parser);
-	if (ssl_set == NULL)
-		return;
-	master_service_ssl_client_settings_to_iostream_set(ssl_set, pool,
-							   &set);
-	set.verify_remote_cert = TRUE;
-	set.allow_invalid_cert = FALSE;
-	if (ssl_iostream_client_context_cache_get(&set, &ctx, &error) < 0) {
-		/* a child reports it for the runs that need it */
-		return;
-	}
-	ssl_iostream_context_unref(&ctx);
-}
-
-/* What every job's child would otherwise load and build itself, done once
-   in the fork server. Only the configuration is read: no user is looked
-   up, no remote data parsed. */
-static void fork_server_preload(void)
-{
-	struct mail_storage_service_input input;
-	const struct setting_parser_info *user_info;
-	const struct setting_parser_context *parser;
-	const char *error;
-	pool_t pool;
-
-	i_zero(&input);
-	input.module = "mail";
-	input.service = "retrieve-worker";
-	pool = pool_alloconly_create("retrieve worker preload", 1024);
-	if (mail_storage_service_read_settings(storage_service, &input, pool,
-					       &user_info, &parser,
-					       &error) < 0) {
-		i_warning("retrieve: Not preloading: %s", error);
-		pool_unref(&pool);
-		return;
-	}
-	fork_server_preload_plugins(master_service_settings_parser_get_others(
-		master_service, parser)[0]);
-	/* the parser is the settings cache's; reading does not change it */
-	fork_server_preload_tls((struct setting_parser_context *)parser, pool);
-	pool_unref(&pool);
 }
 
 static void ATTR_NORETURN
@@ -163,7 +100,7 @@ child_run(struct master_service_connection *conn)
 	for (i = 0; i < count; i++)
 		(void)close(MASTER_LISTEN_FD_FIRST + i);
 	(void)close(MASTER_STATUS_FD);
-	master_service_close_config_fd(master_service);
+	retrieve_worker_config_close();
 
 	retrieve_master_connections_set_forked();
 	if (!retrieve_master_connection_create(conn))
@@ -222,20 +159,10 @@ static void client_connected(struct master_service_connection *conn)
 static void drop_privileges(void)
 {
 	struct restrict_access_settings set;
-	struct master_service_settings_input input;
-	struct master_service_settings_output output;
-	const char *error;
 
 	/* normally root; a single-uid setup may run it as vmail */
 	restrict_access_get_env(&set);
-	if (set.uid != 0) {
-		/* open the config connection before dropping privileges */
-		i_zero(&input);
-		input.module = "mail";
-		input.service = "retrieve-worker";
-		(void)master_service_settings_read(master_service,
-						   &input, &output, &error);
-	}
+	retrieve_worker_config_read(set.uid != 0);
 	restrict_access_by_env(RESTRICT_ACCESS_FLAG_ALLOW_ROOT, NULL);
 }
 
@@ -247,17 +174,15 @@ int main(int argc, char *argv[])
 		MAIL_STORAGE_SERVICE_FLAG_NO_IDLE_TIMEOUT;
 	const char *error;
 
-	master_service = master_service_init("retrieve-worker",
-					     MASTER_SERVICE_FLAG_KEEP_CONFIG_OPEN,
-					     &argc, &argv, "");
+	retrieve_worker_master_service_init(&argc, &argv);
 	if (master_getopt(master_service) > 0)
 		return FATAL_DEFAULT;
 
 	drop_privileges();
 	master_service_init_log_with_pid(master_service);
 
-	storage_service = mail_storage_service_init(master_service, NULL,
-						    storage_service_flags);
+	storage_service =
+		retrieve_worker_storage_service_init(storage_service_flags);
 	/* after storage init, before the first user */
 	if (retrieve_deliver_global_init(&error) < 0) {
 		i_warning("retrieve: %s (accounts with filter=yes will fail)",
@@ -268,7 +193,7 @@ int main(int argc, char *argv[])
 	if (getuid() == 0) {
 		if (ssl_module_load(&error) < 0)
 			i_warning("retrieve: %s", error);
-		fork_server_preload();
+		retrieve_worker_preload(storage_service);
 	}
 	/* Never dumpable: a root process that will hold remote passwords.
 	   The master's PR_SET_DUMPABLE would let the storage service turn

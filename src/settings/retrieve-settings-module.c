@@ -14,5 +14,6 @@ const struct setting_parser_info *retrieve_settings_set_infos[] = {
 	&retrieve_setting_parser_info,
 	&retrieve_account_setting_parser_info,
 	&retrieve_oauth2_setting_parser_info,
+	&retrieve_service_setting_parser_info,
 	NULL
 };

@@ -17,7 +17,9 @@ validates them with.
     grant?user=U           a new refresh token for U ({"refresh_token"})
     revoke?user=U          revoke U's refresh and access tokens
     revoke_access?user=U   expire U's access tokens only (server side)
-    set?expires_in=N&rotate=0|1&token_len=N
+    set?expires_in=N&rotate=0|1&token_len=N&drip=SECS
+                           (drip: the token reply's body sent one byte
+                           every SECS seconds)
     stats                  {"refreshes": N, "introspections": N,
                             "active_rejected": N}
 
@@ -45,6 +47,7 @@ STATE = {
     "expires_in": 3600,
     "rotate": False,
     "token_len": 40,
+    "drip": 0.0,
     "refreshes": 0,
     "introspections": 0,
     "active_rejected": 0,
@@ -62,14 +65,25 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
-    def reply(self, status, obj):
+    def reply(self, status, obj, drip=0.0):
         data = json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(data)
+        if drip <= 0:
+            self.wfile.write(data)
+            return
+        # the body a byte at a time, each within any per-read timeout
+        self.wfile.flush()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(drip)
+        except OSError:
+            self.note("token drip: the client went away")
 
     def note(self, line):
         with open(self.server.log_path, "a") as f:
@@ -86,7 +100,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def client_ok(self, form):
         cid = form.get("client_id", "")
-        return cid in CLIENTS and CLIENTS[cid] == form.get("client_secret", "")
+        secret = form.get("client_secret", "")
+        # HTTP basic auth (RFC 7662 2.1), as Dovecot 2.4's introspection
+        # authenticates: credentials from the introspection URL
+        auth = self.headers.get("Authorization") or ""
+        if not cid and auth.startswith("Basic "):
+            try:
+                cid, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+                cid, secret = urllib.parse.unquote(cid), urllib.parse.unquote(secret)
+            except ValueError:
+                return False
+        return cid in CLIENTS and CLIENTS[cid] == secret
 
     def do_POST(self):
         path = self.path.split("?")[0]
@@ -137,7 +161,9 @@ class Handler(BaseHTTPRequestHandler):
             self.note("token issued user=%s rotated=%d expires_in=%d scope=%s"
                       % (user, int(STATE["rotate"]), STATE["expires_in"],
                          form.get("scope", "")))
-            self.reply(200, reply)
+            drip = STATE["drip"]
+        # outside the lock: the admin controls still answer
+        self.reply(200, reply, drip)
 
     def introspect(self, form):
         with LOCK:
@@ -188,6 +214,8 @@ class Handler(BaseHTTPRequestHandler):
                     STATE["rotate"] = args["rotate"] == "1"
                 if "token_len" in args:
                     STATE["token_len"] = int(args["token_len"])
+                if "drip" in args:
+                    STATE["drip"] = float(args["drip"])
                 self.reply(200, {})
             elif op == "stats":
                 self.reply(200, {k: STATE[k] for k in

@@ -124,6 +124,9 @@ doveadm_run() {
 	RUN_ERR=$CASE_OUT/$name-$RUN_SEQ.err
 	RUN_CMD="doveadm -c $(basename "$conf") $*"
 	RUN_RC=0
+	# a config a case wrote itself (printf), in the syntax of the Dovecot
+	# under test
+	conf_for_version "$conf"
 	# (in a subshell that reports a crash by its exit code, not on stderr)
 	(timeout "$RUN_TIMEOUT" doveadm -c "$conf" "$@" >"$RUN_OUT" 2>"$RUN_ERR"; exit $?) \
 		2>/dev/null || RUN_RC=$?
@@ -180,6 +183,7 @@ retrieve_spawn() {
 	SPAWN_OUT=$CASE_OUT/$kind-$RUN_SEQ.out
 	SPAWN_ERR=$CASE_OUT/$kind-$RUN_SEQ.err
 	cmd=(doveadm -c "${RUN_CONF:-$LOCAL_CONF}" -f tab retrieve run -u "$user" "$@")
+	conf_for_version "${RUN_CONF:-$LOCAL_CONF}"
 	if [[ $kind == killable ]]; then
 		"${cmd[@]}" >"$SPAWN_OUT" 2>"$SPAWN_ERR" &
 	else

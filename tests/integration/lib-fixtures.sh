@@ -103,8 +103,15 @@ acct() {
 
 # remote_logins USER: the remote servers' "Login:" lines for USER.
 remote_logins() {
-	cat "$IT_WORK"/{remote,untrusted,plain}/log/dovecot.log |
-		grep -F "Login: user=<$1>," || true
+	login_lines "$1" "$IT_WORK"/{remote,untrusted,plain}/log/dovecot.log
+}
+
+# login_lines USER LOG...: the login lines of USER in the Dovecot logs
+# (2.3 "Login: user=<U>,", 2.4 "Logged in: user=<U>,").
+login_lines() {
+	local user=$1
+	shift
+	grep -hF -e "Login: user=<$user>," -e "Logged in: user=<$user>," "$@" || true
 }
 
 # make_msg NAME SUBJECT [BODY]: write a small message to $IT_WORK/msgs/NAME,

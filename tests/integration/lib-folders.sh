@@ -59,8 +59,7 @@ CONF
 !include $FOLDERS_PUBLIC_BASE_CONF
 mail_plugins = \$mail_plugins $LOCAL_MAIL_PLUGINS
 CONF
-	doveconf -c "$FOLDERS_PUBLIC_CONF" -n >/dev/null 2>"$IT_WORK/out/doveconf-public.err" ||
-		fail "harness: bad $FOLDERS_PUBLIC_CONF: $(cat "$IT_WORK/out/doveconf-public.err")"
+	conf_check "$FOLDERS_PUBLIC_CONF"
 }
 
 # imapr_prefix_start: one more Dovecot serving the IMAP remote's users and

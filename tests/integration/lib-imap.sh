@@ -159,7 +159,7 @@ folder_field() {
 # login line matching ERE (e.g. ", TLS"); the harness's own seeding logs
 # in without TLS, so not every line has to.
 imapr_assert_login() {
-	grep -F "Login: user=<$1>," "$IMAPR_DIR/log/dovecot.log" | grep -E -- "$2" >/dev/null ||
+	login_lines "$1" "$IMAPR_DIR/log/dovecot.log" | grep -E -- "$2" >/dev/null ||
 		fail "no IMAP remote login of $1 matching /$2/"
 }
 
@@ -377,6 +377,7 @@ retrieve_run_rss() {
 	rss_file=$CASE_OUT/run-$RUN_SEQ.rss
 	RUN_CMD="doveadm -c $(basename "${RUN_CONF:-$LOCAL_CONF}") retrieve run -u $user"
 	RUN_RC=0
+	conf_for_version "${RUN_CONF:-$LOCAL_CONF}"
 	(timeout "$RUN_TIMEOUT" /usr/bin/time -f %M -o "$rss_file" \
 		doveadm -c "${RUN_CONF:-$LOCAL_CONF}" -f tab retrieve run -u "$user" "$@" \
 		>"$RUN_OUT" 2>"$RUN_ERR"; exit $?) 2>/dev/null || RUN_RC=$?

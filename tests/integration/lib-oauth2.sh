@@ -98,6 +98,10 @@ oauth2_start() {
 		return 0
 	fi
 	instance_dirs oauthremote
+	# an endpoint whose remote did not come up (an earlier case failed
+	# there): stopped, or its pid file would be overwritten and it would
+	# outlive the run
+	[[ -s $dir/oauth2.pid ]] && kill_pid "$(cat "$dir/oauth2.pid")"
 	rm -f "$dir/oauth2.port"
 	# the secrets first: the endpoint must know them, the configs
 	# (written after, they need its port) hold them
@@ -165,13 +169,15 @@ oauth2_cmd() { RUN_CONF=$OAUTH2_CONF retrieve_cmd "$@"; }
 
 # oauth2_remote_logins USER: the OAuth2 remote's "Login:" lines for USER.
 oauth2_remote_logins() {
-	grep -F "Login: user=<$1>," "$IT_WORK/oauthremote/log/dovecot.log" || true
+	login_lines "$1" "$IT_WORK/oauthremote/log/dovecot.log"
 }
 
 # Dovecot core's own debug lines that print userdb fields: auth-master's
 # userdb reply, and mail-storage-service's "Added userdb setting" (it
 # hides only keys containing "pass"). Not the plugin's output.
-OAUTH2_CORE_LINES='auth-master: userdb lookup\(.*\): (Finished userdb lookup|auth USER input)|Added userdb setting: plugin/retrieve[0-9]*_oauth2_refresh_token='
+# (2.4: "auth-master: conn unix:...: auth input: USER<tab>fields" and no
+# plugin/ prefix)
+OAUTH2_CORE_LINES='auth-master: userdb lookup\(.*\): (Finished userdb lookup|auth USER input)|auth-master: conn [^ ]* \(pid=[0-9]*,uid=[0-9]*\): auth input: |Added userdb setting: (plugin/)?retrieve[0-9]*_oauth2_refresh_token='
 
 # oauth2_assert_no_secret FILE...: no password, token or client secret
 # the suite noted appears in the files, outside Dovecot core's lines.

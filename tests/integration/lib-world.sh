@@ -339,9 +339,27 @@ plugin {
 EOF
 }
 
-# conf_check FILE: doveconf accepts it, else the case (or setup) fails.
+# conf_for_version FILE: on Dovecot 2.4, FILE and the files it includes
+# rewritten into 2.4 syntax (conf-2.4.awk), in place (owner and mode
+# kept); on 2.3 nothing. The rewrite leaves 2.4 syntax as it is. Only
+# what the harness wrote ($IT_WORK) is rewritten, never an included
+# file of the source tree (the service's snippet).
+conf_for_version() {
+	local inc
+	[[ $DOVECOT_API == 2.4 && $1 == "$IT_WORK"/* ]] || return 0
+	awk -f "$IT_DIR/conf-2.4.awk" "$1" >"$1.24" &&
+		cat "$1.24" >"$1" && rm -f "$1.24" ||
+		harness_fail "cannot rewrite $1 for Dovecot 2.4"
+	for inc in $(sed -n 's/^!include //p' "$1"); do
+		conf_for_version "$inc"
+	done
+}
+
+# conf_check FILE: in the syntax of the Dovecot under test
+# (conf_for_version), doveconf accepts it, else the case (or setup) fails.
 conf_check() {
 	local err=$IT_WORK/out/doveconf-$(basename "$1").err
+	conf_for_version "$1"
 	doveconf -c "$1" -n >/dev/null 2>"$err" ||
 		harness_fail "bad config $1: $(cat "$err")"
 }
@@ -475,12 +493,12 @@ wait_file() {
 	return 1
 }
 
-# local_conf_variant NAME: write $ETC/NAME.conf, the retrieval config
-# (local.conf) plus the lines read from stdin; print its path.
+# local_conf_variant NAME [BASE]: write $ETC/NAME.conf, the retrieval
+# config BASE (local.conf) plus the lines read from stdin; print its path.
 local_conf_variant() {
 	local f=$ETC/$1.conf
 	{
-		echo "!include $LOCAL_CONF"
+		echo "!include ${2:-$LOCAL_CONF}"
 		cat
 	} >"$f"
 	conf_check "$f"

@@ -49,6 +49,9 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-120}         # seconds one doveadm call may take
 ADDED_HEADERS=${ADDED_HEADERS:-Return-Path Received}
 
 INSTANCES="remote untrusted plain local"
+# The Dovecot under test, 2.3 or 2.4: the harness writes 2.3 syntax and
+# conf_for_version (lib-world.sh) rewrites it for 2.4.
+DOVECOT_API=${DOVECOT_API:-$(dovecot --version 2>/dev/null | sed -n 's/^\(2\.[0-9]*\).*/\1/p')}
 WORLD_PIDS=()
 
 log() { printf '%s\n' "$*" >&2; }

@@ -15,8 +15,7 @@ imapr_start
 conf_variant() { # NAME: LOCAL_IMAP_CONF plus stdin
 	local f=$ETC/$1.conf
 	{ echo "!include $LOCAL_IMAP_CONF"; cat; } >"$f"
-	doveconf -c "$f" -n >/dev/null 2>"$CASE_OUT/doveconf-$1.err" ||
-		fail "harness: bad config $f: $(cat "$CASE_OUT/doveconf-$1.err")"
+	conf_check "$f"
 	echo "$f"
 }
 

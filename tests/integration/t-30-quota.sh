@@ -10,7 +10,21 @@
 source "$(dirname "$0")/lib.sh"
 case_begin
 
-RUN_CONF=$(local_conf_variant local-quota <<'CONF'
+# Version-specific: the quota settings. 2.3: plugin {} and a userdb
+# quota_rule; 2.4: a named quota root and a userdb quota_message_count
+# over the global one, which the root inherits.
+if [[ $DOVECOT_API == 2.4 ]]; then
+	RUN_CONF=$(local_conf_variant local-quota <<'CONF'
+mail_plugins = $mail_plugins quota
+quota_message_count = 1000
+quota "User quota" {
+  driver = count
+}
+CONF
+	) || exit 1
+	quota_limit() { echo "quota_message_count=$1"; }
+else
+	RUN_CONF=$(local_conf_variant local-quota <<'CONF'
 mail_plugins = $mail_plugins quota
 plugin {
   quota = count:User quota
@@ -18,12 +32,14 @@ plugin {
   quota_rule = *:messages=1000
 }
 CONF
-) || exit 1
+	) || exit 1
+	quota_limit() { echo "quota_rule=*:messages=$1"; }
+fi
 
 remote_user quota-src
 seed_remote quota-src "$(make_msg quota-1 "Quota one")" "$(make_msg quota-2 "Quota two")" \
 	"$(make_msg quota-3 "Quota three")" "$(make_msg quota-4 "Quota four")"
-local_user quota-dst $(acct retrieve quota-src pop3) 'quota_rule=*:messages=2'
+local_user quota-dst $(acct retrieve quota-src pop3) "$(quota_limit 2)"
 
 # The rule is in force for this user (through the same config).
 doveadm -c "$RUN_CONF" -f tab quota get -u quota-dst >"$CASE_OUT/quota-get.out" 2>&1 ||
@@ -51,7 +67,7 @@ assert_eq local_tempfail "$(run_field retrieve result)" "status result"
 assert_match "$(run_field retrieve error)" "quota" "status error"
 
 # Raise the quota.
-local_user quota-dst $(acct retrieve quota-src pop3) 'quota_rule=*:messages=10'
+local_user quota-dst $(acct retrieve quota-src pop3) "$(quota_limit 10)"
 retrieve_run quota-dst
 assert_run_ok
 assert_result retrieve ok

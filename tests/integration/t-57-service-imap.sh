@@ -18,7 +18,7 @@ svc_start
 
 # the service's sessions: over STARTTLS (the harness's own are plaintext)
 svc_imap_polls() {
-	grep -F "Login: user=<svcimap-src>," "$IMAPR_DIR/log/dovecot.log" |
+	login_lines svcimap-src "$IMAPR_DIR/log/dovecot.log" |
 		grep -c ', TLS' || true
 }
 # USER FOLDER: Message-IDs of the local folder, sorted, one a line

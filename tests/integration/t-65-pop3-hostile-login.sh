@@ -26,7 +26,7 @@ no_secret() {
 		# (Dovecot's own auth-master debug line lists all userdb
 		# fields: core, not the plugin; t-99 skips it too)
 		! grep -aF -e "$pw" -e "$b64" -e "$plain" "$f" |
-			grep -vE 'auth-master: userdb lookup\(.*\): Finished userdb lookup' >/dev/null ||
+			grep -vE "$OAUTH2_CORE_LINES" >/dev/null ||
 			fail "$name: a form of the password is in $f"
 	done
 }

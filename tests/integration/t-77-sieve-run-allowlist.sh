@@ -51,7 +51,13 @@ chown -R "$MAIL_USER:" "$home"
 
 remote_user alw2-src
 seed_remote alw2-src "$(make_msg alw2-msg "edit me")"
-local_user alw2-dst $(acct retrieve alw2-src pop3) sieve_extensions=+editheader
+# version-specific: 2.4's sieve_extensions is a boollist
+if [[ $DOVECOT_API == 2.4 ]]; then
+	editheader=sieve_extensions/editheader=yes
+else
+	editheader=sieve_extensions=+editheader
+fi
+local_user alw2-dst $(acct retrieve alw2-src pop3) "$editheader"
 
 RETRIEVE_DEBUG=1 retrieve_run alw2-dst
 assert_run_ok

@@ -46,9 +46,19 @@ seed_remote chain-src \
 	"$(make_msg chain-3 "late work")" \
 	"$(make_msg chain-4 "plain")" \
 	"$(make_msg chain-5 "drop it")"
-local_user chain-dst $(acct retrieve chain-src pop3) \
-	sieve_before=$global/before.sieve sieve_after=$global/after.sieve \
-	sieve_discard=$global/discard.sieve
+# version-specific: 2.4 names the scripts in the sieve_script list (the
+# userdb's replaces the config's, so personal is named too)
+if [[ $DOVECOT_API == 2.4 ]]; then
+	chain=(sieve_script=personal,before,after,discard)
+	for t in before after discard; do
+		chain+=("sieve_script/$t/sieve_script_type=$t"
+			"sieve_script/$t/sieve_script_path=$global/$t.sieve")
+	done
+else
+	chain=(sieve_before=$global/before.sieve sieve_after=$global/after.sieve
+		sieve_discard=$global/discard.sieve)
+fi
+local_user chain-dst $(acct retrieve chain-src pop3) "${chain[@]}"
 
 RETRIEVE_DEBUG=1 retrieve_run chain-dst
 assert_run_ok

@@ -4,7 +4,8 @@
 # local commit: three of its five messages were committed (saved, not
 # recorded; one of them not even indexed yet), two were not. The next run finds the three by their GUIDs
 # and records them without fetching them again, retrieves the other two,
-# and says so in one warning; no message is lost or duplicated.
+# and says so in one warning; no message is lost or duplicated, also
+# when a run failing before the recovery came in between.
 # The crash is staged from a completed run: the journal is what the
 # batch writes before its commit, and two local copies are removed.
 # shellcheck source=tests/integration/lib.sh
@@ -74,6 +75,20 @@ new3=$IT_WORK/local-home/b91dst/Maildir/new/1700000000.M91P91.torn
 cp "$CASE_OUT/m3" "$new3"
 chown "$MAIL_USER:" "$new3"
 assert_eq 3 "$(local_file_count b91dst)" "harness: local files after the staged crash"
+
+# A run that fails before its recovery (its folder can't be created: a
+# file stands where the Maildir++ directory would be) commits its
+# status; the pending records must survive that commit (before, they
+# were dropped and all five messages were fetched again: 3 duplicates).
+local_user b91dst $(acct retrieve b91src pop3) retrieve_keep=yes retrieve_filter=no \
+	retrieve_folder=Blocked
+echo "not a folder" >"$IT_WORK/local-home/b91dst/Maildir/.Blocked"
+chown "$MAIL_USER:" "$IT_WORK/local-home/b91dst/Maildir/.Blocked"
+retrieve_run b91dst
+assert_run_failed
+assert_result retrieve local_tempfail
+grep -q "^pending" "$state" || fail "the failed run's commit dropped the pending records"
+local_user b91dst $(acct retrieve b91src pop3) retrieve_keep=yes retrieve_filter=no
 
 retrieve_run b91dst
 assert_run_ok

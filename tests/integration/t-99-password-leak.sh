@@ -20,7 +20,10 @@ scan_passwords() {
 		cd "$top" || exit 2
 		mapfile -t tops < <(ls -A | grep -vx -e etc -e passwords)
 		((${#tops[@]} > 0)) || exit 1
-		grep -rFan -f passwords --exclude='*.oauth2' -- "${tops[@]}"
+		# (dovecot.conf.binary: Dovecot 2.4's compiled config in an
+		# instance's run/, the config itself as etc/ holds it)
+		grep -rFan -f passwords --exclude='*.oauth2' \
+			--exclude=dovecot.conf.binary -- "${tops[@]}"
 	) >"$out" 2>"$err" || rc=$?
 	# 1: nothing found; 2 with output: a file that vanished meanwhile
 	if ((rc > 1)) && [[ ! -s $out ]]; then

@@ -20,7 +20,10 @@
 #define TEST_STATE_HEADER_V4 "dovecot-retrieve-state\t4\n"
 #define TEST_STATE_HEADER_V5 "dovecot-retrieve-state\t5\n"
 #define TEST_STATE_HEADER_V6 "dovecot-retrieve-state\t6\n"
+#define TEST_STATE_HEADER_V7 "dovecot-retrieve-state\t7\n"
 #define TEST_STATUS_LINE "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\n"
+#define TEST_STATUS_LINE_V7 \
+	"status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\t\t0\t0\t0\n"
 
 static char test_root[] = "/tmp/test-retrieve-state.XXXXXX";
 static char *test_dir;
@@ -374,7 +377,7 @@ static void test_retrieve_state_folder_status(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t6");
+			   "dovecot-retrieve-state\t7");
 
 	test_assert(test_read_folders(pool, &status, &folders, &count,
 				      &error) == 1);
@@ -456,7 +459,7 @@ static void test_retrieve_state_old_versions(void)
 
 	/* rewritten as the current version, nothing lost */
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t6");
+			   "dovecot-retrieve-state\t7");
 	state = test_state_open();
 	test_assert(retrieve_state_have_uid(state, "INBOX", "1"));
 	test_assert(retrieve_state_have_uid(state, "", "UIDL-a"));
@@ -489,7 +492,7 @@ static void test_retrieve_state_old_versions(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t6");
+			   "dovecot-retrieve-state\t7");
 	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
 					       &status, &error) == 1);
 	test_assert(status.consecutive_failures == 2 && status.runs == 3);
@@ -519,7 +522,7 @@ static void test_retrieve_state_old_versions(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t6");
+			   "dovecot-retrieve-state\t7");
 	test_assert(retrieve_state_read_status(test_dir, TEST_IDENTITY, pool,
 					       &status, &error) == 1);
 	test_assert(status.last_spam == 1 && status.total_spam == 3);
@@ -617,6 +620,29 @@ static void test_retrieve_state_pending(void)
 		test_assert(unresolved[1].uid_min == 4000000000U);
 		test_assert(unresolved[0].uid_min == 0);
 	}
+	/* a run that ends before its recovery commits the state: the
+	   unresolved records stay (in the state file, version 7) */
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	state = test_state_open();
+	unresolved = retrieve_state_get_unresolved(state, &count);
+	test_assert(count == 2);
+	if (count == 2) {
+		test_assert_strcmp(unresolved[0].folder, "");
+		test_assert_strcmp(unresolved[0].uid, "b\tc");
+		test_assert_strcmp(unresolved[0].guid, "g1");
+		test_assert(unresolved[0].fingerprint == NULL);
+		test_assert_strcmp(unresolved[1].local_folder, "Archive\t2");
+		test_assert_strcmp(unresolved[1].fingerprint, "<x@y> 10");
+		test_assert(unresolved[1].uid_min == 4000000000U);
+	}
+	/* and a second such commit does not double them */
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	state = test_state_open();
+	(void)retrieve_state_get_unresolved(state, &count);
+	test_assert(count == 2);
+
 	/* the found one is recorded, with its fingerprint */
 	test_assert(retrieve_state_add_uids(state, &msgs[2], 1, &error) == 0);
 	retrieve_state_clear_unresolved(state);
@@ -636,6 +662,20 @@ static void test_retrieve_state_pending(void)
 	test_state_add(state, "", "d");
 	retrieve_state_close(&state);
 	test_write_file(test_path(".log"), "pending\t\tx\n", TRUE);
+	test_assert(retrieve_state_open(test_dir, TEST_IDENTITY,
+					&state, &error) < 0);
+	test_assert(strstr(error, "invalid pending record") != NULL);
+	/* in the state file too */
+	test_state_write_state_file(TEST_STATE_HEADER_V7 TEST_STATUS_LINE_V7
+		"journal\t1\n" "pending\tINBOX\t5\t\tINBOX\tg\t1\n"
+		"end\t0\n");
+	state = test_state_open();
+	(void)retrieve_state_get_unresolved(state, &count);
+	test_assert(count == 1);
+	retrieve_state_close(&state);
+	test_state_write_state_file(TEST_STATE_HEADER_V7 TEST_STATUS_LINE_V7
+		"journal\t1\n" "pending\tINBOX\t\t\tINBOX\tg\t1\n"
+		"end\t0\n");
 	test_assert(retrieve_state_open(test_dir, TEST_IDENTITY,
 					&state, &error) < 0);
 	test_assert(strstr(error, "invalid pending record") != NULL);
@@ -697,8 +737,8 @@ static void test_retrieve_state_corrupt(void)
 		  "1: truncated (last line has no newline)" },
 		{ "garbage\n", NULL,
 		  "1: not a dovecot-retrieve state file (bad header)" },
-		{ "dovecot-retrieve-state\t7\n", NULL,
-		  "1: unsupported version '7'" },
+		{ "dovecot-retrieve-state\t8\n", NULL,
+		  "1: unsupported version '8'" },
 		/* version 6 status records add the spam counts */
 		{ TEST_STATE_HEADER_V6
 		  "status\t0\t0\tok\t\t0\t0\t0\t0\t0\t0\t\t0\n", NULL,
@@ -1042,7 +1082,7 @@ static void test_retrieve_state_folder_absent(void)
 	test_state_commit(state);
 	retrieve_state_close(&state);
 	test_assert_strcmp(t_strcut(test_read_file(test_path(".state")), '\n'),
-			   "dovecot-retrieve-state\t6");
+			   "dovecot-retrieve-state\t7");
 	state = test_state_open();
 	test_assert(retrieve_state_mark_folder_absent(state, "Work"));
 	retrieve_state_close(&state);

@@ -4,6 +4,7 @@
 #include "lda-settings.h"
 #include "smtp-submit-settings.h"
 #include "doveadm-settings.h"
+#include "retrieve-client.h"
 #include "doveadm-retrieve.h"
 
 #include <unistd.h>
@@ -55,4 +56,13 @@ void doveadm_retrieve_settings_register(void)
 	   case; otherwise delivery falls back to the defaults. */
 	doveadm_setting_roots_add(&lda_setting_parser_info);
 	doveadm_setting_roots_add(&smtp_submit_setting_parser_info);
+}
+
+void cmd_retrieve_run_sync(struct mail_user *user,
+			   const struct retrieve_global_settings *global,
+			   const struct retrieve_account_settings *set,
+			   struct retrieve_result *result_r, pool_t pool)
+{
+	/* 2.3's master service stops the running ioloop on SIGTERM/SIGINT */
+	retrieve_client_run_sync(user, global, set, result_r, pool);
 }

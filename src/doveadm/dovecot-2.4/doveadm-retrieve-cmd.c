@@ -1,7 +1,10 @@
 /* Copyright (c) 2026 dovecot-retrieve authors, see the included COPYING file */
 
 #include "lib.h"
+#include "ioloop.h"
+#include "master-service.h"
 #include "doveadm.h"
+#include "retrieve-client.h"
 #include "doveadm-retrieve.h"
 
 /* Dovecot 2.4: named parameters, read in init */
@@ -31,4 +34,26 @@ bool cmd_retrieve_username_column_printed(
 void doveadm_retrieve_settings_register(void)
 {
 	/* 2.4: settings_get() finds lib-lda's settings in any process */
+}
+
+static void cmd_retrieve_killed(void *context ATTR_UNUSED)
+{
+	/* the run's ioloop: retrieve_client_run_sync() then records the
+	   run as interrupted */
+	io_loop_stop(current_ioloop);
+}
+
+void cmd_retrieve_run_sync(struct mail_user *user,
+			   const struct retrieve_global_settings *global,
+			   const struct retrieve_account_settings *set,
+			   struct retrieve_result *result_r, pool_t pool)
+{
+	/* 2.4's master service stops no ioloop of doveadm's on
+	   SIGTERM/SIGINT: it calls the killed callback (as doveadm's own
+	   auth commands use it) */
+	master_service_set_killed_callback(master_service,
+					   cmd_retrieve_killed, NULL);
+	retrieve_client_run_sync(user, global, set, result_r, pool);
+	/* (the function itself: the macro's type check takes no NULL) */
+	(master_service_set_killed_callback)(master_service, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 
 #include "settings-parser.h"
 #include "module-dir.h"
+#include "istream-dot.h"
 
 /* 2.4's name of 2.3's two-argument str_begins() (2.4's str_begins()
    takes a third, the suffix) */
@@ -22,5 +23,10 @@
 #define retrieve_module_dir_try_load_missing(modules, dir, names, set, \
 					     error_r) \
 	module_dir_try_load_missing(modules, dir, names, set, error_r)
+
+/* a POP3 multi-line reply's body with its last line's LF kept (TRUE:
+   2.3's send_last_lf); "\n.\n" ends it as well as "\r\n.\r\n" */
+#define retrieve_i_stream_create_dot(input) \
+	i_stream_create_dot(input, TRUE)
 
 #endif

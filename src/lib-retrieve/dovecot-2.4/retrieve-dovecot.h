@@ -6,6 +6,7 @@
 
 #include "str-parse.h"
 #include "module-dir.h"
+#include "istream-dot.h"
 
 /* str_begins_with() is 2.4's own */
 
@@ -20,5 +21,10 @@
 	module_dir_try_load_missing(modules, dir, \
 				    t_strsplit_spaces(names, " "), set, \
 				    error_r)
+
+/* 2.4 takes flags: TRUE would be ISTREAM_DOT_TRIM_TRAIL and lose every
+   message's last line end (t-11, t-12); LOOSE_EOT is 2.3's end */
+#define retrieve_i_stream_create_dot(input) \
+	i_stream_create_dot(input, ISTREAM_DOT_NO_TRIM | ISTREAM_DOT_LOOSE_EOT)
 
 #endif

@@ -102,6 +102,10 @@ struct imapc_client *retrieve_imap_connect_init(struct imap_client *ic)
 
 	i_zero(&params);
 	params.temp_path_prefix = retrieve_client_temp_prefix(client);
+	/* imapc's default "dns-client" is relative to the process's cwd:
+	   the user's base_dir has the socket (as 2.3's imapc_set) */
+	params.override_dns_client_socket_path =
+		t_strconcat(client->user->set->base_dir, "/dns-client", NULL);
 	/* not a setting: settings can be dumped, the password must not */
 	params.override_password = set->auth == RETRIEVE_AUTH_OAUTH2 ?
 		retrieve_client_oauth2_token(client) : set->password;

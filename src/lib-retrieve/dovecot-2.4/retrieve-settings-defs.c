@@ -193,6 +193,37 @@ const struct setting_parser_info retrieve_oauth2_setting_parser_info = {
 				     pool),
 };
 
+#undef DEF
+#define DEF(name) \
+	SETTING_DEFINE_STRUCT_STR(#name, name, \
+				  struct retrieve_scheduler_settings)
+
+static const struct setting_define retrieve_service_setting_defines[] = {
+	DEF(retrieve_max_parallel),
+	DEF(retrieve_max_per_host),
+	DEF(retrieve_userdb_scan_interval),
+
+	SETTING_DEFINE_LIST_END,
+};
+
+static const struct retrieve_scheduler_settings
+retrieve_service_default_settings = {
+	.retrieve_max_parallel = "",
+	.retrieve_max_per_host = "",
+	.retrieve_userdb_scan_interval = "",
+};
+
+const struct setting_parser_info retrieve_service_setting_parser_info = {
+	.name = "retrieve_service",
+
+	.defines = retrieve_service_setting_defines,
+	.defaults = &retrieve_service_default_settings,
+
+	.struct_size = sizeof(struct retrieve_scheduler_settings),
+	.pool_offset1 = 1 + offsetof(struct retrieve_scheduler_settings,
+				     pool),
+};
+
 static bool retrieve_setting_is_str(const struct setting_define *def)
 {
 	return def->type == SET_STR || def->type == SET_STR_NOVARS;

@@ -77,6 +77,16 @@ struct retrieve_oauth2_list_settings {
 	const char *retrieve_oauth2_mechanism;
 };
 
+/* The scheduler's own settings (the retrieve service reads them with
+   retrieve_min_interval and retrieve_run_timeout of struct
+   retrieve_settings; strings for the same reason) */
+struct retrieve_scheduler_settings {
+	pool_t pool;
+	const char *retrieve_max_parallel;
+	const char *retrieve_max_per_host;
+	const char *retrieve_userdb_scan_interval;
+};
+
 /* What both filters' structs begin with: settings_get_filter() and
    settings_free() of either, without knowing which */
 struct retrieve_filter_settings {
@@ -86,6 +96,7 @@ struct retrieve_filter_settings {
 extern const struct setting_parser_info retrieve_setting_parser_info;
 extern const struct setting_parser_info retrieve_oauth2_setting_parser_info;
 extern const struct setting_parser_info retrieve_account_setting_parser_info;
+extern const struct setting_parser_info retrieve_service_setting_parser_info;
 
 /* TRUE when key is one of struct retrieve_settings' strings */
 bool retrieve_settings_is_defined(const char *key);
@@ -100,7 +111,8 @@ retrieve_settings_t_dup(const struct retrieve_settings *set);
 
 /* The same for the settings of a named filter (info is
    retrieve_account_setting_parser_info or
-   retrieve_oauth2_setting_parser_info) */
+   retrieve_oauth2_setting_parser_info) or of
+   retrieve_service_setting_parser_info */
 const char *
 retrieve_filter_settings_find(const struct setting_parser_info *info,
 			      const void *set, const char *key);
