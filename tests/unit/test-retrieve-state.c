@@ -1674,6 +1674,55 @@ static void test_retrieve_state_status_changes(void)
 	test_end();
 }
 
+/* Pending records carried in .state (a run ended before its recovery)
+   stay until a recovery resolves them, which rewrites .state */
+static void test_retrieve_state_status_pending(void)
+{
+	struct retrieve_state_pending msg = {
+		.folder = "", .uid = "7", .local_folder = "INBOX",
+		.guid = "00112233445566778899aabbccddeeff",
+	};
+	struct retrieve_state *state;
+	unsigned int count;
+	const char *error;
+	struct stat st, st2;
+
+	test_begin("retrieve state: resolving carried pending records");
+	test_state_reset();
+	/* a crash after the batch's pending records, then a run that ends
+	   before its recovery: .state carries them */
+	state = test_state_open();
+	test_assert(retrieve_state_add_pending(state, &msg, 1, &error) == 0);
+	retrieve_state_close(&state);
+	state = test_state_open();
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_assert(!test_file_exists(test_path(".log")));
+	test_state_stat(".state", &st);
+
+	/* another such run changes nothing */
+	state = test_state_open();
+	(void)retrieve_state_get_unresolved(state, &count);
+	test_assert(count == 1);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	test_state_stat(".state", &st2);
+	test_assert(test_state_same_file(&st, &st2));
+
+	/* one that resolves them drops them from .state */
+	state = test_state_open();
+	(void)retrieve_state_get_unresolved(state, &count);
+	test_assert(count == 1);
+	retrieve_state_clear_unresolved(state);
+	test_state_commit(state);
+	retrieve_state_close(&state);
+	state = test_state_open();
+	(void)retrieve_state_get_unresolved(state, &count);
+	test_assert(count == 0);
+	retrieve_state_close(&state);
+	test_end();
+}
+
 static void test_retrieve_state_init(void)
 {
 	/* lib_init() has run only once test_run() has started */
@@ -1710,6 +1759,7 @@ int main(void)
 		test_retrieve_state_prune,
 		test_retrieve_state_status_file,
 		test_retrieve_state_status_changes,
+		test_retrieve_state_status_pending,
 		test_retrieve_state_folder_absent,
 		test_retrieve_state_uidvalidity,
 		test_retrieve_state_lock,
