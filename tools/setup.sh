@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="dovecot-dev dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
 dovecot-sieve autoconf automake libtool make gcc pkg-config openssl
-python3 valgrind clang libclang-rt-dev spamassassin spamd rspamd curl jq"
+python3 valgrind clang libclang-rt-dev spamassassin spamd rspamd curl jq
+strace"
 
 missing=""
 for p in $PACKAGES; do

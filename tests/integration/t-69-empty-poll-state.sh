@@ -3,8 +3,7 @@
 # <identity>.state alone (same inode, mtime and bytes: no temp file, no
 # fsync) and writes its status to <identity>.status, which doveadm
 # retrieve status shows. A crash right after that status write (doveadm
-# SIGKILLed as it closes .status, through strace's fault injection, where
-# strace is installed), and what a power loss could leave of the unsynced
+# SIGKILLed as it closes .status, through strace's fault injection), and what a power loss could leave of the unsynced
 # file (cut, zeroed, gone), lose nothing and duplicate nothing: the next
 # runs retrieve nothing again, and a new message exactly once.
 # shellcheck source=tests/integration/lib.sh
@@ -53,20 +52,19 @@ assert_ne "$first_last_run" "$(run_field retrieve last_run)" "status: last_run o
 
 # crash right after the empty run's status write: SIGKILL at the close
 # of .status after writing it (its first close is the read at open)
-if command -v strace >/dev/null; then
-	RUN_CMD="strace ... doveadm retrieve run -u e69dst"
-	RUN_OUT=$CASE_OUT/crash.out RUN_ERR=$CASE_OUT/crash.err RUN_RC=0
-	timeout "$RUN_TIMEOUT" strace -f -qq -o /dev/null -P "$status" -e trace=close \
-		-e inject=close:signal=SIGKILL:when=2 \
-		doveadm -c "$LOCAL_CONF" -f tab retrieve run -u e69dst \
-		>"$RUN_OUT" 2>"$RUN_ERR" || RUN_RC=$?
-	assert_eq 137 "$RUN_RC" "the run was killed (exit code)"
-	check_unchanged "killed empty run"
-	retrieve_cmd status e69dst
-	assert_eq 3 "$(run_field retrieve runs)" "status: the killed run's status was written"
-else
-	echo "  (no strace here: the kill at the status write is left out)" >&2
-fi
+# (tools/setup.sh and tools/setup-2.4.sh install strace)
+command -v strace >/dev/null || fail "harness: strace is not installed"
+RUN_CMD="strace ... doveadm retrieve run -u e69dst"
+RUN_OUT=$CASE_OUT/crash.out RUN_ERR=$CASE_OUT/crash.err RUN_RC=0
+timeout "$RUN_TIMEOUT" strace -f -qq -o /dev/null -P "$status" -e trace=close \
+	-e inject=close:signal=SIGKILL:when=2 \
+	doveadm -c "$LOCAL_CONF" -f tab retrieve run -u e69dst \
+	>"$RUN_OUT" 2>"$RUN_ERR" || RUN_RC=$?
+assert_eq 137 "$RUN_RC" "the run was killed (exit code)"
+check_unchanged "killed empty run"
+retrieve_cmd status e69dst
+assert_eq 3 "$(run_field retrieve runs)" "status: the killed run's status was written"
+
 
 # what a power loss could leave of the unsynced .status: the status of
 # the last rewrite of .state holds, the UIDs are all there
