@@ -10,14 +10,19 @@
 # iterates the userdb, and per-user files cannot be iterated) and its own
 # homes, so it never polls the other cases' users.
 
+# The snippet in the syntax of the Dovecot under test (DOVECOT_API, set by
+# lib.sh): conf_for_version never rewrites it, as it is no file of $IT_WORK.
+svc_snippet=95-retrieve-service.conf
+[[ ${DOVECOT_API:-} == 2.4 ]] && svc_snippet=95-retrieve-service-2.4.conf
 # A build under test (BUILD_DIR, as wt-test and CI set it) brings its own
 # copy: the installed one may be older.
 if [[ -z ${SERVICE_CONF_SNIPPET:-} && -n ${BUILD_DIR:-} &&
-	-e $BUILD_DIR/../src/service/95-retrieve-service.conf ]]; then
-	SERVICE_CONF_SNIPPET=$(cd "$BUILD_DIR/../src/service" && pwd)/95-retrieve-service.conf
+	-e $BUILD_DIR/../src/service/$svc_snippet ]]; then
+	SERVICE_CONF_SNIPPET=$(cd "$BUILD_DIR/../src/service" && pwd)/$svc_snippet
 fi
 # Else this tree's copy ("make install" puts it nowhere Dovecot reads).
-SERVICE_CONF_SNIPPET=${SERVICE_CONF_SNIPPET:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../src/service" && pwd)/95-retrieve-service.conf}
+SERVICE_CONF_SNIPPET=${SERVICE_CONF_SNIPPET:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../src/service" && pwd)/$svc_snippet}
+unset svc_snippet
 
 # svc_init: this case's directories and config paths.
 svc_init() {
