@@ -229,8 +229,17 @@ EOF
 }
 
 # fake_client_pid NAME: the process with a connection to fake server NAME.
+# Read from /proc, not ss: the 2.4 chroot has no iproute2.
 fake_client_pid() {
-	local port
-	port=$(cat "$IT_WORK/fake/$1.port")
-	ss -tnpH state established "dport = :$port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+	local port inode fd
+	port=$(printf '%04X' "$(cat "$IT_WORK/fake/$1.port")")
+	# established (01) sockets whose remote port is the fake server's
+	for inode in $(awk -v p=":$port" 'FNR > 1 && $4 == "01" &&
+		substr($3, length($3) - 4) == p { print $10 }' /proc/net/tcp /proc/net/tcp6); do
+		# one find: a readlink per fd takes seconds, past a run's timeout
+		fd=$(find /proc/[0-9]*/fd -lname "socket:\[$inode\]" 2>/dev/null | head -1)
+		fd=${fd#/proc/}
+		[[ -n $fd ]] && { echo "${fd%%/*}"; return 0; }
+	done
+	return 0
 }
