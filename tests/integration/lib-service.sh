@@ -234,12 +234,12 @@ fake_client_pid() {
 	local port inode fd
 	port=$(printf '%04X' "$(cat "$IT_WORK/fake/$1.port")")
 	# established (01) sockets whose remote port is the fake server's
-	for inode in $(awk -v p=":$port" 'FNR > 1 && $4 == "01" &&
-		substr($3, length($3) - 4) == p { print $10 }' /proc/net/tcp /proc/net/tcp6); do
+	while read -r inode; do
 		# one find: a readlink per fd takes seconds, past a run's timeout
 		fd=$(find /proc/[0-9]*/fd -lname "socket:\[$inode\]" 2>/dev/null | head -1)
 		fd=${fd#/proc/}
 		[[ -n $fd ]] && { echo "${fd%%/*}"; return 0; }
-	done
+	done < <(awk -v p=":$port" 'FNR > 1 && $4 == "01" &&
+		substr($3, length($3) - 4) == p { print $10 }' /proc/net/tcp /proc/net/tcp6)
 	return 0
 }
