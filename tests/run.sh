@@ -82,6 +82,7 @@ if [[ $dovecot24 == yes && -z ${RETRIEVE_IT_24_INST:-} ]]; then
 	if ! { tools/setup-2.4.sh && tools/build-2.4.sh &&
 		tools/build-2.4.sh -C src/plugins &&
 		tools/build-2.4.sh -C src/doveadm &&
+		tools/build-2.4.sh -C src/service &&
 		tools/build-2.4.sh -C src/settings; } >"$log" 2>&1; then
 		echo "FAIL build-2.4: see $log"
 		tail -n 25 "$log" | sed 's/^/  | /'
@@ -114,7 +115,7 @@ if [[ -n ${RETRIEVE_IT_24_INST:-} ]]; then
 	# 2.4 build (installed here: make must see the chroot's headers)
 	# over the chroot's Dovecot, where Dovecot looks for modules
 	rm -rf "$RETRIEVE_IT_24_INST"
-	for d in lib-retrieve plugins doveadm settings; do
+	for d in lib-retrieve plugins doveadm service settings; do
 		make -s -C "build-2.4/src/src/$d" install DESTDIR="$RETRIEVE_IT_24_INST" \
 			>>build-2.4/it/build.log 2>&1 ||
 			{ echo "FAIL install-2.4: see build-2.4/it/build.log"; echo "0 passed, 1 failed"; exit 1; }

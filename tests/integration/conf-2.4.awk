@@ -20,6 +20,7 @@
 #   disable_plaintext_auth = no   auth_allow_cleartext = yes
 #   protocols = none              (nothing: no protocol is the default)
 #   address = A (inet_listener)   listen = A
+#   service_count = N (service)   restart_request_count = N (0: unlimited)
 #   %Lu, %u, %h                   %{user|lower}, %{user}, %{home}
 #   retrieve_oauth2_P_F = V       retrieve_oauth2 P { retrieve_oauth2_F = V }
 #   passdb { driver = oauth2, args = FILE, mechanisms = M }
@@ -94,6 +95,10 @@ function settings_line(line,    m, name, field) {
 		return
 	} else if (in_listener && line ~ /^[ \t]*address = /) {
 		sub(/address = /, "listen = ", line)
+	} else if (line ~ /^[ \t]*service_count = 0$/) {
+		sub(/service_count = 0/, "restart_request_count = unlimited", line)
+	} else if (line ~ /^[ \t]*service_count = /) {
+		sub(/service_count = /, "restart_request_count = ", line)
 	}
 	print line
 }

@@ -10,14 +10,19 @@
 # iterates the userdb, and per-user files cannot be iterated) and its own
 # homes, so it never polls the other cases' users.
 
+# The snippet in the syntax of the Dovecot under test (DOVECOT_API, set by
+# lib.sh): conf_for_version never rewrites it, as it is no file of $IT_WORK.
+svc_snippet=95-retrieve-service.conf
+[[ ${DOVECOT_API:-} == 2.4 ]] && svc_snippet=95-retrieve-service-2.4.conf
 # A build under test (BUILD_DIR, as wt-test and CI set it) brings its own
 # copy: the installed one may be older.
 if [[ -z ${SERVICE_CONF_SNIPPET:-} && -n ${BUILD_DIR:-} &&
-	-e $BUILD_DIR/../src/service/95-retrieve-service.conf ]]; then
-	SERVICE_CONF_SNIPPET=$(cd "$BUILD_DIR/../src/service" && pwd)/95-retrieve-service.conf
+	-e $BUILD_DIR/../src/service/$svc_snippet ]]; then
+	SERVICE_CONF_SNIPPET=$(cd "$BUILD_DIR/../src/service" && pwd)/$svc_snippet
 fi
 # Else this tree's copy ("make install" puts it nowhere Dovecot reads).
-SERVICE_CONF_SNIPPET=${SERVICE_CONF_SNIPPET:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../src/service" && pwd)/95-retrieve-service.conf}
+SERVICE_CONF_SNIPPET=${SERVICE_CONF_SNIPPET:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../src/service" && pwd)/$svc_snippet}
+unset svc_snippet
 
 # svc_init: this case's directories and config paths.
 svc_init() {
@@ -224,8 +229,17 @@ EOF
 }
 
 # fake_client_pid NAME: the process with a connection to fake server NAME.
+# Read from /proc, not ss: the 2.4 chroot has no iproute2.
 fake_client_pid() {
-	local port
-	port=$(cat "$IT_WORK/fake/$1.port")
-	ss -tnpH state established "dport = :$port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+	local port inode fd
+	port=$(printf '%04X' "$(cat "$IT_WORK/fake/$1.port")")
+	# established (01) sockets whose remote port is the fake server's
+	while read -r inode; do
+		# one find: a readlink per fd takes seconds, past a run's timeout
+		fd=$(find /proc/[0-9]*/fd -lname "socket:\[$inode\]" 2>/dev/null | head -1)
+		fd=${fd#/proc/}
+		[[ -n $fd ]] && { echo "${fd%%/*}"; return 0; }
+	done < <(awk -v p=":$port" 'FNR > 1 && $4 == "01" &&
+		substr($3, length($3) - 4) == p { print $10 }' /proc/net/tcp /proc/net/tcp6)
+	return 0
 }
