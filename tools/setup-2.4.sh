@@ -19,7 +19,7 @@ export RETRIEVE_CHROOT="$ROOT"
 PACKAGES="dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
 dovecot-sieve dovecot-dev autoconf automake libtool make gcc pkg-config
 openssl python3 valgrind ca-certificates procps time spamassassin spamd
-rspamd strace"
+rspamd strace libssl-dev"
 
 if [ ! -e "$ROOT/.debootstrap-done" ]; then
 	if ! command -v debootstrap >/dev/null; then

@@ -30,24 +30,3 @@ int retrieve_client_ssl_wrap(struct retrieve_client *client,
 	retrieve_client_ssl_session_offer(client, *ssl_io_r);
 	return 0;
 }
-
-/* Dovecot 2.4's ssl-iostream is not given sessions to resume yet */
-void retrieve_client_ssl_session_offer(struct retrieve_client *client,
-				       struct ssl_iostream *ssl_io ATTR_UNUSED)
-{
-	client->ssl_session_offered = FALSE;
-	client->ssl_cert_verified = FALSE;
-}
-
-bool retrieve_client_ssl_session_resumed(
-	struct retrieve_client *client ATTR_UNUSED,
-	struct ssl_iostream *ssl_io ATTR_UNUSED)
-{
-	return FALSE;
-}
-
-void retrieve_client_ssl_session_save(
-	struct retrieve_client *client ATTR_UNUSED,
-	struct ssl_iostream *ssl_io ATTR_UNUSED)
-{
-}

@@ -6,16 +6,18 @@
 
 /* TLS session resumption for a process that connects to the same remote
    again (a reused single-uid worker, a user's process running several
-   accounts): Dovecot 2.3's ssl-iostream keeps no client sessions, so the
-   last resumable session per remote is kept here, on the SSL_CTX it was
-   made with (ex_data, freed with the context). The context stands for the
-   CAs and the verification settings; the key is the host name as the
-   account gives it (the name the certificate was checked against) and the
-   port. Only sessions whose full handshake passed our certificate check
-   are kept, so a resumed session was verified for exactly that name with
-   exactly those CAs. A fork server's child starts with no sessions and
-   gives none back: a session from a child that a hostile remote may have
-   taken over must never be trusted for another user's connection. */
+   accounts): Dovecot's ssl-iostream (2.3 and 2.4.1) keeps no client
+   sessions, so the last resumable session per remote is kept here, on the
+   SSL_CTX it was made with (ex_data, freed with the context); both
+   versions' iostream-openssl.h give the SSL and SSL_CTX. The context
+   stands for the CAs and the verification settings; the key is the host
+   name as the account gives it (the name the certificate was checked
+   against) and the port. Only sessions whose full handshake passed our
+   certificate check are kept, so a resumed session was verified for
+   exactly that name with exactly those CAs. A fork server's child starts
+   with no sessions and gives none back: a session from a child that a
+   hostile remote may have taken over must never be trusted for another
+   user's connection. */
 
 /* Few remotes per process in practice; a full cache replaces round-robin */
 #define RETRIEVE_SSL_SESSIONS_MAX 32
