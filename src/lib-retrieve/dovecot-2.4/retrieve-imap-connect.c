@@ -72,8 +72,10 @@ struct imapc_client *retrieve_imap_connect_init(struct imap_client *ic)
 		set->oauth2->user : set->username);
 	retrieve_imap_connect_override(inst, "imapc_ssl", ssl);
 	/* the administrator's imapc settings are for imapc storage, never
-	   for a user's own remote login (TODO 2.4: check that "" empties
-	   the boollists) */
+	   for a user's own remote login (t-109). A code override of a whole
+	   boollist replaces it, "" with an empty one (2.4.1's
+	   settings_parse_boollist()), and marks it seen before the config
+	   file's value. */
 	retrieve_imap_connect_override(inst, "imapc_master_user", "");
 	retrieve_imap_connect_override(inst, "imapc_features", "");
 	/* OAuth2: imapc's XOAUTH2/OAUTHBEARER SASL clients, the token as
