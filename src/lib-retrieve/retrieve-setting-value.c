@@ -126,6 +126,14 @@ int retrieve_setting_get_time(const struct retrieve_setting_source *src,
 			"must be greater than zero", value);
 		return -1;
 	}
+	/* timeouts become ioloop and http-client milliseconds (unsigned
+	   int): a larger value would wrap, 536870912 s to 0 */
+	if (positive && *secs_r > RETRIEVE_SETTING_TIME_MAX_SECS) {
+		*error_r = retrieve_setting_error(src, field,
+			t_strdup_printf("must be at most %us (24 days)",
+					RETRIEVE_SETTING_TIME_MAX_SECS), value);
+		return -1;
+	}
 	return 0;
 }
 

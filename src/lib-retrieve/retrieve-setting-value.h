@@ -62,7 +62,10 @@ retrieve_setting_error(const struct retrieve_setting_source *src,
 int retrieve_setting_get_bool(const struct retrieve_setting_source *src,
 			      const char *field, bool default_value,
 			      bool *result_r, const char **error_r);
-/* positive: 0 is an error too */
+/* The largest positive time setting: its milliseconds fit an int */
+#define RETRIEVE_SETTING_TIME_MAX_SECS (INT_MAX / 1000)
+/* positive: 0 is an error too, and so is more than
+   RETRIEVE_SETTING_TIME_MAX_SECS (the value becomes milliseconds) */
 int retrieve_setting_get_time(const struct retrieve_setting_source *src,
 			      const char *field, unsigned int default_secs,
 			      bool positive, unsigned int *secs_r,

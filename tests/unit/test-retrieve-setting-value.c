@@ -121,6 +121,11 @@ static void test_retrieve_setting_values(void)
 		{ TEST_TIME_POSITIVE, "1s", 1, NULL },
 		{ TEST_TIME_POSITIVE, "0s", 0,
 		  "retrieve_v: must be greater than zero (value '0s')" },
+		{ TEST_TIME_POSITIVE, "2147483", 2147483, NULL },
+		{ TEST_TIME_POSITIVE, "2147484", 0,
+		  "retrieve_v: must be at most 2147483s (24 days) (value '2147484')" },
+		{ TEST_TIME_POSITIVE, "536870912", 0,
+		  "retrieve_v: must be at most 2147483s" },
 
 		{ TEST_SIZE, NULL, 7, NULL }, { TEST_SIZE, "0", 0, NULL },
 		{ TEST_SIZE, "500k", 500*1024, NULL },
