@@ -217,8 +217,8 @@ int retrieve_client_ssl_wrap(struct retrieve_client *client,
 int retrieve_client_ssl_check_cert(struct retrieve_client *client,
 				   struct ssl_iostream *ssl_io,
 				   const char **error_r);
-/* TLS session resumption (per process, per remote; Dovecot 2.3 only,
-   no-ops elsewhere): retrieve_client_ssl_wrap() offers a kept session,
+/* TLS session resumption (per process, per remote; retrieve-ssl-session.c,
+   Dovecot 2.3 and 2.4.1): retrieve_client_ssl_wrap() offers a kept session,
    retrieve_client_ssl_check_cert() accepts it resumed, and
    retrieve_client_ssl_session_save(), called before the stream is
    destroyed, keeps the connection's session if its certificate was
