@@ -292,8 +292,15 @@ int retrieve_client_deliver(struct retrieve_client *client,
 			    const struct retrieve_deliver_message *msg,
 			    const char *fingerprint, uint32_t id)
 {
+	const char *error;
+
 	if (client->result.code != RETRIEVE_RESULT_OK)
 		return -1;
+	if (retrieve_deliver_prepare(client->deliver, &error) < 0) {
+		retrieve_client_local_error(client,
+			RETRIEVE_RESULT_LOCAL_TEMPFAIL, error);
+		return -1;
+	}
 	if (retrieve_deliver_is_direct(client->deliver, msg))
 		return retrieve_client_stage(client, msg, fingerprint, id);
 	return retrieve_client_deliver_sieve(client, msg, fingerprint, id);

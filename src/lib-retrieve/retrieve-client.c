@@ -253,6 +253,7 @@ static void retrieve_client_run_timeout(struct retrieve_client *client)
 void retrieve_client_run(struct retrieve_client *client)
 {
 	const char *error;
+	unsigned int pending_count;
 	int ret;
 
 	i_gettimeofday(&client->start_time);
@@ -290,6 +291,17 @@ void retrieve_client_run(struct retrieve_client *client)
 				       &client->global_set->spam,
 				       &error) < 0) {
 		retrieve_client_finish(client, RETRIEVE_RESULT_CONFIG_ERROR,
+				       NULL, error);
+		return;
+	}
+	/* An interrupted batch is looked up where it was saved, as things
+	   are now: a folder or Sieve that fails fails the run before the
+	   pending records are resolved (they stay for the next run). Else
+	   the first message prepares delivery. */
+	(void)retrieve_state_get_unresolved(client->state, &pending_count);
+	if (pending_count > 0 &&
+	    retrieve_deliver_prepare(client->deliver, &error) < 0) {
+		retrieve_client_finish(client, RETRIEVE_RESULT_LOCAL_TEMPFAIL,
 				       NULL, error);
 		return;
 	}

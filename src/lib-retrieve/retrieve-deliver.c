@@ -80,6 +80,10 @@ struct retrieve_deliver {
 	ARRAY_TYPE(const_string) special_use;
 	bool special_use_read;
 
+	/* retrieve_deliver_prepare() done: the folder exists and Sieve is
+	   set up */
+	bool prepared;
+
 	/* Sieve run by us, its stores saved into batches of folders kept
 	   open (NULL: through mail_deliver()) */
 	struct retrieve_sieve_run *sieve_run;
@@ -287,7 +291,6 @@ int retrieve_deliver_init(struct mail_user *user,
 			  const char **error_r)
 {
 	struct retrieve_deliver *deliver;
-	struct mailbox *box;
 	const char *error;
 	pool_t pool;
 
@@ -328,14 +331,23 @@ int retrieve_deliver_init(struct mail_user *user,
 	   and without this a message would silently land in INBOX. */
 	deliver->lda_set->lda_mailbox_autocreate = TRUE;
 
-	/* Created up front also with filter=yes, so that Sieve's implicit
-	   keep finds it (and it gets subscribed like with filter=no). */
-	box = retrieve_deliver_box_get(deliver, deliver->folder, error_r);
-	if (box == NULL) {
-		retrieve_deliver_deinit(&deliver);
+	*deliver_r = deliver;
+	return 0;
+}
+
+int retrieve_deliver_prepare(struct retrieve_deliver *deliver,
+			     const char **error_r)
+{
+	const char *error;
+
+	if (deliver->prepared)
+		return 0;
+	/* Created also with filter=yes, so that Sieve's implicit keep finds
+	   it (and it gets subscribed like with filter=no). */
+	if (retrieve_deliver_box_get(deliver, deliver->folder,
+				     error_r) == NULL)
 		return -1;
-	}
-	if (set->filter) {
+	if (deliver->filter) {
 		const char *env = getenv("RETRIEVE_SIEVE_RUN");
 		/* the administrator's switch back to mail_deliver() */
 		bool run_wanted = env == NULL || strcmp(env, "0") != 0;
@@ -344,32 +356,34 @@ int retrieve_deliver_init(struct mail_user *user,
 		/* Sieve opens its own; ours would only hold a lock */
 		mailbox_free(&deliver->box);
 		if (run_wanted) {
-			ret = retrieve_sieve_run_init(user, deliver->event,
+			ret = retrieve_sieve_run_init(deliver->user,
+						      deliver->event,
 						      &deliver->sieve_run,
 						      &error);
 		}
 		if (ret < 0) {
 			*error_r = t_strdup_printf(
 				"Sieve is not available: %s", error);
-			retrieve_deliver_deinit(&deliver);
 			return -1;
 		}
 		if (ret > 0) {
-			p_array_init(&deliver->sieve_boxes, pool, 4);
+			p_array_init(&deliver->sieve_boxes,
+				     deliver->pool, 4);
 			e_debug(deliver->event, "Running Sieve ourselves, "
 				"saving in batches");
 		} else if (run_wanted) {
 			e_debug(deliver->event, "Sieve through mail_deliver(): "
 				"%s", error);
 		}
-		deliver->raw_user = retrieve_deliver_raw_user_create(user);
+		deliver->raw_user =
+			retrieve_deliver_raw_user_create(deliver->user);
 		e_debug(deliver->event, "Delivering through Sieve "
 			"(implicit keep into %s)", deliver->folder);
 	} else {
 		e_debug(deliver->event, "Saving into %s without filtering",
 			deliver->folder);
 	}
-	*deliver_r = deliver;
+	deliver->prepared = TRUE;
 	return 0;
 }
 
@@ -1192,6 +1206,7 @@ int retrieve_deliver_find_guids(struct retrieve_deliver *deliver,
 bool retrieve_deliver_is_direct(struct retrieve_deliver *deliver,
 				const struct retrieve_deliver_message *msg)
 {
+	i_assert(deliver->prepared);
 	return !deliver->filter || msg->no_filter ||
 		deliver->sieve_run != NULL;
 }
@@ -1212,6 +1227,7 @@ int retrieve_deliver_message(struct retrieve_deliver *deliver,
 	bool filter = deliver->filter && !msg->no_filter;
 	int ret;
 
+	i_assert(deliver->prepared);
 	i_assert(msg->input->seekable);
 	deliver->last_spam = RETRIEVE_DELIVER_SPAM_NONE;
 	array_clear(&deliver->last_saved);

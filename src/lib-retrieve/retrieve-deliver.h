@@ -55,14 +55,21 @@ struct retrieve_deliver;
 int retrieve_deliver_global_init(const char **error_r);
 void retrieve_deliver_global_deinit(void);
 
-/* Prepares delivery for one account of user: filter=yes goes through
-   mail_deliver() (Sieve; implicit keep into set->folder), filter=no saves
-   straight into set->folder (created when missing). */
+/* Delivery for one account of user: filter=yes goes through Sieve
+   (implicit keep into set->folder), filter=no saves straight into
+   set->folder (created when missing). Reads the settings only: the
+   folder and Sieve wait for retrieve_deliver_prepare(). */
 int retrieve_deliver_init(struct mail_user *user,
 			  const struct retrieve_account_settings *set,
 			  struct event *event_parent,
 			  struct retrieve_deliver **deliver_r,
 			  const char **error_r);
+/* Opens (creates) the account's folder and sets up Sieve, once; needed
+   before retrieve_deliver_message() and retrieve_deliver_is_direct().
+   Left until the first message, so that a run that retrieves nothing
+   touches neither the user's mail storage nor the Sieve scripts. */
+int retrieve_deliver_prepare(struct retrieve_deliver *deliver,
+			     const char **error_r);
 /* An uncommitted batch is rolled back */
 void retrieve_deliver_deinit(struct retrieve_deliver **deliver);
 

@@ -66,6 +66,21 @@ int retrieve_deliver_init(struct mail_user *user ATTR_UNUSED,
 	return 0;
 }
 
+/* retrieve_deliver_prepare() calls, and its error (NULL: it succeeds) */
+static unsigned int test_prepared;
+static const char *test_prepare_error;
+
+int retrieve_deliver_prepare(struct retrieve_deliver *deliver ATTR_UNUSED,
+			     const char **error_r)
+{
+	test_prepared++;
+	if (test_prepare_error != NULL) {
+		*error_r = test_prepare_error;
+		return -1;
+	}
+	return 0;
+}
+
 void retrieve_deliver_deinit(struct retrieve_deliver **deliver)
 {
 	i_free_and_null(*deliver);
@@ -449,7 +464,9 @@ static void test_client_delivered(void)
 	pool_t pool = pool_alloconly_create("test", 1024);
 
 	test_begin("retrieve client: deliveries succeed");
+	test_prepared = 0;
 	test_client_run(test_script_all_delivered, &result, pool);
+	test_assert(test_prepared > 0);
 	test_assert(result.code == RETRIEVE_RESULT_OK);
 	test_assert(result.error == NULL);
 	test_assert(result.messages == 2);
@@ -776,6 +793,42 @@ static void test_script_nothing(struct retrieve_client *client)
 	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
 }
 
+static void test_script_prepare_fails(struct retrieve_client *client)
+{
+	test_assert(test_deliver(client, "u1", 100) < 0);
+	test_assert(test_deliver(client, "u2", 100) < 0);
+	retrieve_client_finish(client, RETRIEVE_RESULT_OK, NULL, NULL);
+}
+
+static void test_client_lazy_prepare(void)
+{
+	struct retrieve_result result;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("retrieve client: delivery is prepared by the first message");
+	/* a run that retrieves nothing touches no folder and no Sieve */
+	test_prepared = 0;
+	test_client_run(test_script_nothing, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_OK);
+	test_assert(test_prepared == 0);
+
+	/* a folder or Sieve that fails fails the first message: nothing is
+	   recorded, so it stays on the server */
+	test_prepare_error = "Couldn't create folder Fetched: blocked";
+	test_expect_error_string("Fetched: blocked");
+	test_client_run(test_script_prepare_fails, &result, pool);
+	test_assert(result.code == RETRIEVE_RESULT_LOCAL_TEMPFAIL);
+	test_assert(result.error != NULL &&
+		    strstr(result.error, "Fetched: blocked") != NULL);
+	test_assert(result.messages == 0);
+	test_assert(result.deleted == 0);
+	test_assert(!test_state_has("u1"));
+	test_prepare_error = NULL;
+	test_reset_state();
+	pool_unref(&pool);
+	test_end();
+}
+
 static void test_client_batch_recover(void)
 {
 	struct retrieve_state_pending msgs[2];
@@ -807,7 +860,10 @@ static void test_client_batch_recover(void)
 	test_found_guid = msgs[0].guid;
 	test_expect_error_string("interrupted while committing 2 messages: "
 				 "1 of them");
+	test_prepared = 0;
 	test_client_run(test_script_nothing, &result, pool);
+	/* delivery is prepared before the recovery, not left to a message */
+	test_assert(test_prepared > 0);
 	test_assert(result.code == RETRIEVE_RESULT_OK);
 	test_assert(test_state_has("u1"));
 	test_assert(!test_state_has("u2"));
@@ -913,6 +969,7 @@ static void test_retrieve_client(void)
 	test_client_folders();
 	test_client_batch();
 	test_client_batch_fails();
+	test_client_lazy_prepare();
 	test_client_batch_recover();
 	test_client_batch_recover_copies();
 
